@@ -1,0 +1,115 @@
+"""Dependencies shared by the routers, with their `*Dep` aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi._compat import field_annotation_is_sequence
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+
+from api.settings import Settings
+from catalog.dataset import OpenDataset, VariableInfo
+from catalog.errors import InvalidParameters
+from catalog.store import Catalog
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_catalog(request: Request) -> Catalog:
+    """The app's catalog."""
+    catalog: Catalog = request.app.state.catalog
+    return catalog
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+
+DatasetIdPath = Annotated[
+    str,
+    Path(
+        description="Dataset id, as listed by GET /api/v1/datasets.",
+        examples=["ersst-v5"],
+    ),
+]
+VariableIdPath = Annotated[
+    str,
+    Path(
+        description="Variable id, as listed by GET /api/v1/datasets/{dataset_id}/variables.",
+        examples=["sst"],
+    ),
+]
+
+
+def get_dataset(dataset_id: DatasetIdPath, catalog: CatalogDep) -> OpenDataset:
+    """The opened dataset named in the path (404 unknown, 503 unavailable)."""
+    return catalog.dataset(dataset_id)
+
+
+DatasetDep = Annotated[OpenDataset, Depends(get_dataset)]
+
+
+def get_variable(dataset: DatasetDep, variable_id: VariableIdPath) -> VariableInfo:
+    """The variable named in the path (404 unknown)."""
+    return dataset.variable(variable_id)
+
+
+VariableDep = Annotated[VariableInfo, Depends(get_variable)]
+
+
+_DECLARED: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _declared_query_params(route: APIRoute) -> tuple[frozenset[str], frozenset[str]]:
+    """(all query parameter names, the ones that may repeat) of a route, cached per route."""
+    key = id(route)  # routes are not hashable; they live as long as the app
+    if key not in _DECLARED:
+        _DECLARED[key] = _walk_query_params(route)
+    return _DECLARED[key]
+
+
+def _walk_query_params(route: APIRoute) -> tuple[frozenset[str], frozenset[str]]:
+    """Walk the route's dependency tree; a query parameter model contributes its fields."""
+    names: set[str] = set()
+    repeatable: set[str] = set()
+    pending = [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        pending.extend(dependant.dependencies)
+        for field in dependant.query_params:
+            annotation = field.field_info.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                members = [(f.alias or n, f.annotation) for n, f in annotation.model_fields.items()]
+            else:
+                members = [(field.alias, annotation)]
+            for name, member_annotation in members:
+                names.add(name)
+                if field_annotation_is_sequence(member_annotation):
+                    repeatable.add(name)
+    return frozenset(names), frozenset(repeatable)
+
+
+async def reject_unknown_query_params(request: Request) -> None:
+    """400 for a query parameter the operation does not declare, or a scalar one repeated.
+
+    FastAPI ignores both silently; a client that misspells `limit` as `limt` deserves to know.
+    """
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    allowed, repeatable = _declared_query_params(route)
+    keys = [key for key, _ in request.query_params.multi_items()]
+    problems: list[tuple[str, str, str]] = []
+    for key in dict.fromkeys(keys):
+        if key not in allowed:
+            valid = ", ".join(sorted(allowed)) or "none"
+            problems.append((key, f"unknown parameter; this operation accepts: {valid}", "query"))
+        elif keys.count(key) > 1 and key not in repeatable:
+            problems.append((key, "given more than once; give it once", "query"))
+    if problems:
+        raise InvalidParameters(problems)

@@ -1,0 +1,61 @@
+"""The app factory: ``uvicorn --factory api.main:create_app``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api import service, v1
+from api.deps import reject_unknown_query_params
+from api.middleware import RequestIdMiddleware
+from api.openapi import API_DESCRIPTION, install_openapi
+from api.problems import install_problem_handlers
+from api.settings import Settings
+from catalog.store import Catalog
+
+log = logging.getLogger("oceanapi")
+
+VERSION = "0.1.0"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app. The catalog file is validated now: an invalid one raises CatalogError."""
+    settings = settings or Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    catalog = Catalog(settings.catalog, retry_seconds=settings.dataset_retry_seconds)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(catalog.open_all)
+        app.state.ready = True
+        log.info("ready: %d datasets from %s", len(catalog.ids), catalog.path)
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            catalog.close()
+
+    app = FastAPI(
+        title="Ocean Data API",
+        version=VERSION,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query_params)],
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.catalog = catalog
+    app.state.ready = False
+    app.include_router(v1.router)
+    app.include_router(service.router)
+    install_problem_handlers(app)
+    install_openapi(app)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,101 @@
+"""The OpenAPI document: generated from the app, committed as openapi.yaml.
+
+Run ``python -m api.openapi`` (``make openapi``) to regenerate the file.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from api.problems import PROBLEM_MEDIA_TYPE
+
+API_DESCRIPTION = """\
+Query ocean model and observation data, and fetch plots of it, over HTTP.
+
+**Quick start** (against the bundled samples):
+
+```
+curl http://127.0.0.1:8000/api/v1/datasets
+curl http://127.0.0.1:8000/api/v1/datasets/ersst-v5
+curl "http://127.0.0.1:8000/api/v1/datasets/ersst-v5/times?start=2015-01-01&limit=12"
+```
+
+Every error is an RFC 9457 `application/problem+json` document; its `type` links to a
+description under `/problems/`. Unknown or repeated query parameters are rejected with 400.
+"""
+
+TAGS = [
+    {"name": "Datasets", "description": "The catalog: datasets, variables, times and depths."},
+    {"name": "Service", "description": "Liveness, readiness and problem-type descriptions."},
+]
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document of ``app``, with problem+json errors and no 422s."""
+    doc = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=TAGS,
+    )
+    for path_item in doc.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {})
+            responses.pop("422", None)  # validation failures are 400 problems here
+            for status, response in responses.items():
+                content = response.get("content", {})
+                if int(status) >= 400 and "application/json" in content:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+    schemas = doc.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    return doc
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Make ``app.openapi()`` return (and cache) ``build_openapi(app)``."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_openapi(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes multi-line strings as literal blocks, so descriptions read as written."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def dump(doc: dict[str, Any]) -> str:
+    """The document as YAML, in the document's own key order."""
+    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def main() -> None:
+    """Write openapi.yaml (or the path given) from a freshly built app."""
+    from api.main import create_app
+    from api.settings import REPO_ROOT
+
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO_ROOT / "openapi.yaml"
+    target.write_text(dump(create_app().openapi()), encoding="utf-8")
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()

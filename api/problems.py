@@ -1,0 +1,158 @@
+"""Every error as an RFC 9457 application/problem+json response."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from catalog.errors import InvalidParameters, MethodNotAllowed, NotFound, OceanAPIError
+from schemas.problems import Problem
+
+log = logging.getLogger("oceanapi.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_PREFIX = "/problems/"
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+def problem_type_uri(error: type[OceanAPIError]) -> str:
+    """The `type` URI of a problem type."""
+    return PROBLEM_PREFIX + error.slug
+
+
+def problem_response(
+    request: Request, error: OceanAPIError, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The problem document for a domain error."""
+    extra = {k: v for k, v in error.extra.items() if k != "retry_after"}
+    headers = dict(headers or {})
+    if "retry_after" in error.extra:
+        headers["Retry-After"] = str(error.extra["retry_after"])
+    return _problem(
+        request,
+        type_uri=problem_type_uri(type(error)),
+        title=error.title,
+        status=error.status,
+        detail=error.detail,
+        extra=extra,
+        headers=headers,
+    )
+
+
+def _problem(
+    request: Request,
+    *,
+    type_uri: str,
+    title: str,
+    status: int,
+    detail: str,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", None)
+    body = Problem(
+        type=type_uri,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        request_id=request_id,
+        **(extra or {}),
+    )
+    headers = dict(headers or {})
+    if request_id:
+        headers[REQUEST_ID_HEADER] = request_id
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _reason(error: dict[str, Any]) -> str:
+    """A sentence for one pydantic error, saying what would be valid."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return "is required"
+    if kind in {"int_parsing", "int_from_float"}:
+        return "must be an integer"
+    if kind == "float_parsing":
+        return "must be a number"
+    if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+        bound = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<="}
+        op = bound.get(kind, "<")
+        limit = ctx.get("ge", ctx.get("gt", ctx.get("le", ctx.get("lt"))))
+        return f"must be {op} {limit}"
+    if kind.startswith(("datetime", "date_")):
+        return "must be an ISO 8601 date or date-time, e.g. 2015-01-01T00:00:00Z"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected', '')}"
+    return str(error.get("msg", "is invalid"))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    params: list[tuple[str, str, str]] = []
+    for error in exc.errors():
+        loc = [str(p) for p in error.get("loc", ())]
+        location = loc[0] if loc else "query"
+        name = loc[1] if len(loc) > 1 else location
+        params.append((name, _reason(error), location))
+    return problem_response(request, InvalidParameters(params))
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OceanAPIError)
+    return problem_response(request, exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 404:
+        error: OceanAPIError = NotFound(f"Nothing at '{request.url.path}'.")
+    elif exc.status_code == 405:
+        error = MethodNotAllowed(
+            f"'{request.url.path}' does not answer {request.method}; "
+            f"allowed: {headers.get('allow', headers.get('Allow', 'see the API description'))}."
+        )
+    else:  # statuses the framework raises that have no problem type of their own
+        return _problem(
+            request,
+            type_uri="about:blank",
+            title=HTTPStatus(exc.status_code).phrase,
+            status=exc.status_code,
+            detail=str(exc.detail),
+            headers=headers,
+        )
+    return problem_response(request, error, headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error(
+        "unhandled error on %s %s (request id %s)",
+        request.method,
+        request.url.path,
+        getattr(request.state, "request_id", "-"),
+        exc_info=exc,
+    )
+    return problem_response(
+        request,
+        OceanAPIError("The service failed unexpectedly. Quote the request id when reporting it."),
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Route every error, the framework's included, to a problem document."""
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(OceanAPIError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,103 @@
+"""OpenAPI descriptions of the error responses an operation can give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.problems import problem_type_uri
+from catalog.errors import (
+    DatasetNotFound,
+    DatasetUnavailable,
+    InvalidParameters,
+    NotFound,
+    NotReady,
+    OceanAPIError,
+    VariableNotFound,
+)
+from schemas.problems import Problem
+
+_EXAMPLES: dict[type[OceanAPIError], tuple[str, dict[str, Any]]] = {
+    InvalidParameters: (
+        "Unknown or invalid query parameter",
+        {
+            "detail": "Invalid parameter(s): limt.",
+            "instance": "/api/v1/datasets/ersst-v5/times",
+            "invalid_params": [
+                {
+                    "name": "limt",
+                    "reason": "unknown parameter; this operation accepts: end, limit, offset, "
+                    "start",
+                    "location": "query",
+                }
+            ],
+        },
+    ),
+    DatasetNotFound: (
+        "Unknown dataset id",
+        {
+            "detail": "No dataset 'ersst'. Valid values: ersst-v5, giops, glorys, wcofs.",
+            "instance": "/api/v1/datasets/ersst",
+            "valid_values": ["ersst-v5", "giops", "glorys", "wcofs"],
+        },
+    ),
+    VariableNotFound: (
+        "Unknown variable id",
+        {
+            "detail": "Dataset 'ersst-v5' has no variable 'temp'. Valid values: sst.",
+            "instance": "/api/v1/datasets/ersst-v5/variables/temp",
+            "valid_values": ["sst"],
+        },
+    ),
+    DatasetUnavailable: (
+        "Dataset source cannot be read",
+        {
+            "detail": "Dataset 'ersst-v5' is unavailable: source file 'sst.mnmean.nc' is missing.",
+            "instance": "/api/v1/datasets/ersst-v5",
+        },
+    ),
+    NotFound: (
+        "Unknown problem type",
+        {
+            "detail": "No problem type 'oops'. GET /problems lists them.",
+            "instance": "/problems/oops",
+        },
+    ),
+    NotReady: (
+        "Service starting",
+        {"detail": "The catalog is not loaded yet.", "instance": "/ready"},
+    ),
+}
+
+_DESCRIPTIONS = {
+    400: "Invalid, unknown or repeated parameter (problem+json naming each one).",
+    404: "Not found (problem+json; lists the valid ids when there are few).",
+    503: "Unavailable (problem+json, with Retry-After).",
+}
+
+
+def problem_responses(*errors: type[OceanAPIError]) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry for an operation: 400 always, plus each given error."""
+    by_status: dict[int, list[type[OceanAPIError]]] = {}
+    kinds_given: tuple[type[OceanAPIError], ...] = (InvalidParameters, *errors)
+    for error in kinds_given:
+        by_status.setdefault(error.status, []).append(error)
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status, kinds in sorted(by_status.items()):
+        examples = {
+            kind.slug: {
+                "summary": _EXAMPLES[kind][0],
+                "value": {
+                    "type": problem_type_uri(kind),
+                    "title": kind.title,
+                    "status": kind.status,
+                    **_EXAMPLES[kind][1],
+                },
+            }
+            for kind in kinds
+        }
+        responses[status] = {
+            "model": Problem,
+            "description": _DESCRIPTIONS.get(status, kinds[0].title),
+            "content": {"application/json": {"examples": examples}},
+        }
+    return responses

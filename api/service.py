@@ -1,0 +1,89 @@
+"""Service endpoints: liveness, readiness and the problem-type descriptions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+
+from api.deps import CatalogDep
+from api.problems import problem_type_uri
+from api.responses import problem_responses
+from catalog.errors import NotFound, NotReady, OceanAPIError
+from schemas.datasets import Health
+from schemas.problems import ProblemType
+
+router = APIRouter(tags=["Service"])
+
+
+@router.get(
+    "/health",
+    operation_id="getHealth",
+    summary="Liveness",
+    response_model=Health,
+    responses=problem_responses(),
+)
+def health() -> Health:
+    """200 while the process is alive and answering."""
+    return Health(status="ok")
+
+
+@router.get(
+    "/ready",
+    operation_id="getReadiness",
+    summary="Readiness",
+    response_model=Health,
+    responses=problem_responses(NotReady),
+)
+def ready(request: Request, catalog: CatalogDep) -> Health:
+    """200 once the catalog is loaded and the service can take traffic; 503 before that.
+
+    Unavailable datasets do not make the service unready: they are counted, and each answers
+    503 on its own.
+    """
+    if not getattr(request.app.state, "ready", False):
+        raise NotReady("The service is starting or stopping.", retry_after=1)
+    unavailable = sum(catalog.unavailable_reason(i) is not None for i in catalog.ids)
+    return Health(
+        status="ready",
+        datasets_available=len(catalog.ids) - unavailable,
+        datasets_unavailable=unavailable,
+    )
+
+
+def _describe(error: type[OceanAPIError]) -> ProblemType:
+    return ProblemType(
+        type=problem_type_uri(error),
+        title=error.title,
+        status=error.status,
+        description=error.description,
+    )
+
+
+@router.get(
+    "/problems",
+    operation_id="listProblemTypes",
+    summary="List problem types",
+    response_model=list[ProblemType],
+    responses=problem_responses(),
+)
+def list_problem_types() -> list[ProblemType]:
+    """Every problem type an error response can carry in its `type` field."""
+    return [_describe(e) for e in OceanAPIError.registry.values()]
+
+
+@router.get(
+    "/problems/{slug}",
+    operation_id="getProblemType",
+    summary="Describe a problem type",
+    response_model=ProblemType,
+    responses=problem_responses(NotFound),
+)
+def get_problem_type(
+    slug: Annotated[str, Path(description="Problem type name.", examples=["dataset-not-found"])],
+) -> ProblemType:
+    """What a problem type means; error responses link here from their `type` field."""
+    error = OceanAPIError.registry.get(slug)
+    if error is None:
+        raise NotFound(f"No problem type '{slug}'. GET /problems lists them.")
+    return _describe(error)

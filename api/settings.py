@@ -1,0 +1,31 @@
+"""Service settings from OCEANAPI_* environment variables (nested with '__')."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CATALOG = REPO_ROOT / "samples" / "catalog.yaml"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure. Which datasets exist is the catalog's business."""
+
+    model_config = SettingsConfigDict(env_prefix="OCEANAPI_", env_nested_delimiter="__")
+
+    catalog: Path = Field(
+        default=DEFAULT_CATALOG,
+        description="Catalog file (YAML) listing the datasets to serve.",
+    )
+    dataset_retry_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How often an unavailable dataset's source is tried again.",
+    )
+    times_page_max: int = Field(
+        default=10_000, ge=1, description="Largest page of time instants one request may ask for."
+    )
+    log_level: str = Field(default="INFO", description="Python logging level.")

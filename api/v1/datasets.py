@@ -1,0 +1,145 @@
+"""Datasets: the catalog listing, one dataset, its time instants and depth levels."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import numpy as np
+from fastapi import APIRouter, Query, Request
+
+from api.deps import CatalogDep, DatasetDep, DatasetIdPath
+from api.responses import problem_responses
+from catalog.errors import DatasetNotFound, DatasetUnavailable, InvalidParameters
+from catalog.metadata import dataset_detail, dataset_summary, to_datetimes
+from catalog.numbers import tidy_floats
+from schemas.datasets import DatasetDetail, DatasetList, Depths, Links, TimesPage
+
+router = APIRouter(tags=["Datasets"])
+
+TIMES_PAGE_MAX = 10_000
+
+
+def _links(request: Request, dataset_id: str) -> Links:
+    def url(name: str) -> str:
+        return str(request.url_for(name, dataset_id=dataset_id))
+
+    return Links(
+        self=url("getDataset"),
+        variables=url("listVariables"),
+        times=url("listTimes"),
+        depths=url("listDepths"),
+    )
+
+
+@router.get(
+    "/datasets",
+    operation_id="listDatasets",
+    name="listDatasets",
+    summary="List datasets",
+    response_model=DatasetList,
+    responses=problem_responses(),
+)
+def list_datasets(request: Request, catalog: CatalogDep) -> DatasetList:
+    """Every dataset of the catalog with its extent, grid kind and availability.
+
+    Unavailable datasets are listed too, with `available: false` and the reason.
+    """
+    return DatasetList(
+        datasets=[dataset_summary(catalog, i, _links(request, i)) for i in catalog.ids]
+    )
+
+
+@router.get(
+    "/datasets/{dataset_id}",
+    operation_id="getDataset",
+    name="getDataset",
+    summary="Describe a dataset",
+    response_model=DatasetDetail,
+    responses=problem_responses(DatasetNotFound, DatasetUnavailable),
+)
+def get_dataset(dataset_id: DatasetIdPath, request: Request, catalog: CatalogDep) -> DatasetDetail:
+    """Everything about one dataset: licence, variables, vector pairs, time and depth axes."""
+    return dataset_detail(catalog, dataset_id, _links(request, dataset_id))
+
+
+@router.get(
+    "/datasets/{dataset_id}/times",
+    operation_id="listTimes",
+    name="listTimes",
+    summary="List time instants",
+    response_model=TimesPage,
+    responses=problem_responses(DatasetNotFound, DatasetUnavailable),
+)
+def list_times(
+    request: Request,
+    dataset: DatasetDep,
+    start: Annotated[
+        datetime | None,
+        Query(
+            description="Only instants at or after this one (ISO 8601; UTC when no offset).",
+            examples=["2015-01-01T00:00:00Z"],
+        ),
+    ] = None,
+    end: Annotated[
+        datetime | None,
+        Query(
+            description="Only instants at or before this one (ISO 8601; UTC when no offset).",
+            examples=["2015-12-31T00:00:00Z"],
+        ),
+    ] = None,
+    offset: Annotated[int, Query(ge=0, description="Instants to skip (paging).", examples=[0])] = 0,
+    limit: Annotated[
+        int,
+        Query(ge=1, le=TIMES_PAGE_MAX, description="Instants per page.", examples=[100]),
+    ] = 1000,
+) -> TimesPage:
+    """The dataset's time instants (ISO 8601 UTC, ascending), filtered and paged.
+
+    Follow `next` for the following page; it is null on the last one.
+    """
+    low, high = _utc(start), _utc(end)
+    if low is not None and high is not None and low > high:
+        raise InvalidParameters(
+            [
+                ("start", "must not be after end", "query"),
+                ("end", "must not be before start", "query"),
+            ]
+        )
+    times = dataset.times()
+    first = 0 if low is None else int(np.searchsorted(times, _np(low), side="left"))
+    stop = times.size if high is None else int(np.searchsorted(times, _np(high), side="right"))
+    matching = times[first:stop]
+    page = matching[offset : offset + limit]
+    more = offset + limit < matching.size
+    return TimesPage(
+        dataset_id=dataset.id,
+        total=int(matching.size),
+        offset=offset,
+        limit=limit,
+        times=to_datetimes(page),
+        next=str(request.url.include_query_params(offset=offset + limit)) if more else None,
+    )
+
+
+@router.get(
+    "/datasets/{dataset_id}/depths",
+    operation_id="listDepths",
+    name="listDepths",
+    summary="List depth levels",
+    response_model=Depths,
+    responses=problem_responses(DatasetNotFound, DatasetUnavailable),
+)
+def list_depths(dataset: DatasetDep) -> Depths:
+    """The dataset's depth levels in metres, positive down; empty for surface-only data."""
+    return Depths(dataset_id=dataset.id, levels=tidy_floats(dataset.depths().astype(np.float32)))
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _np(value: datetime) -> np.datetime64:
+    return np.datetime64(value.replace(tzinfo=None), "ns")

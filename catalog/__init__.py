@@ -1,0 +1,1 @@
+"""Datasets: the catalog file, opening, CF axis detection, grid adapters and queries."""

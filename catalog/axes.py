@@ -1,0 +1,139 @@
+"""CF axis detection: latitude, longitude, time and depth of each variable.
+
+cf_xarray does the recognition (standard_name, units, axis, positive); the fall-backs cover
+what the real sample files do: NEMO keeps ``nav_lat``/``nav_lon`` as data variables with no
+standard_name and gives ``deptht`` ``positive='unknown'``; time coordinates without CF
+attributes are found by their decoded dtype; GLORYS has a scalar time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import cf_xarray  # noqa: F401  (registers the .cf accessor)
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import xarray as xr
+
+from catalog.units import canonical_units, to_metres_factor
+
+_LAT_UNITS = {"degrees_north", "degree_north", "degree_N", "degrees_N", "degreeN", "degreesN"}
+_LON_UNITS = {"degrees_east", "degree_east", "degree_E", "degrees_E", "degreeE", "degreesE"}
+_VERTICAL_NAMES = re.compile(r"^(depth\w*|dept[htuvw]|nav_lev|lev|z|st_ocean|sw_ocean)$", re.I)
+
+
+@dataclass(frozen=True, eq=False)
+class TimeAxis:
+    """A variable's time coordinate; ``dim`` is None for a scalar time (one instant)."""
+
+    name: str
+    dim: str | None
+    values: npt.NDArray[np.datetime64] = field(repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class VerticalAxis:
+    """A variable's vertical coordinate, with levels in metres, positive down."""
+
+    name: str
+    dim: str
+    depths: npt.NDArray[np.float64] = field(repr=False)
+
+
+def promote_coordinates(ds: xr.Dataset) -> xr.Dataset:
+    """Make latitude/longitude data variables (NEMO's nav_lat, ROMS's lat_psi) coordinates."""
+    names = [
+        name
+        for name, var in ds.data_vars.items()
+        if var.attrs.get("units") in _LAT_UNITS | _LON_UNITS
+        or var.attrs.get("standard_name") in {"latitude", "longitude"}
+    ]
+    return ds.set_coords(names) if names else ds
+
+
+def horizontal_coordinates(da: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray] | None:
+    """The (latitude, longitude) coordinates of a variable, the highest-dimensional pair."""
+    found = da.cf.coordinates
+    lats = [da.coords[n] for n in found.get("latitude", []) if n in da.coords]
+    lons = [da.coords[n] for n in found.get("longitude", []) if n in da.coords]
+    if not lats or not lons:
+        return None
+    lat = max(lats, key=lambda c: c.ndim)
+    lon = max(lons, key=lambda c: c.ndim)
+    return lat, lon
+
+
+def time_axis(da: xr.DataArray) -> TimeAxis | None:
+    """The time coordinate of a variable: CF first, then any datetime-valued coordinate."""
+    names = [n for n in da.cf.coordinates.get("time", []) if n in da.coords]
+    names += [n for n, c in da.coords.items() if _is_datetime(c) and n not in names]
+    candidates = [da.coords[n] for n in names if da.coords[n].ndim <= 1]
+    if not candidates:
+        return None
+    coord = max(candidates, key=lambda c: c.ndim)  # a dimension beats a scalar
+    values = _as_datetime64(coord)
+    return TimeAxis(
+        name=str(coord.name),
+        dim=str(coord.dims[0]) if coord.ndim else None,
+        values=values,
+    )
+
+
+def vertical_axis(da: xr.DataArray) -> VerticalAxis | None:
+    """The vertical coordinate of a variable, as depths in metres, positive down."""
+    names = [n for n in da.cf.coordinates.get("vertical", []) if n in da.coords]
+    names += [n for n in da.cf.axes.get("Z", []) if n in da.coords and n not in names]
+    names += [
+        str(dim)
+        for dim in da.dims
+        if dim in da.coords and str(dim) not in names and _looks_vertical(da.coords[dim])
+    ]
+    for name in names:
+        coord = da.coords[name]
+        if coord.ndim != 1 or coord.dims[0] not in da.dims:
+            continue
+        factor = to_metres_factor(coord.attrs.get("units", "m"))
+        if factor is None:  # pressure, sigma or density coordinates are not depths
+            continue
+        values = np.asarray(coord.values, dtype=np.float64) * factor
+        if _points_up(coord, values):
+            values = -values
+        return VerticalAxis(name=str(name), dim=str(coord.dims[0]), depths=values)
+    return None
+
+
+def _looks_vertical(coord: xr.DataArray) -> bool:
+    text = f"{coord.attrs.get('long_name', '')} {coord.attrs.get('standard_name', '')}".lower()
+    return bool(_VERTICAL_NAMES.match(str(coord.name))) or "depth" in text or "vertical" in text
+
+
+def _points_up(coord: xr.DataArray, values: npt.NDArray[np.float64]) -> bool:
+    positive = str(coord.attrs.get("positive", "")).lower()
+    if positive == "up":
+        return True
+    if positive == "down":
+        return False
+    finite = values[np.isfinite(values)]
+    return bool(finite.size) and bool(np.all(finite <= 0)) and bool(np.any(finite < 0))
+
+
+def _is_datetime(coord: xr.DataArray) -> bool:
+    if np.issubdtype(coord.dtype, np.datetime64):
+        return True
+    return coord.dtype == object and coord.size > 0 and hasattr(coord.values.flat[0], "calendar")
+
+
+def _as_datetime64(coord: xr.DataArray) -> npt.NDArray[np.datetime64]:
+    values = np.atleast_1d(coord.values)
+    if np.issubdtype(values.dtype, np.datetime64):
+        return values.astype("datetime64[ns]")
+    # cftime instants of non-standard calendars: map to the nearest proleptic Gregorian instants.
+    index = xr.CFTimeIndex(values).to_datetimeindex(time_unit="ns")  # type: ignore[no-untyped-call]
+    return pd.DatetimeIndex(index).values.astype("datetime64[ns]")
+
+
+def units_of(da: xr.DataArray, override: str | None) -> str | None:
+    """The variable's units in UDUNITS spelling, after any catalog correction."""
+    return canonical_units(override if override is not None else da.attrs.get("units"))

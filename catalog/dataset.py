@@ -1,0 +1,154 @@
+"""An opened dataset: its xarray Dataset and what each served variable is made of."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import xarray as xr
+
+from catalog.axes import (
+    TimeAxis,
+    VerticalAxis,
+    horizontal_coordinates,
+    promote_coordinates,
+    time_axis,
+    units_of,
+    vertical_axis,
+)
+from catalog.errors import VariableNotFound, valid_values_hint, valid_values_sentence
+from catalog.grids import Grid, recognize_grid
+from catalog.numbers import tidy_floats
+from schemas.catalog import DatasetEntry, VariableOverride, VectorPair
+
+
+class CatalogMismatch(Exception):
+    """The catalog entry names variables the source does not have."""
+
+
+@dataclass(frozen=True, eq=False)
+class VariableInfo:
+    """One served variable: its axes, grid, units and catalog presentation defaults."""
+
+    id: str
+    long_name: str | None
+    standard_name: str | None
+    units: str | None
+    dims: tuple[str, ...]
+    grid: Grid
+    time: TimeAxis | None
+    vertical: VerticalAxis | None
+    valid_range: tuple[float, float] | None
+    override: VariableOverride
+    vector: VectorPair | None
+
+    @property
+    def display_name(self) -> str:
+        """Name to show people: the catalog's, the file's long name, or the id."""
+        return self.override.display_name or self.long_name or self.id
+
+    @property
+    def vector_partner(self) -> str | None:
+        """The other component of this variable's vector pair, if any."""
+        if self.vector is None:
+            return None
+        return self.vector.y if self.vector.x == self.id else self.vector.x
+
+
+@dataclass(eq=False)
+class OpenDataset:
+    """A dataset whose source is open, with its served variables described."""
+
+    entry: DatasetEntry
+    ds: xr.Dataset = field(repr=False)
+    variables: dict[str, VariableInfo]
+
+    @classmethod
+    def build(cls, entry: DatasetEntry, ds: xr.Dataset) -> OpenDataset:
+        """Describe every servable variable of ``ds`` under the catalog ``entry``."""
+        ds = promote_coordinates(ds)
+        named = set(entry.variables) | set(entry.hidden_variables)
+        for pair in entry.vectors:
+            named |= {pair.x, pair.y} | ({pair.angle} if pair.angle else set())
+        missing = sorted(n for n in named if n not in ds.variables)
+        if missing:
+            raise CatalogMismatch(f"the catalog names variables the source lacks: {missing}")
+        vectors = {name: pair for pair in entry.vectors for name in (pair.x, pair.y)}
+        grids: dict[tuple[str, str], Grid] = {}
+        variables: dict[str, VariableInfo] = {}
+        for name, da in ds.data_vars.items():
+            if name in entry.hidden_variables or not np.issubdtype(da.dtype, np.number):
+                continue
+            coords = horizontal_coordinates(da)
+            if coords is None:
+                continue
+            lat, lon = coords
+            key = (str(lat.name), str(lon.name))
+            if key not in grids:
+                grid = recognize_grid(lat, lon)
+                if grid is None:
+                    continue
+                grids[key] = grid
+            override = entry.variables.get(str(name), VariableOverride())
+            variables[str(name)] = VariableInfo(
+                id=str(name),
+                long_name=da.attrs.get("long_name"),
+                standard_name=da.attrs.get("standard_name"),
+                units=units_of(da, override.units),
+                dims=tuple(str(d) for d in da.dims),
+                grid=grids[key],
+                time=time_axis(da),
+                vertical=vertical_axis(da),
+                valid_range=_valid_range(da),
+                override=override,
+                vector=vectors.get(str(name)),
+            )
+        return cls(entry=entry, ds=ds, variables=variables)
+
+    @property
+    def id(self) -> str:
+        """The catalog id."""
+        return self.entry.id
+
+    def variable(self, variable_id: str) -> VariableInfo:
+        """A served variable, or VariableNotFound naming the valid ones."""
+        try:
+            return self.variables[variable_id]
+        except KeyError:
+            names = list(self.variables)
+            raise VariableNotFound(
+                f"Dataset '{self.id}' has no variable '{variable_id}'. "
+                + valid_values_sentence(names),
+                **valid_values_hint(names),
+            ) from None
+
+    def times(self) -> npt.NDArray[np.datetime64]:
+        """Every time instant of any served variable, sorted and unique."""
+        axes = [v.time.values for v in self.variables.values() if v.time is not None]
+        if not axes:
+            return np.array([], dtype="datetime64[ns]")
+        return np.unique(np.concatenate(axes))
+
+    def depths(self) -> npt.NDArray[np.float64]:
+        """Every depth level (metres, positive down) of any served variable, sorted."""
+        axes = [v.vertical.depths for v in self.variables.values() if v.vertical is not None]
+        if not axes:
+            return np.array([], dtype=np.float64)
+        return np.unique(np.concatenate(axes))
+
+    def close(self) -> None:
+        """Release the source's file handles."""
+        self.ds.close()
+
+
+def _valid_range(da: xr.DataArray) -> tuple[float, float] | None:
+    attrs = da.attrs
+    if "valid_range" in attrs and np.size(attrs["valid_range"]) == 2:
+        low, high = tidy_floats(attrs["valid_range"])
+        return low, high
+    if "valid_min" in attrs and "valid_max" in attrs:
+        (low,) = tidy_floats(attrs["valid_min"])
+        (high,) = tidy_floats(attrs["valid_max"])
+        return low, high
+    return None

@@ -1,0 +1,140 @@
+"""Domain errors: each carries its HTTP status and a message fit for a user.
+
+Code outside ``api/`` raises these; ``api/problems.py`` turns them into RFC 9457
+problem documents. Every subclass is a problem type, listed at ``/problems``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class OceanAPIError(Exception):
+    """Base of every error the service reports to a client."""
+
+    slug: ClassVar[str] = "internal-error"
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal error"
+    description: ClassVar[str] = (
+        "The service failed in a way it did not expect. The log has the details under the "
+        "request id; please report it."
+    )
+    registry: ClassVar[dict[str, type[OceanAPIError]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        OceanAPIError.registry[cls.slug] = cls
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+OceanAPIError.registry[OceanAPIError.slug] = OceanAPIError
+
+
+class InvalidParameters(OceanAPIError):
+    """One or more request parameters are invalid or unknown."""
+
+    slug = "invalid-parameters"
+    status = 400
+    title = "Invalid request parameters"
+    description = (
+        "One or more parameters are invalid, unknown or repeated. `invalid_params` names each "
+        "one and says what would be valid."
+    )
+
+    def __init__(self, params: list[tuple[str, str, str]], detail: str | None = None) -> None:
+        """Build from (name, reason, location) triples."""
+        names = ", ".join(dict.fromkeys(name for name, _, _ in params))
+        super().__init__(
+            detail or f"Invalid parameter(s): {names}.",
+            invalid_params=[
+                {"name": name, "reason": reason, "location": location}
+                for name, reason, location in params
+            ],
+        )
+
+    @classmethod
+    def single(cls, name: str, reason: str, location: str = "query") -> InvalidParameters:
+        """One invalid parameter."""
+        return cls([(name, reason, location)], detail=f"Invalid parameter '{name}': {reason}.")
+
+
+class NotFound(OceanAPIError):
+    """No resource at this path."""
+
+    slug = "not-found"
+    status = 404
+    title = "Not found"
+    description = "There is no resource at this path. The API description is at /openapi.json."
+
+
+class DatasetNotFound(OceanAPIError):
+    """The dataset id is not in the catalog."""
+
+    slug = "dataset-not-found"
+    status = 404
+    title = "Dataset not found"
+    description = "The dataset id is not in the catalog. GET /api/v1/datasets lists the ids."
+
+
+class VariableNotFound(OceanAPIError):
+    """The variable is not in the dataset."""
+
+    slug = "variable-not-found"
+    status = 404
+    title = "Variable not found"
+    description = (
+        "The variable is not served by this dataset. "
+        "GET /api/v1/datasets/{dataset_id}/variables lists them."
+    )
+
+
+class MethodNotAllowed(OceanAPIError):
+    """The path exists but not for this HTTP method."""
+
+    slug = "method-not-allowed"
+    status = 405
+    title = "Method not allowed"
+    description = "The path exists but does not answer this HTTP method; see the Allow header."
+
+
+class DatasetUnavailable(OceanAPIError):
+    """The dataset is in the catalog but its data cannot be read now."""
+
+    slug = "dataset-unavailable"
+    status = 503
+    title = "Dataset unavailable"
+    description = (
+        "The dataset is in the catalog but its source cannot be read at the moment (missing "
+        "or unreadable file). Other datasets are not affected; try again later."
+    )
+
+
+class NotReady(OceanAPIError):
+    """The service is still starting."""
+
+    slug = "not-ready"
+    status = 503
+    title = "Not ready"
+    description = "The service is starting or shutting down and cannot serve requests yet."
+
+
+class CatalogError(Exception):
+    """The catalog file is missing or invalid; the service cannot start."""
+
+
+def valid_values_hint(values: list[str], limit: int = 20) -> dict[str, Any]:
+    """Extra problem fields listing valid names, when there are few enough to list."""
+    return {"valid_values": sorted(values)} if len(values) <= limit else {}
+
+
+def valid_values_sentence(values: list[str], limit: int = 20) -> str:
+    """'Valid ids: a, b, c.' when there are few, else a pointer to the listing."""
+    if not values:
+        return "There are none."
+    if len(values) <= limit:
+        return f"Valid values: {', '.join(sorted(values))}."
+    return f"There are {len(values)} valid values; list them with the collection endpoint."

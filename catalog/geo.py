@@ -1,0 +1,41 @@
+"""Longitude conventions and geographic extents."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+BBox = tuple[float, float, float, float]
+"""(west, south, east, north) in degrees; west > east when the box crosses the antimeridian."""
+
+
+def wrap180(lon: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Longitudes mapped to [-180, 180)."""
+    return (np.asarray(lon, dtype=np.float64) + 180.0) % 360.0 - 180.0
+
+
+def longitude_extent(lon: npt.ArrayLike, spacing: float) -> tuple[float, float]:
+    """Smallest (west, east) arc holding every longitude, in -180..180.
+
+    The arc is the circle minus its largest gap between neighbouring longitudes. When no gap is
+    wider than ``spacing`` (about two grid cells) the data go all the way round: (-180, 180).
+    West is greater than east when the arc crosses the antimeridian.
+    """
+    values = np.unique(wrap180(np.asarray(lon)[np.isfinite(lon)]))
+    if values.size == 0:
+        raise ValueError("no finite longitudes")
+    gaps = np.diff(np.append(values, values[0] + 360.0))
+    widest = int(np.argmax(gaps))
+    if gaps[widest] <= spacing:
+        return -180.0, 180.0
+    west = values[(widest + 1) % values.size]
+    east = values[widest]
+    return float(west), float(east)
+
+
+def typical_spacing(lon: npt.ArrayLike, axis: int = -1) -> float:
+    """Median absolute step between neighbouring longitudes along ``axis`` (degrees)."""
+    steps = np.abs(np.diff(wrap180(lon), axis=axis))
+    steps = np.minimum(steps, 360.0 - steps)
+    finite = steps[np.isfinite(steps) & (steps > 0)]
+    return float(np.median(finite)) if finite.size else 0.0

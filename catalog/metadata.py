@@ -1,0 +1,143 @@
+"""Dataset and variable descriptions, as the response models of the metadata API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from catalog.dataset import OpenDataset, VariableInfo
+from catalog.geo import BBox
+from catalog.numbers import tidy_floats
+from catalog.store import Catalog
+from schemas.datasets import (
+    DatasetDetail,
+    DatasetSummary,
+    GridKindName,
+    Links,
+    TimeExtent,
+    TimeInfo,
+    Variable,
+    VariableList,
+    VectorMembership,
+    VectorPairInfo,
+)
+
+
+def to_datetimes(values: npt.NDArray[np.datetime64]) -> list[datetime]:
+    """numpy instants as timezone-aware UTC datetimes."""
+    seconds = values.astype("datetime64[us]").astype(datetime)
+    return [t.replace(tzinfo=UTC) for t in seconds]
+
+
+def dataset_summary(catalog: Catalog, dataset_id: str, links: Links) -> DatasetSummary:
+    """Summary of one dataset, available or not."""
+    entry = catalog.entry(dataset_id)
+    reason = catalog.unavailable_reason(dataset_id)
+    base = DatasetSummary(
+        id=entry.id,
+        title=entry.title,
+        attribution=entry.attribution,
+        available=reason is None,
+        unavailable_reason=reason,
+        links=links,
+    )
+    if reason is not None:
+        return base
+    opened = catalog.dataset(dataset_id)
+    times = opened.times()
+    return base.model_copy(
+        update={
+            "grid_kind": _grid_kind(opened),
+            "bbox": list(_union_bbox(opened)),
+            "time_extent": TimeExtent(
+                start=to_datetimes(times[:1])[0],
+                end=to_datetimes(times[-1:])[0],
+                count=times.size,
+            )
+            if times.size
+            else None,
+            "has_depth": any(v.vertical is not None for v in opened.variables.values()),
+        }
+    )
+
+
+def dataset_detail(catalog: Catalog, dataset_id: str, links: Links) -> DatasetDetail:
+    """Full description of an available dataset (DatasetUnavailable otherwise)."""
+    opened = catalog.dataset(dataset_id)
+    summary = dataset_summary(catalog, dataset_id, links)
+    times = opened.times()
+    depths = opened.depths()
+    return DatasetDetail(
+        **summary.model_dump(),
+        summary=opened.entry.summary,
+        licence=opened.entry.licence,
+        variables=[describe_variable(v) for v in opened.variables.values()],
+        vectors=[
+            VectorPairInfo(id=p.id, title=p.title, x=p.x, y=p.y, frame=p.frame)
+            for p in opened.entry.vectors
+        ],
+        time=TimeInfo(
+            count=times.size, first=to_datetimes(times[:1])[0], last=to_datetimes(times[-1:])[0]
+        )
+        if times.size
+        else None,
+        depths=tidy_floats(depths.astype(np.float32)) if depths.size else None,
+    )
+
+
+def variable_list(opened: OpenDataset) -> VariableList:
+    """Every served variable of a dataset."""
+    return VariableList(
+        dataset_id=opened.id,
+        variables=[describe_variable(v) for v in opened.variables.values()],
+    )
+
+
+def describe_variable(info: VariableInfo) -> Variable:
+    """The metadata of one variable."""
+    vector = None
+    if info.vector is not None and info.vector_partner is not None:
+        vector = VectorMembership(
+            id=info.vector.id,
+            partner=info.vector_partner,
+            component="x" if info.vector.x == info.id else "y",
+        )
+    return Variable(
+        id=info.id,
+        name=info.display_name,
+        long_name=info.long_name,
+        standard_name=info.standard_name,
+        units=info.units,
+        dimensions=list(info.dims),
+        grid_kind=info.grid.kind,
+        has_time=info.time is not None,
+        has_depth=info.vertical is not None,
+        valid_range=list(info.valid_range) if info.valid_range else None,
+        vector=vector,
+        colormap=info.override.colormap,
+        scale=list(info.override.scale) if info.override.scale else None,
+    )
+
+
+def _grid_kind(opened: OpenDataset) -> GridKindName | None:
+    kinds = {v.grid.kind for v in opened.variables.values()}
+    if not kinds:
+        return None
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def _union_bbox(opened: OpenDataset) -> BBox:
+    boxes = {id(v.grid): v.grid.bbox() for v in opened.variables.values()}.values()
+    if not boxes:
+        return (-180.0, -90.0, 180.0, 90.0)
+    south = min(b[1] for b in boxes)
+    north = max(b[3] for b in boxes)
+    crossing = [b for b in boxes if b[0] > b[2]]
+    if any(b[0] == -180.0 and b[2] == 180.0 for b in boxes) or len(crossing) not in (
+        0,
+        len(boxes),
+    ):
+        return (-180.0, south, 180.0, north)
+    return (min(b[0] for b in boxes), south, max(b[2] for b in boxes), north)

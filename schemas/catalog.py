@@ -1,0 +1,118 @@
+"""The catalog file: which datasets the service serves and how to read them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DatasetId = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
+        description="URL-safe identifier: lower-case letters, digits, '-' and '_'.",
+        examples=["ersst-v5"],
+    ),
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FileSource(_Strict):
+    """One NetCDF (or HDF5) file."""
+
+    path: str = Field(description="File path, relative to the catalog file.")
+
+
+class GlobSource(_Strict):
+    """Several NetCDF files combined along their time axis."""
+
+    glob: str = Field(description="Glob pattern, relative to the catalog file.")
+
+
+class ZarrSource(_Strict):
+    """A Zarr store: a local directory, or an fsspec URL for object storage."""
+
+    zarr: str = Field(description="Store path relative to the catalog file, or an fsspec URL.")
+    storage_options: dict[str, str] = Field(default_factory=dict)
+
+
+Source = FileSource | GlobSource | ZarrSource
+
+
+class VariableOverride(_Strict):
+    """Corrections and presentation defaults for one variable."""
+
+    display_name: str | None = None
+    units: str | None = Field(
+        default=None, description="Units to use instead of the file's, e.g. 'K' for 'Kelvins'."
+    )
+    colormap: str | None = None
+    scale: tuple[float, float] | None = Field(
+        default=None, description="Default colour scale as (min, max)."
+    )
+
+    @model_validator(mode="after")
+    def _scale_ordered(self) -> VariableOverride:
+        if self.scale is not None and not self.scale[0] < self.scale[1]:
+            raise ValueError("scale must be (min, max) with min < max")
+        return self
+
+
+class VectorPair(_Strict):
+    """Two variables that are the components of one vector quantity."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    title: str
+    x: str = Field(description="Variable holding the eastward (or grid-x) component.")
+    y: str = Field(description="Variable holding the northward (or grid-y) component.")
+    frame: Literal["earth", "grid"] = Field(
+        default="earth",
+        description="'earth': components are east/north. 'grid': they follow the grid axes "
+        "and are rotated to east/north with the angle variable.",
+    )
+    angle: str | None = Field(
+        default=None, description="Variable with the grid's rotation angle (radians)."
+    )
+
+    @model_validator(mode="after")
+    def _grid_needs_angle(self) -> VectorPair:
+        if self.frame == "grid" and self.angle is None:
+            raise ValueError("a vector pair with frame 'grid' needs 'angle'")
+        if self.x == self.y:
+            raise ValueError("x and y must be different variables")
+        return self
+
+
+class DatasetEntry(_Strict):
+    """One dataset of the catalog."""
+
+    id: DatasetId
+    title: str = Field(min_length=1)
+    summary: str = Field(min_length=1)
+    attribution: str = Field(min_length=1, description="Credit line shown on plots.")
+    licence: str = Field(min_length=1)
+    source: Source
+    variables: dict[str, VariableOverride] = Field(default_factory=dict)
+    vectors: list[VectorPair] = Field(default_factory=list)
+    hidden_variables: list[str] = Field(
+        default_factory=list,
+        description="Data variables not to serve (masks, grid metrics, …).",
+    )
+
+
+class CatalogFile(_Strict):
+    """The whole catalog file."""
+
+    datasets: list[DatasetEntry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> CatalogFile:
+        seen: set[str] = set()
+        for entry in self.datasets:
+            if entry.id in seen:
+                raise ValueError(f"dataset id {entry.id!r} is used twice")
+            seen.add(entry.id)
+        return self
