@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 DatasetId = Annotated[
     str,
@@ -39,7 +39,29 @@ class ZarrSource(_Strict):
     storage_options: dict[str, str] = Field(default_factory=dict)
 
 
-Source = FileSource | GlobSource | ZarrSource
+def _source_kind(value: Any) -> str | None:
+    """Which source model a mapping is, by the one key that names it."""
+    if isinstance(value, BaseModel):
+        return type(value).__name__
+    if isinstance(value, dict):
+        kinds = [kind for key, kind in _SOURCE_KEYS.items() if key in value]
+        return kinds[0] if len(kinds) == 1 else None
+    return None
+
+
+_SOURCE_KEYS = {"path": "FileSource", "glob": "GlobSource", "zarr": "ZarrSource"}
+
+Source = Annotated[
+    Annotated[FileSource, Tag("FileSource")]
+    | Annotated[GlobSource, Tag("GlobSource")]
+    | Annotated[ZarrSource, Tag("ZarrSource")],
+    Discriminator(
+        _source_kind,
+        custom_error_type="source_kind",
+        custom_error_message="give exactly one of 'path' (a file), 'glob' (files combined "
+        "along time) or 'zarr' (a Zarr store)",
+    ),
+]
 
 
 class VariableOverride(_Strict):

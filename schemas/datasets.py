@@ -3,57 +3,78 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 GridKindName = Literal["regular", "curvilinear", "mixed"]
 
-_ERSST_BBOX = [-180.0, -88.0, 180.0, 88.0]
+_BASE = "http://127.0.0.1:8000/api/v1/datasets"
+
+LINKS_EXAMPLE = {
+    "self": f"{_BASE}/ersst-v5",
+    "variables": f"{_BASE}/ersst-v5/variables",
+    "times": f"{_BASE}/ersst-v5/times",
+    "depths": f"{_BASE}/ersst-v5/depths",
+}
+SUMMARY_EXAMPLE: dict[str, Any] = {
+    "id": "ersst-v5",
+    "title": "NOAA ERSST v5 global monthly sea surface temperature (2010-01 to 2020-08)",
+    "attribution": "NOAA/NESDIS/NCEI ERSST v5 (Huang et al., 2017, doi:10.1175/JCLI-D-16-0836.1)",
+    "available": True,
+    "unavailable_reason": None,
+    "grid_kind": "regular",
+    "bbox": [-180.0, -88.0, 180.0, 88.0],
+    "time_extent": {"start": "2010-01-01T00:00:00Z", "end": "2020-08-01T00:00:00Z", "count": 128},
+    "has_depth": False,
+    "links": LINKS_EXAMPLE,
+}
+VARIABLE_EXAMPLE: dict[str, Any] = {
+    "id": "uo",
+    "name": "Eastward current",
+    "long_name": "Eastward velocity",
+    "standard_name": "eastward_sea_water_velocity",
+    "units": "m s-1",
+    "dimensions": ["depth", "latitude", "longitude"],
+    "grid_kind": "regular",
+    "has_time": True,
+    "has_depth": True,
+    "valid_range": None,
+    "vector": {"id": "current", "partner": "vo", "component": "x"},
+    "colormap": "balance",
+    "scale": None,
+}
+
+
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": list(examples)})
 
 
 class Links(BaseModel):
     """Related resources, as absolute URLs."""
 
-    self: str = Field(examples=["http://127.0.0.1:8000/api/v1/datasets/ersst-v5"])
-    variables: str | None = None
-    times: str | None = None
-    depths: str | None = None
+    model_config = _examples(LINKS_EXAMPLE)
+
+    self: str = Field(description="This dataset.")
+    variables: str = Field(description="Its variables.")
+    times: str = Field(description="Its time instants.")
+    depths: str = Field(description="Its depth levels.")
 
 
 class TimeExtent(BaseModel):
     """First and last time instant, and how many there are."""
 
-    start: datetime = Field(description="First instant (UTC).", examples=["2010-01-01T00:00:00Z"])
-    end: datetime = Field(description="Last instant (UTC).", examples=["2020-08-01T00:00:00Z"])
-    count: int = Field(description="Number of time steps.", ge=0, examples=[128])
+    model_config = _examples(SUMMARY_EXAMPLE["time_extent"])
+
+    start: datetime = Field(description="First instant (UTC).")
+    end: datetime = Field(description="Last instant (UTC).")
+    count: int = Field(description="Number of time steps.", ge=0)
 
 
 class DatasetSummary(BaseModel):
     """What a dataset is, where and when it covers, and whether it can be served now."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "ersst-v5",
-                    "title": "NOAA ERSST v5 global monthly sea surface temperature",
-                    "attribution": "NOAA/NESDIS/NCEI ERSST v5",
-                    "available": True,
-                    "unavailable_reason": None,
-                    "grid_kind": "regular",
-                    "bbox": [-180.0, -88.0, 180.0, 88.0],
-                    "time_extent": {
-                        "start": "2010-01-01T00:00:00Z",
-                        "end": "2020-08-01T00:00:00Z",
-                        "count": 128,
-                    },
-                    "has_depth": False,
-                    "links": {"self": "http://127.0.0.1:8000/api/v1/datasets/ersst-v5"},
-                }
-            ]
-        }
-    )
+    model_config = _examples(SUMMARY_EXAMPLE)
 
     id: str = Field(description="Dataset id, used in URLs.", examples=["ersst-v5"])
     title: str = Field(description="Human-readable title.")
@@ -73,56 +94,50 @@ class DatasetSummary(BaseModel):
         max_length=4,
         description="[west, south, east, north] of the cell centres, longitudes in -180..180; "
         "west > east when the data cross the antimeridian. Null when unavailable.",
-        examples=[_ERSST_BBOX],
     )
     time_extent: TimeExtent | None = Field(
-        default=None,
-        description="Time coverage; null when the data have no time or are unavailable.",
+        default=None, description="Time coverage; null without time or when unavailable."
     )
     has_depth: bool | None = Field(
         default=None, description="Whether any variable has depth levels; null when unavailable."
     )
-    links: Links
+    links: Links = Field(description="Related resources.")
 
 
 class DatasetList(BaseModel):
     """Every dataset of the catalog, in catalog order."""
 
-    datasets: list[DatasetSummary]
+    model_config = _examples({"datasets": [SUMMARY_EXAMPLE]})
+
+    datasets: list[DatasetSummary] = Field(description="The datasets, available or not.")
+
+
+class VectorMembership(BaseModel):
+    """A variable's place in a vector pair."""
+
+    model_config = _examples(VARIABLE_EXAMPLE["vector"])
+
+    id: str = Field(description="Id of the vector pair.")
+    partner: str = Field(description="The other component's variable id.")
+    component: Literal["x", "y"] = Field(
+        description="x: eastward or grid-x; y: northward or grid-y."
+    )
 
 
 class Variable(BaseModel):
     """One variable of a dataset."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "uo",
-                    "name": "Eastward current",
-                    "long_name": "Eastward velocity",
-                    "standard_name": "eastward_sea_water_velocity",
-                    "units": "m s-1",
-                    "dimensions": ["depth", "latitude", "longitude"],
-                    "grid_kind": "regular",
-                    "has_time": True,
-                    "has_depth": True,
-                    "valid_range": None,
-                    "vector": {"id": "current", "partner": "vo", "component": "x"},
-                    "colormap": "balance",
-                    "scale": None,
-                }
-            ]
-        }
-    )
+    model_config = _examples(VARIABLE_EXAMPLE)
 
-    id: str = Field(description="Variable id, used in URLs and queries.", examples=["sst"])
-    name: str = Field(description="Display name.", examples=["Sea surface temperature"])
+    id: str = Field(description="Variable id, used in URLs and queries.")
+    name: str = Field(description="Display name.")
     long_name: str | None = Field(description="The file's long_name attribute.")
     standard_name: str | None = Field(description="CF standard name, if the file gives one.")
-    units: str | None = Field(description="Units in UDUNITS spelling.", examples=["degC"])
+    units: str | None = Field(description="Units in UDUNITS spelling.")
     dimensions: list[str] = Field(description="Dimension names, in storage order.")
-    grid_kind: Literal["regular", "curvilinear"]
+    grid_kind: Literal["regular", "curvilinear"] = Field(
+        description="'regular': 1-D latitude and longitude; 'curvilinear': 2-D."
+    )
     has_time: bool = Field(description="Whether the variable has a time (a scalar time counts).")
     has_depth: bool = Field(description="Whether the variable has depth levels.")
     valid_range: list[float] | None = Field(
@@ -137,23 +152,17 @@ class Variable(BaseModel):
     )
 
 
-class VectorMembership(BaseModel):
-    """A variable's place in a vector pair."""
-
-    id: str = Field(description="Id of the vector pair.", examples=["current"])
-    partner: str = Field(description="The other component's variable id.", examples=["vo"])
-    component: Literal["x", "y"] = Field(
-        description="x: eastward or grid-x; y: northward or grid-y."
-    )
-
-
 class VectorPairInfo(BaseModel):
     """A vector quantity made of two variables."""
 
-    id: str = Field(examples=["current"])
-    title: str = Field(examples=["Sea water velocity"])
-    x: str = Field(description="Eastward (or grid-x) component.", examples=["uo"])
-    y: str = Field(description="Northward (or grid-y) component.", examples=["vo"])
+    model_config = _examples(
+        {"id": "current", "title": "Sea water velocity", "x": "uo", "y": "vo", "frame": "earth"}
+    )
+
+    id: str = Field(description="Id of the vector pair.")
+    title: str = Field(description="What the vector is.")
+    x: str = Field(description="Eastward (or grid-x) component.")
+    y: str = Field(description="Northward (or grid-y) component.")
     frame: Literal["earth", "grid"] = Field(
         description="'earth': east/north components; 'grid': along the grid axes (rotated by "
         "the service to east/north on request)."
@@ -163,25 +172,54 @@ class VectorPairInfo(BaseModel):
 class VariableList(BaseModel):
     """The variables of a dataset."""
 
-    dataset_id: str
-    variables: list[Variable]
+    model_config = _examples({"dataset_id": "glorys", "variables": [VARIABLE_EXAMPLE]})
+
+    dataset_id: str = Field(description="The dataset.")
+    variables: list[Variable] = Field(description="Its served variables, in file order.")
 
 
 class TimeInfo(BaseModel):
     """Summary of the time axis; the instants themselves are at .../times."""
 
-    count: int = Field(ge=0, examples=[128])
-    first: datetime = Field(examples=["2010-01-01T00:00:00Z"])
-    last: datetime = Field(examples=["2020-08-01T00:00:00Z"])
+    model_config = _examples(
+        {"count": 128, "first": "2010-01-01T00:00:00Z", "last": "2020-08-01T00:00:00Z"}
+    )
+
+    count: int = Field(ge=0, description="Number of time steps.")
+    first: datetime = Field(description="First instant (UTC).")
+    last: datetime = Field(description="Last instant (UTC).")
 
 
 class DatasetDetail(DatasetSummary):
     """Everything about a dataset: summary, licence, variables, time and depth axes."""
 
+    model_config = _examples(
+        {
+            **SUMMARY_EXAMPLE,
+            "id": "glorys",
+            "summary": "Daily mean temperature, salinity, currents and sea surface height ...",
+            "licence": "Copernicus Marine Service licence",
+            "variables": [VARIABLE_EXAMPLE],
+            "vectors": [
+                {
+                    "id": "current",
+                    "title": "Sea water velocity",
+                    "x": "uo",
+                    "y": "vo",
+                    "frame": "earth",
+                }
+            ],
+            "time": {"count": 1, "first": "2021-06-29T00:00:00Z", "last": "2021-06-29T00:00:00Z"},
+            "depths": [6.0541167, 24.850742, 91.9214, 376.4469, 1409.6136, 3840.3342],
+        }
+    )
+
     summary: str = Field(description="A paragraph on what the data are.")
     licence: str = Field(description="Terms of use.")
-    variables: list[Variable] = Field(default_factory=list)
-    vectors: list[VectorPairInfo] = Field(default_factory=list)
+    variables: list[Variable] = Field(default_factory=list, description="Served variables.")
+    vectors: list[VectorPairInfo] = Field(
+        default_factory=list, description="Vector quantities made of two variables."
+    )
     time: TimeInfo | None = Field(default=None, description="Null when the data have no time.")
     depths: list[float] | None = Field(
         default=None, description="Depth levels in metres, positive down; null without depth."
@@ -191,25 +229,21 @@ class DatasetDetail(DatasetSummary):
 class TimesPage(BaseModel):
     """One page of a dataset's time instants."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "dataset_id": "ersst-v5",
-                    "total": 128,
-                    "offset": 0,
-                    "limit": 2,
-                    "times": ["2010-01-01T00:00:00Z", "2010-02-01T00:00:00Z"],
-                    "next": "http://127.0.0.1:8000/api/v1/datasets/ersst-v5/times?limit=2&offset=2",
-                }
-            ]
+    model_config = _examples(
+        {
+            "dataset_id": "ersst-v5",
+            "total": 128,
+            "offset": 0,
+            "limit": 2,
+            "times": ["2010-01-01T00:00:00Z", "2010-02-01T00:00:00Z"],
+            "next": f"{_BASE}/ersst-v5/times?limit=2&offset=2",
         }
     )
 
-    dataset_id: str
+    dataset_id: str = Field(description="The dataset.")
     total: int = Field(description="Instants matching the start/end filter.", ge=0)
-    offset: int = Field(ge=0)
-    limit: int = Field(ge=1)
+    offset: int = Field(ge=0, description="Instants skipped before this page.")
+    limit: int = Field(ge=1, description="Largest number of instants on a page.")
     times: list[datetime] = Field(description="ISO 8601 UTC instants, ascending.")
     next: str | None = Field(description="URL of the next page; null on the last page.")
 
@@ -217,21 +251,34 @@ class TimesPage(BaseModel):
 class Depths(BaseModel):
     """A dataset's depth levels."""
 
-    dataset_id: str
-    units: Literal["m"] = "m"
-    positive: Literal["down"] = "down"
+    model_config = _examples(
+        {
+            "dataset_id": "glorys",
+            "units": "m",
+            "positive": "down",
+            "levels": [6.0541167, 24.850742, 91.9214, 376.4469, 1409.6136, 3840.3342],
+        }
+    )
+
+    dataset_id: str = Field(description="The dataset.")
+    units: Literal["m"] = Field(default="m", description="Always metres.")
+    positive: Literal["down"] = Field(default="down", description="Depths grow downwards.")
     levels: list[float] = Field(
-        description="Depth levels in metres, positive down, ascending; empty without depth.",
-        examples=[[6.054, 24.851, 91.921, 376.4, 1409.6, 3840.3]],
+        description="Depth levels in metres, positive down, ascending; empty without depth."
     )
 
 
 class Health(BaseModel):
     """Liveness and readiness."""
 
-    status: Literal["ok", "ready"] = Field(examples=["ready"])
-    datasets_available: int | None = Field(default=None, examples=[4])
-    datasets_unavailable: int | None = Field(default=None, examples=[0])
+    model_config = _examples(
+        {"status": "ready", "datasets_available": 4, "datasets_unavailable": 0}
+    )
 
-
-Variable.model_rebuild()
+    status: Literal["ok", "ready"] = Field(description="'ok' (alive) or 'ready' (serving).")
+    datasets_available: int | None = Field(
+        default=None, description="Datasets that can be served (readiness only)."
+    )
+    datasets_unavailable: int | None = Field(
+        default=None, description="Datasets whose source cannot be read (readiness only)."
+    )

@@ -17,6 +17,12 @@ class InvalidParam(BaseModel):
         default="query", description="Where the parameter was: query, path or header."
     )
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "limit", "reason": "must be >= 1", "location": "query"}]
+        }
+    )
+
 
 class Problem(BaseModel):
     """An RFC 9457 problem: the body of every error response (application/problem+json)."""
@@ -59,7 +65,21 @@ class Problem(BaseModel):
 class ProblemType(BaseModel):
     """Description of a problem type, served at its `type` URI."""
 
-    type: str
-    title: str
-    status: int
-    description: str
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/dataset-not-found",
+                    "title": "Dataset not found",
+                    "status": 404,
+                    "description": "The dataset id is not in the catalog. GET /api/v1/datasets "
+                    "lists the ids.",
+                }
+            ]
+        }
+    )
+
+    type: str = Field(description="The URI reference problems carry in `type`.")
+    title: str = Field(description="Short summary.")
+    status: int = Field(description="HTTP status it comes with.")
+    description: str = Field(description="What it means and what to do about it.")

@@ -1,0 +1,74 @@
+"""A missing or broken source leaves its dataset unavailable (503) and every other one serving."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import SAMPLES, sample_entries, write_catalog
+
+D = "/api/v1/datasets"
+
+
+def break_file(path: Path, how: str) -> None:
+    """Make a sample file missing, truncated, or not NetCDF at all."""
+    if how == "missing":
+        path.unlink()
+    elif how == "truncated":
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 3])
+    else:
+        path.write_bytes(b"this is not a netcdf file\n" * 100)
+
+
+@pytest.mark.parametrize("how", ["missing", "truncated", "garbage"])
+def test_broken_source_is_unavailable_and_others_serve(
+    scratch_samples: Path, make_client: Callable[..., TestClient], how: str
+) -> None:
+    break_file(scratch_samples / "sst.mnmean.nc", how)
+    client = make_client(scratch_samples / "catalog.yaml")
+
+    assert client.get("/ready").json()["datasets_unavailable"] == 1
+    listing = {d["id"]: d for d in client.get(D).json()["datasets"]}
+    assert listing["ersst-v5"]["available"] is False
+    assert listing["ersst-v5"]["unavailable_reason"]
+    assert str(scratch_samples) not in listing["ersst-v5"]["unavailable_reason"]
+    assert listing["ersst-v5"]["bbox"] is None
+    for path in ("", "/variables", "/variables/sst", "/times", "/depths"):
+        response = client.get(f"{D}/ersst-v5{path}")
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert int(response.headers["retry-after"]) >= 0
+        assert response.json()["type"] == "/problems/dataset-unavailable"
+    for other in ("glorys", "wcofs", "giops"):
+        assert listing[other]["available"] is True
+        assert client.get(f"{D}/{other}/variables").status_code == 200
+
+
+def test_source_that_comes_back_is_served_again(
+    scratch_samples: Path, make_client: Callable[..., TestClient]
+) -> None:
+    target = scratch_samples / "nemo_test.nc"
+    target.unlink()
+    client = make_client(scratch_samples / "catalog.yaml", dataset_retry_seconds=0)
+    assert client.get(f"{D}/giops").status_code == 503
+    shutil.copy(SAMPLES / "nemo_test.nc", target)
+    response = client.get(f"{D}/giops")
+    assert response.status_code == 200
+    assert response.json()["available"] is True
+
+
+def test_catalog_naming_a_variable_the_file_lacks(
+    tmp_path: Path, make_client: Callable[..., TestClient]
+) -> None:
+    entries = sample_entries()
+    entries[1]["source"]["path"] = str(SAMPLES / "GLORYS_coarse_test_data.nc")
+    entries[1]["variables"]["temperature"] = {"units": "degC"}
+    client = make_client(write_catalog(tmp_path, entries[1:2]))
+    response = client.get(f"{D}/glorys")
+    assert response.status_code == 503
+    assert "temperature" in response.json()["detail"]

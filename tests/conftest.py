@@ -1,0 +1,63 @@
+"""Shared fixtures: apps over the real sample files, and scratch catalogs for breaking them."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import DEFAULT_CATALOG, Settings
+
+SAMPLES = DEFAULT_CATALOG.parent
+
+
+def sample_entries() -> list[dict[str, Any]]:
+    """The bundled catalog's entries, as plain dicts to edit."""
+    entries: list[dict[str, Any]] = yaml.safe_load(DEFAULT_CATALOG.read_text())["datasets"]
+    return entries
+
+
+def write_catalog(directory: Path, entries: list[dict[str, Any]]) -> Path:
+    """Write a catalog file with these entries into ``directory``."""
+    path = directory / "catalog.yaml"
+    path.write_text(yaml.safe_dump({"datasets": entries}, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="session")
+def client() -> Iterator[TestClient]:
+    """A client of the app over the bundled catalog, started once (lifespan included)."""
+    with TestClient(create_app(Settings(catalog=DEFAULT_CATALOG))) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def scratch_samples(tmp_path: Path) -> Path:
+    """A copy of the samples folder that a test may break."""
+    target = tmp_path / "samples"
+    shutil.copytree(SAMPLES, target)
+    return target
+
+
+@pytest.fixture
+def make_client() -> Iterator[Callable[..., TestClient]]:
+    """Build started clients over a given catalog file; all are shut down after the test."""
+    clients: list[TestClient] = []
+
+    def build(catalog: Path, **settings: Any) -> TestClient:
+        test_client = TestClient(
+            create_app(Settings(catalog=catalog, **settings)), raise_server_exceptions=False
+        )
+        test_client.__enter__()
+        clients.append(test_client)
+        return test_client
+
+    yield build
+    for test_client in clients:
+        test_client.__exit__(None, None, None)
