@@ -15,13 +15,13 @@ from catalog.errors import InvalidParameters
 from catalog.store import Catalog
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The app's settings."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_catalog(request: Request) -> Catalog:
+async def get_catalog(request: Request) -> Catalog:
     """The app's catalog."""
     catalog: Catalog = request.app.state.catalog
     return catalog

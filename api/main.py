@@ -25,9 +25,7 @@ VERSION = "0.1.0"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. The catalog file is validated now: an invalid one raises CatalogError."""
     settings = settings or Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
+    _configure_logging(settings.log_level)
     catalog = Catalog(settings.catalog, retry_seconds=settings.dataset_retry_seconds)
 
     @asynccontextmanager
@@ -59,3 +57,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+def _configure_logging(level: str) -> None:
+    """Our loggers print to stderr at the configured level; other libraries' are left alone."""
+    logger = logging.getLogger("oceanapi")
+    logger.setLevel(level.upper())
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)

@@ -23,7 +23,7 @@ router = APIRouter(tags=["Service"])
     response_model=Health,
     responses=problem_responses(),
 )
-def health() -> Health:
+async def health() -> Health:
     """200 while the process is alive and answering."""
     return Health(status="ok")
 
@@ -35,7 +35,7 @@ def health() -> Health:
     response_model=Health,
     responses=problem_responses(NotReady),
 )
-def ready(request: Request, catalog: CatalogDep) -> Health:
+async def ready(request: Request, catalog: CatalogDep) -> Health:
     """200 once the catalog is loaded and the service can take traffic; 503 before that.
 
     Unavailable datasets do not make the service unready: they are counted, and each answers

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +20,7 @@ from catalog.axes import (
     vertical_axis,
 )
 from catalog.errors import VariableNotFound, valid_values_hint, valid_values_sentence
+from catalog.geo import BBox
 from catalog.grids import Grid, recognize_grid
 from catalog.numbers import tidy_floats
 from schemas.catalog import DatasetEntry, VariableOverride, VectorPair
@@ -125,17 +128,47 @@ class OpenDataset:
 
     def times(self) -> npt.NDArray[np.datetime64]:
         """Every time instant of any served variable, sorted and unique."""
+        return self._times
+
+    def depths(self) -> npt.NDArray[np.float64]:
+        """Every depth level (metres, positive down) of any served variable, sorted."""
+        return self._depths
+
+    @cached_property
+    def _times(self) -> npt.NDArray[np.datetime64]:
         axes = [v.time.values for v in self.variables.values() if v.time is not None]
         if not axes:
             return np.array([], dtype="datetime64[ns]")
         return np.unique(np.concatenate(axes))
 
-    def depths(self) -> npt.NDArray[np.float64]:
-        """Every depth level (metres, positive down) of any served variable, sorted."""
+    @cached_property
+    def _depths(self) -> npt.NDArray[np.float64]:
         axes = [v.vertical.depths for v in self.variables.values() if v.vertical is not None]
         if not axes:
             return np.array([], dtype=np.float64)
         return np.unique(np.concatenate(axes))
+
+    @cached_property
+    def grid_kind(self) -> Literal["regular", "curvilinear", "mixed"] | None:
+        """The kind of every variable's grid, 'mixed' when they differ, None without any."""
+        kinds = {v.grid.kind for v in self.variables.values()}
+        if not kinds:
+            return None
+        return kinds.pop() if len(kinds) == 1 else "mixed"
+
+    @cached_property
+    def bbox(self) -> BBox | None:
+        """Union of the variables' footprints; longitudes -180..180, west > east across 180."""
+        boxes = list({id(v.grid): v.grid.bbox() for v in self.variables.values()}.values())
+        if not boxes:
+            return None
+        south = min(b[1] for b in boxes)
+        north = max(b[3] for b in boxes)
+        crossing = [b[0] > b[2] for b in boxes]
+        everywhere = any(b[0] == -180.0 and b[2] == 180.0 for b in boxes)
+        if everywhere or any(crossing) != all(crossing):
+            return (-180.0, south, 180.0, north)
+        return (min(b[0] for b in boxes), south, max(b[2] for b in boxes), north)
 
     def close(self) -> None:
         """Release the source's file handles."""

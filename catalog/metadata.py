@@ -8,13 +8,11 @@ import numpy as np
 import numpy.typing as npt
 
 from catalog.dataset import OpenDataset, VariableInfo
-from catalog.geo import BBox
 from catalog.numbers import tidy_floats
 from catalog.store import Catalog
 from schemas.datasets import (
     DatasetDetail,
     DatasetSummary,
-    GridKindName,
     Links,
     TimeExtent,
     TimeInfo,
@@ -49,8 +47,8 @@ def dataset_summary(catalog: Catalog, dataset_id: str, links: Links) -> DatasetS
     times = opened.times()
     return base.model_copy(
         update={
-            "grid_kind": _grid_kind(opened),
-            "bbox": list(_union_bbox(opened)),
+            "grid_kind": opened.grid_kind,
+            "bbox": list(opened.bbox) if opened.bbox else None,
             "time_extent": TimeExtent(
                 start=to_datetimes(times[:1])[0],
                 end=to_datetimes(times[-1:])[0],
@@ -119,25 +117,3 @@ def describe_variable(info: VariableInfo) -> Variable:
         colormap=info.override.colormap,
         scale=list(info.override.scale) if info.override.scale else None,
     )
-
-
-def _grid_kind(opened: OpenDataset) -> GridKindName | None:
-    kinds = {v.grid.kind for v in opened.variables.values()}
-    if not kinds:
-        return None
-    return kinds.pop() if len(kinds) == 1 else "mixed"
-
-
-def _union_bbox(opened: OpenDataset) -> BBox:
-    boxes = {id(v.grid): v.grid.bbox() for v in opened.variables.values()}.values()
-    if not boxes:
-        return (-180.0, -90.0, 180.0, 90.0)
-    south = min(b[1] for b in boxes)
-    north = max(b[3] for b in boxes)
-    crossing = [b for b in boxes if b[0] > b[2]]
-    if any(b[0] == -180.0 and b[2] == 180.0 for b in boxes) or len(crossing) not in (
-        0,
-        len(boxes),
-    ):
-        return (-180.0, south, 180.0, north)
-    return (min(b[0] for b in boxes), south, max(b[2] for b in boxes), north)

@@ -91,7 +91,7 @@ class Catalog:
         return list(self._slots)
 
     def open_all(self) -> None:
-        """Try to open every dataset now (at start-up), logging the ones that fail."""
+        """Try to open every dataset not yet open and due, logging the ones that fail."""
         for dataset_id in self._slots:
             self._try_open(dataset_id)
 
@@ -100,11 +100,19 @@ class Catalog:
         return self._slot(dataset_id).entry
 
     def unavailable_reason(self, dataset_id: str) -> str | None:
-        """Why the dataset cannot be served now, or None when it can."""
-        slot = self._slot(dataset_id)
-        if slot.opened is None:
-            self._try_open(dataset_id)
-        return slot.reason
+        """Why the dataset could not be served at the last attempt, or None when it can.
+
+        Never blocks: it tries nothing. ``dataset()`` and ``open_all()`` retry.
+        """
+        return self._slot(dataset_id).reason
+
+    def retry_due(self) -> bool:
+        """Whether some unavailable dataset is due to be tried again (see ``open_all``)."""
+        now = time.monotonic()
+        return any(
+            slot.opened is None and now - slot.last_attempt >= self.retry_seconds
+            for slot in self._slots.values()
+        )
 
     def dataset(self, dataset_id: str) -> OpenDataset:
         """The opened dataset, or DatasetNotFound / DatasetUnavailable."""

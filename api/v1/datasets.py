@@ -7,6 +7,7 @@ from typing import Annotated
 
 import numpy as np
 from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep, DatasetDep, DatasetIdPath
 from api.responses import problem_responses
@@ -21,14 +22,9 @@ TIMES_PAGE_MAX = 10_000
 
 
 def _links(request: Request, dataset_id: str) -> Links:
-    def url(name: str) -> str:
-        return str(request.url_for(name, dataset_id=dataset_id))
-
+    base = str(request.url_for("getDataset", dataset_id=dataset_id))
     return Links(
-        self=url("getDataset"),
-        variables=url("listVariables"),
-        times=url("listTimes"),
-        depths=url("listDepths"),
+        self=base, variables=f"{base}/variables", times=f"{base}/times", depths=f"{base}/depths"
     )
 
 
@@ -40,11 +36,13 @@ def _links(request: Request, dataset_id: str) -> Links:
     response_model=DatasetList,
     responses=problem_responses(),
 )
-def list_datasets(request: Request, catalog: CatalogDep) -> DatasetList:
+async def list_datasets(request: Request, catalog: CatalogDep) -> DatasetList:
     """Every dataset of the catalog with its extent, grid kind and availability.
 
     Unavailable datasets are listed too, with `available: false` and the reason.
     """
+    if catalog.retry_due():  # file I/O only then, and off the event loop
+        await run_in_threadpool(catalog.open_all)
     return DatasetList(
         datasets=[dataset_summary(catalog, i, _links(request, i)) for i in catalog.ids]
     )

@@ -57,6 +57,9 @@ def test_source_that_comes_back_is_served_again(
     client = make_client(scratch_samples / "catalog.yaml", dataset_retry_seconds=0)
     assert client.get(f"{D}/giops").status_code == 503
     shutil.copy(SAMPLES / "nemo_test.nc", target)
+    listing = {d["id"]: d for d in client.get(D).json()["datasets"]}
+    assert listing["giops"]["available"] is True
+    assert listing["giops"]["grid_kind"] == "curvilinear"
     response = client.get(f"{D}/giops")
     assert response.status_code == 200
     assert response.json()["available"] is True

@@ -52,5 +52,6 @@ def test_missing_glob_and_zarr_are_unavailable(tmp_path: Path) -> None:
     first["source"] = {"glob": "nothing/*.nc"}
     second["source"] = {"zarr": "nothing.zarr"}
     catalog = Catalog(write_catalog(tmp_path, [first, second]))
+    catalog.open_all()
     assert catalog.unavailable_reason("ersst-v5") == "no file matches 'nothing/*.nc'"
     assert catalog.unavailable_reason("glorys") == "Zarr store 'nothing.zarr' is missing"

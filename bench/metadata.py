@@ -1,0 +1,163 @@
+"""Cold start and GET /api/v1/datasets throughput, beside a bare FastAPI hello-world.
+
+Both servers run as `uvicorn --factory` with the same settings (one process, httptools, uvloop,
+no access log) on loopback; one asyncio load generator with keep-alive connections drives each
+in turn, rounds alternating, so the ratio compares like with like on this machine. Prints
+figures; never fails on a time.
+
+    .venv/bin/python bench/metadata.py [--seconds 5] [--rounds 3] [--connections 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICE = ("api.main:create_app", "/api/v1/datasets")
+HEALTH = ("api.main:create_app", "/health")  # the service's cheapest route: framework cost
+HEALTH = ("api.main:create_app", "/health")  # the service's cheapest route: framework cost
+BASELINE = ("bench.hello:create_app", "/hello")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start(factory: str) -> tuple[subprocess.Popen[bytes], int, float]:
+    """Start a server; return it, its port and the seconds from spawn to a 200 on /ready."""
+    port = free_port()
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            factory,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--http",
+            "httptools",
+            "--loop",
+            "uvloop",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    while True:
+        try:
+            with urlopen(f"http://127.0.0.1:{port}/ready", timeout=1) as response:
+                if response.status == 200:
+                    return process, port, time.perf_counter() - began
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"{factory} exited with {process.returncode}") from None
+            time.sleep(0.01)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(timeout=20)
+
+
+async def _client(port: int, path: str, deadline: float, counts: list[int]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    try:
+        while time.perf_counter() < deadline:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await reader.readexactly(length)
+            counts[0 if status == 200 else 1] += 1
+    finally:
+        writer.close()
+
+
+async def _load(port: int, path: str, seconds: float, connections: int) -> tuple[float, int]:
+    counts = [0, 0]
+    began = time.perf_counter()
+    deadline = began + seconds
+    await asyncio.gather(*(_client(port, path, deadline, counts) for _ in range(connections)))
+    return counts[0] / (time.perf_counter() - began), counts[1]
+
+
+def throughput(port: int, path: str, seconds: float, connections: int) -> tuple[float, int]:
+    """Requests per second of 200 answers, and the count of other answers."""
+    return asyncio.run(_load(port, path, seconds, connections))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of one load round")
+    parser.add_argument("--rounds", type=int, default=3, help="load rounds per server")
+    parser.add_argument("--connections", type=int, default=32, help="keep-alive connections")
+    parser.add_argument("--starts", type=int, default=5, help="cold starts per server")
+    args = parser.parse_args()
+
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    print(f"\ncold start (spawn to first 200 on /ready), {args.starts} starts each:")
+    starts: dict[str, list[float]] = {SERVICE[0]: [], BASELINE[0]: []}
+    for _ in range(args.starts):
+        for factory, _path in (SERVICE, BASELINE):
+            process, _port, seconds = start(factory)
+            stop(process)
+            starts[factory].append(seconds)
+    service_start = statistics.median(starts[SERVICE[0]])
+    baseline_start = statistics.median(starts[BASELINE[0]])
+    print(f"  service   median {service_start:.2f} s  (min {min(starts[SERVICE[0]]):.2f})")
+    print(f"  hello     median {baseline_start:.2f} s  (min {min(starts[BASELINE[0]]):.2f})")
+    print(f"  ratio     {service_start / baseline_start:.2f}x")
+
+    print(
+        f"\nthroughput, {args.connections} keep-alive connections, "
+        f"{args.rounds} x {args.seconds:.0f} s rounds each, alternating:"
+    )
+    servers = {name: start(name)[:2] for name, _ in (SERVICE, BASELINE)}
+    targets = [SERVICE, HEALTH, BASELINE]
+    rates: dict[tuple[str, str], list[float]] = {target: [] for target in targets}
+    errors = 0
+    try:
+        for factory, path in targets:  # warm-up
+            throughput(servers[factory][1], path, 1.0, args.connections)
+        for _ in range(args.rounds):
+            for factory, path in targets:
+                rate, failed = throughput(servers[factory][1], path, args.seconds, args.connections)
+                rates[factory, path].append(rate)
+                errors += failed
+    finally:
+        for process, _ in servers.values():
+            stop(process)
+    medians = {target: statistics.median(values) for target, values in rates.items()}
+    for (factory, path), values in rates.items():
+        rounds = ", ".join(f"{r:.0f}" for r in values)
+        name = factory.split(":")[0]
+        print(f"  {name:<10} GET {path:<18} median {medians[factory, path]:8.0f} req/s  ({rounds})")
+    print(f"  ratio /api/v1/datasets / hello-world: {medians[SERVICE] / medians[BASELINE]:.2f}")
+    print(f"  ratio service /health / hello-world:  {medians[HEALTH] / medians[BASELINE]:.2f}")
+    print(f"  non-200 answers: {errors}")
+
+
+if __name__ == "__main__":
+    main()
