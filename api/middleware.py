@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids (accepted from X-Request-ID and echoed)."""
+"""ASGI middleware: request ids (accepted from X-Request-ID, echoed) and the last-resort 500."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import re
 import uuid
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import REQUEST_ID_HEADER
+from api.problems import REQUEST_ID_HEADER, unexpected_error_response
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -17,7 +18,8 @@ class RequestIdMiddleware:
     """Gives each request an id: the client's X-Request-ID when sane, else a new UUID.
 
     The id is kept in ``request.state.request_id`` (for logs and problem documents) and
-    echoed in the response's X-Request-ID header. Pure ASGI, so it costs next to nothing.
+    echoed in the response's X-Request-ID header. An exception no handler took becomes a 500
+    problem, logged once with the request id. Pure ASGI, so it costs next to nothing.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -32,11 +34,21 @@ class RequestIdMiddleware:
         request_id = text if _VALID_REQUEST_ID.match(text) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 
+        started = False
+
         async def send_with_id(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 if REQUEST_ID_HEADER not in headers:
                     headers.append(REQUEST_ID_HEADER, request_id)
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            if started:  # too late to answer with a problem; let the server close the stream
+                raise
+            response = unexpected_error_response(Request(scope), exc)
+            await response(scope, receive, send)

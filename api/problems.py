@@ -98,6 +98,27 @@ def _reason(error: dict[str, Any]) -> str:
     return str(error.get("msg", "is invalid"))
 
 
+def _bounds(request: Request, name: str) -> str:
+    """The declared numeric bounds of a parameter, e.g. '>= 1 and <= 10000', or ''."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    pending = [dependant] if dependant is not None else []
+    while pending:
+        current = pending.pop()
+        pending.extend(current.dependencies)
+        for field in current.query_params + current.path_params:
+            if field.alias != name:
+                continue
+            found = [
+                f"{symbol} {getattr(item, attr)}"
+                for item in field.field_info.metadata
+                for attr, symbol in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"))
+                if getattr(item, attr, None) is not None
+            ]
+            return " and ".join(found)
+    return ""
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     params: list[tuple[str, str, str]] = []
@@ -105,7 +126,11 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         loc = [str(p) for p in error.get("loc", ())]
         location = loc[0] if loc else "query"
         name = loc[1] if len(loc) > 1 else location
-        params.append((name, _reason(error), location))
+        reason = _reason(error)
+        bounds = _bounds(request, name)
+        if bounds and not reason.startswith("must be >") and not reason.startswith("must be <"):
+            reason = f"{reason}, {bounds}"
+        params.append((name, reason, location))
     return problem_response(request, InvalidParameters(params))
 
 
@@ -136,7 +161,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, error, headers)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+def unexpected_error_response(request: Request, exc: BaseException) -> JSONResponse:
+    """Log an unexpected error with its request id; answer a 500 that reveals nothing."""
     log.error(
         "unhandled error on %s %s (request id %s)",
         request.method,
@@ -151,8 +177,10 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Route every error, the framework's included, to a problem document."""
+    """Route every expected error, the framework's included, to a problem document.
+
+    Unexpected exceptions are caught by RequestIdMiddleware, which knows the request id.
+    """
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(OceanAPIError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)

@@ -117,5 +117,14 @@ def test_500_is_a_problem_without_internals(caplog: pytest.LogCaptureFixture) ->
     assert "secret" not in body and "Traceback" not in body and "/srv" not in body
     assert response.json()["type"] == "/problems/internal-error"
     logged = [r for r in caplog.records if r.name == "oceanapi.errors"]
-    assert logged and "boom-1" in logged[0].getMessage()
+    assert len(logged) == 1 and "boom-1" in logged[0].getMessage()
     assert logged[0].exc_info is not None
+
+
+def test_type_errors_say_the_valid_range(client: TestClient) -> None:
+    params = client.get(f"{D}/ersst-v5/times?limit=ten&offset=x").json()["invalid_params"]
+    reasons = {p["name"]: p["reason"] for p in params}
+    assert reasons == {
+        "limit": "must be an integer, >= 1 and <= 10000",
+        "offset": "must be an integer, >= 0",
+    }
