@@ -10,9 +10,10 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from api.settings import Settings
-from catalog.dataset import OpenDataset, VariableInfo
+from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters
 from catalog.store import Catalog
+from catalog.variables import VariableInfo
 
 
 async def get_settings(request: Request) -> Settings:

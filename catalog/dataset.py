@@ -11,8 +11,6 @@ import numpy.typing as npt
 import xarray as xr
 
 from catalog.axes import (
-    TimeAxis,
-    VerticalAxis,
     horizontal_coordinates,
     promote_coordinates,
     time_axis,
@@ -23,40 +21,13 @@ from catalog.errors import VariableNotFound, valid_values_hint, valid_values_sen
 from catalog.geo import BBox
 from catalog.grids import Grid, recognize_grid
 from catalog.numbers import tidy_floats
-from schemas.catalog import DatasetEntry, VariableOverride, VectorPair
+from catalog.variables import VariableInfo
+from catalog.vectors import earth_components
+from schemas.catalog import DatasetEntry, VariableOverride
 
 
 class CatalogMismatch(Exception):
     """The catalog entry names variables the source does not have."""
-
-
-@dataclass(frozen=True, eq=False)
-class VariableInfo:
-    """One served variable: its axes, grid, units and catalog presentation defaults."""
-
-    id: str
-    long_name: str | None
-    standard_name: str | None
-    units: str | None
-    dims: tuple[str, ...]
-    grid: Grid
-    time: TimeAxis | None
-    vertical: VerticalAxis | None
-    valid_range: tuple[float, float] | None
-    override: VariableOverride
-    vector: VectorPair | None
-
-    @property
-    def display_name(self) -> str:
-        """Name to show people: the catalog's, the file's long name, or the id."""
-        return self.override.display_name or self.long_name or self.id
-
-    @property
-    def vector_partner(self) -> str | None:
-        """The other component of this variable's vector pair, if any."""
-        if self.vector is None:
-            return None
-        return self.vector.y if self.vector.x == self.id else self.vector.x
 
 
 @dataclass(eq=False)
@@ -169,6 +140,55 @@ class OpenDataset:
         if everywhere or any(crossing) != all(crossing):
             return (-180.0, south, 180.0, north)
         return (min(b[0] for b in boxes), south, max(b[2] for b in boxes), north)
+
+    def array(self, info: VariableInfo) -> xr.DataArray:
+        """The (lazy) data of a served variable or of a derived vector component."""
+        if info.role is None:
+            return self.ds[info.id]
+        return self._vector_arrays[info.id]
+
+    def resolve(self, names: list[str] | None) -> list[VariableInfo]:
+        """Variables named by id, or by vector pair id (its east and north components).
+
+        Without names: every served variable. Unknown names are a 404 naming the valid ones.
+        """
+        if not names:
+            return list(self.variables.values())
+        pairs = {pair.id: pair for pair in self.entry.vectors}
+        chosen: list[VariableInfo] = []
+        for name in dict.fromkeys(names):
+            if name in pairs:
+                chosen += self._vector_infos[name]
+            elif name in self.variables:
+                chosen.append(self.variables[name])
+            else:
+                valid = [*self.variables, *pairs]
+                raise VariableNotFound(
+                    f"Dataset '{self.id}' has no variable or vector pair '{name}'. "
+                    + valid_values_sentence(valid),
+                    **valid_values_hint(valid),
+                )
+        return chosen
+
+    @cached_property
+    def _vector_parts(
+        self,
+    ) -> dict[str, list[tuple[VariableInfo, xr.DataArray]]]:
+        parts = {}
+        for pair in self.entry.vectors:
+            east, north = earth_components(
+                self.ds, pair, self.variables[pair.x], self.variables[pair.y]
+            )
+            parts[pair.id] = [east, north]
+        return parts
+
+    @property
+    def _vector_infos(self) -> dict[str, list[VariableInfo]]:
+        return {pid: [info for info, _ in parts] for pid, parts in self._vector_parts.items()}
+
+    @property
+    def _vector_arrays(self) -> dict[str, xr.DataArray]:
+        return {info.id: da for parts in self._vector_parts.values() for info, da in parts}
 
     def close(self) -> None:
         """Release the source's file handles."""

@@ -113,6 +113,28 @@ class DatasetUnavailable(OceanAPIError):
     )
 
 
+class SelectionTooLarge(OceanAPIError):
+    """The request would read more values than the service allows."""
+
+    slug = "selection-too-large"
+    status = 413
+    title = "Selection too large"
+    description = (
+        "The request would read more values than the configured limit. The problem says the "
+        "estimate and the limit; ask for less with a stride, a smaller box, fewer levels or a "
+        "shorter time range."
+    )
+
+
+class NoData(OceanAPIError):
+    """The selection holds no cell."""
+
+    slug = "no-data"
+    status = 404
+    title = "No data"
+    description = "The selection is valid but holds no grid cell (for example a box between cells)."
+
+
 class NotReady(OceanAPIError):
     """The service is still starting."""
 

@@ -39,3 +39,26 @@ def typical_spacing(lon: npt.ArrayLike, axis: int = -1) -> float:
     steps = np.minimum(steps, 360.0 - steps)
     finite = steps[np.isfinite(steps) & (steps > 0)]
     return float(np.median(finite)) if finite.size else 0.0
+
+
+def normalise_lon(lon: float) -> float:
+    """A longitude in -180..180 (180 itself is kept, so a box can end there)."""
+    return float(lon) if -180.0 <= lon <= 180.0 else float(wrap180(lon))
+
+
+def lonlat_to_xyz(lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Unit vectors (x, y, z) on the sphere, in the last axis."""
+    lam = np.radians(np.asarray(lon, dtype=np.float64))
+    phi = np.radians(np.asarray(lat, dtype=np.float64))
+    return np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)], axis=-1)
+
+
+def in_lon_range(lon: npt.ArrayLike, west: float, east: float) -> npt.NDArray[np.bool_]:
+    """Whether longitudes (either convention) lie in [west, east], which may cross 180."""
+    wrapped = wrap180(lon)
+    west, east = normalise_lon(west), normalise_lon(east)
+    if west <= east:
+        inside: npt.NDArray[np.bool_] = (wrapped >= west) & (wrapped <= east)
+    else:
+        inside = (wrapped >= west) | (wrapped <= east)
+    return inside

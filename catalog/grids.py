@@ -1,22 +1,45 @@
 """Horizontal grid adapters, chosen by recognising the latitude/longitude coordinates.
 
 A grid kind is one class with a ``recognize`` constructor. Each adapter knows its coordinates
-and footprint; the query engine asks it for cells (nearest cell, cells in a box, points along
-a path).
+and footprint, and answers the query engine's questions: the nearest cell, the cells and
+weights for linear interpolation, and the cells inside a box.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
 import xarray as xr
+from scipy.spatial import Delaunay, QhullError, cKDTree
 
-from catalog.geo import BBox, longitude_extent, typical_spacing
+from catalog.geo import (
+    BBox,
+    in_lon_range,
+    longitude_extent,
+    lonlat_to_xyz,
+    typical_spacing,
+    wrap180,
+)
 
 GridKind = Literal["regular", "curvilinear"]
+Index = npt.NDArray[np.intp]
+
+
+@dataclass(frozen=True)
+class Stencil:
+    """Cells and weights that make one value: one cell with weight 1 for nearest."""
+
+    j: Index
+    i: Index
+    w: npt.NDArray[np.float64]
+
+
+class OutsideFootprint(Exception):
+    """The location is outside the grid's footprint."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,10 +78,52 @@ class RegularGrid:
         """(ny, nx)."""
         return self.lat.size, self.lon.size
 
+    @cached_property
+    def _dlat(self) -> float:
+        return float(np.median(np.abs(np.diff(self.lat)))) if self.lat.size > 1 else 1.0
+
+    @cached_property
+    def _dlon(self) -> float:
+        return typical_spacing(self.lon) or 1.0
+
     def bbox(self) -> BBox:
         """Footprint of the cell centres in -180..180 longitudes."""
-        west, east = longitude_extent(self.lon, spacing=1.5 * typical_spacing(self.lon))
+        west, east = longitude_extent(self.lon, spacing=1.5 * self._dlon)
         return _rounded(west, float(np.nanmin(self.lat)), east, float(np.nanmax(self.lat)))
+
+    def cell_lonlat(self, j: int, i: int) -> tuple[float, float]:
+        """(lon, lat) of a cell centre, longitude in -180..180."""
+        return float(wrap180(self.lon[i])), float(self.lat[j])
+
+    def nearest(self, lon: float, lat: float) -> Stencil:
+        """The cell whose centre is nearest in latitude and in longitude (index arithmetic)."""
+        dlat = self.lat - lat
+        dlon = wrap180(self.lon - lon)
+        j = int(np.argmin(np.abs(dlat)))
+        i = int(np.argmin(np.abs(dlon)))
+        if abs(dlat[j]) > 0.5 * self._dlat + 1e-9 or abs(dlon[i]) > 0.5 * self._dlon + 1e-9:
+            raise OutsideFootprint
+        return Stencil(np.array([j]), np.array([i]), np.array([1.0]))
+
+    def linear(self, lon: float, lat: float) -> Stencil:
+        """Bilinear weights of the four cells around the point (in degrees of lat and lon)."""
+        self.nearest(lon, lat)  # footprint check
+        j0, j1, tj = _bracket(self.lat - lat)
+        i0, i1, ti = _bracket(wrap180(self.lon - lon))
+        return Stencil(
+            np.array([j0, j0, j1, j1]),
+            np.array([i0, i1, i0, i1]),
+            np.array([(1 - tj) * (1 - ti), (1 - tj) * ti, tj * (1 - ti), tj * ti]),
+        )
+
+    def box(self, bbox: BBox) -> tuple[Index, Index]:
+        """Row and column indices of the cells inside the box, west to east, in grid order."""
+        west, south, east, north = bbox
+        rows = np.flatnonzero((self.lat >= south) & (self.lat <= north))
+        inside = in_lon_range(self.lon, west, east)
+        cols = np.flatnonzero(inside)
+        order = np.argsort((wrap180(self.lon[cols]) - west) % 360.0, kind="stable")
+        return rows, cols[order]
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,14 +168,83 @@ class CurvilinearGrid:
         west, east = longitude_extent(self.lon, spacing=1.5 * spacing)
         return _rounded(west, float(np.nanmin(self.lat)), east, float(np.nanmax(self.lat)))
 
+    def cell_lonlat(self, j: int, i: int) -> tuple[float, float]:
+        """(lon, lat) of a cell centre, longitude in -180..180."""
+        return float(wrap180(self.lon[j, i])), float(self.lat[j, i])
+
+    @cached_property
+    def _tree(self) -> tuple[cKDTree, npt.NDArray[np.intp], float]:
+        """KD-tree of the cell centres on the unit sphere, built once per grid.
+
+        Returns the tree, the flat index of each tree point, and the largest chord distance at
+        which a point still belongs to the footprint (1.5 times the typical cell diagonal).
+        """
+        valid = np.isfinite(self.lat) & np.isfinite(self.lon)
+        flat = np.flatnonzero(valid.ravel())
+        xyz = lonlat_to_xyz(self.lon.ravel()[flat], self.lat.ravel()[flat])
+        grid_xyz = lonlat_to_xyz(self.lon, self.lat)
+        steps = [np.linalg.norm(np.diff(grid_xyz, axis=axis), axis=-1) for axis in (0, 1)]
+        cell = np.hypot(*(float(np.nanmedian(s)) for s in steps))
+        return cKDTree(xyz), flat, 1.5 * cell
+
+    def nearest(self, lon: float, lat: float) -> Stencil:
+        """The cell nearest on the sphere (KD-tree on 3-D unit vectors)."""
+        tree, flat, limit = self._tree
+        distance, k = tree.query(lonlat_to_xyz(np.array([lon]), np.array([lat]))[0])
+        if distance > limit:
+            raise OutsideFootprint
+        j, i = np.unravel_index(flat[k], self.shape)
+        return Stencil(np.array([j]), np.array([i]), np.array([1.0]))
+
+    def linear(self, lon: float, lat: float) -> Stencil:
+        """Barycentric weights in the triangle of surrounding cell centres.
+
+        The 12 nearest centres are projected onto the plane tangent to the sphere at the point
+        and triangulated (Delaunay); the point's barycentric coordinates in its triangle are the
+        weights, so the interpolant is linear in the tangent plane. Outside every triangle (at
+        the edge of the grid) the nearest cell is used.
+        """
+        nearest = self.nearest(lon, lat)
+        tree, flat, _ = self._tree
+        _, ks = tree.query(lonlat_to_xyz(np.array([lon]), np.array([lat]))[0], k=12)
+        cells = flat[np.atleast_1d(ks)]
+        js, is_ = np.unravel_index(cells, self.shape)
+        east, north = _tangent_plane(lon, lat, self.lon[js, is_], self.lat[js, is_])
+        try:
+            triangulation = Delaunay(np.column_stack([east, north]))
+        except QhullError:
+            return nearest
+        simplex = int(triangulation.find_simplex(np.zeros(2)))
+        if simplex < 0:
+            return nearest
+        transform = triangulation.transform[simplex]
+        b = transform[:2] @ (np.zeros(2) - transform[2])
+        weights = np.append(b, 1 - b.sum())
+        vertices = triangulation.simplices[simplex]
+        return Stencil(js[vertices].astype(np.intp), is_[vertices].astype(np.intp), weights)
+
+    def box(self, bbox: BBox) -> tuple[Index, Index]:
+        """Row and column ranges of the index box holding every cell inside the box."""
+        west, south, east, north = bbox
+        inside = (self.lat >= south) & (self.lat <= north) & in_lon_range(self.lon, west, east)
+        rows = np.flatnonzero(inside.any(axis=1))
+        cols = np.flatnonzero(inside.any(axis=0))
+        if rows.size == 0:
+            return rows, cols
+        return np.arange(rows[0], rows[-1] + 1), np.arange(cols[0], cols[-1] + 1)
+
+    def inside(self, bbox: BBox, rows: Index, cols: Index) -> npt.NDArray[np.bool_]:
+        """Which cells of the index box are inside the geographic box."""
+        west, south, east, north = bbox
+        lat = self.lat[np.ix_(rows, cols)]
+        lon = self.lon[np.ix_(rows, cols)]
+        mask: npt.NDArray[np.bool_] = (
+            (lat >= south) & (lat <= north) & in_lon_range(lon, west, east)
+        )
+        return mask
+
 
 Grid = RegularGrid | CurvilinearGrid
-
-
-def _rounded(west: float, south: float, east: float, north: float) -> BBox:
-    # Micro-degrees (about 0.1 m): hides float32 noise such as -17.62499237060547.
-    return round(west, 6), round(south, 6), round(east, 6), round(north, 6)
-
 
 GRID_KINDS: tuple[type[RegularGrid] | type[CurvilinearGrid], ...] = (RegularGrid, CurvilinearGrid)
 
@@ -122,3 +256,36 @@ def recognize_grid(lat: xr.DataArray, lon: xr.DataArray) -> Grid | None:
         if grid is not None:
             return grid
     return None
+
+
+def _rounded(west: float, south: float, east: float, north: float) -> BBox:
+    # Micro-degrees (about 0.1 m): hides float32 noise such as -17.62499237060547.
+    return round(west, 6), round(south, 6), round(east, 6), round(north, 6)
+
+
+def _bracket(delta: npt.NDArray[np.float64]) -> tuple[int, int, float]:
+    """Neighbours below and above zero in ``delta`` (coordinate minus target) and the fraction.
+
+    Works for ascending and descending coordinates; at an edge both neighbours are the edge.
+    """
+    below = np.flatnonzero(delta <= 0)
+    above = np.flatnonzero(delta >= 0)
+    if below.size == 0 or above.size == 0:
+        edge = int(np.argmin(np.abs(delta)))
+        return edge, edge, 0.0
+    lo = int(below[np.argmax(delta[below])])
+    hi = int(above[np.argmin(delta[above])])
+    span = delta[hi] - delta[lo]
+    return lo, hi, float(-delta[lo] / span) if span > 0 else 0.0
+
+
+def _tangent_plane(
+    lon0: float, lat0: float, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Gnomonic (east, north) coordinates of points on the plane tangent at (lon0, lat0)."""
+    p0 = lonlat_to_xyz(np.array([lon0]), np.array([lat0]))[0]
+    east_axis = np.array([-np.sin(np.radians(lon0)), np.cos(np.radians(lon0)), 0.0])
+    north_axis = np.cross(p0, east_axis)
+    points = lonlat_to_xyz(lon, lat)
+    scale = points @ p0
+    return (points @ east_axis) / scale, (points @ north_axis) / scale

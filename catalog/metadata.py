@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 
-from catalog.dataset import OpenDataset, VariableInfo
+from catalog.dataset import OpenDataset
 from catalog.numbers import tidy_floats
 from catalog.store import Catalog
+from catalog.variables import VariableInfo
 from schemas.datasets import (
     DatasetDetail,
     DatasetSummary,

@@ -53,3 +53,33 @@ def to_metres_factor(raw: str | None) -> float | None:
     if unit is None or not unit.is_compatible_with(ureg.metre):
         return None
     return float((1 * unit).to(ureg.metre).magnitude)
+
+
+# Units offered when a conversion is refused, filtered by compatibility.
+SUGGESTED_UNITS = [
+    "K", "degC", "degF",
+    "m s-1", "cm s-1", "km h-1", "knot",
+    "m", "cm", "km", "ft",
+    "Pa", "dbar",
+    "degree", "rad",
+]  # fmt: skip
+
+
+def compatible_units(raw: str | None) -> list[str]:
+    """The suggested units that ``raw`` can be converted to."""
+    unit = parse_units(raw or "")
+    if unit is None:
+        return []
+    return [u for u in SUGGESTED_UNITS if unit.is_compatible_with(parse_units(u))]
+
+
+def convert(values: Any, source: str | None, target: str) -> Any:
+    """Values converted from ``source`` to ``target`` units (ValueError if impossible)."""
+    from_unit, to_unit = parse_units(source or ""), parse_units(target)
+    if from_unit is None:
+        raise ValueError(f"the data's units '{source}' are not convertible")
+    if to_unit is None:
+        raise ValueError(f"'{target}' is not a unit")
+    if not from_unit.is_compatible_with(to_unit):
+        raise ValueError(f"'{source}' cannot be converted to '{target}'")
+    return ureg.Quantity(values, from_unit).to(to_unit).magnitude

@@ -1,0 +1,147 @@
+"""Choosing time steps and depth levels: nearest, 'latest', 'surface', 'bottom', ranges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from catalog.axes import TimeAxis, VerticalAxis
+from catalog.errors import InvalidParameters
+
+SINGLE_STEP_TOLERANCE = np.timedelta64(1, "D")
+
+
+def iso(value: np.datetime64) -> str:
+    """An instant as ISO 8601 UTC with a Z."""
+    return pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_instant(name: str, text: str) -> np.datetime64:
+    """An ISO 8601 date or date-time (offsets honoured, UTC when absent) as datetime64[ns]."""
+    try:
+        stamp = pd.Timestamp(text.strip())
+    except (ValueError, TypeError):
+        stamp = pd.NaT
+    if pd.isna(stamp) or not text.strip():
+        raise InvalidParameters.single(
+            name, "must be an ISO 8601 date or date-time, e.g. 2015-12-01T00:00:00Z"
+        )
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return np.datetime64(stamp.to_datetime64(), "ns")
+
+
+def _coverage(axis: TimeAxis) -> str:
+    values = axis.values
+    return f"{iso(values[0])}/{iso(values[-1])}"
+
+
+def _tolerance(values: npt.NDArray[np.datetime64]) -> np.timedelta64:
+    if values.size < 2:
+        return SINGLE_STEP_TOLERANCE
+    return np.median(np.diff(values)) / 2
+
+
+def nearest_time(axis: TimeAxis, spec: str | None, name: str = "time") -> int:
+    """Index of the step nearest to ``spec`` (ISO 8601, or 'latest'/None for the last step).
+
+    Instants further than half a step outside the coverage are a 400 naming the coverage.
+    """
+    values = axis.values
+    if spec is None or spec.strip().lower() == "latest":
+        return values.size - 1
+    instant = parse_instant(name, spec)
+    slack = _tolerance(values)
+    if instant < values[0] - slack or instant > values[-1] + slack:
+        raise InvalidParameters.single(
+            name, f"{iso(instant)} is outside the time coverage {_coverage(axis)}"
+        )
+    after = int(np.searchsorted(values, instant))
+    candidates = [c for c in (after - 1, after) if 0 <= c < values.size]
+    return min(candidates, key=lambda c: abs(values[c] - instant))
+
+
+def time_range(axis: TimeAxis, start: str | None, end: str | None) -> slice:
+    """The steps from ``start`` to ``end`` inclusive (the whole axis by default)."""
+    values = axis.values
+    low = parse_instant("start", start) if start else values[0]
+    high = parse_instant("end", end) if end else values[-1]
+    if low > high:
+        raise InvalidParameters(
+            [
+                ("start", "must not be after end", "query"),
+                ("end", "must not be before start", "query"),
+            ]
+        )
+    first = int(np.searchsorted(values, low, side="left"))
+    stop = int(np.searchsorted(values, high, side="right"))
+    if first >= stop:
+        raise InvalidParameters(
+            [
+                ("start", f"no time step in range; the coverage is {_coverage(axis)}", "query"),
+                ("end", f"no time step in range; the coverage is {_coverage(axis)}", "query"),
+            ]
+        )
+    return slice(first, stop)
+
+
+@dataclass(frozen=True)
+class DepthChoice:
+    """A depth request: a level index, or the deepest valid level (bottom)."""
+
+    index: int | None
+    bottom: bool = False
+
+
+def parse_depth(text: str | None) -> float | str | None:
+    """'surface', 'bottom', a depth in metres (>= 0), or None."""
+    if text is None:
+        return None
+    word = text.strip().lower()
+    if word in {"surface", "bottom"}:
+        return word
+    try:
+        value = float(word)
+    except ValueError:
+        value = float("nan")
+    if not np.isfinite(value) or value < 0:
+        raise InvalidParameters.single(
+            "depth", "must be a depth in metres >= 0 (positive down), 'surface' or 'bottom'"
+        )
+    return value
+
+
+def nearest_depth(axis: VerticalAxis, depth: float | str | None) -> DepthChoice:
+    """The nearest level; 'surface' (default) is the shallowest, 'bottom' the deepest valid."""
+    if depth is None or depth == "surface":
+        return DepthChoice(int(np.argmin(axis.depths)))
+    if depth == "bottom":
+        return DepthChoice(None, bottom=True)
+    return DepthChoice(int(np.argmin(np.abs(axis.depths - float(depth)))))
+
+
+def depth_range(axis: VerticalAxis, low: float | None, high: float | None) -> npt.NDArray[np.intp]:
+    """Indices of the levels between ``low`` and ``high`` metres (inclusive), shallow first."""
+    if low is not None and high is not None and low > high:
+        raise InvalidParameters(
+            [
+                ("depth_min", "must not be greater than depth_max", "query"),
+                ("depth_max", "must not be less than depth_min", "query"),
+            ]
+        )
+    depths = axis.depths
+    keep = np.ones(depths.size, dtype=bool)
+    if low is not None:
+        keep &= depths >= low
+    if high is not None:
+        keep &= depths <= high
+    indices = np.flatnonzero(keep)
+    if indices.size == 0:
+        raise InvalidParameters.single(
+            "depth_min",
+            f"no level in that range; levels run from {depths.min():g} to {depths.max():g} m",
+        )
+    return indices[np.argsort(depths[indices])]
