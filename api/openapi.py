@@ -32,6 +32,11 @@ description under `/problems/`. Unknown or repeated query parameters are rejecte
 
 TAGS = [
     {"name": "Datasets", "description": "The catalog: datasets, variables, times and depths."},
+    {
+        "name": "Data",
+        "description": "Values at a point, as time series and profiles, in a box and along a "
+        "path, as JSON, CSV, NetCDF or CoverageJSON.",
+    },
     {"name": "Service", "description": "Liveness, readiness and problem-type descriptions."},
 ]
 

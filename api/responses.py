@@ -9,9 +9,11 @@ from catalog.errors import (
     DatasetNotFound,
     DatasetUnavailable,
     InvalidParameters,
+    NoData,
     NotFound,
     NotReady,
     OceanAPIError,
+    SelectionTooLarge,
     VariableNotFound,
 )
 from schemas.problems import Problem
@@ -55,6 +57,24 @@ _EXAMPLES: dict[type[OceanAPIError], tuple[str, dict[str, Any]]] = {
             "instance": "/api/v1/datasets/ersst-v5",
         },
     ),
+    NoData: (
+        "Nothing in the box",
+        {
+            "detail": "No cell centre of 'glorys' lies in the box; the data cover "
+            "[-17.625, 46.375, 7.70834, 70.375].",
+            "instance": "/api/v1/datasets/glorys/data/area",
+        },
+    ),
+    SelectionTooLarge: (
+        "Too many values",
+        {
+            "detail": "This request would read about 2,050,560 values; the limit is 2,000,000. "
+            "Ask for a smaller box, or thin it with stride or max_cells.",
+            "instance": "/api/v1/datasets/ersst-v5/data/area",
+            "estimate": 2050560,
+            "limit": 2000000,
+        },
+    ),
     NotFound: (
         "Unknown problem type",
         {
@@ -71,6 +91,7 @@ _EXAMPLES: dict[type[OceanAPIError], tuple[str, dict[str, Any]]] = {
 _DESCRIPTIONS = {
     400: "Invalid, unknown or repeated parameter (problem+json naming each one).",
     404: "Not found (problem+json; lists the valid ids when there are few).",
+    413: "Selection too large (problem+json with the estimate, the limit and how to ask for less).",
     503: "Unavailable (problem+json, with Retry-After).",
 }
 

@@ -28,4 +28,9 @@ class Settings(BaseSettings):
     times_page_max: int = Field(
         default=10_000, ge=1, description="Largest page of time instants one request may ask for."
     )
+    max_values: int = Field(
+        default=2_000_000,
+        ge=1,
+        description="Largest number of values one data request may read (413 beyond).",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")

@@ -43,8 +43,8 @@ def canonical_units(raw: str | None) -> str | None:
     if unit is None:
         return raw.strip()
     text = f"{unit:cf}"
-    # The cf format writes Celsius as '°C'; UDUNITS and most clients prefer ASCII 'degC'.
-    return "degC" if text == "°C" else text
+    # The cf format writes '°C' and '°F'; UDUNITS and most clients prefer ASCII 'degC'.
+    return text.replace("°C", "degC").replace("°F", "degF")
 
 
 def to_metres_factor(raw: str | None) -> float | None:

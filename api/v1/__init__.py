@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from api.v1 import datasets, variables
+from api.v1 import data, datasets, variables
 
 router = APIRouter(prefix="/api/v1")
-for module in (datasets, variables):
+for module in (datasets, variables, data):
     router.include_router(module.router)

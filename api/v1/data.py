@@ -1,0 +1,417 @@
+"""Data queries: point, time series, profile, area and transect, in four formats."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
+
+from api.deps import DatasetDep, SettingsDep
+from api.responses import problem_responses
+from catalog import queries
+from catalog.errors import (
+    DatasetNotFound,
+    DatasetUnavailable,
+    InvalidParameters,
+    NoData,
+    SelectionTooLarge,
+    VariableNotFound,
+)
+from catalog.formats import MEDIA_TYPES, convert_units, to_covjson, to_csv, to_json, to_netcdf
+from catalog.geo import BBox
+from catalog.queries import QueryResult
+from catalog.selection import parse_depth
+from schemas.data import DataResult
+
+router = APIRouter(tags=["Data"])
+
+MAX_PATH_VERTICES = 1000
+MAX_SAMPLES = 2000
+
+Variables = Annotated[
+    str | None,
+    Query(
+        description="Comma-separated variable ids, or a vector pair id (gives east, north, speed "
+        "and direction). Default: every variable that has the axes the query needs.",
+        examples=["sst"],
+    ),
+]
+Lon = Annotated[
+    float,
+    Query(
+        ge=-360,
+        le=360,
+        allow_inf_nan=False,
+        description="Longitude, degrees east (-180..180 or 0..360).",
+        examples=[-140.0],
+    ),
+]
+Lat = Annotated[
+    float,
+    Query(
+        ge=-90, le=90, allow_inf_nan=False, description="Latitude, degrees north.", examples=[0.5]
+    ),
+]
+Time = Annotated[
+    str | None,
+    Query(
+        description="ISO 8601 instant (nearest step is used) or 'latest' (the default).",
+        examples=["2015-12-01T00:00:00Z"],
+    ),
+]
+Depth = Annotated[
+    str | None,
+    Query(
+        description="Metres, positive down (nearest level), 'surface' (the default) or "
+        "'bottom' (the deepest level with data at that place).",
+        examples=["surface"],
+    ),
+]
+Interp = Annotated[
+    Literal["nearest", "linear"],
+    Query(
+        description="'nearest' cell, or 'linear': bilinear on regular grids, barycentric in "
+        "the triangle of surrounding cell centres on curvilinear grids; land cells are left "
+        "out and the weights renormalised.",
+        examples=["nearest"],
+    ),
+]
+Format = Annotated[
+    Literal["json", "csv", "nc", "covjson"],
+    Query(
+        description="json, csv (tidy, units in the header), nc (CF NetCDF) or covjson "
+        "(CoverageJSON).",
+        examples=["json"],
+    ),
+]
+Units = Annotated[
+    str | None,
+    Query(
+        description="Convert values to these units (UDUNITS), e.g. degF, K, knot, cm s-1.",
+        examples=["degC"],
+    ),
+]
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The selected values, in the format asked for with `f`.",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/x-netcdf": {"schema": {"type": "string", "format": "binary"}},
+            "application/prs.coverage+json": {"schema": {"type": "object"}},
+        },
+    },
+    **problem_responses(
+        DatasetNotFound, VariableNotFound, NoData, SelectionTooLarge, DatasetUnavailable
+    ),
+}
+
+
+def _names(variables: str | None) -> list[str] | None:
+    if variables is None:
+        return None
+    names = [n.strip() for n in variables.split(",") if n.strip()]
+    if not names:
+        raise InvalidParameters.single("variables", "give at least one variable id")
+    return names
+
+
+def _respond(result: QueryResult, f: str, units: str | None, dataset: DatasetDep) -> Response:
+    result = convert_units(result, units)
+    if f == "csv":
+        return Response(to_csv(result), media_type=MEDIA_TYPES["csv"])
+    if f == "nc":
+        body = to_netcdf(result, dataset.entry.title, dataset.entry.attribution)
+        filename = f"{dataset.id}-{result.kind}.nc"
+        return Response(
+            body,
+            media_type=MEDIA_TYPES["nc"],
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    if f == "covjson":
+        return JSONResponse(to_covjson(result), media_type=MEDIA_TYPES["covjson"])
+    return JSONResponse(to_json(result))
+
+
+@router.get(
+    "/datasets/{dataset_id}/data/point",
+    operation_id="queryPoint",
+    name="queryPoint",
+    summary="Values at a point",
+    response_model=DataResult,
+    responses=_RESPONSES,
+)
+def point(
+    dataset: DatasetDep,
+    settings: SettingsDep,
+    lon: Lon,
+    lat: Lat,
+    variables: Variables = None,
+    time: Time = None,
+    depth: Depth = None,
+    interp: Interp = "nearest",
+    f: Format = "json",
+    units: Units = None,
+) -> Response:
+    """Values of one or more variables at a place, at the nearest time step and level.
+
+    The response reports the time, depth and grid cells (with weights) actually used. A point
+    on land gives null with `on_land: true`.
+    """
+    result = queries.point(
+        dataset, _names(variables), lon, lat, time, parse_depth(depth), interp, settings.max_values
+    )
+    return _respond(result, f, units, dataset)
+
+
+@router.get(
+    "/datasets/{dataset_id}/data/timeseries",
+    operation_id="queryTimeseries",
+    name="queryTimeseries",
+    summary="Time series at a point",
+    response_model=DataResult,
+    responses=_RESPONSES,
+)
+def timeseries(
+    dataset: DatasetDep,
+    settings: SettingsDep,
+    lon: Lon,
+    lat: Lat,
+    variables: Variables = None,
+    start: Annotated[
+        str | None,
+        Query(
+            description="First instant (ISO 8601); default: the start of the data.",
+            examples=["2015-01-01"],
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        Query(
+            description="Last instant (ISO 8601); default: the end of the data.",
+            examples=["2015-12-31"],
+        ),
+    ] = None,
+    depth: Depth = None,
+    interp: Interp = "nearest",
+    f: Format = "json",
+    units: Units = None,
+) -> Response:
+    """Values at a place and level over a time range (the whole axis by default)."""
+    result = queries.timeseries(
+        dataset,
+        _names(variables),
+        lon,
+        lat,
+        start,
+        end,
+        parse_depth(depth),
+        interp,
+        settings.max_values,
+    )
+    return _respond(result, f, units, dataset)
+
+
+@router.get(
+    "/datasets/{dataset_id}/data/profile",
+    operation_id="queryProfile",
+    name="queryProfile",
+    summary="Vertical profile at a point",
+    response_model=DataResult,
+    responses=_RESPONSES,
+)
+def profile(
+    dataset: DatasetDep,
+    settings: SettingsDep,
+    lon: Lon,
+    lat: Lat,
+    variables: Variables = None,
+    time: Time = None,
+    depth_min: Annotated[
+        float | None,
+        Query(
+            ge=0, allow_inf_nan=False, description="Shallowest level to include (m).", examples=[0]
+        ),
+    ] = None,
+    depth_max: Annotated[
+        float | None,
+        Query(
+            ge=0, allow_inf_nan=False, description="Deepest level to include (m).", examples=[1000]
+        ),
+    ] = None,
+    interp: Interp = "nearest",
+    f: Format = "json",
+    units: Units = None,
+) -> Response:
+    """Values at a place and time over every level, or the levels in a depth range."""
+    result = queries.profile(
+        dataset,
+        _names(variables),
+        lon,
+        lat,
+        time,
+        depth_min,
+        depth_max,
+        interp,
+        settings.max_values,
+    )
+    return _respond(result, f, units, dataset)
+
+
+@router.get(
+    "/datasets/{dataset_id}/data/area",
+    operation_id="queryArea",
+    name="queryArea",
+    summary="Values in a box",
+    response_model=DataResult,
+    responses=_RESPONSES,
+)
+def area(
+    dataset: DatasetDep,
+    settings: SettingsDep,
+    bbox: Annotated[
+        str,
+        Query(
+            description="minlon,minlat,maxlon,maxlat in degrees; minlon > maxlon crosses the "
+            "antimeridian (170,-10,-170,10).",
+            examples=["-170,-5,-120,5"],
+        ),
+    ],
+    variables: Variables = None,
+    time: Time = None,
+    depth: Depth = None,
+    stride: Annotated[
+        int,
+        Query(ge=1, le=1000, description="Take every n-th cell in each direction.", examples=[1]),
+    ] = 1,
+    max_cells: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            description="Thin the box (a larger stride) until it has at most this many cells.",
+            examples=[10000],
+        ),
+    ] = None,
+    f: Format = "json",
+    units: Units = None,
+) -> Response:
+    """Cell values inside a box at one time and level (the box may cross the antimeridian).
+
+    Regular grids give a latitude x longitude grid; curvilinear grids the index box holding
+    the cells inside, with 2-D coordinates and null outside the box.
+    """
+    result = queries.area(
+        dataset,
+        _names(variables),
+        parse_bbox(bbox),
+        time,
+        parse_depth(depth),
+        stride,
+        max_cells,
+        settings.max_values,
+    )
+    return _respond(result, f, units, dataset)
+
+
+@router.get(
+    "/datasets/{dataset_id}/data/transect",
+    operation_id="queryTransect",
+    name="queryTransect",
+    summary="Values along a path",
+    response_model=DataResult,
+    responses=_RESPONSES,
+)
+def transect(
+    dataset: DatasetDep,
+    settings: SettingsDep,
+    path: Annotated[
+        str,
+        Query(
+            description="Vertices as lon,lat;lon,lat;... (at least two, at most 1000).",
+            examples=["-15,50;0,60"],
+        ),
+    ],
+    variables: Variables = None,
+    n: Annotated[
+        int,
+        Query(
+            ge=2,
+            le=MAX_SAMPLES,
+            description="Samples, equally spaced along the geodesics (WGS84) joining the vertices.",
+            examples=[100],
+        ),
+    ] = 100,
+    time: Time = None,
+    depth: Annotated[
+        str | None,
+        Query(
+            description="One level (metres, 'surface' or 'bottom'); default: every level "
+            "(a vertical section).",
+            examples=["10"],
+        ),
+    ] = None,
+    interp: Interp = "nearest",
+    f: Format = "json",
+    units: Units = None,
+) -> Response:
+    """Values along a path: a vertical section (distance x depth) or one level."""
+    result = queries.transect(
+        dataset,
+        _names(variables),
+        parse_path(path),
+        n,
+        time,
+        parse_depth(depth),
+        interp,
+        settings.max_values,
+    )
+    return _respond(result, f, units, dataset)
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError
+    return value
+
+
+def parse_bbox(text: str) -> BBox:
+    """minlon,minlat,maxlon,maxlat; 400 naming `bbox` when malformed."""
+    rule = (
+        "must be minlon,minlat,maxlon,maxlat: finite numbers, latitudes in -90..90, "
+        "minlat < maxlat, longitudes in -360..360"
+    )
+    try:
+        west, south, east, north = (_number(p) for p in text.split(","))
+    except ValueError:
+        raise InvalidParameters.single("bbox", rule) from None
+    if not (-90 <= south < north <= 90) or not all(-360 <= v <= 360 for v in (west, east)):
+        raise InvalidParameters.single("bbox", rule)
+    if west == east:
+        raise InvalidParameters.single("bbox", "minlon and maxlon must differ")
+    return west, south, east, north
+
+
+def parse_path(text: str) -> list[tuple[float, float]]:
+    """lon,lat;lon,lat;...; 400 naming `path` when malformed."""
+    vertices = []
+    for part in text.split(";"):
+        try:
+            lon, lat = (_number(p) for p in part.split(","))
+        except ValueError:
+            raise InvalidParameters.single(
+                "path", "must be lon,lat;lon,lat;... with finite numbers"
+            ) from None
+        if not (-90 <= lat <= 90 and -360 <= lon <= 360):
+            raise InvalidParameters.single(
+                "path",
+                f"({lon:g}, {lat:g}): latitude must be in -90..90 and longitude in -360..360",
+            )
+        vertices.append((lon, lat))
+    if len(vertices) < 2:
+        raise InvalidParameters.single("path", "needs at least two vertices")
+    if len(vertices) > MAX_PATH_VERTICES:
+        raise InvalidParameters.single("path", f"at most {MAX_PATH_VERTICES} vertices")
+    return vertices
