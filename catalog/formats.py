@@ -11,11 +11,12 @@ import pandas as pd
 import xarray as xr
 from covjson_pydantic.coverage import Coverage
 from covjson_pydantic.domain import Axes, Domain, DomainType, ValuesAxis
-from covjson_pydantic.ndarray import NdArrayFloat
+from covjson_pydantic.ndarray import NdArrayFloat, NdArrayInt, NdArrayStr, TiledNdArray
 from covjson_pydantic.observed_property import ObservedProperty
 from covjson_pydantic.parameter import Parameter, Parameters
 from covjson_pydantic.reference_system import ReferenceSystem, ReferenceSystemConnectionObject
 from covjson_pydantic.unit import Unit
+from pydantic import AnyUrl
 
 from catalog.errors import InvalidParameters
 from catalog.queries import QueryResult
@@ -114,7 +115,7 @@ def to_csv(result: QueryResult) -> str:
         if column in result.data.variables:
             units = result.data[column].attrs.get("units") or _coord_units(str(column))
         renamed[column] = f"{column} [{units}]" if units else str(column)
-        if np.issubdtype(frame[column].dtype, np.datetime64):
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
             frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     buffer = io.StringIO()
     frame.rename(columns=renamed).to_csv(buffer, index=False, float_format="%.9g")
@@ -122,7 +123,7 @@ def to_csv(result: QueryResult) -> str:
 
 
 def to_netcdf(result: QueryResult, title: str, attribution: str) -> bytes:
-    """A CF-1.8 NetCDF file (NETCDF3_64BIT, so any reader opens it)."""
+    """A CF-1.8 NetCDF-4 file."""
     data = result.data.drop_encoding()
     for name, attrs in (
         ("longitude", {"standard_name": "longitude", "units": "degrees_east", "axis": "X"}),
@@ -153,7 +154,7 @@ def to_covjson(result: QueryResult) -> dict[str, Any]:
     names = [str(n) for n in data.data_vars if n != "bottom_depth" or result.kind == "area"]
     t_axis = _t_axis(data)
     z_single = _z_single(data)
-    ranges: dict[str, NdArrayFloat] = {}
+    ranges: dict[str, NdArrayFloat | NdArrayInt | NdArrayStr | TiledNdArray | AnyUrl] = {}
     if result.kind in {"point", "timeseries", "profile"}:
         axes = Axes(
             x=ValuesAxis[float](values=[float(data["longitude"])]),
@@ -165,7 +166,7 @@ def to_covjson(result: QueryResult) -> dict[str, Any]:
             axes.z = z_single
         if t_axis is not None:
             axes.t = t_axis
-        domain_type = {
+        domain_type: DomainType | None = {
             "point": DomainType.point,
             "timeseries": DomainType.point_series,
             "profile": DomainType.vertical_profile,
@@ -188,7 +189,7 @@ def to_covjson(result: QueryResult) -> dict[str, Any]:
     else:  # curvilinear areas and transects: cells as a composite (x, y) axis
         lon = np.asarray(data["longitude"].values).ravel()
         lat = np.asarray(data["latitude"].values).ravel()
-        composite = ValuesAxis[tuple](  # type: ignore[valid-type]
+        composite = ValuesAxis[tuple[float, float]](
             dataType="tuple",
             coordinates=["x", "y"],
             values=[(float(a), float(b)) for a, b in zip(lon, lat, strict=True)],

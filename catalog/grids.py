@@ -184,7 +184,7 @@ class CurvilinearGrid:
         xyz = lonlat_to_xyz(self.lon.ravel()[flat], self.lat.ravel()[flat])
         grid_xyz = lonlat_to_xyz(self.lon, self.lat)
         steps = [np.linalg.norm(np.diff(grid_xyz, axis=axis), axis=-1) for axis in (0, 1)]
-        cell = np.hypot(*(float(np.nanmedian(s)) for s in steps))
+        cell = float(np.hypot(float(np.nanmedian(steps[0])), float(np.nanmedian(steps[1]))))
         return cKDTree(xyz), flat, 1.5 * cell
 
     def nearest(self, lon: float, lat: float) -> Stencil:

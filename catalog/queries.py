@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import xarray as xr
 from pyproj import Geod
 
@@ -375,8 +376,12 @@ def _bottom_of_points(
     points = weights.shape[0]
     heaviest = np.argmax(weights, axis=-1)
     picked = raw[..., np.arange(points), heaviest]  # the heaviest cell: (*dims, point)
-    valid = np.isfinite(np.moveaxis(picked, result.dims.index(dim), 0))
-    valid = valid.reshape(valid.shape[0], -1, points).any(axis=1)  # (depth, point); any time
+    finite: npt.NDArray[np.bool_] = np.asarray(
+        np.isfinite(np.moveaxis(picked, result.dims.index(dim), 0))
+    )
+    valid: npt.NDArray[np.bool_] = np.asarray(  # (depth, point): valid at any time
+        finite.reshape(finite.shape[0], -1, points).any(axis=1)
+    )
     deepest = np.where(valid.any(axis=0), valid.shape[0] - 1 - np.argmax(valid[::-1], axis=0), 0)
     chosen = result.isel({dim: xr.DataArray(deepest, dims="point")})
     depths = np.where(valid.any(axis=0), info.vertical.depths[deepest], np.nan)
@@ -455,7 +460,8 @@ def _finish(data: xr.Dataset, per_var: dict[str, dict[str, Any]]) -> xr.Dataset:
             )
             per_var[f"{base}_speed"] = per_var[str(east)]
             per_var[f"{base}_direction"] = per_var[str(east)]
-    times = {v.get("time") for v in per_var.values()}
-    if len(times) == 1 and None not in times and "time" not in data.dims:
-        data = data.assign_coords(time=np.datetime64(next(iter(times)).rstrip("Z"), "ns"))
+    times = {str(v["time"]) for v in per_var.values() if "time" in v}
+    shared = len(times) == 1 and all("time" in v for v in per_var.values())
+    if shared and "time" not in data.dims:
+        data = data.assign_coords(time=pd.Timestamp(times.pop().rstrip("Z")).to_datetime64())
     return data

@@ -21,17 +21,17 @@ def iso(value: np.datetime64) -> str:
 
 def parse_instant(name: str, text: str) -> np.datetime64:
     """An ISO 8601 date or date-time (offsets honoured, UTC when absent) as datetime64[ns]."""
+    rule = "must be an ISO 8601 date or date-time, e.g. 2015-12-01T00:00:00Z"
     try:
         stamp = pd.Timestamp(text.strip())
-    except (ValueError, TypeError):
-        stamp = pd.NaT
+    except (ValueError, TypeError, OverflowError):
+        raise InvalidParameters.single(name, rule) from None
     if pd.isna(stamp) or not text.strip():
-        raise InvalidParameters.single(
-            name, "must be an ISO 8601 date or date-time, e.g. 2015-12-01T00:00:00Z"
-        )
+        raise InvalidParameters.single(name, rule)
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return np.datetime64(stamp.to_datetime64(), "ns")
+    instant: np.datetime64 = stamp.to_datetime64().astype("datetime64[ns]")
+    return instant
 
 
 def _coverage(axis: TimeAxis) -> str:

@@ -24,8 +24,8 @@ def speed_and_direction(
     east: xr.DataArray, north: xr.DataArray
 ) -> tuple[xr.DataArray, xr.DataArray]:
     """Speed (same units) and direction the vector points to, in degrees clockwise from north."""
-    speed = np.hypot(east, north)
-    direction = (np.degrees(np.arctan2(east, north)) + 360.0) % 360.0
+    speed = xr.DataArray(np.hypot(east, north))
+    direction = xr.DataArray((np.degrees(np.arctan2(east, north)) + 360.0) % 360.0)
     return speed, direction
 
 
