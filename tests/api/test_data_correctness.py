@@ -12,6 +12,7 @@ import pytest
 import xarray as xr
 from covjson_pydantic.coverage import Coverage
 from fastapi.testclient import TestClient
+from pyproj import Geod
 from scipy.interpolate import RegularGridInterpolator
 
 from tests.conftest import SAMPLES
@@ -386,3 +387,20 @@ def test_units_conversion(client: TestClient) -> None:
     assert knots["variables"]["uo"]["values"] == pytest.approx(
         ms["variables"]["uo"]["values"] * 3600 / 1852
     )
+
+
+def test_curvilinear_section_values_are_the_nearest_cells(client: TestClient) -> None:
+    raw = xr.open_dataset(SAMPLES / "nemo_test.nc")
+    body = query(client, "giops", "transect", path="-160,2;-140,17", n=9, time="2014-05-17")
+    values = np.array(body["variables"]["votemper"]["values"], dtype=float)
+    assert values.shape == (50, 9)
+    _, _, metres = Geod(ellps="WGS84").inv(-160, 2, -140, 17)
+    assert body["selection"]["length_km"] == pytest.approx(metres / 1000)
+    assert body["coords"]["distance"]["values"][-1] == pytest.approx(metres / 1000)
+    lons = body["coords"]["longitude"]["values"]
+    lats = body["coords"]["latitude"]["values"]
+    for k in (0, 4, 8):
+        distances = great_circle(lons[k], lats[k], raw.nav_lon.values, raw.nav_lat.values)
+        j, i = np.unravel_index(np.argmin(distances), distances.shape)
+        expected = raw.votemper.isel(time_counter=0, y=j, x=i).values
+        np.testing.assert_array_equal(values[:, k], expected)
