@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
@@ -26,6 +27,7 @@ from catalog.selection import parse_depth
 from schemas.data import DataResult
 
 router = APIRouter(tags=["Data"])
+Handler = TypeVar("Handler", bound=Callable[..., Response])
 
 MAX_PATH_VERTICES = 1000
 MAX_SAMPLES = 2000
@@ -109,6 +111,18 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _query(path: str, operation_id: str, summary: str) -> Callable[[Handler], Handler]:
+    """The route decorator every data query shares: its model, responses and names."""
+    return router.get(
+        path,
+        operation_id=operation_id,
+        name=operation_id,
+        summary=summary,
+        response_model=DataResult,
+        responses=_RESPONSES,
+    )
+
+
 def _names(variables: str | None) -> list[str] | None:
     if variables is None:
         return None
@@ -135,14 +149,7 @@ def _respond(result: QueryResult, f: str, units: str | None, dataset: DatasetDep
     return JSONResponse(to_json(result))
 
 
-@router.get(
-    "/datasets/{dataset_id}/data/point",
-    operation_id="queryPoint",
-    name="queryPoint",
-    summary="Values at a point",
-    response_model=DataResult,
-    responses=_RESPONSES,
-)
+@_query("/datasets/{dataset_id}/data/point", "queryPoint", "Values at a point")
 def point(
     dataset: DatasetDep,
     settings: SettingsDep,
@@ -166,14 +173,7 @@ def point(
     return _respond(result, f, units, dataset)
 
 
-@router.get(
-    "/datasets/{dataset_id}/data/timeseries",
-    operation_id="queryTimeseries",
-    name="queryTimeseries",
-    summary="Time series at a point",
-    response_model=DataResult,
-    responses=_RESPONSES,
-)
+@_query("/datasets/{dataset_id}/data/timeseries", "queryTimeseries", "Time series at a point")
 def timeseries(
     dataset: DatasetDep,
     settings: SettingsDep,
@@ -214,14 +214,7 @@ def timeseries(
     return _respond(result, f, units, dataset)
 
 
-@router.get(
-    "/datasets/{dataset_id}/data/profile",
-    operation_id="queryProfile",
-    name="queryProfile",
-    summary="Vertical profile at a point",
-    response_model=DataResult,
-    responses=_RESPONSES,
-)
+@_query("/datasets/{dataset_id}/data/profile", "queryProfile", "Vertical profile at a point")
 def profile(
     dataset: DatasetDep,
     settings: SettingsDep,
@@ -260,14 +253,7 @@ def profile(
     return _respond(result, f, units, dataset)
 
 
-@router.get(
-    "/datasets/{dataset_id}/data/area",
-    operation_id="queryArea",
-    name="queryArea",
-    summary="Values in a box",
-    response_model=DataResult,
-    responses=_RESPONSES,
-)
+@_query("/datasets/{dataset_id}/data/area", "queryArea", "Values in a box")
 def area(
     dataset: DatasetDep,
     settings: SettingsDep,
@@ -315,14 +301,7 @@ def area(
     return _respond(result, f, units, dataset)
 
 
-@router.get(
-    "/datasets/{dataset_id}/data/transect",
-    operation_id="queryTransect",
-    name="queryTransect",
-    summary="Values along a path",
-    response_model=DataResult,
-    responses=_RESPONSES,
-)
+@_query("/datasets/{dataset_id}/data/transect", "queryTransect", "Values along a path")
 def transect(
     dataset: DatasetDep,
     settings: SettingsDep,
