@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
-from fastapi._compat import field_annotation_is_sequence
+from fastapi._compat import ModelField, field_annotation_is_sequence
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
@@ -74,24 +75,33 @@ def _declared_query_params(route: APIRoute) -> tuple[frozenset[str], frozenset[s
     return _DECLARED[key]
 
 
+def route_params(route: object) -> Iterator[tuple[ModelField, str]]:
+    """Every (parameter, 'query' or 'path') declared in a route's dependency tree."""
+    dependant = getattr(route, "dependant", None)
+    pending = [dependant] if dependant is not None else []
+    while pending:
+        current = pending.pop()
+        pending.extend(current.dependencies)
+        yield from ((field, "query") for field in current.query_params)
+        yield from ((field, "path") for field in current.path_params)
+
+
 def _walk_query_params(route: APIRoute) -> tuple[frozenset[str], frozenset[str]]:
-    """Walk the route's dependency tree; a query parameter model contributes its fields."""
+    """Query parameter names of a route; a query parameter model contributes its fields."""
     names: set[str] = set()
     repeatable: set[str] = set()
-    pending = [route.dependant]
-    while pending:
-        dependant = pending.pop()
-        pending.extend(dependant.dependencies)
-        for field in dependant.query_params:
-            annotation = field.field_info.annotation
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                members = [(f.alias or n, f.annotation) for n, f in annotation.model_fields.items()]
-            else:
-                members = [(field.alias, annotation)]
-            for name, member_annotation in members:
-                names.add(name)
-                if field_annotation_is_sequence(member_annotation):
-                    repeatable.add(name)
+    for field, location in route_params(route):
+        if location != "query":
+            continue
+        annotation = field.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            members = [(f.alias or n, f.annotation) for n, f in annotation.model_fields.items()]
+        else:
+            members = [(field.alias, annotation)]
+        for name, member_annotation in members:
+            names.add(name)
+            if field_annotation_is_sequence(member_annotation):
+                repeatable.add(name)
     return frozenset(names), frozenset(repeatable)
 
 

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.deps import route_params
 from catalog.errors import InvalidParameters, MethodNotAllowed, NotFound, OceanAPIError
 from schemas.problems import Problem
 
@@ -100,22 +101,16 @@ def _reason(error: dict[str, Any]) -> str:
 
 def _bounds(request: Request, name: str) -> str:
     """The declared numeric bounds of a parameter, e.g. '>= 1 and <= 10000', or ''."""
-    route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    pending = [dependant] if dependant is not None else []
-    while pending:
-        current = pending.pop()
-        pending.extend(current.dependencies)
-        for field in current.query_params + current.path_params:
-            if field.alias != name:
-                continue
-            found = [
-                f"{symbol} {getattr(item, attr)}"
-                for item in field.field_info.metadata
-                for attr, symbol in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"))
-                if getattr(item, attr, None) is not None
-            ]
-            return " and ".join(found)
+    for field, _ in route_params(request.scope.get("route")):
+        if field.alias != name:
+            continue
+        found = [
+            f"{symbol} {getattr(item, attr)}"
+            for item in field.field_info.metadata
+            for attr, symbol in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"))
+            if getattr(item, attr, None) is not None
+        ]
+        return " and ".join(found)
     return ""
 
 
