@@ -353,10 +353,10 @@ def _at_stencils(
     isel = dict(isel)
     if info.vertical is not None and choice.index is not None:
         isel[info.vertical.dim] = choice.index
-    da = opened.array(info)
-    raw = read_stencils(da, info, stencils, isel)
-    _, _, weights = stack(stencils)
-    remaining = [d for d in da.isel(isel).dims if d not in info.grid.dims]
+    selected = opened.array(info).isel(isel)
+    rows, cols, weights = stack(stencils)
+    raw = read_stencils(selected, info.grid.dims, rows, cols)
+    remaining = [d for d in selected.dims if d not in info.grid.dims]
     values = combine(raw, weights)
     result = xr.DataArray(values, dims=[*remaining, "point"])
     if choice.bottom and info.vertical is not None:

@@ -8,7 +8,6 @@ import xarray as xr
 
 from catalog.errors import InvalidParameters, SelectionTooLarge
 from catalog.grids import Grid, OutsideFootprint, Stencil
-from catalog.variables import VariableInfo
 
 _NEIGHBOUR = "_neighbour"
 
@@ -46,12 +45,14 @@ def stack(
 
 
 def read_stencils(
-    da: xr.DataArray, info: VariableInfo, stencils: list[Stencil], isel: dict[str, object]
+    da: xr.DataArray, dims: tuple[str, str], rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp]
 ) -> npt.NDArray[np.float64]:
-    """Values at each stencil's cells: shape (*other dims, points, neighbours)."""
-    rows, cols, _ = stack(stencils)
-    y, x = info.grid.dims
-    picked = da.isel(isel).isel(
+    """Values at stacked stencil cells (see ``stack``): shape (*other dims, points, neighbours).
+
+    ``dims`` are the grid's (y, x) dimensions; ``da`` already has its other selections.
+    """
+    y, x = dims
+    picked = da.isel(
         {
             y: xr.DataArray(rows.ravel(), dims=_NEIGHBOUR),
             x: xr.DataArray(cols.ravel(), dims=_NEIGHBOUR),
