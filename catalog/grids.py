@@ -189,12 +189,19 @@ class CurvilinearGrid:
 
     def nearest(self, lon: float, lat: float) -> Stencil:
         """The cell nearest on the sphere (KD-tree on 3-D unit vectors)."""
+        js, is_ = self._nearest_cells(lon, lat, 1)
+        return Stencil(js, is_, np.array([1.0]))
+
+    def _nearest_cells(self, lon: float, lat: float, k: int) -> tuple[Index, Index]:
+        """Rows and columns of the ``k`` nearest centres, nearest first (one tree query)."""
         tree, flat, limit = self._tree
-        distance, k = tree.query(lonlat_to_xyz(np.array([lon]), np.array([lat]))[0])
-        if distance > limit:
+        distances, found = tree.query(
+            lonlat_to_xyz(np.array([lon]), np.array([lat]))[0], k=min(k, tree.n)
+        )
+        if np.atleast_1d(distances)[0] > limit:
             raise OutsideFootprint
-        j, i = np.unravel_index(flat[k], self.shape)
-        return Stencil(np.array([j]), np.array([i]), np.array([1.0]))
+        js, is_ = np.unravel_index(flat[np.atleast_1d(found)], self.shape)
+        return js.astype(np.intp), is_.astype(np.intp)
 
     def linear(self, lon: float, lat: float) -> Stencil:
         """Barycentric weights in the triangle of surrounding cell centres.
@@ -204,11 +211,8 @@ class CurvilinearGrid:
         weights, so the interpolant is linear in the tangent plane. Outside every triangle (at
         the edge of the grid) the nearest cell is used.
         """
-        nearest = self.nearest(lon, lat)
-        tree, flat, _ = self._tree
-        _, ks = tree.query(lonlat_to_xyz(np.array([lon]), np.array([lat]))[0], k=12)
-        cells = flat[np.atleast_1d(ks)]
-        js, is_ = np.unravel_index(cells, self.shape)
+        js, is_ = self._nearest_cells(lon, lat, 12)
+        nearest = Stencil(js[:1], is_[:1], np.array([1.0]))
         east, north = _tangent_plane(lon, lat, self.lon[js, is_], self.lat[js, is_])
         try:
             triangulation = Delaunay(np.column_stack([east, north]))
@@ -221,7 +225,7 @@ class CurvilinearGrid:
         b = transform[:2] @ (np.zeros(2) - transform[2])
         weights = np.append(b, 1 - b.sum())
         vertices = triangulation.simplices[simplex]
-        return Stencil(js[vertices].astype(np.intp), is_[vertices].astype(np.intp), weights)
+        return Stencil(js[vertices], is_[vertices], weights)
 
     def box(self, bbox: BBox) -> tuple[Index, Index]:
         """Row and column ranges of the index box holding every cell inside the box."""
