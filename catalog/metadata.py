@@ -82,8 +82,13 @@ def dataset_detail(catalog: Catalog, dataset_id: str, links: Links) -> DatasetDe
         )
         if times.size
         else None,
-        depths=tidy_floats(depths.astype(np.float32)) if depths.size else None,
+        depths=depth_levels(opened) if depths.size else None,
     )
+
+
+def depth_levels(opened: OpenDataset) -> list[float]:
+    """The depth levels (m, positive down) as the file's float32 values, printed shortest."""
+    return tidy_floats(opened.depths().astype(np.float32))
 
 
 def variable_list(opened: OpenDataset) -> VariableList:

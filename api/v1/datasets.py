@@ -12,8 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import CatalogDep, DatasetDep, DatasetIdPath
 from api.responses import problem_responses
 from catalog.errors import DatasetNotFound, DatasetUnavailable, InvalidParameters
-from catalog.metadata import dataset_detail, dataset_summary, to_datetimes
-from catalog.numbers import tidy_floats
+from catalog.metadata import dataset_detail, dataset_summary, depth_levels, to_datetimes
 from schemas.datasets import DatasetDetail, DatasetList, Depths, Links, TimesPage
 
 router = APIRouter(tags=["Datasets"])
@@ -130,7 +129,7 @@ def list_times(
 )
 def list_depths(dataset: DatasetDep) -> Depths:
     """The dataset's depth levels in metres, positive down; empty for surface-only data."""
-    return Depths(dataset_id=dataset.id, levels=tidy_floats(dataset.depths().astype(np.float32)))
+    return Depths(dataset_id=dataset.id, levels=depth_levels(dataset))
 
 
 def _utc(value: datetime | None) -> datetime | None:
