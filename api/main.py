@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
@@ -16,27 +16,39 @@ from api.openapi import API_DESCRIPTION, install_openapi
 from api.problems import install_problem_handlers
 from api.settings import Settings
 from catalog.store import Catalog
+from plotting.runner import PlotRunner
+from plotting.types import PLOT_TYPES, PlotType
 
 log = logging.getLogger("oceanapi")
 
 VERSION = "0.1.0"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app. The catalog file is validated now: an invalid one raises CatalogError."""
+def create_app(
+    settings: Settings | None = None, plot_types: Mapping[str, PlotType] | None = None
+) -> FastAPI:
+    """Build the app. The catalog file is validated now: an invalid one raises CatalogError.
+
+    ``plot_types`` replaces the plot type registry (plug-ins, and the tests' pool probes).
+    """
     settings = settings or Settings()
     _configure_logging(settings.log_level)
     catalog = Catalog(settings.catalog, retry_seconds=settings.dataset_retry_seconds)
+    registry = dict(PLOT_TYPES if plot_types is None else plot_types)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(catalog.open_all)
-        app.state.ready = True
-        log.info("ready: %d datasets from %s", len(catalog.ids), catalog.path)
+        runner = PlotRunner(settings.plot, catalog.path, settings.max_values)
+        app.state.runner = runner
         try:
+            await runner.start()
+            app.state.ready = True
+            log.info("ready: %d datasets from %s", len(catalog.ids), catalog.path)
             yield
         finally:
             app.state.ready = False
+            await runner.close()
             catalog.close()
 
     app = FastAPI(
@@ -50,8 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.catalog = catalog
+    app.state.plot_types = registry
     app.state.ready = False
-    app.include_router(v1.router)
+    app.include_router(v1.build_router(registry))
     app.include_router(service.router)
     install_problem_handlers(app)
     install_openapi(app)

@@ -94,6 +94,8 @@ def _reason(error: dict[str, Any]) -> str:
         return f"must be {op} {limit}"
     if kind.startswith(("datetime", "date_")):
         return "must be an ISO 8601 date or date-time, e.g. 2015-01-01T00:00:00Z"
+    if kind == "value_error":
+        return str(error.get("msg", "is invalid")).removeprefix("Value error, ")
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected', '')}"
     return str(error.get("msg", "is invalid"))

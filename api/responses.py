@@ -13,6 +13,10 @@ from catalog.errors import (
     NotFound,
     NotReady,
     OceanAPIError,
+    PlotBusy,
+    PlotFailed,
+    PlotTimeout,
+    PlotTypeNotFound,
     SelectionTooLarge,
     VariableNotFound,
 )
@@ -82,6 +86,36 @@ _EXAMPLES: dict[type[OceanAPIError], tuple[str, dict[str, Any]]] = {
             "instance": "/problems/oops",
         },
     ),
+    PlotTypeNotFound: (
+        "Unknown plot type, or one that does not apply to the dataset",
+        {
+            "detail": "Plot type 'transect' needs a variable with depth levels; dataset "
+            "'ersst-v5' has none.",
+            "instance": "/api/v1/datasets/ersst-v5/plots/transect",
+        },
+    ),
+    PlotBusy: (
+        "Every plot worker busy and the queue full",
+        {
+            "detail": "16 plots are being drawn or waiting; try again shortly.",
+            "instance": "/api/v1/datasets/ersst-v5/plots/map",
+        },
+    ),
+    PlotTimeout: (
+        "Render stopped at the time limit",
+        {
+            "detail": "The map plot took longer than 30 s and was stopped. Ask for a smaller "
+            "box, fewer samples or a smaller image.",
+            "instance": "/api/v1/datasets/ersst-v5/plots/map",
+        },
+    ),
+    PlotFailed: (
+        "The worker process died",
+        {
+            "detail": "The worker drawing this plot died; it has been replaced. Try again.",
+            "instance": "/api/v1/datasets/ersst-v5/plots/map",
+        },
+    ),
     NotReady: (
         "Service starting",
         {"detail": "The catalog is not loaded yet.", "instance": "/ready"},
@@ -92,7 +126,9 @@ _DESCRIPTIONS = {
     400: "Invalid, unknown or repeated parameter (problem+json naming each one).",
     404: "Not found (problem+json; lists the valid ids when there are few).",
     413: "Selection too large (problem+json with the estimate, the limit and how to ask for less).",
+    500: "A worker process died while drawing (problem+json); only this request failed.",
     503: "Unavailable (problem+json, with Retry-After).",
+    504: "The render took too long and was stopped (problem+json).",
 }
 
 

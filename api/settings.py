@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from plotting.runner import PlotSettings
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOG = REPO_ROOT / "samples" / "catalog.yaml"
 
@@ -34,3 +36,6 @@ class Settings(BaseSettings):
         description="Largest number of values one data request may read (413 beyond).",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    plot: PlotSettings = Field(
+        default_factory=PlotSettings, description="The plot runner (OCEANAPI_PLOT__WORKERS ...)."
+    )

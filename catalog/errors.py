@@ -30,6 +30,16 @@ class OceanAPIError(Exception):
         self.detail = detail
         self.extra = extra
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by fields, so an error raised in a worker process reaches the API intact."""
+        return (_rebuild, (type(self), self.detail, self.extra))
+
+
+def _rebuild(cls: type[OceanAPIError], detail: str, extra: dict[str, Any]) -> OceanAPIError:
+    error = cls.__new__(cls)
+    OceanAPIError.__init__(error, detail, **extra)
+    return error
+
 
 OceanAPIError.registry[OceanAPIError.slug] = OceanAPIError
 
@@ -142,6 +152,54 @@ class NotReady(OceanAPIError):
     status = 503
     title = "Not ready"
     description = "The service is starting or shutting down and cannot serve requests yet."
+
+
+class PlotTypeNotFound(OceanAPIError):
+    """No plot type of that name, or none that applies to the dataset."""
+
+    slug = "plot-type-not-found"
+    status = 404
+    title = "Plot type not found"
+    description = (
+        "There is no plot type of that name, or it does not apply to this dataset (a transect "
+        "needs depth levels, a Hovmöller diagram a time axis). GET /api/v1/plot-types lists them."
+    )
+
+
+class PlotBusy(OceanAPIError):
+    """Every plot worker is busy and the queue is full."""
+
+    slug = "plot-busy"
+    status = 503
+    title = "Plot service busy"
+    description = (
+        "Every plot worker is busy and the render queue is full. Try again after the number of "
+        "seconds in the Retry-After header; other endpoints are not affected."
+    )
+
+
+class PlotTimeout(OceanAPIError):
+    """A render took longer than the configured limit and was stopped."""
+
+    slug = "plot-timeout"
+    status = 504
+    title = "Plot timed out"
+    description = (
+        "The render took longer than the per-plot time limit; its worker was stopped and "
+        "replaced. Ask for a smaller box, fewer samples or a smaller image."
+    )
+
+
+class PlotFailed(OceanAPIError):
+    """The worker process rendering the plot died."""
+
+    slug = "plot-failed"
+    status = 500
+    title = "Plot failed"
+    description = (
+        "The worker process rendering this plot died (for instance out of memory). Only this "
+        "request failed; the worker has been replaced and the request may be tried again."
+    )
 
 
 class CatalogError(Exception):

@@ -34,7 +34,7 @@ from catalog.variables import VariableInfo
 from catalog.vectors import speed_and_direction
 
 Interp = Literal["nearest", "linear"]
-QueryKind = Literal["point", "timeseries", "profile", "area", "transect"]
+QueryKind = Literal["point", "timeseries", "profile", "area", "transect", "hovmoller"]
 GEOD = Geod(ellps="WGS84")
 DEFAULT_MAX_VALUES = 2_000_000
 
@@ -189,7 +189,7 @@ def area(
             max_values,
             "Ask for a smaller box, or thin it with stride or max_cells.",
         )
-        isel.update({y: xr.DataArray(rows, dims=y), x: xr.DataArray(cols, dims=x)})
+        isel.update({y: _indexer(rows, y), x: _indexer(cols, x)})
         if choice.index is not None and info.vertical is not None:
             isel[info.vertical.dim] = choice.index
         block = opened.array(info).isel(isel)
@@ -287,7 +287,58 @@ def transect(
     return QueryResult("transect", opened.id, data, selection)
 
 
+def hovmoller(
+    opened: OpenDataset,
+    name: str,
+    vertices: list[tuple[float, float]],
+    n: int = 100,
+    start: str | None = None,
+    end: str | None = None,
+    depth: float | str | None = None,
+    interp: Interp = "nearest",
+    max_values: int = DEFAULT_MAX_VALUES,
+) -> QueryResult:
+    """A variable (or vector pair) along a path over a time range, at one level."""
+    infos = _with_axis(opened.resolve([name]), [name], "time", "a time axis")
+    axis = _common_time_axis(infos)
+    steps = time_range(axis, start, end)
+    lons, lats, distances = sample_path(vertices, n)
+    per_var: dict[str, dict[str, Any]] = {}
+    values: dict[str, xr.DataArray] = {}
+    for info in infos:
+        assert info.time is not None and info.time.dim is not None
+        stencils = [_on_path(info, lo, la, interp) for lo, la in zip(lons, lats, strict=True)]
+        choice = _depth_choice(info, depth)
+        k = max(s.w.size for s in stencils)
+        count = n * k * (steps.stop - steps.start)
+        guard(count, max_values, "Ask for fewer samples (n) or a shorter time range.")
+        block = _at_stencils(opened, info, stencils, {info.time.dim: steps}, choice)
+        per_var[info.id] = _depth_used(info, choice, block)
+        block = block.drop_vars("depth", errors="ignore").rename({info.time.dim: "time"})
+        values[info.id] = _named(block, info)
+    data = _finish(xr.Dataset(values), per_var).rename({"point": "distance"})
+    data = data.assign_coords(
+        time=axis.values[steps],
+        distance=("distance", distances, {"units": "km", "long_name": "distance along path"}),
+        longitude=("distance", lons),
+        latitude=("distance", lats),
+    )
+    selection = {"interp": interp, "n": n, "length_km": float(distances[-1]), "variables": per_var}
+    return QueryResult("hovmoller", opened.id, data, selection)
+
+
 # ----------------------------------------------------------------------------- helpers
+
+
+def _indexer(index: npt.NDArray[np.intp], dim: str) -> slice | xr.DataArray:
+    """A slice when the indices step evenly (cheap for lazy and dask arrays), else an array."""
+    if index.size >= 2:
+        steps = np.diff(index)
+        if steps[0] > 0 and np.all(steps == steps[0]):
+            return slice(int(index[0]), int(index[-1]) + 1, int(steps[0]))
+    elif index.size == 1:
+        return slice(int(index[0]), int(index[0]) + 1)
+    return xr.DataArray(index, dims=dim)
 
 
 def _on_path(info: VariableInfo, lon: float, lat: float, interp: str) -> Stencil:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -21,7 +20,7 @@ from catalog.errors import (
     VariableNotFound,
 )
 from catalog.formats import MEDIA_TYPES, convert_units, to_covjson, to_csv, to_json, to_netcdf
-from catalog.geo import BBox
+from catalog.geo import parse_bbox, parse_path
 from catalog.queries import QueryResult
 from catalog.selection import parse_depth
 from schemas.data import DataResult
@@ -29,7 +28,6 @@ from schemas.data import DataResult
 router = APIRouter(tags=["Data"])
 Handler = TypeVar("Handler", bound=Callable[..., Response])
 
-MAX_PATH_VERTICES = 1000
 MAX_SAMPLES = 2000
 
 Variables = Annotated[
@@ -347,50 +345,3 @@ def transect(
         settings.max_values,
     )
     return _respond(result, f, units, dataset)
-
-
-def _number(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError
-    return value
-
-
-def parse_bbox(text: str) -> BBox:
-    """minlon,minlat,maxlon,maxlat; 400 naming `bbox` when malformed."""
-    rule = (
-        "must be minlon,minlat,maxlon,maxlat: finite numbers, latitudes in -90..90, "
-        "minlat < maxlat, longitudes in -360..360"
-    )
-    try:
-        west, south, east, north = (_number(p) for p in text.split(","))
-    except ValueError:
-        raise InvalidParameters.single("bbox", rule) from None
-    if not (-90 <= south < north <= 90) or not all(-360 <= v <= 360 for v in (west, east)):
-        raise InvalidParameters.single("bbox", rule)
-    if west == east:
-        raise InvalidParameters.single("bbox", "minlon and maxlon must differ")
-    return west, south, east, north
-
-
-def parse_path(text: str) -> list[tuple[float, float]]:
-    """lon,lat;lon,lat;...; 400 naming `path` when malformed."""
-    vertices = []
-    for part in text.split(";"):
-        try:
-            lon, lat = (_number(p) for p in part.split(","))
-        except ValueError:
-            raise InvalidParameters.single(
-                "path", "must be lon,lat;lon,lat;... with finite numbers"
-            ) from None
-        if not (-90 <= lat <= 90 and -360 <= lon <= 360):
-            raise InvalidParameters.single(
-                "path",
-                f"({lon:g}, {lat:g}): latitude must be in -90..90 and longitude in -360..360",
-            )
-        vertices.append((lon, lat))
-    if len(vertices) < 2:
-        raise InvalidParameters.single("path", "needs at least two vertices")
-    if len(vertices) > MAX_PATH_VERTICES:
-        raise InvalidParameters.single("path", f"at most {MAX_PATH_VERTICES} vertices")
-    return vertices

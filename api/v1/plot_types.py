@@ -1,0 +1,43 @@
+"""The plot types: what each draws, the datasets it applies to, its parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import APIRouter, Request
+
+from api.deps import CatalogDep
+from api.responses import problem_responses
+from plotting.types import PlotType
+from schemas.plots import PlotTypeInfo, PlotTypeList
+
+router = APIRouter(tags=["Plots"])
+
+
+@router.get(
+    "/plot-types",
+    operation_id="listPlotTypes",
+    name="listPlotTypes",
+    summary="List plot types",
+    response_model=PlotTypeList,
+    responses=problem_responses(),
+)
+async def list_plot_types(request: Request, catalog: CatalogDep) -> PlotTypeList:
+    """Every plot type with the datasets it applies to and the JSON Schema of its parameters."""
+    registry: Mapping[str, PlotType] = request.app.state.plot_types
+    opened = [catalog.dataset(i) for i in catalog.ids if catalog.unavailable_reason(i) is None]
+    return PlotTypeList(
+        plot_types=[
+            PlotTypeInfo(
+                name=t.name,
+                summary=t.summary,
+                description=t.description,
+                location=t.location,
+                needs=list(t.needs),
+                datasets=[o.id for o in opened if t.applies_to(o)],
+                url=f"/api/v1/datasets/{{dataset_id}}/plots/{t.name}",
+                parameters=t.params.model_json_schema(),
+            )
+            for t in registry.values()
+        ]
+    )

@@ -1,0 +1,152 @@
+"""Plots: one typed endpoint per registered plot type, rendered by the plot runner.
+
+No ``from __future__ import annotations`` here: the endpoints are built in a loop and FastAPI
+must see each plot type's parameter model as a real annotation.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CatalogDep, DatasetIdPath
+from api.responses import problem_responses
+from catalog.dataset import OpenDataset
+from catalog.errors import (
+    DatasetNotFound,
+    DatasetUnavailable,
+    NoData,
+    PlotBusy,
+    PlotFailed,
+    PlotTimeout,
+    PlotTypeNotFound,
+    SelectionTooLarge,
+    VariableNotFound,
+    valid_values_hint,
+    valid_values_sentence,
+)
+from plotting.figure import MEDIA_TYPES
+from plotting.runner import Cached, ClientGone, PlotRunner
+from plotting.types import PlotType
+from plotting.worker import RenderJob
+
+CLIENT_CLOSED = 499  # nginx's code for "client closed the request"; nobody receives it
+
+
+async def get_runner(request: Request) -> PlotRunner:
+    """The app's plot runner."""
+    runner: PlotRunner = request.app.state.runner
+    return runner
+
+
+RunnerDep = Annotated[PlotRunner, Depends(get_runner)]
+
+
+async def get_dataset_async(dataset_id: DatasetIdPath, catalog: CatalogDep) -> OpenDataset:
+    """The opened dataset, without a thread hop when it is open (the usual case)."""
+    if catalog.unavailable_reason(dataset_id) is None:
+        return catalog.dataset(dataset_id)
+    return await run_in_threadpool(catalog.dataset, dataset_id)
+
+
+AsyncDatasetDep = Annotated[OpenDataset, Depends(get_dataset_async)]
+
+_IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The plot, in the format asked for with `f`. Sent with a strong ETag and "
+        "Cache-Control; Server-Timing says where the time went.",
+        "content": {
+            media_type: {"schema": {"type": "string", "format": "binary"}}
+            for media_type in MEDIA_TYPES.values()
+        },
+    },
+    304: {"description": "Not modified: the image matches the If-None-Match ETag."},
+    **problem_responses(
+        DatasetNotFound,
+        VariableNotFound,
+        PlotTypeNotFound,
+        NoData,
+        SelectionTooLarge,
+        PlotFailed,
+        PlotBusy,
+        DatasetUnavailable,
+        PlotTimeout,
+    ),
+}
+
+
+def build_router(plot_types: Mapping[str, PlotType]) -> APIRouter:
+    """The plot routes: one per plot type, then a catch-all naming the valid types."""
+    router = APIRouter(tags=["Plots"])
+    for plot_type in plot_types.values():
+        router.add_api_route(
+            f"/datasets/{{dataset_id}}/plots/{plot_type.name}",
+            _endpoint(plot_type),
+            methods=["GET"],
+            operation_id=f"plot{plot_type.name.title()}",
+            name=f"plot_{plot_type.name}",
+            summary=plot_type.summary,
+            description=plot_type.description
+            + "\n\nRendered in a pool of worker processes; identical requests share one "
+            "render and results are cached.",
+            response_class=Response,
+            responses=_IMAGE_RESPONSES,
+        )
+    names = list(plot_types)
+
+    @router.get("/datasets/{dataset_id}/plots/{plot_type}", include_in_schema=False)
+    async def unknown_plot_type(plot_type: str) -> Response:
+        raise PlotTypeNotFound(
+            f"No plot type '{plot_type}'. " + valid_values_sentence(names),
+            **valid_values_hint(names),
+        )
+
+    return router
+
+
+def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
+    params_model = plot_type.params
+
+    async def plot(
+        request: Request,
+        opened: AsyncDatasetDep,
+        runner: RunnerDep,
+        params: Annotated[params_model, Query()],  # type: ignore[valid-type]
+    ) -> Response:
+        plot_type.validate(opened, params)
+        job = RenderJob(plot_type.name, plot_type.render, opened.id, params)
+        try:
+            cached, source = await runner.render(job, request.is_disconnected)
+        except ClientGone:
+            return Response(status_code=CLIENT_CLOSED)
+        headers = {
+            "ETag": cached.etag,
+            "Cache-Control": f"public, max-age={runner.settings.cache_seconds}",
+            "Server-Timing": _server_timing(cached, source),
+        }
+        if _matches(request.headers.get("if-none-match"), cached.etag):
+            return Response(status_code=304, headers=headers)
+        return Response(
+            cached.rendered.body, media_type=cached.rendered.media_type, headers=headers
+        )
+
+    plot.__doc__ = plot_type.summary
+    return plot
+
+
+def _server_timing(cached: Cached, source: str) -> str:
+    """Render stages in ms for a fresh image; 'cache' for one served from the cache."""
+    if source == "cache":
+        return 'cache;desc="hit"'
+    stages = [f"{name};dur={ms:.1f}" for name, ms in cached.rendered.timings.items()]
+    return ", ".join([*stages, f'source;desc="{source}"'])
+
+
+def _matches(header: str | None, etag: str) -> bool:
+    """If-None-Match against a strong ETag ('*', a list, weak forms compared weakly)."""
+    if not header:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags

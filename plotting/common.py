@@ -1,0 +1,170 @@
+"""What every plot type needs: the variable to draw, its colours, labels and subtitle."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import xarray as xr
+from matplotlib.colors import Colormap
+from matplotlib.ticker import FuncFormatter
+
+from catalog.dataset import OpenDataset
+from catalog.errors import InvalidParameters, PlotTypeNotFound
+from catalog.units import convert
+from catalog.variables import VariableInfo
+from plotting import colormaps
+from plotting.params import PlotParams
+
+Needs = tuple[str, ...]
+"""Axes a variable must have for a plot type: 'time' (a time axis of steps), 'vertical'."""
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What a render function gets besides its parameters."""
+
+    opened: OpenDataset
+    max_values: int
+
+
+def _has(info: VariableInfo, need: str) -> bool:
+    if need == "time":
+        return info.time is not None and info.time.dim is not None
+    if need == "vertical":
+        return info.vertical is not None
+    raise ValueError(need)
+
+
+def _describe(needs: Needs) -> str:
+    words = {"time": "a time axis", "vertical": "depth levels"}
+    return " and ".join(words[n] for n in needs)
+
+
+def candidates(opened: OpenDataset, needs: Needs) -> list[str]:
+    """Variable and vector pair ids of the dataset that a plot type needing ``needs`` can draw."""
+    names = [i.id for i in opened.variables.values() if all(_has(i, n) for n in needs)]
+    pairs = [p.id for p in opened.entry.vectors if all(n in names for n in (p.x, p.y))]
+    return names + pairs
+
+
+def choose_variable(
+    opened: OpenDataset, name: str | None, needs: Needs, plot_type: str, param: str = "variable"
+) -> tuple[str, VariableInfo]:
+    """The id to draw and its (first) variable; 400 naming ``param`` when it cannot be drawn."""
+    valid = candidates(opened, needs)
+    if name is None:
+        if not valid:
+            raise PlotTypeNotFound(
+                f"Plot type '{plot_type}' needs a variable with {_describe(needs)}; dataset "
+                f"'{opened.id}' has none."
+            )
+        name = valid[0]
+    infos = opened.resolve([name])  # 404 for an unknown id, with the valid ones
+    if name not in valid:
+        raise InvalidParameters.single(
+            param,
+            f"'{name}' has no {_describe(needs)}; for a {plot_type} plot of '{opened.id}' "
+            f"choose from: {', '.join(valid) or 'none'}",
+        )
+    return name, infos[0]
+
+
+def is_speed(da: xr.DataArray) -> bool:
+    """Whether the drawn field is the speed of a vector pair."""
+    return str(da.name).endswith("_speed")
+
+
+def pick(data: xr.Dataset, name: str) -> xr.DataArray:
+    """The drawn field: the variable itself, or the speed of a vector pair."""
+    return data[name] if name in data else data[f"{name}_speed"]
+
+
+def label(info: VariableInfo, da: xr.DataArray, name: str) -> str:
+    """'Sea surface temperature (degC)'."""
+    title = f"{name} speed" if f"{name}_speed" == da.name else info.display_name
+    units = da.attrs.get("units")
+    return f"{title} ({units})" if units else title
+
+
+def colour_range(
+    p: PlotParams,
+    info: VariableInfo,
+    values: Iterable[npt.ArrayLike],
+    units: str | None,
+    speed: bool = False,
+) -> tuple[float, float]:
+    """The colour (or value) range: given, the catalog's, or the data's (symmetric if signed)."""
+    given = p.scale_range()
+    if given is not None:
+        return given
+    if info.override.scale is not None:
+        low, high = info.override.scale
+        if p.units and info.units:
+            low, high = (float(convert(v, info.units, p.units)) for v in (low, high))
+        return low, high
+    finite = np.concatenate([np.ravel(np.asarray(v, dtype=np.float64)) for v in values])
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    low, high = float(finite.min()), float(finite.max())
+    if speed:
+        return 0.0, high or 1.0
+    if colormaps.is_diverging(info) and low < 0 < high:
+        bound = max(-low, high)
+        return -bound, bound
+    if low == high:
+        return low - 0.5, high + 0.5
+    return low, high
+
+
+def colormap(p: PlotParams, info: VariableInfo, speed: bool = False) -> Colormap:
+    """The requested colour map, else the variable's default; NaN drawn transparent."""
+    default = "speed" if speed else colormaps.default_for(info)
+    cmap = colormaps.get(p.colormap or default)
+    return cmap.with_extremes(bad=(0, 0, 0, 0))
+
+
+def subtitle(used: dict[str, Any], extra: str | None = None) -> str:
+    """'2020-08-01T00:00:00Z · depth 0.49 m': the time and depth actually drawn."""
+    parts = []
+    if used.get("time"):
+        parts.append(str(used["time"]))
+    if used.get("depth_rule") == "bottom" or used.get("depth") == "bottom":
+        parts.append("bottom")
+    elif used.get("depth") is not None:
+        parts.append(f"depth {float(used['depth']):g} m")
+    if extra:
+        parts.append(extra)
+    return " · ".join(parts)
+
+
+def default_title(p: PlotParams, info: VariableInfo, name: str, opened: OpenDataset) -> str:
+    """The requested title, else the variable's name (a vector pair's: its title and 'speed')."""
+    if p.title:
+        return p.title
+    if name != info.id and info.vector is not None:
+        return f"{info.vector.title} speed"
+    return info.display_name
+
+
+def _hemisphere(value: float, positive: str, negative: str) -> str:
+    if abs(value) < 1e-9:
+        return "0°"
+    return f"{abs(value):g}°{positive if value > 0 else negative}"
+
+
+LON_FORMAT = FuncFormatter(
+    lambda x, _: _hemisphere(((x + 180.0) % 360.0) - 180.0 if abs(x) != 180 else 180.0, "E", "W")
+)
+LAT_FORMAT = FuncFormatter(lambda y, _: _hemisphere(y, "N", "S"))
+
+
+def aspect_for(south: float, north: float) -> float:
+    """Plate carrée aspect that keeps shapes right at the box's middle latitude."""
+    middle = math.radians((south + north) / 2)
+    return 1.0 / max(math.cos(middle), 0.2)

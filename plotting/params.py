@@ -1,0 +1,163 @@
+"""Query parameters every plot type shares, and the location parameters some of them take.
+
+Each plot type's parameter model subclasses ``PlotParams``; FastAPI turns its fields into typed,
+documented query parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from plotting import colormaps
+
+MAX_PIXELS = 8_000_000
+ImageFormat = Literal["png", "svg", "pdf"]
+
+
+class PlotParams(BaseModel):
+    """Presentation parameters shared by every plot type."""
+
+    model_config = ConfigDict(frozen=True)
+
+    variable: str | None = Field(
+        default=None,
+        description="Variable id (or vector pair id: its speed is drawn). Default: the "
+        "dataset's first variable this plot type applies to.",
+        examples=["sst"],
+    )
+    f: ImageFormat = Field(
+        default="png", description="Image format: png, svg or pdf.", examples=["png"]
+    )
+    width: int = Field(
+        default=800, ge=64, le=4096, description="Image width in pixels.", examples=[800]
+    )
+    height: int = Field(
+        default=600,
+        ge=64,
+        le=4096,
+        description=f"Image height in pixels; width x height is at most {MAX_PIXELS:,}.",
+        examples=[600],
+    )
+    dpi: int = Field(
+        default=100,
+        ge=50,
+        le=300,
+        description="Dots per inch: the size of text and lines relative to the image.",
+        examples=[100],
+    )
+    colormap: str | None = Field(
+        default=None,
+        description="Colour map name from GET /api/v1/colormaps (append _r to reverse). "
+        "Default: the catalog's, else one suited to the variable (cmocean thermal, haline...).",
+        examples=["thermal"],
+    )
+    scale: str = Field(
+        default="auto",
+        description="Colour or value range 'min,max', or 'auto' (the catalog's scale, else the "
+        "range of the values drawn, symmetric about 0 for signed quantities).",
+        examples=["auto"],
+    )
+    title: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Title; default: the variable's name and the dataset's title.",
+        examples=["Sea surface temperature"],
+    )
+    units: str | None = Field(
+        default=None,
+        description="Convert values to these units (UDUNITS), e.g. degF, K, knot, cm s-1.",
+        examples=["degC"],
+    )
+
+    @field_validator("height")
+    @classmethod
+    def _pixel_cap(cls, height: int, info: ValidationInfo) -> int:
+        width = info.data.get("width")
+        if width is not None and width * height > MAX_PIXELS:
+            raise ValueError(
+                f"width x height is {width * height:,} pixels; at most {MAX_PIXELS:,} "
+                "(e.g. 4000 x 2000)"
+            )
+        return height
+
+    @field_validator("colormap")
+    @classmethod
+    def _known_colormap(cls, name: str | None) -> str | None:
+        if name is not None and not colormaps.is_known(name):
+            examples = ", ".join(colormaps.names()[:5])
+            raise ValueError(
+                f"unknown colour map '{name}'; GET /api/v1/colormaps lists the "
+                f"{len(colormaps.names())} names (e.g. {examples}, viridis)"
+            )
+        return name
+
+    @field_validator("scale")
+    @classmethod
+    def _scale_form(cls, text: str) -> str:
+        parse_scale(text)
+        return text
+
+    def scale_range(self) -> tuple[float, float] | None:
+        """(min, max) when given, None for 'auto'."""
+        return parse_scale(self.scale)
+
+
+def parse_scale(text: str) -> tuple[float, float] | None:
+    """'auto' -> None; 'min,max' -> (min, max) with finite min < max; else ValueError."""
+    if text.strip().lower() == "auto":
+        return None
+    parts = text.split(",")
+    try:
+        low, high = (float(p) for p in parts)
+    except ValueError:
+        raise ValueError("must be 'auto' or 'min,max' (two numbers, e.g. -2,30)") from None
+    if not (low < high) or not all(abs(v) < float("inf") for v in (low, high)):
+        raise ValueError("must be 'min,max' with finite numbers and min < max")
+    return low, high
+
+
+Time = Annotated[
+    str | None,
+    Field(
+        description="ISO 8601 instant (the nearest step is drawn) or 'latest' (the default).",
+        examples=["latest"],
+    ),
+]
+Depth = Annotated[
+    str | None,
+    Field(
+        description="Metres, positive down (nearest level), 'surface' (the default) or "
+        "'bottom' (the deepest level with data at each place).",
+        examples=["surface"],
+    ),
+]
+Start = Annotated[
+    str | None,
+    Field(
+        description="First instant (ISO 8601); default: the start of the data.",
+        examples=["2019-01-01"],
+    ),
+]
+End = Annotated[
+    str | None,
+    Field(description="Last instant (ISO 8601); default: the end of the data.", examples=[None]),
+]
+PathText = Annotated[
+    str,
+    Field(
+        description="Vertices as lon,lat;lon,lat;... (at least two, at most 1000), as in "
+        "the transect data query.",
+        examples=["-20,45;-10,55"],
+    ),
+]
+Samples = Annotated[
+    int,
+    Field(
+        ge=2,
+        le=2000,
+        description="Samples, equally spaced along the geodesics (WGS84) joining the vertices.",
+        examples=[200],
+    ),
+]

@@ -1,0 +1,289 @@
+"""map: a variable over a box at one time and depth, on land and coastlines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from pydantic import Field
+
+from catalog import queries
+from catalog.dataset import OpenDataset
+from catalog.errors import InvalidParameters, NoData
+from catalog.formats import convert_units
+from catalog.geo import BBox, normalise_lon, parse_bbox
+from catalog.selection import parse_depth
+from plotting import basemap
+from plotting.common import (
+    LAT_FORMAT,
+    LON_FORMAT,
+    RenderContext,
+    aspect_for,
+    choose_variable,
+    colormap,
+    colour_range,
+    default_title,
+    is_speed,
+    label,
+    pick,
+    subtitle,
+)
+from plotting.figure import annotate, new_figure
+from plotting.params import Depth, PlotParams, Time
+from plotting.types import PlotType
+
+
+class MapParams(PlotParams):
+    """Parameters of a map."""
+
+    bbox: str | None = Field(
+        default=None,
+        description="minlon,minlat,maxlon,maxlat as in the area data query; minlon > maxlon "
+        "crosses the antimeridian. Default: the whole dataset.",
+        examples=["-80,0,0,60"],
+    )
+    time: Time = None
+    depth: Depth = None
+    quiver: str | None = Field(
+        default=None,
+        description="Vector pair id to overlay as arrows (east/north components, rotated from "
+        "grid axes where the dataset needs it).",
+        examples=["current"],
+    )
+    quiver_density: int = Field(
+        default=20, ge=4, le=80, description="Arrows across the longer side.", examples=[20]
+    )
+    contour: str | None = Field(
+        default=None,
+        description="Variable id to overlay as labelled contour lines (same time and depth).",
+        examples=["thetao"],
+    )
+    contour_levels: int = Field(
+        default=8, ge=2, le=40, description="Number of contour levels.", examples=[8]
+    )
+
+
+def check(opened: OpenDataset, p: MapParams) -> None:
+    """bbox form, quiver pair and contour variable, before any data is read."""
+    if p.bbox is not None:
+        parse_bbox(p.bbox)
+    pairs = [pair.id for pair in opened.entry.vectors]
+    if p.quiver is not None and p.quiver not in pairs:
+        raise InvalidParameters.single(
+            "quiver",
+            f"'{p.quiver}' is not a vector pair of '{opened.id}'; "
+            f"valid: {', '.join(pairs) or 'none (this dataset has no vector pairs)'}",
+        )
+    if p.contour is not None and p.contour not in opened.variables:
+        raise InvalidParameters.single(
+            "contour",
+            f"'{p.contour}' is not a variable of '{opened.id}'; "
+            f"valid: {', '.join(opened.variables)}",
+        )
+
+
+def plot_extent(bbox: BBox) -> basemap.Extent:
+    """(x0, x1, south, north) with x1 > x0, continuing past 180 for antimeridian boxes."""
+    west, south, east, north = bbox
+    if (west, east) == (-180.0, 180.0) or east - west >= 360:
+        return -180.0, 180.0, south, north
+    x0 = normalise_lon(west)
+    x0 = -180.0 if x0 == 180.0 else x0
+    x1 = normalise_lon(east)
+    if x1 <= x0:
+        x1 += 360.0
+    return x0, x1, south, north
+
+
+def unwrap(lon: npt.ArrayLike, x0: float) -> npt.NDArray[np.float64]:
+    """Longitudes moved into [x0, x0 + 360)."""
+    return (np.asarray(lon, dtype=np.float64) - x0) % 360.0 + x0
+
+
+def render(ctx: RenderContext, p: MapParams) -> Figure:
+    """Draw the map (runs in a worker)."""
+    opened = ctx.opened
+    name, info = choose_variable(opened, p.variable, (), "map")
+    bbox = parse_bbox(p.bbox) if p.bbox else opened.bbox
+    if bbox is None:
+        raise NoData(f"Dataset '{opened.id}' has no horizontal extent to map.")
+    depth = parse_depth(p.depth)
+    budget = max(p.width * p.height // 2, 1)
+    result = queries.area(
+        opened, [name], bbox, p.time, depth, max_cells=budget, max_values=ctx.max_values
+    )
+    result = convert_units(result, p.units)
+    field = pick(result.data, name)
+    extent = plot_extent(bbox)
+    x0, x1, south, north = extent
+
+    fig = new_figure(p.width, p.height, p.dpi)
+    ax = fig.add_subplot()
+    ax.set_facecolor("#f2f2f2")
+    low, high = colour_range(p, info, [field.values], field.attrs.get("units"), is_speed(field))
+    mappable = _draw_field(ax, field, x0, colormap(p, info, is_speed(field)), low, high)
+    fig.colorbar(mappable, ax=ax, label=label(info, field, name), shrink=0.9, pad=0.02)
+    if p.contour:
+        _contour(ax, ctx, p, bbox, x0)
+    if p.quiver:
+        _quiver(ax, ctx, p, bbox, x0)
+    basemap.draw(ax, extent)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(south, north)
+    ax.set_aspect(aspect_for(south, north), adjustable="box")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 2.5, 5, 10]))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    ax.xaxis.set_major_formatter(LON_FORMAT)
+    ax.yaxis.set_major_formatter(LAT_FORMAT)
+    ax.grid(True, linewidth=0.4, color="0.35", alpha=0.5, zorder=3)
+    ax.tick_params(labelsize="small")
+    used = result.selection["variables"].get(name) or next(
+        iter(result.selection["variables"].values())
+    )
+    annotate(
+        fig,
+        default_title(p, info, name, opened),
+        opened.entry.title,
+        subtitle(used),
+        opened.entry.attribution,
+    )
+    return fig
+
+
+def _draw_field(
+    ax: Axes, field: xr.DataArray, x0: float, cmap: Any, low: float, high: float
+) -> Any:
+    """imshow when the grid is regular and evenly spaced (fast path), else pcolormesh."""
+    values = np.ma.masked_invalid(np.asarray(field.values, dtype=np.float64))
+    style = {"cmap": cmap, "vmin": low, "vmax": high, "zorder": 1}
+    if field.coords["longitude"].ndim == 1:
+        x = unwrap(field.coords["longitude"].values, x0)
+        y = np.asarray(field.coords["latitude"].values, dtype=np.float64)
+        xi, yi = np.argsort(x), np.argsort(y)
+        x, y, values = x[xi], y[yi], values[np.ix_(yi, xi)]
+        if _even(x) and _even(y):
+            dx = (x[-1] - x[0]) / max(x.size - 1, 1) or 1.0
+            dy = (y[-1] - y[0]) / max(y.size - 1, 1) or 1.0
+            edges = (x[0] - dx / 2, x[-1] + dx / 2, y[0] - dy / 2, y[-1] + dy / 2)
+            return ax.imshow(
+                values,
+                extent=edges,
+                origin="lower",
+                interpolation="nearest",
+                aspect="auto",
+                **style,
+            )
+        return ax.pcolormesh(x, y, values, shading="nearest", **style)
+    x2 = unwrap(field.coords["longitude"].values, x0)
+    y2 = np.asarray(field.coords["latitude"].values, dtype=np.float64)
+    if min(x2.shape) < 2:
+        return ax.pcolormesh(x2, y2, values, shading="nearest", **style)
+    return ax.pcolormesh(corners(x2), corners(y2), values, shading="flat", **style)
+
+
+def corners(centres: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Cell corners of a curvilinear grid from its centres (edges extrapolated linearly)."""
+    rows = np.vstack([2 * centres[:1] - centres[1:2], centres, 2 * centres[-1:] - centres[-2:-1]])
+    full = np.hstack([2 * rows[:, :1] - rows[:, 1:2], rows, 2 * rows[:, -1:] - rows[:, -2:-1]])
+    out: npt.NDArray[np.float64] = 0.25 * (
+        full[:-1, :-1] + full[1:, :-1] + full[:-1, 1:] + full[1:, 1:]
+    )
+    return out
+
+
+def _even(axis: npt.NDArray[np.float64]) -> bool:
+    if axis.size < 3:
+        return True
+    steps = np.diff(axis)
+    return bool(np.allclose(steps, steps.mean(), rtol=1e-3, atol=1e-6))
+
+
+def _coords(field: xr.DataArray, x0: float) -> tuple[npt.NDArray[np.float64], ...]:
+    x = unwrap(field.coords["longitude"].values, x0)
+    y = np.asarray(field.coords["latitude"].values, dtype=np.float64)
+    values = np.asarray(field.values, dtype=np.float64)
+    if x.ndim == 1:
+        xi, yi = np.argsort(x), np.argsort(y)
+        return x[xi], y[yi], values[np.ix_(yi, xi)]
+    return x, y, values
+
+
+def _contour(ax: Axes, ctx: RenderContext, p: MapParams, bbox: BBox, x0: float) -> None:
+    assert p.contour is not None
+    result = queries.area(
+        ctx.opened,
+        [p.contour],
+        bbox,
+        p.time,
+        parse_depth(p.depth),
+        max_cells=max(p.width * p.height // 8, 1),
+        max_values=ctx.max_values,
+    )
+    x, y, values = _coords(result.data[p.contour], x0)
+    if np.isfinite(values).sum() < 4:
+        return
+    lines = ax.contour(
+        x,
+        y,
+        np.ma.masked_invalid(values),
+        levels=p.contour_levels,
+        colors="k",
+        linewidths=0.6,
+        zorder=4,
+    )
+    ax.clabel(lines, fontsize="x-small", inline=True, fmt="%g")
+
+
+def _quiver(ax: Axes, ctx: RenderContext, p: MapParams, bbox: BBox, x0: float) -> None:
+    assert p.quiver is not None
+    result = queries.area(
+        ctx.opened,
+        [p.quiver],
+        bbox,
+        p.time,
+        parse_depth(p.depth),
+        max_cells=p.quiver_density**2,
+        max_values=ctx.max_values,
+    )
+    result = convert_units(result, p.units) if p.units else result
+    x, y, east = _coords(result.data[f"{p.quiver}_east"], x0)
+    _, _, north = _coords(result.data[f"{p.quiver}_north"], x0)
+    if x.ndim == 1:
+        x, y = np.meshgrid(x, y)
+    ok = np.isfinite(east) & np.isfinite(north)
+    if not ok.any():
+        return
+    arrows = ax.quiver(
+        x[ok], y[ok], east[ok], north[ok], color="k", width=0.0025, zorder=5, pivot="middle"
+    )
+    speed = np.hypot(east[ok], north[ok])
+    reference = float(np.nanpercentile(speed, 90)) or 1.0
+    units = result.data[f"{p.quiver}_east"].attrs.get("units", "")
+    ax.quiverkey(
+        arrows,
+        0.88,
+        0.03,
+        reference,
+        f"{reference:.2g} {units}",
+        labelpos="W",
+        fontproperties={"size": "x-small"},
+    )
+
+
+PLOT_TYPE = PlotType(
+    name="map",
+    summary="Map of a variable over a box",
+    description="A variable over a box (default: the whole dataset) at one time and depth, "
+    "with land and coastlines (Natural Earth), a labelled graticule and a colour bar. Regular "
+    "grids are drawn as an image, curvilinear grids as a mesh. Optional arrows of a vector pair "
+    "(`quiver`) and contours of another variable (`contour`).",
+    params=MapParams,
+    render=render,
+    location="box",
+    check=check,
+)

@@ -1,0 +1,121 @@
+"""profile: value against depth at one or more points, overlaid with a legend."""
+
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+from pydantic import Field, field_validator
+
+from catalog import queries
+from catalog.dataset import OpenDataset
+from catalog.errors import InvalidParameters
+from catalog.formats import convert_units
+from plotting.common import (
+    LAT_FORMAT,
+    LON_FORMAT,
+    RenderContext,
+    choose_variable,
+    default_title,
+    label,
+    pick,
+    subtitle,
+)
+from plotting.figure import annotate, new_figure
+from plotting.params import PlotParams, Time
+from plotting.types import PlotType
+
+NEEDS = ("vertical",)
+MAX_POINTS = 10
+
+
+class ProfileParams(PlotParams):
+    """Parameters of a profile plot."""
+
+    lon: list[float] = Field(
+        description=f"Longitude of each point, degrees east (repeat for up to {MAX_POINTS} "
+        "points, in the same order as lat).",
+        examples=[[-20.0]],
+    )
+    lat: list[float] = Field(
+        description="Latitude of each point, degrees north (repeat, as lon).",
+        examples=[[50.0]],
+    )
+    time: Time = None
+    depth_min: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False, description="Shallowest depth (m).", examples=[0]
+    )
+    depth_max: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False, description="Deepest depth (m).", examples=[1000]
+    )
+
+    @field_validator("lon")
+    @classmethod
+    def _lons(cls, values: list[float]) -> list[float]:
+        if not all(-360 <= v <= 360 for v in values):
+            raise ValueError("each longitude must be a finite number in -360..360")
+        return values
+
+    @field_validator("lat")
+    @classmethod
+    def _lats(cls, values: list[float]) -> list[float]:
+        if not all(-90 <= v <= 90 for v in values):
+            raise ValueError("each latitude must be a finite number in -90..90")
+        return values
+
+
+def check(opened: OpenDataset, p: ProfileParams) -> None:
+    """As many latitudes as longitudes, and not too many points."""
+    if len(p.lon) != len(p.lat):
+        raise InvalidParameters.single(
+            "lat", f"give one lat per lon ({len(p.lon)} lon, {len(p.lat)} lat)"
+        )
+    if len(p.lon) > MAX_POINTS:
+        raise InvalidParameters.single("lon", f"at most {MAX_POINTS} points")
+
+
+def render(ctx: RenderContext, p: ProfileParams) -> Figure:
+    """Draw the profiles (runs in a worker)."""
+    opened = ctx.opened
+    name, info = choose_variable(opened, p.variable, NEEDS, "profile")
+    fig = new_figure(p.width, p.height, p.dpi)
+    ax = fig.add_subplot()
+    used: dict[str, object] = {}
+    axis_label = ""
+    for lon, lat in zip(p.lon, p.lat, strict=True):
+        result = queries.profile(
+            opened, [name], lon, lat, p.time, p.depth_min, p.depth_max, max_values=ctx.max_values
+        )
+        result = convert_units(result, p.units)
+        field = pick(result.data, name)
+        where = f"{LAT_FORMAT(lat, None)} {LON_FORMAT(lon, None)}"
+        ax.plot(field.values, result.data["depth"].values, marker=".", ms=3, lw=1.2, label=where)
+        used = next(iter(result.selection["variables"].values()))
+        axis_label = label(info, field, name)
+    given = p.scale_range()
+    if given is not None:
+        ax.set_xlim(*given)
+    ax.invert_yaxis()
+    ax.set_xlabel(axis_label)
+    ax.set_ylabel("Depth (m)")
+    ax.grid(True, linewidth=0.4, alpha=0.5)
+    ax.legend(fontsize="small", title="Point", title_fontsize="small")
+    annotate(
+        fig,
+        default_title(p, info, name, opened),
+        opened.entry.title,
+        subtitle(used),
+        opened.entry.attribution,
+    )
+    return fig
+
+
+PLOT_TYPE = PlotType(
+    name="profile",
+    summary="Vertical profile at one or more points",
+    description="A variable against depth at one or more points (repeat `lon` and `lat`), "
+    "one line each with a legend, at one time. `scale` sets the value axis range.",
+    params=ProfileParams,
+    render=render,
+    needs=NEEDS,
+    location="points",
+    check=check,
+)

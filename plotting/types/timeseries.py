@@ -1,0 +1,125 @@
+"""timeseries: value against time at a point, at one or several depths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+from pydantic import Field
+
+from catalog import queries
+from catalog.dataset import OpenDataset
+from catalog.errors import InvalidParameters
+from catalog.formats import convert_units
+from catalog.selection import parse_depth
+from plotting.common import (
+    LAT_FORMAT,
+    LON_FORMAT,
+    RenderContext,
+    choose_variable,
+    default_title,
+    label,
+    pick,
+)
+from plotting.figure import annotate, new_figure
+from plotting.params import End, PlotParams, Start
+from plotting.types import PlotType
+
+NEEDS = ("time",)
+MAX_DEPTHS = 10
+
+
+class TimeseriesParams(PlotParams):
+    """Parameters of a time-series plot."""
+
+    lon: float = Field(
+        ge=-360,
+        le=360,
+        allow_inf_nan=False,
+        description="Longitude, degrees east (-180..180 or 0..360).",
+        examples=[-140.0],
+    )
+    lat: float = Field(
+        ge=-90, le=90, allow_inf_nan=False, description="Latitude, degrees north.", examples=[0.5]
+    )
+    start: Start = None
+    end: End = None
+    depth: list[str] = Field(
+        default_factory=list,
+        description=f"Depth in metres, 'surface' or 'bottom'; repeat for up to {MAX_DEPTHS} "
+        "lines. Default: the surface.",
+        examples=[["surface"]],
+    )
+
+
+def check(opened: OpenDataset, p: TimeseriesParams) -> None:
+    """Depths well formed and not too many."""
+    if len(p.depth) > MAX_DEPTHS:
+        raise InvalidParameters.single("depth", f"at most {MAX_DEPTHS} depths")
+    for text in p.depth:
+        parse_depth(text)
+
+
+def render(ctx: RenderContext, p: TimeseriesParams) -> Figure:
+    """Draw the series (runs in a worker)."""
+    opened = ctx.opened
+    name, info = choose_variable(opened, p.variable, NEEDS, "timeseries")
+    fig = new_figure(p.width, p.height, p.dpi)
+    ax = fig.add_subplot()
+    axis_label = ""
+    depths: list[str | None] = list(p.depth) or [None]
+    for text in depths:
+        result = queries.timeseries(
+            opened,
+            [name],
+            p.lon,
+            p.lat,
+            p.start,
+            p.end,
+            parse_depth(text),
+            max_values=ctx.max_values,
+        )
+        result = convert_units(result, p.units)
+        field = pick(result.data, name)
+        used = next(iter(result.selection["variables"].values()))
+        line = f"{float(used['depth']):g} m" if used.get("depth") is not None else "surface"
+        if used.get("depth_rule") == "bottom":
+            line = f"bottom ({line})"
+        times = result.data["time"].values
+        style: dict[str, Any] = {"marker": "o", "ms": 3} if times.size < 50 else {}
+        ax.plot(times, field.values, lw=1.2, label=line, **style)
+        axis_label = label(info, field, name)
+    locator = AutoDateLocator()  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    given = p.scale_range()
+    if given is not None:
+        ax.set_ylim(*given)
+    ax.set_ylabel(axis_label)
+    ax.grid(True, linewidth=0.4, alpha=0.5)
+    if info.vertical is not None:
+        ax.legend(fontsize="small", title="Depth", title_fontsize="small")
+    where = f"{LAT_FORMAT(p.lat, None)} {LON_FORMAT(p.lon, None)}"
+    span = f"{str(times[0])[:16]} to {str(times[-1])[:16]}"
+    annotate(
+        fig,
+        default_title(p, info, name, opened),
+        opened.entry.title,
+        f"{where} · {span}",
+        opened.entry.attribution,
+    )
+    return fig
+
+
+PLOT_TYPE = PlotType(
+    name="timeseries",
+    summary="Time series at a point",
+    description="A variable against time at a point over a time range (the whole axis by "
+    "default), one line per depth (repeat `depth`). `scale` sets the value axis range.",
+    params=TimeseriesParams,
+    render=render,
+    needs=NEEDS,
+    location="points",
+    check=check,
+)

@@ -1,0 +1,110 @@
+"""transect: a vertical section along a path, distance against depth, seabed shaded."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+from pydantic import Field
+
+from catalog import queries
+from catalog.dataset import OpenDataset
+from catalog.formats import convert_units
+from catalog.geo import parse_path
+from plotting.common import (
+    RenderContext,
+    choose_variable,
+    colormap,
+    colour_range,
+    default_title,
+    is_speed,
+    label,
+    pick,
+    subtitle,
+)
+from plotting.figure import annotate, new_figure
+from plotting.params import PathText, PlotParams, Samples, Time
+from plotting.types import PlotType
+
+NEEDS = ("vertical",)
+SEABED = "#6b5a4a"
+
+
+class TransectParams(PlotParams):
+    """Parameters of a vertical section."""
+
+    path: PathText
+    n: Samples = 200
+    time: Time = None
+    depth_max: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Deepest depth shown (m); default: the deepest level with data.",
+        examples=[1000],
+    )
+
+
+def check(opened: OpenDataset, p: TransectParams) -> None:
+    """The path's form, before any data is read."""
+    parse_path(p.path)
+
+
+def render(ctx: RenderContext, p: TransectParams) -> Figure:
+    """Draw the section (runs in a worker)."""
+    opened = ctx.opened
+    name, info = choose_variable(opened, p.variable, NEEDS, "transect")
+    result = queries.transect(
+        opened, [name], parse_path(p.path), p.n, p.time, None, max_values=ctx.max_values
+    )
+    result = convert_units(result, p.units)
+    field = pick(result.data, name).transpose("depth", "distance")
+    distance = result.data["distance"].values
+    depth = result.data["depth"].values
+    values = np.ma.masked_invalid(field.values.astype(np.float64))
+
+    fig = new_figure(p.width, p.height, p.dpi)
+    ax = fig.add_subplot()
+    ax.set_facecolor(SEABED)  # cells without data below the sea floor show the seabed colour
+    low, high = colour_range(p, info, [field.values], field.attrs.get("units"), is_speed(field))
+    mesh = ax.pcolormesh(
+        distance,
+        depth,
+        values,
+        shading="nearest",
+        cmap=colormap(p, info, is_speed(field)),
+        vmin=low,
+        vmax=high,
+    )
+    fig.colorbar(mesh, ax=ax, label=label(info, field, name), pad=0.02)
+    wet = np.isfinite(field.values).any(axis=1)
+    deepest = float(depth[wet].max()) if wet.any() else float(depth.max())
+    bottom = p.depth_max or deepest * 1.05
+    ax.set_ylim(bottom, 0)
+    ax.set_xlim(distance[0], distance[-1])
+    ax.set_xlabel("Distance along path (km)")
+    ax.set_ylabel("Depth (m)")
+    used = result.selection["variables"].get(name) or next(
+        iter(result.selection["variables"].values())
+    )
+    ends = f"{result.selection['length_km']:.0f} km"
+    annotate(
+        fig,
+        default_title(p, info, name, opened),
+        opened.entry.title,
+        subtitle(used, ends),
+        opened.entry.attribution,
+    )
+    return fig
+
+
+PLOT_TYPE = PlotType(
+    name="transect",
+    summary="Vertical section along a path",
+    description="A variable along a path (the geodesics joining the vertices, sampled at `n` "
+    "points) over every depth level: distance (km) against depth, with the seabed shaded.",
+    params=TransectParams,
+    render=render,
+    needs=NEEDS,
+    location="path",
+    check=check,
+)

@@ -1,0 +1,97 @@
+"""What runs inside a plot worker process: warm-up, then one render per job.
+
+A worker opens the catalog itself (so no array crosses a process boundary), imports matplotlib
+and draws one small figure before it reports ready.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from catalog.store import Catalog
+from plotting import basemap
+from plotting.common import RenderContext
+from plotting.figure import MEDIA_TYPES, encode
+from plotting.params import PlotParams
+
+log = logging.getLogger("oceanapi.plotting")
+
+RENDER_VERSION = "1"
+"""Bump when the drawing code changes what an identical request gives (it keys the cache)."""
+
+_state: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One plot to draw: picklable, small, and with a stable key for caching."""
+
+    plot_type: str
+    render: Callable[[RenderContext, Any], Figure]
+    dataset_id: str
+    params: PlotParams
+
+    @property
+    def key(self) -> str:
+        """A digest of everything that decides the image's bytes."""
+        spec = {
+            "v": RENDER_VERSION,
+            "type": self.plot_type,
+            "render": f"{self.render.__module__}.{self.render.__qualname__}",
+            "dataset": self.dataset_id,
+            "params": self.params.model_dump(mode="json"),
+        }
+        return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered image and how long its stages took (ms)."""
+
+    body: bytes
+    media_type: str
+    timings: dict[str, float] = field(default_factory=dict)
+    pid: int = 0
+
+
+def initialise(catalog_path: str, max_values: int, started: Any) -> None:
+    """Worker initialiser: open the catalog, warm matplotlib and the land layers, report."""
+    catalog = Catalog(Path(catalog_path), retry_seconds=5.0)
+    catalog.open_all()
+    _state["catalog"] = catalog
+    _state["max_values"] = max_values
+    basemap.preload()
+    fig = Figure(figsize=(1, 1), dpi=50)
+    fig.add_subplot().plot([0, 1])
+    encode(fig, "png")
+    with started.get_lock():
+        started.value += 1
+
+
+def run(job: RenderJob) -> Rendered:
+    """Render one job (in a worker). Domain errors propagate to the API as they are."""
+    begin = time.perf_counter()
+    catalog: Catalog = _state["catalog"]
+    opened = catalog.dataset(job.dataset_id)
+    fig = job.render(RenderContext(opened, _state["max_values"]), job.params)
+    drawn = time.perf_counter()
+    fmt = job.params.f
+    body = encode(fig, fmt)
+    done = time.perf_counter()
+    timings = {"data_and_draw": (drawn - begin) * 1000, "encode": (done - drawn) * 1000}
+    return Rendered(body, MEDIA_TYPES[fmt], timings, os.getpid())
+
+
+def ping() -> int:
+    """The worker's pid (for tests and warm-up checks)."""
+    return os.getpid()
