@@ -1,0 +1,44 @@
+"""Test-only plot types that exercise the process pool: sleep, die, or draw a tiny figure.
+
+They are real plot types (the router, runner and workers treat them like any other); the
+workers import this module by name when they unpickle a job.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from matplotlib.figure import Figure
+from pydantic import Field
+
+from plotting.common import RenderContext
+from plotting.params import PlotParams
+from plotting.types import PLOT_TYPES, PlotType
+
+
+class ProbeParams(PlotParams):
+    """A probe's parameters."""
+
+    seconds: float = Field(default=0.0, ge=0, description="How long to sleep.", examples=[0])
+    tag: str = Field(default="", description="Makes otherwise identical jobs distinct.")
+
+
+def sleep_then_draw(ctx: RenderContext, p: ProbeParams) -> Figure:
+    """Sleep ``seconds`` in the worker, then draw a line."""
+    time.sleep(p.seconds)
+    fig = Figure(figsize=(p.width / p.dpi, p.height / p.dpi), dpi=p.dpi)
+    fig.add_subplot().plot([0, 1], [0, p.seconds + 1])
+    return fig
+
+
+def die(ctx: RenderContext, p: ProbeParams) -> Figure:
+    """End the worker process abruptly, as a segfault or the OOM killer would."""
+    os._exit(3)
+
+
+PROBES = {
+    **PLOT_TYPES,
+    "sleep": PlotType("sleep", "Sleep", "Sleeps, then draws.", ProbeParams, sleep_then_draw),
+    "die": PlotType("die", "Die", "Kills its worker.", ProbeParams, die),
+}
