@@ -250,7 +250,6 @@ def _quiver(ax: Axes, ctx: RenderContext, p: MapParams, bbox: BBox, x0: float) -
         max_cells=p.quiver_density**2,
         max_values=ctx.max_values,
     )
-    result = convert_units(result, p.units) if p.units else result
     x, y, east = _coords(result.data[f"{p.quiver}_east"], x0)
     _, _, north = _coords(result.data[f"{p.quiver}_north"], x0)
     if x.ndim == 1:

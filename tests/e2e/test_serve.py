@@ -24,7 +24,9 @@ def free_port() -> int:
         return port
 
 
-def start(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+def start(
+    env: dict[str, str], factory: str = "api.main:create_app"
+) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     process = subprocess.Popen(
         [
@@ -32,7 +34,7 @@ def start(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
             "-m",
             "uvicorn",
             "--factory",
-            "api.main:create_app",
+            factory,
             "--host",
             "127.0.0.1",
             "--port",

@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import time
 
+from fastapi import FastAPI
 from matplotlib.figure import Figure
 from pydantic import Field
 
+from api.main import create_app
 from plotting.common import RenderContext
 from plotting.params import PlotParams
 from plotting.types import PLOT_TYPES, PlotType
@@ -42,3 +44,8 @@ PROBES = {
     "sleep": PlotType("sleep", "Sleep", "Sleeps, then draws.", ProbeParams, sleep_then_draw),
     "die": PlotType("die", "Die", "Kills its worker.", ProbeParams, die),
 }
+
+
+def create_probe_app() -> FastAPI:
+    """``uvicorn --factory tests.plotting.probes:create_probe_app``: the service plus probes."""
+    return create_app(plot_types=PROBES)
