@@ -41,6 +41,7 @@ lock:  ## Re-pin requirements.lock from pyproject.toml (needs uv)
 bench: $(STAMP)
 	$(BIN)/python bench/metadata.py
 	$(BIN)/python bench/data.py
+	$(BIN)/python bench/plots.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
