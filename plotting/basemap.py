@@ -73,7 +73,10 @@ def draw(ax: Axes, extent: Extent, zorder: float = 2.0) -> str:
     resolution = resolution_for(extent)
     rounded = tuple(round(v, 3) for v in extent)
     land_path, segments = _clipped(resolution, rounded)
-    ax.add_patch(PathPatch(land_path, facecolor=LAND_COLOUR, edgecolor="none", zorder=zorder, lw=0))
+    # add_artist, not add_patch: the caller sets the map's limits, and updating data limits
+    # from thousands of land vertices cost more than drawing them.
+    land = PathPatch(land_path, facecolor=LAND_COLOUR, edgecolor="none", zorder=zorder, lw=0)
+    ax.add_artist(land)
     ax.add_collection(
         LineCollection(segments, colors=COAST_COLOUR, linewidths=0.5, zorder=zorder + 0.1),
         autolim=False,
