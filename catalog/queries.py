@@ -275,12 +275,7 @@ def transect(
             line = line.drop_vars("depth", errors="ignore")
         per_var[info.id] = used
         values[info.id] = _named(line, info)
-    data = _finish(xr.Dataset(values), per_var).rename({"point": "distance"})
-    data = data.assign_coords(
-        distance=("distance", distances, {"units": "km", "long_name": "distance along path"}),
-        longitude=("distance", lons),
-        latitude=("distance", lats),
-    )
+    data = _along_path(_finish(xr.Dataset(values), per_var), lons, lats, distances)
     if section:
         data = data.assign_coords(depth=("depth", infos[0].vertical.depths))  # type: ignore[union-attr]
     selection = {"interp": interp, "n": n, "length_km": float(distances[-1]), "variables": per_var}
@@ -316,13 +311,8 @@ def hovmoller(
         per_var[info.id] = _depth_used(info, choice, block)
         block = block.drop_vars("depth", errors="ignore").rename({info.time.dim: "time"})
         values[info.id] = _named(block, info)
-    data = _finish(xr.Dataset(values), per_var).rename({"point": "distance"})
-    data = data.assign_coords(
-        time=axis.values[steps],
-        distance=("distance", distances, {"units": "km", "long_name": "distance along path"}),
-        longitude=("distance", lons),
-        latitude=("distance", lats),
-    )
+    data = _along_path(_finish(xr.Dataset(values), per_var), lons, lats, distances)
+    data = data.assign_coords(time=axis.values[steps])
     selection = {"interp": interp, "n": n, "length_km": float(distances[-1]), "variables": per_var}
     return QueryResult("hovmoller", opened.id, data, selection)
 
@@ -339,6 +329,20 @@ def _indexer(index: npt.NDArray[np.intp], dim: str) -> slice | xr.DataArray:
     elif index.size == 1:
         return slice(int(index[0]), int(index[0]) + 1)
     return xr.DataArray(index, dims=dim)
+
+
+def _along_path(
+    data: xr.Dataset,
+    lons: npt.NDArray[np.float64],
+    lats: npt.NDArray[np.float64],
+    distances: npt.NDArray[np.float64],
+) -> xr.Dataset:
+    """Samples along a path: the point dimension becomes distance (km), with lon/lat."""
+    return data.rename({"point": "distance"}).assign_coords(
+        distance=("distance", distances, {"units": "km", "long_name": "distance along path"}),
+        longitude=("distance", lons),
+        latitude=("distance", lats),
+    )
 
 
 def _on_path(info: VariableInfo, lon: float, lat: float, interp: str) -> Stencil:
