@@ -305,7 +305,7 @@ def hovmoller(
         stencils = [_on_path(info, lo, la, interp) for lo, la in zip(lons, lats, strict=True)]
         choice = _depth_choice(info, depth)
         k = max(s.w.size for s in stencils)
-        count = n * k * (steps.stop - steps.start)
+        count = n * k * (steps.stop - steps.start) * _levels(info, choice)
         guard(count, max_values, "Ask for fewer samples (n) or a shorter time range.")
         block = _at_stencils(opened, info, stencils, {info.time.dim: steps}, choice)
         per_var[info.id] = _depth_used(info, choice, block)
