@@ -10,14 +10,21 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.colors import Colormap
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, PlotTypeNotFound
+from catalog.geo import parse_path
+from catalog.queries import QueryResult
 from catalog.units import convert
 from catalog.variables import VariableInfo
 from plotting import colormaps
+from plotting.figure import annotate
 from plotting.params import PlotParams
 
 Needs = tuple[str, ...]
@@ -127,6 +134,58 @@ def colormap(p: PlotParams, info: VariableInfo, speed: bool = False) -> Colormap
     default = "speed" if speed else colormaps.default_for(info)
     cmap = colormaps.get(p.colormap or default)
     return cmap.with_extremes(bad=(0, 0, 0, 0))
+
+
+def used_in(result: QueryResult) -> dict[str, Any]:
+    """What the query used for the drawn variable (time, depth): the first one's record."""
+    used: dict[str, Any] = next(iter(result.selection["variables"].values()))
+    return used
+
+
+def check_path(opened: OpenDataset, p: Any) -> None:
+    """A path plot's check before queueing: the path is well formed."""
+    parse_path(p.path)
+
+
+def shade(
+    fig: Figure,
+    ax: Axes,
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    field: xr.DataArray,
+    p: PlotParams,
+    info: VariableInfo,
+    name: str,
+) -> None:
+    """The field (dims y, x) as cells coloured by the plot's colour map and range, with a bar."""
+    speed = is_speed(field)
+    low, high = colour_range(p, info, [field.values], field.attrs.get("units"), speed)
+    values = np.ma.masked_invalid(np.asarray(field.values, dtype=np.float64))
+    mesh = ax.pcolormesh(
+        x, y, values, shading="nearest", cmap=colormap(p, info, speed), vmin=low, vmax=high
+    )
+    fig.colorbar(mesh, ax=ax, label=label(info, field, name), pad=0.02)
+
+
+def date_axis(axis: Axis) -> None:
+    """Concise date ticks (2019, Feb, Mar, ...) on a time axis."""
+    locator = AutoDateLocator()  # type: ignore[no-untyped-call]
+    axis.set_major_locator(locator)
+    axis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+
+
+def finish(
+    fig: Figure, p: PlotParams, info: VariableInfo, name: str, opened: OpenDataset, what: str
+) -> Figure:
+    """Title, the dataset and what was drawn, and the dataset's credit line."""
+    annotate(
+        fig,
+        default_title(p, info, name, opened),
+        opened.entry.title,
+        what,
+        opened.entry.attribution,
+    )
+    return fig
 
 
 def subtitle(used: dict[str, Any], extra: str | None = None) -> str:

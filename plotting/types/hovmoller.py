@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import numpy as np
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
 from catalog import queries
-from catalog.dataset import OpenDataset
 from catalog.formats import convert_units
 from catalog.geo import parse_path
 from catalog.selection import parse_depth
+from plotting.basemap import LAND_COLOUR
 from plotting.common import (
     RenderContext,
+    check_path,
     choose_variable,
-    colormap,
-    colour_range,
-    default_title,
-    is_speed,
-    label,
+    date_axis,
+    finish,
     pick,
+    shade,
     subtitle,
+    used_in,
 )
-from plotting.figure import annotate, new_figure
+from plotting.figure import new_figure
 from plotting.params import Depth, End, PathText, PlotParams, Samples, Start
 from plotting.types import PlotType
 
@@ -37,11 +35,6 @@ class HovmollerParams(PlotParams):
     start: Start = None
     end: End = None
     depth: Depth = None
-
-
-def check(opened: OpenDataset, p: HovmollerParams) -> None:
-    """The path's form, before any data is read."""
-    parse_path(p.path)
 
 
 def render(ctx: RenderContext, p: HovmollerParams) -> Figure:
@@ -65,33 +58,13 @@ def render(ctx: RenderContext, p: HovmollerParams) -> Figure:
 
     fig = new_figure(p.width, p.height, p.dpi)
     ax = fig.add_subplot()
-    ax.set_facecolor("#d9d4c7")  # land along the path
-    low, high = colour_range(p, info, [field.values], field.attrs.get("units"), is_speed(field))
-    mesh = ax.pcolormesh(
-        distance,
-        times,
-        np.ma.masked_invalid(field.values.astype(np.float64)),
-        shading="nearest",
-        cmap=colormap(p, info, is_speed(field)),
-        vmin=low,
-        vmax=high,
-    )
-    fig.colorbar(mesh, ax=ax, label=label(info, field, name), pad=0.02)
-    locator = AutoDateLocator()  # type: ignore[no-untyped-call]
-    ax.yaxis.set_major_locator(locator)
-    ax.yaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    ax.set_facecolor(LAND_COLOUR)  # land along the path
+    shade(fig, ax, distance, times, field, p, info, name)
+    date_axis(ax.yaxis)
     ax.set_xlabel("Distance along path (km)")
     ax.set_ylabel("Time")
-    used = next(iter(result.selection["variables"].values()))
     span = f"{str(times[0])[:10]} to {str(times[-1])[:10]}, {times.size} steps"
-    annotate(
-        fig,
-        default_title(p, info, name, opened),
-        opened.entry.title,
-        subtitle(used, span),
-        opened.entry.attribution,
-    )
-    return fig
+    return finish(fig, p, info, name, opened, subtitle(used_in(result), span))
 
 
 PLOT_TYPE = PlotType(
@@ -103,5 +76,5 @@ PLOT_TYPE = PlotType(
     render=render,
     needs=NEEDS,
     location="path",
-    check=check,
+    check=check_path,
 )

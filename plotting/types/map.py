@@ -17,6 +17,7 @@ from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, NoData
 from catalog.formats import convert_units
 from catalog.geo import BBox, normalise_lon, parse_bbox
+from catalog.queries import QueryResult
 from catalog.selection import parse_depth
 from plotting import basemap
 from plotting.common import (
@@ -27,13 +28,14 @@ from plotting.common import (
     choose_variable,
     colormap,
     colour_range,
-    default_title,
+    finish,
     is_speed,
     label,
     pick,
     subtitle,
+    used_in,
 )
-from plotting.figure import annotate, new_figure
+from plotting.figure import new_figure
 from plotting.params import Depth, PlotParams, Time
 from plotting.types import PlotType
 
@@ -112,12 +114,7 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
     bbox = parse_bbox(p.bbox) if p.bbox else opened.bbox
     if bbox is None:
         raise NoData(f"Dataset '{opened.id}' has no horizontal extent to map.")
-    depth = parse_depth(p.depth)
-    budget = max(p.width * p.height // 2, 1)
-    result = queries.area(
-        opened, [name], bbox, p.time, depth, max_cells=budget, max_values=ctx.max_values
-    )
-    result = convert_units(result, p.units)
+    result = convert_units(_box(ctx, p, name, bbox, max(p.width * p.height // 2, 1)), p.units)
     field = pick(result.data, name)
     extent = plot_extent(bbox)
     x0, x1, south, north = extent
@@ -142,30 +139,17 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
     ax.yaxis.set_major_formatter(LAT_FORMAT)
     ax.grid(True, linewidth=0.4, color="0.35", alpha=0.5, zorder=3)
     ax.tick_params(labelsize="small")
-    used = result.selection["variables"].get(name) or next(
-        iter(result.selection["variables"].values())
-    )
-    annotate(
-        fig,
-        default_title(p, info, name, opened),
-        opened.entry.title,
-        subtitle(used),
-        opened.entry.attribution,
-    )
-    return fig
+    return finish(fig, p, info, name, opened, subtitle(used_in(result)))
 
 
 def _draw_field(
     ax: Axes, field: xr.DataArray, x0: float, cmap: Any, low: float, high: float
 ) -> Any:
     """imshow when the grid is regular and evenly spaced (fast path), else pcolormesh."""
-    values = np.ma.masked_invalid(np.asarray(field.values, dtype=np.float64))
+    x, y, raw = _coords(field, x0)
+    values = np.ma.masked_invalid(raw)
     style = {"cmap": cmap, "vmin": low, "vmax": high, "zorder": 1}
-    if field.coords["longitude"].ndim == 1:
-        x = unwrap(field.coords["longitude"].values, x0)
-        y = np.asarray(field.coords["latitude"].values, dtype=np.float64)
-        xi, yi = np.argsort(x), np.argsort(y)
-        x, y, values = x[xi], y[yi], values[np.ix_(yi, xi)]
+    if x.ndim == 1:
         if _even(x) and _even(y):
             dx = (x[-1] - x[0]) / max(x.size - 1, 1) or 1.0
             dy = (y[-1] - y[0]) / max(y.size - 1, 1) or 1.0
@@ -179,11 +163,9 @@ def _draw_field(
                 **style,
             )
         return ax.pcolormesh(x, y, values, shading="nearest", **style)
-    x2 = unwrap(field.coords["longitude"].values, x0)
-    y2 = np.asarray(field.coords["latitude"].values, dtype=np.float64)
-    if min(x2.shape) < 2:
-        return ax.pcolormesh(x2, y2, values, shading="nearest", **style)
-    return ax.pcolormesh(corners(x2), corners(y2), values, shading="flat", **style)
+    if min(x.shape) < 2:
+        return ax.pcolormesh(x, y, values, shading="nearest", **style)
+    return ax.pcolormesh(corners(x), corners(y), values, shading="flat", **style)
 
 
 def corners(centres: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -203,7 +185,21 @@ def _even(axis: npt.NDArray[np.float64]) -> bool:
     return bool(np.allclose(steps, steps.mean(), rtol=1e-3, atol=1e-6))
 
 
+def _box(ctx: RenderContext, p: MapParams, name: str, bbox: BBox, max_cells: int) -> QueryResult:
+    """A variable (or vector pair) over the map's box at its time and depth."""
+    return queries.area(
+        ctx.opened,
+        [name],
+        bbox,
+        p.time,
+        parse_depth(p.depth),
+        max_cells=max_cells,
+        max_values=ctx.max_values,
+    )
+
+
 def _coords(field: xr.DataArray, x0: float) -> tuple[npt.NDArray[np.float64], ...]:
+    """x (unwrapped from x0), y and values; a regular grid sorted to increase along both."""
     x = unwrap(field.coords["longitude"].values, x0)
     y = np.asarray(field.coords["latitude"].values, dtype=np.float64)
     values = np.asarray(field.values, dtype=np.float64)
@@ -215,15 +211,7 @@ def _coords(field: xr.DataArray, x0: float) -> tuple[npt.NDArray[np.float64], ..
 
 def _contour(ax: Axes, ctx: RenderContext, p: MapParams, bbox: BBox, x0: float) -> None:
     assert p.contour is not None
-    result = queries.area(
-        ctx.opened,
-        [p.contour],
-        bbox,
-        p.time,
-        parse_depth(p.depth),
-        max_cells=max(p.width * p.height // 8, 1),
-        max_values=ctx.max_values,
-    )
+    result = _box(ctx, p, p.contour, bbox, max(p.width * p.height // 8, 1))
     x, y, values = _coords(result.data[p.contour], x0)
     if np.isfinite(values).sum() < 4:
         return
@@ -241,15 +229,7 @@ def _contour(ax: Axes, ctx: RenderContext, p: MapParams, bbox: BBox, x0: float) 
 
 def _quiver(ax: Axes, ctx: RenderContext, p: MapParams, bbox: BBox, x0: float) -> None:
     assert p.quiver is not None
-    result = queries.area(
-        ctx.opened,
-        [p.quiver],
-        bbox,
-        p.time,
-        parse_depth(p.depth),
-        max_cells=p.quiver_density**2,
-        max_values=ctx.max_values,
-    )
+    result = _box(ctx, p, p.quiver, bbox, p.quiver_density**2)
     x, y, east = _coords(result.data[f"{p.quiver}_east"], x0)
     _, _, north = _coords(result.data[f"{p.quiver}_north"], x0)
     if x.ndim == 1:

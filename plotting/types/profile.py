@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from matplotlib.figure import Figure
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from catalog import queries
 from catalog.dataset import OpenDataset
@@ -14,12 +16,13 @@ from plotting.common import (
     LON_FORMAT,
     RenderContext,
     choose_variable,
-    default_title,
+    finish,
     label,
     pick,
     subtitle,
+    used_in,
 )
-from plotting.figure import annotate, new_figure
+from plotting.figure import new_figure
 from plotting.params import PlotParams, Time
 from plotting.types import PlotType
 
@@ -30,12 +33,12 @@ MAX_POINTS = 10
 class ProfileParams(PlotParams):
     """Parameters of a profile plot."""
 
-    lon: list[float] = Field(
+    lon: list[Annotated[float, Field(ge=-360, le=360, allow_inf_nan=False)]] = Field(
         description=f"Longitude of each point, degrees east (repeat for up to {MAX_POINTS} "
         "points, in the same order as lat).",
         examples=[[-20.0]],
     )
-    lat: list[float] = Field(
+    lat: list[Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]] = Field(
         description="Latitude of each point, degrees north (repeat, as lon).",
         examples=[[50.0]],
     )
@@ -46,20 +49,6 @@ class ProfileParams(PlotParams):
     depth_max: float | None = Field(
         default=None, ge=0, allow_inf_nan=False, description="Deepest depth (m).", examples=[1000]
     )
-
-    @field_validator("lon")
-    @classmethod
-    def _lons(cls, values: list[float]) -> list[float]:
-        if not all(-360 <= v <= 360 for v in values):
-            raise ValueError("each longitude must be a finite number in -360..360")
-        return values
-
-    @field_validator("lat")
-    @classmethod
-    def _lats(cls, values: list[float]) -> list[float]:
-        if not all(-90 <= v <= 90 for v in values):
-            raise ValueError("each latitude must be a finite number in -90..90")
-        return values
 
 
 def check(opened: OpenDataset, p: ProfileParams) -> None:
@@ -78,7 +67,7 @@ def render(ctx: RenderContext, p: ProfileParams) -> Figure:
     name, info = choose_variable(opened, p.variable, NEEDS, "profile")
     fig = new_figure(p.width, p.height, p.dpi)
     ax = fig.add_subplot()
-    used: dict[str, object] = {}
+    used: dict[str, Any] = {}
     axis_label = ""
     for lon, lat in zip(p.lon, p.lat, strict=True):
         result = queries.profile(
@@ -88,7 +77,7 @@ def render(ctx: RenderContext, p: ProfileParams) -> Figure:
         field = pick(result.data, name)
         where = f"{LAT_FORMAT(lat, None)} {LON_FORMAT(lon, None)}"
         ax.plot(field.values, result.data["depth"].values, marker=".", ms=3, lw=1.2, label=where)
-        used = next(iter(result.selection["variables"].values()))
+        used = used_in(result)
         axis_label = label(info, field, name)
     given = p.scale_range()
     if given is not None:
@@ -98,14 +87,7 @@ def render(ctx: RenderContext, p: ProfileParams) -> Figure:
     ax.set_ylabel("Depth (m)")
     ax.grid(True, linewidth=0.4, alpha=0.5)
     ax.legend(fontsize="small", title="Point", title_fontsize="small")
-    annotate(
-        fig,
-        default_title(p, info, name, opened),
-        opened.entry.title,
-        subtitle(used),
-        opened.entry.attribution,
-    )
-    return fig
+    return finish(fig, p, info, name, opened, subtitle(used))
 
 
 PLOT_TYPE = PlotType(

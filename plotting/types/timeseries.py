@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from pydantic import Field
 
@@ -18,11 +17,13 @@ from plotting.common import (
     LON_FORMAT,
     RenderContext,
     choose_variable,
-    default_title,
+    date_axis,
+    finish,
     label,
     pick,
+    used_in,
 )
-from plotting.figure import annotate, new_figure
+from plotting.figure import new_figure
 from plotting.params import End, PlotParams, Start
 from plotting.types import PlotType
 
@@ -82,7 +83,7 @@ def render(ctx: RenderContext, p: TimeseriesParams) -> Figure:
         )
         result = convert_units(result, p.units)
         field = pick(result.data, name)
-        used = next(iter(result.selection["variables"].values()))
+        used = used_in(result)
         line = f"{float(used['depth']):g} m" if used.get("depth") is not None else "surface"
         if used.get("depth_rule") == "bottom":
             line = f"bottom ({line})"
@@ -90,9 +91,7 @@ def render(ctx: RenderContext, p: TimeseriesParams) -> Figure:
         style: dict[str, Any] = {"marker": "o", "ms": 3} if times.size < 50 else {}
         ax.plot(times, field.values, lw=1.2, label=line, **style)
         axis_label = label(info, field, name)
-    locator = AutoDateLocator()  # type: ignore[no-untyped-call]
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    date_axis(ax.xaxis)
     given = p.scale_range()
     if given is not None:
         ax.set_ylim(*given)
@@ -102,14 +101,7 @@ def render(ctx: RenderContext, p: TimeseriesParams) -> Figure:
         ax.legend(fontsize="small", title="Depth", title_fontsize="small")
     where = f"{LAT_FORMAT(p.lat, None)} {LON_FORMAT(p.lon, None)}"
     span = f"{str(times[0])[:16]} to {str(times[-1])[:16]}"
-    annotate(
-        fig,
-        default_title(p, info, name, opened),
-        opened.entry.title,
-        f"{where} · {span}",
-        opened.entry.attribution,
-    )
-    return fig
+    return finish(fig, p, info, name, opened, f"{where} · {span}")
 
 
 PLOT_TYPE = PlotType(

@@ -7,21 +7,19 @@ from matplotlib.figure import Figure
 from pydantic import Field
 
 from catalog import queries
-from catalog.dataset import OpenDataset
 from catalog.formats import convert_units
 from catalog.geo import parse_path
 from plotting.common import (
     RenderContext,
+    check_path,
     choose_variable,
-    colormap,
-    colour_range,
-    default_title,
-    is_speed,
-    label,
+    finish,
     pick,
+    shade,
     subtitle,
+    used_in,
 )
-from plotting.figure import annotate, new_figure
+from plotting.figure import new_figure
 from plotting.params import PathText, PlotParams, Samples, Time
 from plotting.types import PlotType
 
@@ -44,11 +42,6 @@ class TransectParams(PlotParams):
     )
 
 
-def check(opened: OpenDataset, p: TransectParams) -> None:
-    """The path's form, before any data is read."""
-    parse_path(p.path)
-
-
 def render(ctx: RenderContext, p: TransectParams) -> Figure:
     """Draw the section (runs in a worker)."""
     opened = ctx.opened
@@ -60,22 +53,11 @@ def render(ctx: RenderContext, p: TransectParams) -> Figure:
     field = pick(result.data, name).transpose("depth", "distance")
     distance = result.data["distance"].values
     depth = result.data["depth"].values
-    values = np.ma.masked_invalid(field.values.astype(np.float64))
 
     fig = new_figure(p.width, p.height, p.dpi)
     ax = fig.add_subplot()
     ax.set_facecolor(SEABED)  # cells without data below the sea floor show the seabed colour
-    low, high = colour_range(p, info, [field.values], field.attrs.get("units"), is_speed(field))
-    mesh = ax.pcolormesh(
-        distance,
-        depth,
-        values,
-        shading="nearest",
-        cmap=colormap(p, info, is_speed(field)),
-        vmin=low,
-        vmax=high,
-    )
-    fig.colorbar(mesh, ax=ax, label=label(info, field, name), pad=0.02)
+    shade(fig, ax, distance, depth, field, p, info, name)
     wet = np.isfinite(field.values).any(axis=1)
     deepest = float(depth[wet].max()) if wet.any() else float(depth.max())
     bottom = p.depth_max or deepest * 1.05
@@ -83,18 +65,8 @@ def render(ctx: RenderContext, p: TransectParams) -> Figure:
     ax.set_xlim(distance[0], distance[-1])
     ax.set_xlabel("Distance along path (km)")
     ax.set_ylabel("Depth (m)")
-    used = result.selection["variables"].get(name) or next(
-        iter(result.selection["variables"].values())
-    )
     ends = f"{result.selection['length_km']:.0f} km"
-    annotate(
-        fig,
-        default_title(p, info, name, opened),
-        opened.entry.title,
-        subtitle(used, ends),
-        opened.entry.attribution,
-    )
-    return fig
+    return finish(fig, p, info, name, opened, subtitle(used_in(result), ends))
 
 
 PLOT_TYPE = PlotType(
@@ -106,5 +78,5 @@ PLOT_TYPE = PlotType(
     render=render,
     needs=NEEDS,
     location="path",
-    check=check,
+    check=check_path,
 )
