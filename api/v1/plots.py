@@ -9,11 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import CatalogDep, DatasetIdPath
+from api.deps import AsyncDatasetDep
 from api.responses import problem_responses
-from catalog.dataset import OpenDataset
 from catalog.errors import (
     DatasetNotFound,
     DatasetUnavailable,
@@ -43,15 +41,6 @@ async def get_runner(request: Request) -> PlotRunner:
 
 RunnerDep = Annotated[PlotRunner, Depends(get_runner)]
 
-
-async def get_dataset_async(dataset_id: DatasetIdPath, catalog: CatalogDep) -> OpenDataset:
-    """The opened dataset, without a thread hop when it is open (the usual case)."""
-    if catalog.unavailable_reason(dataset_id) is None:
-        return catalog.dataset(dataset_id)
-    return await run_in_threadpool(catalog.dataset, dataset_id)
-
-
-AsyncDatasetDep = Annotated[OpenDataset, Depends(get_dataset_async)]
 
 _IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
