@@ -16,6 +16,7 @@ from covjson_pydantic.observed_property import ObservedProperty
 from covjson_pydantic.parameter import Parameter, Parameters
 from covjson_pydantic.reference_system import ReferenceSystem, ReferenceSystemConnectionObject
 from covjson_pydantic.unit import Unit
+from geojson_pydantic import Feature, FeatureCollection, Point
 from pydantic import AnyUrl
 
 from catalog.errors import InvalidParameters
@@ -23,12 +24,15 @@ from catalog.queries import QueryResult
 from catalog.selection import iso
 from catalog.units import canonical_units, compatible_units, convert
 
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
 Format = Literal["json", "csv", "nc", "covjson"]
 MEDIA_TYPES: dict[str, str] = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
     "nc": "application/x-netcdf",
     "covjson": "application/prs.coverage+json",
+    "geojson": "application/geo+json",
 }
 
 
@@ -122,6 +126,36 @@ def to_csv(result: QueryResult) -> str:
     return buffer.getvalue()
 
 
+def to_geojson(result: QueryResult) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection (RFC 7946, lon/lat): one Point per cell, time and level.
+
+    Each feature's properties hold the time, the depth and one value per parameter (null where
+    there is no data).
+    """
+    data = result.data
+    frame = (data if data.dims else data.expand_dims("_row")).to_dataframe().reset_index()
+    frame = frame.drop(columns=["_row", "y", "x", "distance"], errors="ignore")
+    if "time" in frame.columns:
+        frame["time"] = pd.to_datetime(frame["time"]).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    lon = frame.pop("longitude").to_numpy(dtype=np.float64)
+    lat = frame.pop("latitude").to_numpy(dtype=np.float64)
+    columns = list(frame.columns)
+    rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
+    features: list[Feature[Point, dict[str, Any]]] = [
+        Feature(
+            type="Feature",
+            geometry=Point(type="Point", coordinates=(float(x), float(y))),
+            properties=dict(zip(columns, row, strict=True)),
+        )
+        for x, y, row in zip(lon, lat, rows, strict=True)
+    ]
+    collection: FeatureCollection[Feature[Point, dict[str, Any]]] = FeatureCollection(
+        type="FeatureCollection", features=features
+    )
+    document: dict[str, Any] = collection.model_dump(mode="json", exclude_none=True)
+    return document
+
+
 def to_netcdf(result: QueryResult, title: str, attribution: str) -> bytes:
     """A CF-1.8 NetCDF-4 file."""
     data = result.data.drop_encoding()
@@ -148,73 +182,59 @@ def to_netcdf(result: QueryResult, title: str, attribution: str) -> bytes:
     return bytes(payload) if payload is not None else b""
 
 
-def to_covjson(result: QueryResult) -> dict[str, Any]:
-    """A CoverageJSON Coverage, validated by covjson-pydantic; time as `t` with `values`."""
+def to_covjson(result: QueryResult, crs: str = CRS84) -> dict[str, Any]:
+    """A CoverageJSON Coverage, validated by covjson-pydantic.
+
+    Time is a ``t`` axis with ``values``. Regular areas are a Grid; cells of curvilinear grids
+    and samples along a path are a ``composite`` axis of (x, y) tuples (with t for a
+    trajectory, z for a single level). ``crs`` names the horizontal CRS (CRS84 or EPSG:4326,
+    whose axis order is latitude, longitude).
+    """
     data = result.data
     names = [str(n) for n in data.data_vars if n != "bottom_depth" or result.kind == "area"]
-    t_axis = _t_axis(data)
-    z_single = _z_single(data)
+    composite = result.kind in {"transect", "hovmoller"} or (
+        result.kind == "area" and "longitude" not in data.dims
+    )
+    several = [d for d in ("time", "depth") if d in data.dims]
+    t_axis, z_axis = _values(data, "time"), _values(data, "depth")
+    if composite:
+        cell_dims = [str(d) for d in data["longitude"].dims]
+        axes = Axes(composite=_composite(data, result.kind, several), t=t_axis, z=z_axis)
+        if not several and result.kind == "area":
+            domain_type: DomainType | None = DomainType.multi_point
+            axes.z = None  # a single level is the composite's third coordinate
+        elif several == ["time"] and result.kind == "area" and z_axis is None:
+            domain_type = DomainType.multi_point_series
+        elif not several and result.kind == "transect":
+            domain_type = DomainType.trajectory
+            axes.t = None  # the instant is the composite's first coordinate
+        else:
+            domain_type = None  # sections and Hovmöller diagrams have no CoverageJSON type
+    else:
+        cell_dims = [d for d in ("latitude", "longitude") if d in data.dims]
+        axes = Axes(x=_values(data, "longitude"), y=_values(data, "latitude"), t=t_axis, z=z_axis)
+        if result.kind == "area":
+            domain_type = DomainType.grid
+        else:
+            domain_type = {
+                (): DomainType.point,
+                ("time",): DomainType.point_series,
+                ("depth",): DomainType.vertical_profile,
+            }.get(tuple(several))
     ranges: dict[str, NdArrayFloat | NdArrayInt | NdArrayStr | TiledNdArray | AnyUrl] = {}
-    if result.kind in {"point", "timeseries", "profile"}:
-        axes = Axes(
-            x=ValuesAxis[float](values=[float(data["longitude"])]),
-            y=ValuesAxis[float](values=[float(data["latitude"])]),
-        )
-        if result.kind == "profile":
-            axes.z = ValuesAxis[float](values=_floats(data["depth"].values))
-        elif z_single is not None:
-            axes.z = z_single
-        if t_axis is not None:
-            axes.t = t_axis
-        domain_type: DomainType | None = {
-            "point": DomainType.point,
-            "timeseries": DomainType.point_series,
-            "profile": DomainType.vertical_profile,
-        }[result.kind]
-        axis_of = {"time": "t", "depth": "z"}
-        for name in names:
-            da = data[name]
-            axis_names = [axis_of[str(d)] for d in da.dims]
-            ranges[name] = _nd(da.values, axis_names)
-    elif result.kind == "area" and "longitude" in data.dims:
-        axes = Axes(
-            x=ValuesAxis[float](values=_floats(data["longitude"].values)),
-            y=ValuesAxis[float](values=_floats(data["latitude"].values)),
-            t=t_axis,
-            z=z_single,
-        )
-        domain_type = DomainType.grid
-        for name in names:
-            ranges[name] = _nd(data[name].transpose("latitude", "longitude").values, ["y", "x"])
-    else:  # curvilinear areas and transects: cells as a composite (x, y) axis
-        lon = np.asarray(data["longitude"].values).ravel()
-        lat = np.asarray(data["latitude"].values).ravel()
-        composite = ValuesAxis[tuple[float, float]](
-            dataType="tuple",
-            coordinates=["x", "y"],
-            values=[(float(a), float(b)) for a, b in zip(lon, lat, strict=True)],
-        )
-        section = "depth" in data.dims
-        axes = Axes(composite=composite, t=t_axis)
-        if section:
-            axes.z = ValuesAxis[float](values=_floats(data["depth"].values))
-        elif z_single is not None:
-            axes.z = z_single
-        domain_type = (
-            None
-            if section
-            else (DomainType.multi_point if result.kind == "area" else DomainType.trajectory)
-        )
-        if domain_type == DomainType.trajectory:
-            axes.t = None  # a trajectory's time would belong in the composite axis
-        for name in names:
-            da = data[name]
-            if section:
-                ranges[name] = _nd(da.transpose("depth", "distance").values, ["z", "composite"])
-            else:
-                ranges[name] = _nd(np.asarray(da.values).ravel(), ["composite"])
+    for name in names:
+        da = data[name]
+        lead = [d for d in several if d in da.dims]
+        values = np.asarray(da.transpose(*lead, *cell_dims).values)
+        axis_names = [_AXIS_NAMES[d] for d in lead]
+        if composite:
+            values = values.reshape(*values.shape[: len(lead)], -1)
+            axis_names.append("composite")
+        else:
+            axis_names += [_AXIS_NAMES[d] for d in cell_dims]
+        ranges[name] = _nd(values, axis_names)
     coverage = Coverage(
-        domain=Domain(domainType=domain_type, axes=axes, referencing=_referencing(axes)),
+        domain=Domain(domainType=domain_type, axes=axes, referencing=_referencing(axes, crs)),
         parameters=Parameters({name: _parameter(data[name]) for name in names}),
         ranges=ranges,
     )
@@ -222,19 +242,43 @@ def to_covjson(result: QueryResult) -> dict[str, Any]:
     return document
 
 
+_AXIS_NAMES = {"time": "t", "depth": "z", "latitude": "y", "longitude": "x"}
+
+
 def _floats(values: np.ndarray) -> list[float]:
     return [float(v) for v in np.asarray(values, dtype=np.float64).ravel()]
 
 
-def _t_axis(data: xr.Dataset) -> ValuesAxis[Any] | None:
-    if "time" not in data.coords:
+def _instants(values: np.ndarray) -> list[Any]:
+    stamps = pd.to_datetime(np.atleast_1d(values)).tz_localize("UTC")
+    return [t.to_pydatetime() for t in stamps]
+
+
+def _values(data: xr.Dataset, name: str) -> ValuesAxis[Any] | None:
+    """A coordinate (scalar or 1-D) as a values axis, or None when absent."""
+    if name not in data.coords or data[name].ndim > 1:
         return None
-    stamps = pd.to_datetime(np.atleast_1d(data["time"].values)).tz_localize("UTC")
-    return ValuesAxis[Any](values=[t.to_pydatetime() for t in stamps])
+    if name == "time":
+        return ValuesAxis[Any](values=_instants(data[name].values))
+    return ValuesAxis[float](values=_floats(data[name].values))
 
 
-def _z_single(data: xr.Dataset) -> ValuesAxis[float] | None:
-    return None
+def _composite(data: xr.Dataset, kind: str, several: list[str]) -> ValuesAxis[tuple[Any, ...]]:
+    """(x, y) per cell; (t, x, y) for a trajectory; (x, y, z) for one level of cells."""
+    lon = _floats(data["longitude"].values)
+    lat = _floats(data["latitude"].values)
+    columns: list[list[Any]] = [lon, lat]
+    coordinates = ["x", "y"]
+    single_z = "depth" in data.coords and "depth" not in several and data["depth"].ndim == 0
+    if kind == "transect" and not several and "time" in data.coords:
+        columns.insert(0, _instants(data["time"].values) * len(lon))
+        coordinates.insert(0, "t")
+    elif kind == "area" and not several and single_z:
+        columns.append([float(data["depth"])] * len(lon))
+        coordinates.append("z")
+    return ValuesAxis[tuple[Any, ...]](
+        dataType="tuple", coordinates=coordinates, values=list(zip(*columns, strict=True))
+    )
 
 
 def _nd(values: np.ndarray, axis_names: list[str]) -> NdArrayFloat:
@@ -261,17 +305,36 @@ def _parameter(da: xr.DataArray) -> Parameter:
     )
 
 
-def _referencing(axes: Axes) -> list[ReferenceSystemConnectionObject]:
-    spatial = ["x", "y"]
+def _referencing(axes: Axes, crs: str) -> list[ReferenceSystemConnectionObject]:
+    """Horizontal CRS (its axis order decides the order of x and y), and the calendar."""
+    spatial = ["y", "x"] if crs == EPSG4326 else ["x", "y"]
     systems = [
         ReferenceSystemConnectionObject(
-            coordinates=spatial,
-            system=ReferenceSystem(
-                type="GeographicCRS", id="http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-            ),
+            coordinates=spatial, system=ReferenceSystem(type="GeographicCRS", id=crs)
         )
     ]
-    if axes.t is not None:
+    if axes.z is not None or (
+        axes.composite is not None and "z" in (axes.composite.coordinates or [])
+    ):
+        systems.append(
+            ReferenceSystemConnectionObject(
+                coordinates=["z"],
+                system=ReferenceSystem(
+                    type="VerticalCRS",
+                    cs={
+                        "csAxes": [
+                            {
+                                "name": {"en": "Depth"},
+                                "direction": "down",
+                                "unit": {"symbol": "m"},
+                            }
+                        ]
+                    },
+                ),
+            )
+        )
+    t_in_composite = axes.composite is not None and "t" in (axes.composite.coordinates or [])
+    if axes.t is not None or t_in_composite:
         systems.append(
             ReferenceSystemConnectionObject(
                 coordinates=["t"], system=ReferenceSystem(type="TemporalRS", calendar="Gregorian")

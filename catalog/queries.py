@@ -27,6 +27,7 @@ from catalog.selection import (
     depth_range,
     iso,
     nearest_depth,
+    nearest_levels,
     nearest_time,
     time_range,
 )
@@ -124,14 +125,16 @@ def profile(
     depth_max: float | None = None,
     interp: Interp = "nearest",
     max_values: int = DEFAULT_MAX_VALUES,
+    depths: list[float] | None = None,
 ) -> QueryResult:
-    """Values at one place and time over every level (or the levels in a depth range)."""
+    """Values at one place and time over every level, the levels in a depth range, or the
+    levels nearest to ``depths``."""
     infos = _with_axis(opened.resolve(names), names, "vertical", "depth levels")
     axis = infos[0].vertical
     assert axis is not None
     if any(i.vertical is None or i.vertical.name != axis.name for i in infos):
         raise InvalidParameters.single("variables", "must share one set of depth levels")
-    levels = depth_range(axis, depth_min, depth_max)
+    levels = nearest_levels(axis, depths) if depths else depth_range(axis, depth_min, depth_max)
     per_var: dict[str, dict[str, Any]] = {}
     values: dict[str, xr.DataArray] = {}
     for info in infos:

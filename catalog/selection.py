@@ -123,6 +123,14 @@ def nearest_depth(axis: VerticalAxis, depth: float | str | None) -> DepthChoice:
     return DepthChoice(int(np.argmin(np.abs(axis.depths - float(depth)))))
 
 
+def nearest_levels(axis: VerticalAxis, depths: list[float]) -> npt.NDArray[np.intp]:
+    """Indices of the levels nearest to each depth, without repeats, shallow first."""
+    wanted = np.asarray(depths, dtype=np.float64)
+    nearest = np.argmin(np.abs(axis.depths[None, :] - wanted[:, None]), axis=1)
+    indices = np.unique(nearest)
+    return indices[np.argsort(axis.depths[indices])]
+
+
 def depth_range(axis: VerticalAxis, low: float | None, high: float | None) -> npt.NDArray[np.intp]:
     """Indices of the levels between ``low`` and ``high`` metres (inclusive), shallow first."""
     if low is not None and high is not None and low > high:
