@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import service, v1
+from api import edr, service, v1
 from api.deps import reject_unknown_query_params
 from api.middleware import RequestIdMiddleware
 from api.openapi import API_DESCRIPTION, install_openapi
@@ -65,6 +65,7 @@ def create_app(
     app.state.plot_types = registry
     app.state.ready = False
     app.include_router(v1.build_router(registry))
+    app.include_router(edr.build_router())
     app.include_router(service.router)
     install_problem_handlers(app)
     install_openapi(app)

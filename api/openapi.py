@@ -13,6 +13,7 @@ import yaml
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from api.edr.params import TAG
 from api.problems import PROBLEM_MEDIA_TYPE
 
 API_DESCRIPTION = """\
@@ -36,6 +37,12 @@ TAGS = [
         "name": "Data",
         "description": "Values at a point, as time series and profiles, in a box and along a "
         "path, as JSON, CSV, NetCDF or CoverageJSON.",
+    },
+    {
+        "name": TAG,
+        "description": "OGC API – Environmental Data Retrieval 1.1 (under /edr): the "  # noqa: RUF001
+        "datasets as collections, queried by position, area, cube, trajectory and radius, "
+        "answered as CoverageJSON, GeoJSON, CSV or NetCDF by the same engine as /api/v1.",
     },
     {"name": "Service", "description": "Liveness, readiness and problem-type descriptions."},
 ]

@@ -27,7 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from catalog import queries
 from catalog.dataset import OpenDataset
-from catalog.errors import InvalidParameters, NoData
+from catalog.errors import InvalidParameters, NoData, VariableNotFound
 from catalog.geo import BBox, wrap180
 from catalog.queries import DEFAULT_MAX_VALUES, GEOD, QueryResult
 from catalog.sampling import guard
@@ -60,6 +60,8 @@ def edr_names() -> Iterator[None]:
     """Re-raise the engine's InvalidParameters under the EDR parameter names."""
     try:
         yield
+    except VariableNotFound as exc:  # EDR: an unknown parameter-name is an invalid parameter
+        raise InvalidParameters.single("parameter-name", exc.detail.rstrip(".")) from None
     except InvalidParameters as exc:
         params: dict[str, tuple[str, str]] = {}
         for item in exc.extra.get("invalid_params", []):

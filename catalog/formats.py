@@ -9,7 +9,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import xarray as xr
-from covjson_pydantic.coverage import Coverage
+from covjson_pydantic.coverage import Coverage, CoverageCollection
 from covjson_pydantic.domain import Axes, Domain, DomainType, ValuesAxis
 from covjson_pydantic.ndarray import NdArrayFloat, NdArrayInt, NdArrayStr, TiledNdArray
 from covjson_pydantic.observed_property import ObservedProperty
@@ -134,7 +134,7 @@ def to_geojson(result: QueryResult) -> dict[str, Any]:
     """
     data = result.data
     frame = (data if data.dims else data.expand_dims("_row")).to_dataframe().reset_index()
-    frame = frame.drop(columns=["_row", "y", "x", "distance"], errors="ignore")
+    frame = frame.drop(columns=["_row", "y", "x", "distance", "point"], errors="ignore")
     if "time" in frame.columns:
         frame["time"] = pd.to_datetime(frame["time"]).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     lon = frame.pop("longitude").to_numpy(dtype=np.float64)
@@ -243,6 +243,14 @@ def to_covjson(result: QueryResult, crs: str = CRS84) -> dict[str, Any]:
 
 
 _AXIS_NAMES = {"time": "t", "depth": "z", "latitude": "y", "longitude": "x"}
+
+
+def to_covjson_collection(results: list[QueryResult], crs: str = CRS84) -> dict[str, Any]:
+    """Several coverages (one per place of a MULTIPOINT) as a CoverageJSON CoverageCollection."""
+    coverages = [Coverage.model_validate(to_covjson(r, crs)) for r in results]
+    collection = CoverageCollection(coverages=coverages)
+    document: dict[str, Any] = collection.model_dump(mode="json", exclude_none=True)
+    return document
 
 
 def _floats(values: np.ndarray) -> list[float]:

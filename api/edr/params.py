@@ -1,0 +1,175 @@
+"""Query parameters of the EDR facade, named and documented as OGC API - EDR 1.1 names them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Path, Query
+
+from catalog.formats import CRS84, EPSG4326
+
+TAG = "OGC API – EDR"  # noqa: RUF001 - the standard's name, with its en dash
+
+CollectionId = Annotated[
+    str,
+    Path(
+        alias="collectionId",
+        description="Collection id: a dataset id of the catalog, as listed by /edr/collections.",
+        examples=["glorys"],
+    ),
+]
+
+# Loose on purpose: the exact grammar is checked by the parser, which names what is wrong.
+_WKT = r"^\s*[A-Za-z]+\s*(Z|M|ZM)?\s*\(.*\)\s*$"
+
+Coords = Annotated[
+    str,
+    Query(
+        description="Well Known Text in lon/lat degrees (CRS84; lat/lon when crs is EPSG:4326).",
+        pattern=_WKT,
+        max_length=100_000,
+    ),
+]
+PointCoords = Annotated[
+    str,
+    Query(
+        description="Where: `POINT(lon lat)`, or `MULTIPOINT((lon lat),(lon lat))` for several "
+        "places (one coverage each). In lon/lat degrees (CRS84; lat lon with crs=EPSG:4326).",
+        pattern=_WKT,
+        max_length=100_000,
+        examples=["POINT(-10 50)"],
+    ),
+]
+PolygonCoords = Annotated[
+    str,
+    Query(
+        description="`POLYGON((lon lat, ...))` or `MULTIPOLYGON`: the cells whose centres lie "
+        "inside (on the boundary included). Polygons may extend past 180° to cross the "
+        "antimeridian.",
+        pattern=_WKT,
+        max_length=100_000,
+        examples=["POLYGON((-12 48,-8 48,-8 52,-12 52,-12 48))"],
+    ),
+]
+LineCoords = Annotated[
+    str,
+    Query(
+        description="`LINESTRING(lon lat, lon lat, ...)`: values at 100 points equally spaced "
+        "along the geodesics (WGS84) joining the vertices (at most 1000 vertices).",
+        pattern=_WKT,
+        max_length=100_000,
+        examples=["LINESTRING(-15 48,5 62)"],
+    ),
+]
+Z = Annotated[
+    str | None,
+    Query(
+        description="Depth in metres, positive down: a level `10`, a list `0,50,100`, a range "
+        "`0/100` (every level in it) or `R{count}/{first}/{step}` (`R5/0/20`). Each value picks "
+        "the nearest level. Default: the surface level. Several levels make a position query a "
+        "vertical profile, an area or cube query a stack of levels.",
+        max_length=10_000,
+        examples=["0/100"],
+    ),
+]
+Datetime = Annotated[
+    str | None,
+    Query(
+        description="An instant (the nearest time step), or an interval `start/end` with `..` "
+        "for an open end (every step in it). Default: the latest time step. An interval makes "
+        "a position query a time series, an area or cube query a stack of time steps.",
+        max_length=1000,
+        examples=["2021-06-29T00:00:00Z"],
+    ),
+]
+ParameterName = Annotated[
+    str | None,
+    Query(
+        alias="parameter-name",
+        description="Comma-separated parameter ids (`parameter_names` of the collection), or "
+        "a vector pair id. Default: every parameter the query applies to.",
+        max_length=10_000,
+        examples=["thetao"],
+    ),
+]
+ParameterNames = Annotated[
+    str | None,
+    Query(
+        alias="parameter_names",
+        description="The same as `parameter-name` (the spelling OWSLib sends).",
+        max_length=10_000,
+        examples=["thetao"],
+    ),
+]
+CRS_VALUES = (CRS84, "CRS84", "OGC:CRS84", EPSG4326, "EPSG:4326")
+Crs = Annotated[
+    Literal[
+        "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+        "CRS84",
+        "OGC:CRS84",
+        "http://www.opengis.net/def/crs/EPSG/0/4326",
+        "EPSG:4326",
+    ]
+    | None,
+    Query(
+        description="CRS of `coords` and `bbox`, and of the response's coordinates: CRS84 "
+        "(lon, lat; the default) or EPSG:4326 (lat, lon). GeoJSON is always lon, lat.",
+        examples=["CRS84"],
+    ),
+]
+QueryFormat = Annotated[
+    Literal["CoverageJSON", "GeoJSON", "CSV", "NetCDF", "covjson", "geojson", "csv", "netcdf"]
+    | None,
+    Query(
+        description="Output format: CoverageJSON (the default), GeoJSON, CSV or NetCDF "
+        "(CF-1.8). Without `f`, the Accept header decides (application/geo+json, text/csv, "
+        "application/x-netcdf), else CoverageJSON.",
+        examples=["CoverageJSON"],
+    ),
+]
+PageFormat = Annotated[
+    Literal["json", "html"] | None,
+    Query(
+        description="json, or html for a browser. Without `f`, `Accept: text/html` gives "
+        "HTML; anything else JSON.",
+        examples=["json"],
+    ),
+]
+Bbox = Annotated[
+    str,
+    Query(
+        description="minx,miny,maxx,maxy: lon/lat degrees (lat/lon with crs=EPSG:4326); "
+        "minlon > maxlon crosses the antimeridian.",
+        pattern=r"^\s*[-+0-9.eE]+(\s*,\s*[-+0-9.eE]+){3,5}\s*$",
+        max_length=1000,
+        examples=["-12,48,-8,52"],
+    ),
+]
+Resolution = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=100_000,
+        description="Thin the result to about this many cells along the axis: together with "
+        "the other resolution, an even stride keeps at most resolution-x * resolution-y cells.",
+        examples=[50],
+    ),
+]
+Within = Annotated[
+    float | None,
+    Query(
+        gt=0,
+        le=20_037_509,
+        allow_inf_nan=False,
+        description="Radius around `coords`, in `within-units` (required for radius queries).",
+        examples=[100],
+    ),
+]
+WithinUnits = Annotated[
+    Literal["km", "m", "mi", "nmi"] | None,
+    Query(
+        alias="within-units",
+        description="Units of `within`: km, m, mi (statute miles) or nmi (nautical miles).",
+        examples=["km"],
+    ),
+]

@@ -1,0 +1,370 @@
+"""EDR data queries: position, area, cube, trajectory and radius, over catalog.edr."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import shapely
+import xarray as xr
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+
+from api.deps import CatalogDep, SettingsDep
+from api.edr.params import (
+    TAG,
+    Bbox,
+    CollectionId,
+    Crs,
+    Datetime,
+    LineCoords,
+    ParameterName,
+    ParameterNames,
+    PointCoords,
+    PolygonCoords,
+    QueryFormat,
+    Resolution,
+    Within,
+    WithinUnits,
+    Z,
+)
+from api.responses import problem_responses
+from catalog import edr
+from catalog.errors import (
+    DatasetNotFound,
+    DatasetUnavailable,
+    InvalidParameters,
+    NoData,
+    SelectionTooLarge,
+    VariableNotFound,
+)
+from catalog.formats import (
+    CRS84,
+    EPSG4326,
+    MEDIA_TYPES,
+    to_covjson,
+    to_covjson_collection,
+    to_csv,
+    to_geojson,
+    to_netcdf,
+)
+from catalog.geo import BBox, parse_bbox
+from catalog.queries import QueryResult
+from catalog.store import Catalog
+
+router = APIRouter(prefix="/collections/{collectionId}", tags=[TAG])
+
+# f value -> our format key; the Accept header is consulted only when f is absent.
+FORMATS = {
+    "CoverageJSON": "covjson",
+    "covjson": "covjson",
+    "GeoJSON": "geojson",
+    "geojson": "geojson",
+    "CSV": "csv",
+    "csv": "csv",
+    "NetCDF": "nc",
+    "netcdf": "nc",
+}
+OUTPUT_FORMATS = ["CoverageJSON", "GeoJSON", "CSV", "NetCDF"]
+_ACCEPTED = {
+    "application/geo+json": "geojson",
+    "text/csv": "csv",
+    "application/x-netcdf": "nc",
+    "application/netcdf": "nc",
+    "application/prs.coverage+json": "covjson",
+}
+_TO_CRS84 = Transformer.from_crs("EPSG:4326", "OGC:CRS84")
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The values, as CoverageJSON (a Coverage; a CoverageCollection for a "
+        "MULTIPOINT), GeoJSON (a FeatureCollection of points), CSV or NetCDF, as `f` asks.",
+        "content": {
+            "application/prs.coverage+json": {"schema": {"type": "object"}},
+            "application/geo+json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+            "application/x-netcdf": {"schema": {"type": "string", "format": "binary"}},
+        },
+    },
+    204: {"description": "The query is valid but no cell centre lies in the shape asked for."},
+    **problem_responses(DatasetNotFound, VariableNotFound, SelectionTooLarge, DatasetUnavailable),
+}
+
+
+def _route(query_type: str, summary: str) -> Callable[[Callable[..., Response]], Any]:
+    name = f"edr_{query_type}"
+    return router.get(
+        f"/{query_type}",
+        operation_id=f"edrQuery{query_type.title()}",
+        name=name,
+        summary=summary,
+        response_class=Response,
+        responses=RESPONSES,
+    )
+
+
+@_route("position", "Values at a place (a point, a time series or a vertical profile)")
+def position(
+    request: Request,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    collection_id: CollectionId,
+    coords: PointCoords,
+    z: Z = None,
+    datetime: Datetime = None,
+    parameter_name: ParameterName = None,
+    parameter_names: ParameterNames = None,
+    crs: Crs = None,
+    f: QueryFormat = None,
+) -> Response:
+    """The nearest cell's values at one instant and level (a Point coverage); over an interval
+    of `datetime` a PointSeries, over several `z` a VerticalProfile. A MULTIPOINT gives one
+    coverage per place."""
+    geometry = _geometry(coords, ("Point", "MultiPoint"), crs)
+    names = _names(parameter_name, parameter_names)
+    dataset = catalog.dataset(collection_id)
+    points = [(p.x, p.y) for p in getattr(geometry, "geoms", [geometry])]
+    return _answer(
+        request,
+        catalog,
+        collection_id,
+        f,
+        crs,
+        lambda: [
+            edr.position(dataset, names, x, y, datetime, z, settings.max_values) for x, y in points
+        ],
+    )
+
+
+@_route("area", "Values in a polygon")
+def area(
+    request: Request,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    collection_id: CollectionId,
+    coords: PolygonCoords,
+    z: Z = None,
+    datetime: Datetime = None,
+    parameter_name: ParameterName = None,
+    parameter_names: ParameterNames = None,
+    crs: Crs = None,
+    resolution_x: Resolution = None,
+    resolution_y: Resolution = None,
+    f: QueryFormat = None,
+) -> Response:
+    """The cells whose centres lie in the polygon, at each chosen time step and level; a Grid
+    coverage on regular grids, a MultiPoint on curvilinear ones (cells outside are null)."""
+    geometry = _geometry(coords, ("Polygon", "MultiPolygon"), crs)
+    names = _names(parameter_name, parameter_names)
+    resolution = _resolution(resolution_x, resolution_y)
+    dataset = catalog.dataset(collection_id)
+    return _answer(
+        request,
+        catalog,
+        collection_id,
+        f,
+        crs,
+        lambda: [edr.area(dataset, names, geometry, datetime, z, resolution, settings.max_values)],
+    )
+
+
+@_route("cube", "Values in a box")
+def cube(
+    request: Request,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    collection_id: CollectionId,
+    bbox: Bbox,
+    z: Z = None,
+    datetime: Datetime = None,
+    parameter_name: ParameterName = None,
+    parameter_names: ParameterNames = None,
+    crs: Crs = None,
+    resolution_x: Resolution = None,
+    resolution_y: Resolution = None,
+    f: QueryFormat = None,
+) -> Response:
+    """The cells in the box at each chosen time step and level (a stack of the native area
+    query); the box may cross the antimeridian."""
+    box = _bbox(bbox, crs)
+    names = _names(parameter_name, parameter_names)
+    resolution = _resolution(resolution_x, resolution_y)
+    dataset = catalog.dataset(collection_id)
+    return _answer(
+        request,
+        catalog,
+        collection_id,
+        f,
+        crs,
+        lambda: [edr.cube(dataset, names, box, datetime, z, resolution, settings.max_values)],
+    )
+
+
+@_route("trajectory", "Values along a line")
+def trajectory(
+    request: Request,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    collection_id: CollectionId,
+    coords: LineCoords,
+    z: Z = None,
+    datetime: Datetime = None,
+    parameter_name: ParameterName = None,
+    parameter_names: ParameterNames = None,
+    crs: Crs = None,
+    f: QueryFormat = None,
+) -> Response:
+    """Values at 100 points equally spaced along the line, at one instant and level (a
+    Trajectory coverage)."""
+    geometry = _geometry(coords, ("LineString",), crs)
+    names = _names(parameter_name, parameter_names)
+    vertices = [(float(x), float(y)) for x, y in shapely.get_coordinates(geometry)]
+    if len(vertices) > 1000:
+        raise InvalidParameters.single("coords", "at most 1000 vertices")
+    dataset = catalog.dataset(collection_id)
+    return _answer(
+        request,
+        catalog,
+        collection_id,
+        f,
+        crs,
+        lambda: [edr.trajectory(dataset, names, vertices, datetime, z, settings.max_values)],
+    )
+
+
+@_route("radius", "Values within a distance of a place")
+def radius(
+    request: Request,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    collection_id: CollectionId,
+    coords: PointCoords,
+    within: Within = None,
+    within_units: WithinUnits = None,
+    z: Z = None,
+    datetime: Datetime = None,
+    parameter_name: ParameterName = None,
+    parameter_names: ParameterNames = None,
+    crs: Crs = None,
+    f: QueryFormat = None,
+) -> Response:
+    """The cells whose centres lie within `within` `within-units` (geodesic, WGS84) of the
+    point, at each chosen time step and level."""
+    geometry = _geometry(coords, ("Point",), crs)
+    names = _names(parameter_name, parameter_names)
+    dataset = catalog.dataset(collection_id)
+    x, y = float(geometry.x), float(geometry.y)
+    return _answer(
+        request,
+        catalog,
+        collection_id,
+        f,
+        crs,
+        lambda: [
+            edr.radius(dataset, names, x, y, within, within_units, datetime, z, settings.max_values)
+        ],
+    )
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _names(dashed: str | None, underscored: str | None) -> list[str] | None:
+    """parameter-name or parameter_names (not both) as a list of ids."""
+    if dashed is not None and underscored is not None:
+        raise InvalidParameters(
+            [
+                ("parameter-name", "give parameter-name or parameter_names, not both", "query"),
+                ("parameter_names", "give parameter-name or parameter_names, not both", "query"),
+            ]
+        )
+    text = dashed if dashed is not None else underscored
+    if text is None:
+        return None
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise InvalidParameters.single("parameter-name", "give at least one parameter id")
+    return names
+
+
+def _crs(crs: str | None) -> str:
+    return EPSG4326 if crs in {EPSG4326, "EPSG:4326"} else CRS84
+
+
+def _geometry(coords: str, kinds: tuple[str, ...], crs: str | None) -> BaseGeometry:
+    geometry = edr.parse_coords(coords, kinds)
+    if _crs(crs) == EPSG4326:  # lat, lon -> lon, lat, by pyproj's axis-order rules
+        geometry = shapely.transform(
+            geometry, lambda xy: np.column_stack(_TO_CRS84.transform(xy[:, 0], xy[:, 1]))
+        )
+    return geometry
+
+
+def _bbox(text: str, crs: str | None) -> BBox:
+    if _crs(crs) == EPSG4326:
+        parts = text.split(",")
+        if len(parts) == 4:
+            text = ",".join([parts[1], parts[0], parts[3], parts[2]])
+    return parse_bbox(text)
+
+
+def _resolution(x: int | None, y: int | None) -> tuple[int, int] | None:
+    if x is None and y is None:
+        return None
+    return (x or 100_000, y or 100_000)
+
+
+def _format(f: str | None, accept: str | None) -> str:
+    if f is not None:
+        return FORMATS[f]
+    for part in (accept or "").split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in _ACCEPTED:
+            return _ACCEPTED[media]
+    return "covjson"
+
+
+def _answer(
+    request: Request,
+    catalog: Catalog,
+    collection_id: str,
+    f: str | None,
+    crs: str | None,
+    run: Callable[[], list[QueryResult]],
+) -> Response:
+    """Run the query and encode it; no cell in the shape is a 204."""
+    kind = _format(f, request.headers.get("accept"))
+    try:
+        results = run()
+    except NoData:
+        return Response(status_code=204)
+    if kind == "covjson":
+        document = (
+            to_covjson(results[0], _crs(crs))
+            if len(results) == 1
+            else to_covjson_collection(results, _crs(crs))
+        )
+        return JSONResponse(document, media_type=MEDIA_TYPES["covjson"])
+    result = _one(results)
+    if kind == "geojson":
+        return JSONResponse(to_geojson(result), media_type=MEDIA_TYPES["geojson"])
+    if kind == "csv":
+        return Response(to_csv(result), media_type=MEDIA_TYPES["csv"])
+    entry = catalog.entry(collection_id)
+    return Response(
+        to_netcdf(result, entry.title, entry.attribution),
+        media_type=MEDIA_TYPES["nc"],
+        headers={"Content-Disposition": f'attachment; filename="{collection_id}-{result.kind}.nc"'},
+    )
+
+
+def _one(results: list[QueryResult]) -> QueryResult:
+    """Several places as one result along a `point` dimension (for GeoJSON, CSV, NetCDF)."""
+    if len(results) == 1:
+        return results[0]
+    data = xr.concat([r.data for r in results], dim="point", coords="different")
+    first = results[0]
+    return QueryResult(first.kind, first.dataset_id, data, {"points": len(results)})

@@ -1,0 +1,328 @@
+"""A pygeoapi EDR provider that answers from the service's catalog and query engine.
+
+A pygeoapi collection serves one dataset of a catalog file::
+
+    providers:
+      - type: edr
+        name: integrations.pygeoapi_edr.OceanDataEDRProvider
+        data: samples/catalog.yaml   # the catalog file; relative to pygeoapi's working directory
+        dataset: glorys              # the dataset id in it
+        max_values: 2000000          # optional: most values one query may read (413 beyond)
+
+Every query goes through ``catalog.edr``, the EDR semantics the service's own EDR facade uses,
+and is answered with ``catalog.formats.to_covjson``; nothing is selected or interpolated here.
+Domain errors become pygeoapi provider errors with their user-facing message.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from pygeoapi.provider.base import (
+    ProviderConnectionError,
+    ProviderGenericError,
+    ProviderInvalidQueryError,
+    ProviderNoDataError,
+    ProviderQueryError,
+    ProviderRequestEntityTooLargeError,
+)
+from pygeoapi.provider.base_edr import BaseEDRProvider
+from shapely.geometry.base import BaseGeometry
+
+from catalog import edr
+from catalog.dataset import OpenDataset
+from catalog.errors import (
+    CatalogError,
+    DatasetNotFound,
+    DatasetUnavailable,
+    InvalidParameters,
+    NoData,
+    OceanAPIError,
+    SelectionTooLarge,
+    VariableNotFound,
+)
+from catalog.formats import to_covjson
+from catalog.geo import BBox
+from catalog.queries import DEFAULT_MAX_VALUES
+from catalog.store import Catalog
+
+log = logging.getLogger("oceanapi.pygeoapi")
+
+# Formats pygeoapi may ask for that a CoverageJSON document answers (it renders 'html' itself).
+_COVJSON_FORMATS = {None, "", "json", "jsonld", "html", "covjson", "coveragejson"}
+
+
+class ProviderUnavailableError(ProviderConnectionError):  # type: ignore[misc]
+    """The dataset's source cannot be read now (503; pygeoapi's listing still answers)."""
+
+    http_status_code = HTTPStatus.SERVICE_UNAVAILABLE
+    default_msg = "dataset unavailable; try again later"
+
+
+# Domain error -> pygeoapi provider error (which carries the HTTP status). First match wins.
+ERROR_TABLE: tuple[tuple[type[OceanAPIError], type[ProviderGenericError]], ...] = (
+    (InvalidParameters, ProviderInvalidQueryError),  # 400
+    (VariableNotFound, ProviderInvalidQueryError),  # 400: parameter-name is a query parameter
+    (NoData, ProviderNoDataError),  # 204, pygeoapi's convention for an empty selection
+    (SelectionTooLarge, ProviderRequestEntityTooLargeError),  # 413
+    (DatasetUnavailable, ProviderUnavailableError),  # 503
+    (DatasetNotFound, ProviderConnectionError),  # 500: the server configuration is wrong
+)
+
+_catalogs: dict[Path, Catalog] = {}
+_catalogs_lock = threading.Lock()
+
+
+def shared_catalog(path: Path) -> Catalog:
+    """The catalog of a file, opened once per process.
+
+    pygeoapi builds a provider for every request; the catalog (and the open sources, their
+    grids and KD-trees) must outlive them.
+    """
+    key = path.resolve()
+    with _catalogs_lock:
+        if key not in _catalogs:
+            _catalogs[key] = Catalog(key)
+        return _catalogs[key]
+
+
+def provider_error(exc: OceanAPIError) -> ProviderGenericError:
+    """The pygeoapi error for a domain error, keeping the message fit for a user."""
+    for domain, provider in ERROR_TABLE:
+        if isinstance(exc, domain):
+            return provider(exc.detail, user_msg=_user_message(exc))
+    return ProviderQueryError(exc.detail)  # 500 with pygeoapi's generic message
+
+
+def _user_message(exc: OceanAPIError) -> str:
+    """The detail, with each parameter's reason when several are invalid."""
+    params = exc.extra.get("invalid_params") or []
+    if len(params) < 2:
+        return exc.detail
+    reasons = "; ".join(f"{p['name']}: {p['reason']}" for p in params)
+    return f"{exc.detail} {reasons}."
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Domain errors as pygeoapi provider errors; anything unexpected as a bare 500.
+
+    pygeoapi only handles its own provider errors: any other exception would reach Starlette,
+    which pygeoapi runs with ``debug=True`` and which would then send the traceback.
+    """
+    try:
+        yield
+    except ProviderGenericError:
+        raise
+    except OceanAPIError as exc:
+        error = provider_error(exc)
+        # pygeoapi logs every error with its traceback; a client error needs no second one.
+        raise error from (exc if error.http_status_code >= 500 else None)
+    except Exception as exc:
+        log.exception("pygeoapi EDR query failed")
+        raise ProviderQueryError() from exc
+
+
+class OceanDataEDRProvider(BaseEDRProvider):  # type: ignore[misc]
+    """One catalog dataset as a pygeoapi EDR collection: position, area, cube, radius and
+    trajectory queries answered by the service's query engine."""
+
+    def __init__(self, provider_def: dict[str, Any]) -> None:
+        """Open the catalog file named by ``data`` and find the dataset named by ``dataset``."""
+        super().__init__(provider_def)
+        dataset_id = provider_def.get("dataset")
+        if not isinstance(dataset_id, str) or not dataset_id:
+            raise ProviderConnectionError(
+                "the provider needs 'dataset:', the id of a dataset in the catalog file"
+            )
+        self.dataset_id = dataset_id
+        self._parameters: dict[str, dict[str, Any]] | None = None
+        max_values = provider_def.get("max_values", DEFAULT_MAX_VALUES)
+        if not isinstance(max_values, int) or max_values < 1:
+            raise ProviderConnectionError("the provider's 'max_values:' must be a positive integer")
+        self.max_values = max_values
+        try:
+            self.catalog = shared_catalog(Path(str(self.data)))
+            self.catalog.entry(dataset_id)
+        except CatalogError as exc:
+            raise ProviderConnectionError(str(exc)) from exc
+        except OceanAPIError as exc:
+            raise provider_error(exc) from exc
+
+    def get_fields(self) -> dict[str, dict[str, Any]]:
+        """The dataset's variables as EDR parameters: JSON type, title, description, units.
+
+        An unavailable dataset has none for now (pygeoapi's collection listing still answers).
+        """
+        if self._parameters is not None:
+            return dict(self._parameters)
+        try:
+            opened = self.catalog.dataset(self.dataset_id)
+        except DatasetUnavailable as exc:
+            log.warning("%s", exc.detail)
+            return {}
+        self._parameters = self._fields = {
+            info.id: {
+                "type": "number",
+                "title": info.display_name,
+                "description": info.long_name or info.display_name,
+                "x-ogc-unit": info.units,
+            }
+            for info in opened.variables.values()
+        }
+        return dict(self._parameters)
+
+    def get_instance(self, instance: str) -> bool:
+        """No instances: every instance id is invalid (the base class answers a truthy object)."""
+        return False
+
+    def query(self, **kwargs: Any) -> dict[str, Any]:
+        """Dispatch to the query type's method (pygeoapi's own dispatch hides AttributeErrors)."""
+        query_type = str(kwargs.get("query_type"))
+        if query_type not in self.query_types:
+            raise ProviderInvalidQueryError(
+                user_msg=f"Unsupported query type; this collection answers: "
+                f"{', '.join(self.query_types)}."
+            )
+        format_ = kwargs.get("format_")
+        if format_ not in _COVJSON_FORMATS:
+            raise ProviderInvalidQueryError(
+                user_msg=f"Invalid parameter 'f': '{format_}' is not offered; "
+                "this collection answers CoverageJSON (f=json) or HTML (f=html)."
+            )
+        answer: dict[str, Any] = getattr(self, query_type)(**kwargs)
+        return answer
+
+    def position(self, **kwargs: Any) -> dict[str, Any]:
+        """Values at a POINT: one instant and level, a time series or a profile."""
+        with translated_errors():
+            point = _coords(kwargs.get("wkt"), "Point")
+            result = edr.position(
+                self._opened(),
+                _names(kwargs),
+                float(point.x),
+                float(point.y),
+                kwargs.get("datetime_"),
+                kwargs.get("z"),
+                max_values=self.max_values,
+            )
+            return to_covjson(result)
+
+    def area(self, **kwargs: Any) -> dict[str, Any]:
+        """Cells whose centres lie in a POLYGON (or MULTIPOLYGON)."""
+        with translated_errors():
+            polygon = _coords(kwargs.get("wkt"), "Polygon", "MultiPolygon")
+            result = edr.area(
+                self._opened(),
+                _names(kwargs),
+                polygon,
+                kwargs.get("datetime_"),
+                kwargs.get("z"),
+                max_values=self.max_values,
+            )
+            return to_covjson(result)
+
+    def cube(self, **kwargs: Any) -> dict[str, Any]:
+        """Cells in a bbox; a 6-number bbox (minx,miny,minz,maxx,maxy,maxz) gives a z range."""
+        with translated_errors():
+            bbox, z = _cube_bbox(kwargs.get("bbox"), kwargs.get("z"))
+            result = edr.cube(
+                self._opened(),
+                _names(kwargs),
+                bbox,
+                kwargs.get("datetime_"),
+                z,
+                max_values=self.max_values,
+            )
+            return to_covjson(result)
+
+    def radius(self, **kwargs: Any) -> dict[str, Any]:
+        """Cells whose centres lie within ``within`` ``within-units`` of a POINT."""
+        with translated_errors():
+            point = _coords(kwargs.get("wkt"), "Point")
+            result = edr.radius(
+                self._opened(),
+                _names(kwargs),
+                float(point.x),
+                float(point.y),
+                _within(kwargs.get("within")),
+                kwargs.get("within_units"),
+                kwargs.get("datetime_"),
+                kwargs.get("z"),
+                max_values=self.max_values,
+            )
+            return to_covjson(result)
+
+    def trajectory(self, **kwargs: Any) -> dict[str, Any]:
+        """Values sampled along a LINESTRING at one instant and level."""
+        with translated_errors():
+            line = _coords(kwargs.get("wkt"), "LineString")
+            vertices = [(float(x), float(y)) for x, y in line.coords]
+            result = edr.trajectory(
+                self._opened(),
+                _names(kwargs),
+                vertices,
+                kwargs.get("datetime_"),
+                kwargs.get("z"),
+                max_values=self.max_values,
+            )
+            return to_covjson(result)
+
+    def _opened(self) -> OpenDataset:
+        return self.catalog.dataset(self.dataset_id)
+
+    def __repr__(self) -> str:
+        return f"<OceanDataEDRProvider> {self.data} dataset={self.dataset_id}"
+
+
+def _names(kwargs: dict[str, Any]) -> list[str] | None:
+    """``parameter-name`` as pygeoapi split it; None (every variable) when absent."""
+    names = [str(n).strip() for n in kwargs.get("select_properties") or [] if str(n).strip()]
+    return names or None
+
+
+def _coords(geometry: BaseGeometry | None, *kinds: str) -> BaseGeometry:
+    """pygeoapi's parsed ``coords``, checked by the same rules as the service's EDR facade."""
+    if geometry is None:
+        raise InvalidParameters.single("coords", f"is required: WKT {' or '.join(kinds).upper()}")
+    checked: BaseGeometry = edr.parse_coords(geometry.wkt, kinds)
+    return checked
+
+
+def _cube_bbox(bbox: list[float] | None, z: str | None) -> tuple[BBox, str | None]:
+    """pygeoapi's validated bbox (4 or 6 numbers) as a BBox and the z it implies."""
+    if not bbox:
+        raise InvalidParameters.single("bbox", "is required: minx,miny,maxx,maxy")
+    values = [float(v) for v in bbox]
+    if len(values) == 4:
+        west, south, east, north = values
+        return (west, south, east, north), z
+    west, south, low, east, north, high = values
+    if z:
+        raise InvalidParameters(
+            [
+                ("bbox", "gives a z range with 6 numbers; use 4 numbers with z", "query"),
+                ("z", "cannot be given with a 6-number bbox", "query"),
+            ]
+        )
+    return (west, south, east, north), f"{low}/{high}"
+
+
+def _within(text: str | None) -> float | None:
+    """``within`` as a number (pygeoapi passes the query string as it came)."""
+    if text is None or not str(text).strip():
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise InvalidParameters.single("within", "must be a positive number") from None
+    if not math.isfinite(value):
+        raise InvalidParameters.single("within", "must be a positive number")
+    return value
