@@ -266,15 +266,13 @@ def cube(
             names = [i.id for i in infos]
         steps = _steps(infos, when)
         depths = _levels(infos, levels)
-        max_cells = resolution[0] * resolution[1] if resolution else None
+        stride = _stride(infos[0], bbox, resolution)
         rows: list[xr.Dataset] = []
         first: QueryResult | None = None
         for step in steps:
             column: list[xr.Dataset] = []
             for depth in depths:
-                part = queries.area(
-                    opened, names, bbox, step, depth, 1, max_cells, max_values=max_values
-                )
+                part = queries.area(opened, names, bbox, step, depth, stride, max_values=max_values)
                 if first is None:
                     first = part
                     guard(
@@ -303,7 +301,7 @@ def area(
 ) -> QueryResult:
     """The cells whose centres lie in a polygon (its bounding box, then clipped)."""
     west, south, east, north = polygon.bounds
-    if west == east or south == north:
+    if polygon.area <= 0:
         raise InvalidParameters.single("coords", "the polygon must enclose an area")
     result = cube(opened, names, (west, south, east, north), datetime_, z, resolution, max_values)
 
@@ -431,6 +429,14 @@ def _levels(infos: list[VariableInfo], levels: Levels) -> list[float | None]:
     else:
         indices = depth_range(axis, levels.low, levels.high)
     return [float(d) for d in axis.depths[indices]]
+
+
+def _stride(info: VariableInfo, bbox: BBox, resolution: tuple[int, int] | None) -> int:
+    """The even stride that leaves at most resolution-x columns and resolution-y rows."""
+    if resolution is None:
+        return 1
+    rows, cols = info.grid.box(bbox)
+    return max(1, math.ceil(cols.size / resolution[0]), math.ceil(rows.size / resolution[1]))
 
 
 def _size(data: xr.Dataset) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
 
@@ -145,16 +145,21 @@ Bbox = Annotated[
         examples=["-12,48,-8,52"],
     ),
 ]
-Resolution = Annotated[
-    int | None,
-    Query(
+
+
+def _resolution(axis: str) -> Any:
+    return Query(
+        alias=f"resolution-{axis}",
         ge=1,
         le=100_000,
-        description="Thin the result to about this many cells along the axis: together with "
-        "the other resolution, an even stride keeps at most resolution-x * resolution-y cells.",
+        description=f"At most this many cells along {axis}: the box is thinned by the "
+        "smallest even stride (the same along both axes) that honours both resolutions.",
         examples=[50],
-    ),
-]
+    )
+
+
+ResolutionX = Annotated[int | None, _resolution("x")]
+ResolutionY = Annotated[int | None, _resolution("y")]
 Within = Annotated[
     float | None,
     Query(

@@ -26,7 +26,8 @@ from api.edr.params import (
     PointCoords,
     PolygonCoords,
     QueryFormat,
-    Resolution,
+    ResolutionX,
+    ResolutionY,
     Within,
     WithinUnits,
     Z,
@@ -151,8 +152,8 @@ def area(
     parameter_name: ParameterName = None,
     parameter_names: ParameterNames = None,
     crs: Crs = None,
-    resolution_x: Resolution = None,
-    resolution_y: Resolution = None,
+    resolution_x: ResolutionX = None,
+    resolution_y: ResolutionY = None,
     f: QueryFormat = None,
 ) -> Response:
     """The cells whose centres lie in the polygon, at each chosen time step and level; a Grid
@@ -183,8 +184,8 @@ def cube(
     parameter_name: ParameterName = None,
     parameter_names: ParameterNames = None,
     crs: Crs = None,
-    resolution_x: Resolution = None,
-    resolution_y: Resolution = None,
+    resolution_x: ResolutionX = None,
+    resolution_y: ResolutionY = None,
     f: QueryFormat = None,
 ) -> Response:
     """The cells in the box at each chosen time step and level (a stack of the native area
