@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import shapely
 import xarray as xr
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
@@ -52,9 +52,8 @@ from catalog.formats import (
     to_geojson,
     to_netcdf,
 )
-from catalog.geo import BBox, parse_bbox
+from catalog.geo import MAX_PATH_VERTICES, parse_bbox
 from catalog.queries import QueryResult
-from catalog.store import Catalog
 
 router = APIRouter(prefix="/collections/{collectionId}", tags=[TAG])
 
@@ -107,166 +106,182 @@ def _route(query_type: str, summary: str) -> Callable[[Callable[..., Response]],
     )
 
 
+class EdrQuery:
+    """What every EDR query takes: the collection, levels, instants, parameters, CRS, format."""
+
+    def __init__(
+        self,
+        request: Request,
+        catalog: CatalogDep,
+        settings: SettingsDep,
+        collection_id: CollectionId,
+        z: Z = None,
+        datetime: Datetime = None,
+        parameter_name: ParameterName = None,
+        parameter_names: ParameterNames = None,
+        crs: Crs = None,
+        f: QueryFormat = None,
+    ) -> None:
+        self.names = _names(parameter_name, parameter_names)
+        self.crs = EPSG4326 if crs in {EPSG4326, "EPSG:4326"} else CRS84
+        self.format = _format(f, request.headers.get("accept"))
+        self.z, self.datetime = z, datetime
+        self.max_values = settings.max_values
+        self.catalog, self.collection_id = catalog, collection_id
+        self.dataset = catalog.dataset(collection_id)
+
+    def geometry(self, coords: str, *kinds: str) -> BaseGeometry:
+        """``coords`` parsed, in CRS84 (EPSG:4326 lat/lon swapped by pyproj's axis rules)."""
+        geometry = edr.parse_coords(coords, kinds)
+        if self.crs == EPSG4326:
+            geometry = shapely.transform(
+                geometry, lambda xy: np.column_stack(_TO_CRS84.transform(xy[:, 0], xy[:, 1]))
+            )
+        return geometry
+
+    def answer(self, run: Callable[[], list[QueryResult]]) -> Response:
+        """Run the query and encode it; no cell in the shape is a 204."""
+        try:
+            results = run()
+        except NoData:
+            return Response(status_code=204)
+        if self.format == "covjson":
+            document = (
+                to_covjson(results[0], self.crs)
+                if len(results) == 1
+                else to_covjson_collection(results, self.crs)
+            )
+            return JSONResponse(document, media_type=MEDIA_TYPES["covjson"])
+        result = _one(results)
+        if self.format == "geojson":
+            return JSONResponse(to_geojson(result), media_type=MEDIA_TYPES["geojson"])
+        if self.format == "csv":
+            return Response(to_csv(result), media_type=MEDIA_TYPES["csv"])
+        entry = self.catalog.entry(self.collection_id)
+        filename = f"{self.collection_id}-{result.kind}.nc"
+        return Response(
+            to_netcdf(result, entry.title, entry.attribution),
+            media_type=MEDIA_TYPES["nc"],
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+
+QueryDep = Annotated[EdrQuery, Depends()]
+
+
 @_route("position", "Values at a place (a point, a time series or a vertical profile)")
-def position(
-    request: Request,
-    catalog: CatalogDep,
-    settings: SettingsDep,
-    collection_id: CollectionId,
-    coords: PointCoords,
-    z: Z = None,
-    datetime: Datetime = None,
-    parameter_name: ParameterName = None,
-    parameter_names: ParameterNames = None,
-    crs: Crs = None,
-    f: QueryFormat = None,
-) -> Response:
+def position(query: QueryDep, coords: PointCoords) -> Response:
     """The nearest cell's values at one instant and level (a Point coverage); over an interval
     of `datetime` a PointSeries, over several `z` a VerticalProfile. A MULTIPOINT gives one
     coverage per place."""
-    geometry = _geometry(coords, ("Point", "MultiPoint"), crs)
-    names = _names(parameter_name, parameter_names)
-    dataset = catalog.dataset(collection_id)
+    geometry = query.geometry(coords, "Point", "MultiPoint")
     points = [(p.x, p.y) for p in getattr(geometry, "geoms", [geometry])]
-    return _answer(
-        request,
-        catalog,
-        collection_id,
-        f,
-        crs,
+    return query.answer(
         lambda: [
-            edr.position(dataset, names, x, y, datetime, z, settings.max_values) for x, y in points
-        ],
+            edr.position(
+                query.dataset, query.names, x, y, query.datetime, query.z, query.max_values
+            )
+            for x, y in points
+        ]
     )
 
 
 @_route("area", "Values in a polygon")
 def area(
-    request: Request,
-    catalog: CatalogDep,
-    settings: SettingsDep,
-    collection_id: CollectionId,
+    query: QueryDep,
     coords: PolygonCoords,
-    z: Z = None,
-    datetime: Datetime = None,
-    parameter_name: ParameterName = None,
-    parameter_names: ParameterNames = None,
-    crs: Crs = None,
     resolution_x: ResolutionX = None,
     resolution_y: ResolutionY = None,
-    f: QueryFormat = None,
 ) -> Response:
     """The cells whose centres lie in the polygon, at each chosen time step and level; a Grid
     coverage on regular grids, a MultiPoint on curvilinear ones (cells outside are null)."""
-    geometry = _geometry(coords, ("Polygon", "MultiPolygon"), crs)
-    names = _names(parameter_name, parameter_names)
+    polygon = query.geometry(coords, "Polygon", "MultiPolygon")
     resolution = _resolution(resolution_x, resolution_y)
-    dataset = catalog.dataset(collection_id)
-    return _answer(
-        request,
-        catalog,
-        collection_id,
-        f,
-        crs,
-        lambda: [edr.area(dataset, names, geometry, datetime, z, resolution, settings.max_values)],
+    return query.answer(
+        lambda: [
+            edr.area(
+                query.dataset,
+                query.names,
+                polygon,
+                query.datetime,
+                query.z,
+                resolution,
+                query.max_values,
+            )
+        ]
     )
 
 
 @_route("cube", "Values in a box")
 def cube(
-    request: Request,
-    catalog: CatalogDep,
-    settings: SettingsDep,
-    collection_id: CollectionId,
+    query: QueryDep,
     bbox: Bbox,
-    z: Z = None,
-    datetime: Datetime = None,
-    parameter_name: ParameterName = None,
-    parameter_names: ParameterNames = None,
-    crs: Crs = None,
     resolution_x: ResolutionX = None,
     resolution_y: ResolutionY = None,
-    f: QueryFormat = None,
 ) -> Response:
     """The cells in the box at each chosen time step and level (a stack of the native area
     query); the box may cross the antimeridian."""
-    box = _bbox(bbox, crs)
-    names = _names(parameter_name, parameter_names)
+    if query.crs == EPSG4326 and len(parts := bbox.split(",")) == 4:
+        bbox = ",".join([parts[1], parts[0], parts[3], parts[2]])  # lat/lon order
+    box = parse_bbox(bbox)
     resolution = _resolution(resolution_x, resolution_y)
-    dataset = catalog.dataset(collection_id)
-    return _answer(
-        request,
-        catalog,
-        collection_id,
-        f,
-        crs,
-        lambda: [edr.cube(dataset, names, box, datetime, z, resolution, settings.max_values)],
+    return query.answer(
+        lambda: [
+            edr.cube(
+                query.dataset,
+                query.names,
+                box,
+                query.datetime,
+                query.z,
+                resolution,
+                query.max_values,
+            )
+        ]
     )
 
 
 @_route("trajectory", "Values along a line")
-def trajectory(
-    request: Request,
-    catalog: CatalogDep,
-    settings: SettingsDep,
-    collection_id: CollectionId,
-    coords: LineCoords,
-    z: Z = None,
-    datetime: Datetime = None,
-    parameter_name: ParameterName = None,
-    parameter_names: ParameterNames = None,
-    crs: Crs = None,
-    f: QueryFormat = None,
-) -> Response:
+def trajectory(query: QueryDep, coords: LineCoords) -> Response:
     """Values at 100 points equally spaced along the line, at one instant and level (a
     Trajectory coverage)."""
-    geometry = _geometry(coords, ("LineString",), crs)
-    names = _names(parameter_name, parameter_names)
-    vertices = [(float(x), float(y)) for x, y in shapely.get_coordinates(geometry)]
-    if len(vertices) > 1000:
-        raise InvalidParameters.single("coords", "at most 1000 vertices")
-    dataset = catalog.dataset(collection_id)
-    return _answer(
-        request,
-        catalog,
-        collection_id,
-        f,
-        crs,
-        lambda: [edr.trajectory(dataset, names, vertices, datetime, z, settings.max_values)],
+    line = query.geometry(coords, "LineString")
+    vertices = [(float(x), float(y)) for x, y in shapely.get_coordinates(line)]
+    if len(vertices) > MAX_PATH_VERTICES:
+        raise InvalidParameters.single("coords", f"at most {MAX_PATH_VERTICES} vertices")
+    return query.answer(
+        lambda: [
+            edr.trajectory(
+                query.dataset, query.names, vertices, query.datetime, query.z, query.max_values
+            )
+        ]
     )
 
 
 @_route("radius", "Values within a distance of a place")
 def radius(
-    request: Request,
-    catalog: CatalogDep,
-    settings: SettingsDep,
-    collection_id: CollectionId,
+    query: QueryDep,
     coords: PointCoords,
     within: Within = None,
     within_units: WithinUnits = None,
-    z: Z = None,
-    datetime: Datetime = None,
-    parameter_name: ParameterName = None,
-    parameter_names: ParameterNames = None,
-    crs: Crs = None,
-    f: QueryFormat = None,
 ) -> Response:
     """The cells whose centres lie within `within` `within-units` (geodesic, WGS84) of the
     point, at each chosen time step and level."""
-    geometry = _geometry(coords, ("Point",), crs)
-    names = _names(parameter_name, parameter_names)
-    dataset = catalog.dataset(collection_id)
-    x, y = float(geometry.x), float(geometry.y)
-    return _answer(
-        request,
-        catalog,
-        collection_id,
-        f,
-        crs,
+    point = query.geometry(coords, "Point")
+    x, y = float(point.x), float(point.y)
+    return query.answer(
         lambda: [
-            edr.radius(dataset, names, x, y, within, within_units, datetime, z, settings.max_values)
-        ],
+            edr.radius(
+                query.dataset,
+                query.names,
+                x,
+                y,
+                within,
+                within_units,
+                query.datetime,
+                query.z,
+                query.max_values,
+            )
+        ]
     )
 
 
@@ -291,27 +306,6 @@ def _names(dashed: str | None, underscored: str | None) -> list[str] | None:
     return names
 
 
-def _crs(crs: str | None) -> str:
-    return EPSG4326 if crs in {EPSG4326, "EPSG:4326"} else CRS84
-
-
-def _geometry(coords: str, kinds: tuple[str, ...], crs: str | None) -> BaseGeometry:
-    geometry = edr.parse_coords(coords, kinds)
-    if _crs(crs) == EPSG4326:  # lat, lon -> lon, lat, by pyproj's axis-order rules
-        geometry = shapely.transform(
-            geometry, lambda xy: np.column_stack(_TO_CRS84.transform(xy[:, 0], xy[:, 1]))
-        )
-    return geometry
-
-
-def _bbox(text: str, crs: str | None) -> BBox:
-    if _crs(crs) == EPSG4326:
-        parts = text.split(",")
-        if len(parts) == 4:
-            text = ",".join([parts[1], parts[0], parts[3], parts[2]])
-    return parse_bbox(text)
-
-
 def _resolution(x: int | None, y: int | None) -> tuple[int, int] | None:
     if x is None and y is None:
         return None
@@ -326,40 +320,6 @@ def _format(f: str | None, accept: str | None) -> str:
         if media in _ACCEPTED:
             return _ACCEPTED[media]
     return "covjson"
-
-
-def _answer(
-    request: Request,
-    catalog: Catalog,
-    collection_id: str,
-    f: str | None,
-    crs: str | None,
-    run: Callable[[], list[QueryResult]],
-) -> Response:
-    """Run the query and encode it; no cell in the shape is a 204."""
-    kind = _format(f, request.headers.get("accept"))
-    try:
-        results = run()
-    except NoData:
-        return Response(status_code=204)
-    if kind == "covjson":
-        document = (
-            to_covjson(results[0], _crs(crs))
-            if len(results) == 1
-            else to_covjson_collection(results, _crs(crs))
-        )
-        return JSONResponse(document, media_type=MEDIA_TYPES["covjson"])
-    result = _one(results)
-    if kind == "geojson":
-        return JSONResponse(to_geojson(result), media_type=MEDIA_TYPES["geojson"])
-    if kind == "csv":
-        return Response(to_csv(result), media_type=MEDIA_TYPES["csv"])
-    entry = catalog.entry(collection_id)
-    return Response(
-        to_netcdf(result, entry.title, entry.attribution),
-        media_type=MEDIA_TYPES["nc"],
-        headers={"Content-Disposition": f'attachment; filename="{collection_id}-{result.kind}.nc"'},
-    )
 
 
 def _one(results: list[QueryResult]) -> QueryResult:
