@@ -17,6 +17,10 @@ from fastapi import FastAPI
 
 OPENAPI_MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.0"
 PREFIX = "/edr"
+_LONG_LINE = (
+    " A request line longer than the HTTP server reads (64 KiB with uvicorn) is refused by "
+    "the server itself, before the API, with a plain-text 400."
+)
 _REF = re.compile(r"^#/components/(\w+)/(.+)$")
 
 
@@ -45,6 +49,9 @@ def edr_openapi(app: FastAPI) -> dict[str, Any]:
     ids = sorted(app.state.catalog.ids)
     for item in doc["paths"].values():
         for operation in item.values():
+            bad = operation["responses"]["400"]
+            bad["description"] += _LONG_LINE
+            bad["content"]["text/plain"] = {"schema": {"type": "string"}}
             for parameter in operation.get("parameters", []):
                 if parameter["name"] == "collectionId" and ids:
                     parameter["schema"]["enum"] = ids
@@ -105,11 +112,15 @@ def _to_30(node: Any, in_schema: bool = False) -> Any:
     return _schema_to_30(out) if in_schema else out
 
 
+# A null option, before or after its own rewriting (children are rewritten first).
+_NULL = ({"type": "null"}, {"nullable": True})
+
+
 def _schema_to_30(schema: dict[str, Any]) -> dict[str, Any]:
     for key in ("anyOf", "oneOf"):
         options = schema.get(key)
-        if isinstance(options, list) and {"type": "null"} in options:
-            rest = [o for o in options if o != {"type": "null"}]
+        if isinstance(options, list) and any(o in _NULL for o in options):
+            rest = [o for o in options if o not in _NULL]
             schema["nullable"] = True
             if len(rest) == 1:
                 del schema[key]

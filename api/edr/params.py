@@ -20,14 +20,17 @@ CollectionId = Annotated[
 ]
 
 # Loose on purpose: the exact grammar is checked by the parser, which names what is wrong.
-_WKT = r"^\s*[A-Za-z]+\s*(Z|M|ZM)?\s*\(.*\)\s*$"
+_WKT = r"^\s*[A-Za-z]+\s*(Z|M|ZM)?\s*\([ -~]*\)\s*$"
+# Printable ASCII: what these parameters are made of, and what keeps a request line within
+# the 64 KiB an HTTP server reads (uvicorn answers longer ones itself, in plain text).
+_ASCII = r"^[ -~]*$"
 
 Coords = Annotated[
     str,
     Query(
         description="Well Known Text in lon/lat degrees (CRS84; lat/lon when crs is EPSG:4326).",
         pattern=_WKT,
-        max_length=100_000,
+        max_length=16_000,
     ),
 ]
 PointCoords = Annotated[
@@ -36,7 +39,7 @@ PointCoords = Annotated[
         description="Where: `POINT(lon lat)`, or `MULTIPOINT((lon lat),(lon lat))` for several "
         "places (one coverage each). In lon/lat degrees (CRS84; lat lon with crs=EPSG:4326).",
         pattern=_WKT,
-        max_length=100_000,
+        max_length=16_000,
         examples=["POINT(-10 50)"],
     ),
 ]
@@ -47,7 +50,7 @@ PolygonCoords = Annotated[
         "inside (on the boundary included). Polygons may extend past 180° to cross the "
         "antimeridian.",
         pattern=_WKT,
-        max_length=100_000,
+        max_length=16_000,
         examples=["POLYGON((-12 48,-8 48,-8 52,-12 52,-12 48))"],
     ),
 ]
@@ -57,7 +60,7 @@ LineCoords = Annotated[
         description="`LINESTRING(lon lat, lon lat, ...)`: values at 100 points equally spaced "
         "along the geodesics (WGS84) joining the vertices (at most 1000 vertices).",
         pattern=_WKT,
-        max_length=100_000,
+        max_length=16_000,
         examples=["LINESTRING(-15 48,5 62)"],
     ),
 ]
@@ -68,7 +71,8 @@ Z = Annotated[
         "`0/100` (every level in it) or `R{count}/{first}/{step}` (`R5/0/20`). Each value picks "
         "the nearest level. Default: the surface level. Several levels make a position query a "
         "vertical profile, an area or cube query a stack of levels.",
-        max_length=10_000,
+        max_length=1000,
+        pattern=_ASCII,
         examples=["0/100"],
     ),
 ]
@@ -79,6 +83,7 @@ Datetime = Annotated[
         "for an open end (every step in it). Default: the latest time step. An interval makes "
         "a position query a time series, an area or cube query a stack of time steps.",
         max_length=1000,
+        pattern=_ASCII,
         examples=["2021-06-29T00:00:00Z"],
     ),
 ]
@@ -88,7 +93,8 @@ ParameterName = Annotated[
         alias="parameter-name",
         description="Comma-separated parameter ids (`parameter_names` of the collection), or "
         "a vector pair id. Default: every parameter the query applies to.",
-        max_length=10_000,
+        max_length=1000,
+        pattern=_ASCII,
         examples=["thetao"],
     ),
 ]
@@ -97,7 +103,8 @@ ParameterNames = Annotated[
     Query(
         alias="parameter_names",
         description="The same as `parameter-name` (the spelling OWSLib sends).",
-        max_length=10_000,
+        max_length=1000,
+        pattern=_ASCII,
         examples=["thetao"],
     ),
 ]

@@ -326,6 +326,6 @@ def _one(results: list[QueryResult]) -> QueryResult:
     """Several places as one result along a `point` dimension (for GeoJSON, CSV, NetCDF)."""
     if len(results) == 1:
         return results[0]
-    data = xr.concat([r.data for r in results], dim="point", coords="different")
+    data = xr.concat([r.data for r in results], dim="point", coords="different", compat="equals")
     first = results[0]
     return QueryResult(first.kind, first.dataset_id, data, {"points": len(results)})
