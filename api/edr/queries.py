@@ -32,6 +32,7 @@ from api.edr.params import (
     WithinUnits,
     Z,
 )
+from api.encoding import encode
 from api.responses import problem_responses
 from catalog import edr
 from catalog.errors import (
@@ -46,11 +47,7 @@ from catalog.formats import (
     CRS84,
     EPSG4326,
     MEDIA_TYPES,
-    to_covjson,
     to_covjson_collection,
-    to_csv,
-    to_geojson,
-    to_netcdf,
 )
 from catalog.geo import MAX_PATH_VERTICES, parse_bbox
 from catalog.queries import QueryResult
@@ -127,7 +124,6 @@ class EdrQuery:
         self.format = _format(f, request.headers.get("accept"))
         self.z, self.datetime = z, datetime
         self.max_values = settings.max_values
-        self.catalog, self.collection_id = catalog, collection_id
         self.dataset = catalog.dataset(collection_id)
 
     def geometry(self, coords: str, *kinds: str) -> BaseGeometry:
@@ -145,25 +141,10 @@ class EdrQuery:
             results = run()
         except NoData:
             return Response(status_code=204)
-        if self.format == "covjson":
-            document = (
-                to_covjson(results[0], self.crs)
-                if len(results) == 1
-                else to_covjson_collection(results, self.crs)
-            )
+        if self.format == "covjson" and len(results) > 1:
+            document = to_covjson_collection(results, self.crs)
             return JSONResponse(document, media_type=MEDIA_TYPES["covjson"])
-        result = _one(results)
-        if self.format == "geojson":
-            return JSONResponse(to_geojson(result), media_type=MEDIA_TYPES["geojson"])
-        if self.format == "csv":
-            return Response(to_csv(result), media_type=MEDIA_TYPES["csv"])
-        entry = self.catalog.entry(self.collection_id)
-        filename = f"{self.collection_id}-{result.kind}.nc"
-        return Response(
-            to_netcdf(result, entry.title, entry.attribution),
-            media_type=MEDIA_TYPES["nc"],
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
+        return encode(_one(results), self.format, self.dataset, self.crs)
 
 
 QueryDep = Annotated[EdrQuery, Depends()]

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from api.deps import DatasetDep, SettingsDep
+from api.encoding import encode
 from api.responses import problem_responses
 from catalog import queries
 from catalog.errors import (
@@ -19,7 +20,7 @@ from catalog.errors import (
     SelectionTooLarge,
     VariableNotFound,
 )
-from catalog.formats import MEDIA_TYPES, convert_units, to_covjson, to_csv, to_json, to_netcdf
+from catalog.formats import convert_units
 from catalog.geo import parse_bbox, parse_path
 from catalog.queries import QueryResult
 from catalog.selection import parse_depth
@@ -131,20 +132,7 @@ def _names(variables: str | None) -> list[str] | None:
 
 
 def _respond(result: QueryResult, f: str, units: str | None, dataset: DatasetDep) -> Response:
-    result = convert_units(result, units)
-    if f == "csv":
-        return Response(to_csv(result), media_type=MEDIA_TYPES["csv"])
-    if f == "nc":
-        body = to_netcdf(result, dataset.entry.title, dataset.entry.attribution)
-        filename = f"{dataset.id}-{result.kind}.nc"
-        return Response(
-            body,
-            media_type=MEDIA_TYPES["nc"],
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
-    if f == "covjson":
-        return JSONResponse(to_covjson(result), media_type=MEDIA_TYPES["covjson"])
-    return JSONResponse(to_json(result))
+    return encode(convert_units(result, units), f, dataset)
 
 
 @_query("/datasets/{dataset_id}/data/point", "queryPoint", "Values at a point")
