@@ -420,10 +420,7 @@ def _levels(infos: list[VariableInfo], levels: Levels) -> list[float | None]:
     """The depths to read, in metres (None: the surface, the engine's default)."""
     if not levels.multiple:
         return [levels.values[0] if levels.values else None]
-    axis = infos[0].vertical
-    assert axis is not None
-    if any(i.vertical is None or i.vertical.name != axis.name for i in infos):
-        raise InvalidParameters.single("parameter-name", "must share one set of depth levels")
+    axis = queries.shared_levels(infos)  # inside edr_names: the 400 names parameter-name
     if levels.values:
         indices = nearest_levels(axis, list(levels.values))
     else:

@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 from pyproj import Geod
 
+from catalog.axes import VerticalAxis
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, NoData
 from catalog.geo import BBox, normalise_lon, wrap180
@@ -130,10 +131,7 @@ def profile(
     """Values at one place and time over every level, the levels in a depth range, or the
     levels nearest to ``depths``."""
     infos = _with_axis(opened.resolve(names), names, "vertical", "depth levels")
-    axis = infos[0].vertical
-    assert axis is not None
-    if any(i.vertical is None or i.vertical.name != axis.name for i in infos):
-        raise InvalidParameters.single("variables", "must share one set of depth levels")
+    axis = shared_levels(infos)
     levels = nearest_levels(axis, depths) if depths else depth_range(axis, depth_min, depth_max)
     per_var: dict[str, dict[str, Any]] = {}
     values: dict[str, xr.DataArray] = {}
@@ -256,11 +254,10 @@ def transect(
     infos = opened.resolve(names)
     lons, lats, distances = sample_path(vertices, n)
     section = depth is None and any(i.vertical is not None for i in infos)
+    axis: VerticalAxis | None = None
     if section:
         infos = _with_axis(infos, names, "vertical", "depth levels (or give depth=)")
-        axis = infos[0].vertical
-        if any(i.vertical is None or i.vertical.name != axis.name for i in infos):  # type: ignore[union-attr]
-            raise InvalidParameters.single("variables", "must share one set of depth levels")
+        axis = shared_levels(infos)
     per_var: dict[str, dict[str, Any]] = {}
     values: dict[str, xr.DataArray] = {}
     for info in infos:
@@ -279,8 +276,8 @@ def transect(
         per_var[info.id] = used
         values[info.id] = _named(line, info)
     data = _along_path(_finish(xr.Dataset(values), per_var), lons, lats, distances)
-    if section:
-        data = data.assign_coords(depth=("depth", infos[0].vertical.depths))  # type: ignore[union-attr]
+    if axis is not None:
+        data = data.assign_coords(depth=("depth", axis.depths))
     selection = {"interp": interp, "n": n, "length_km": float(distances[-1]), "variables": per_var}
     return QueryResult("transect", opened.id, data, selection)
 
@@ -318,6 +315,14 @@ def hovmoller(
     data = data.assign_coords(time=axis.values[steps])
     selection = {"interp": interp, "n": n, "length_km": float(distances[-1]), "variables": per_var}
     return QueryResult("hovmoller", opened.id, data, selection)
+
+
+def shared_levels(infos: list[VariableInfo]) -> VerticalAxis:
+    """The depth levels all the variables share; a 400 naming ``variables`` otherwise."""
+    axis = infos[0].vertical
+    if axis is None or any(i.vertical is None or i.vertical.name != axis.name for i in infos):
+        raise InvalidParameters.single("variables", "must share one set of depth levels")
+    return axis
 
 
 # ----------------------------------------------------------------------------- helpers
