@@ -33,6 +33,7 @@ from catalog.errors import DatasetNotFound, DatasetUnavailable
 from catalog.formats import CRS84, EPSG4326
 from catalog.metadata import to_datetimes
 from catalog.selection import iso
+from catalog.variables import VariableInfo
 
 router = APIRouter(tags=[TAG])
 
@@ -277,7 +278,7 @@ def _extent(opened: OpenDataset) -> Extent:
     )
 
 
-def _parameter(info: Any) -> Parameter:
+def _parameter(info: VariableInfo) -> Parameter:
     label = info.display_name
     observed = ObservedProperty(
         id=f"http://vocab.nerc.ac.uk/standard_name/{info.standard_name}/"

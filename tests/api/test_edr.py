@@ -34,6 +34,11 @@ def get(client: TestClient, path: str, **params: Any) -> dict[str, Any]:
     return body
 
 
+def floats(values: list[Any]) -> Any:
+    """JSON numbers as a float array, null as NaN."""
+    return np.array(values, dtype=float)
+
+
 def nearest(values: Any, target: float) -> int:
     return int(np.argmin(np.abs(np.asarray(values) - target)))
 
@@ -264,7 +269,7 @@ def test_cube_is_the_grid_of_cells_in_the_box(client: TestClient, glorys: xr.Dat
     assert thetao["axisNames"] == ["z", "y", "x"]
     assert thetao["shape"] == [2, box.sizes["latitude"], box.sizes["longitude"]]
     expected = box.thetao.transpose("depth", "latitude", "longitude").values.ravel()
-    got = np.array([np.nan if v is None else v for v in thetao["values"]], dtype=float)
+    got = floats(thetao["values"])
     np.testing.assert_allclose(got, expected, rtol=1e-6)
 
 
@@ -283,9 +288,7 @@ def test_area_keeps_the_cells_inside_the_polygon(client: TestClient, glorys: xr.
     axes = body["domain"]["axes"]
     lon, lat = np.meshgrid(axes["x"]["values"], axes["y"]["values"])
     inside = (lon >= -12) & (lat >= 48) & (lon - -12 + lat - 48 <= 6)
-    values = np.array(
-        [np.nan if v is None else v for v in body["ranges"]["thetao"]["values"]]
-    ).reshape(lon.shape)
+    values = floats(body["ranges"]["thetao"]["values"]).reshape(lon.shape)
     assert inside.sum() > 10 and (~inside).sum() > 10
     assert np.all(np.isnan(values[~inside]))
     expected = (
@@ -310,9 +313,7 @@ def test_radius_keeps_the_cells_within_the_distance(client: TestClient) -> None:
     _, _, distance = Geod(ellps="WGS84").inv(
         np.full(lon.shape, -10.0), np.full(lat.shape, 50.0), lon, lat
     )
-    values = np.array(
-        [np.nan if v is None else v for v in body["ranges"]["thetao"]["values"]]
-    ).reshape(lon.shape)
+    values = floats(body["ranges"]["thetao"]["values"]).reshape(lon.shape)
     assert np.array_equal(np.isfinite(values), distance <= 150_000)
     miles = coverage(
         client,
@@ -358,15 +359,13 @@ def test_curvilinear_area_is_a_multipoint(client: TestClient) -> None:
 def test_geojson_csv_and_netcdf_hold_the_same_values(client: TestClient, tmp_path: Path) -> None:
     params = {"bbox": "-12,48,-8,52", "parameter-name": "thetao,so"}
     grid = coverage(client, "glorys", "cube", **params)
-    expected = np.array([np.nan if v is None else v for v in grid["ranges"]["thetao"]["values"]])
+    expected = floats(grid["ranges"]["thetao"]["values"])
 
     geo = client.get(f"{E}/collections/glorys/cube", params={**params, "f": "GeoJSON"})
     assert geo.headers["content-type"] == "application/geo+json"
     features = FeatureCollection.model_validate(geo.json()).features
     assert len(features) == expected.size
-    got = np.array(
-        [np.nan if f.properties["thetao"] is None else f.properties["thetao"] for f in features]
-    )  # type: ignore[index]
+    got = floats([f.properties["thetao"] for f in features])  # type: ignore[index]
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     assert features[0].properties["depth"] == pytest.approx(6.0541, abs=1e-3)  # type: ignore[index]
 
