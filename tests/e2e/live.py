@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import httpx2 as httpx
@@ -13,12 +13,43 @@ import uvicorn
 from fastapi import FastAPI
 
 
-@contextmanager
-def serve(app: FastAPI, timeout: float = 60) -> Iterator[str]:
-    """Serve ``app`` on a free loopback port until GET /ready is 200; yield its base URL."""
+def free_port() -> int:
+    """A TCP port free on loopback now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_up(
+    url: str,
+    exited: Callable[[], str | None],
+    timeout: float = 60,
+    hint: Callable[[], str] = str,
+) -> None:
+    """Poll GET ``url`` until it is 200.
+
+    ``exited()`` says why the server stopped (None while it runs); either that or the deadline
+    is an AssertionError, the deadline's followed by ``hint()`` (a log tail, say).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        if (why := exited()) is not None:
+            raise AssertionError(why)
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{url} was not 200 within {timeout:g} s\n{hint()}")
+        time.sleep(0.05)
+
+
+@contextmanager
+def serve(app: FastAPI, timeout: float = 60) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port until GET /ready is 200; yield its base URL."""
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -26,18 +57,11 @@ def serve(app: FastAPI, timeout: float = 60) -> Iterator[str]:
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if not thread.is_alive():
-                raise AssertionError("uvicorn stopped before the app was ready")
-            try:
-                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{base}/ready was not 200 within {timeout:g} s")
-            time.sleep(0.05)
+        wait_until_up(
+            f"{base}/ready",
+            lambda: None if thread.is_alive() else "uvicorn stopped before the app was ready",
+            timeout,
+        )
         yield base
     finally:
         server.should_exit = True

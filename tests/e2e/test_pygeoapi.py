@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import math
 import os
-import socket
 import string
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from catalog.formats import to_covjson
 from catalog.store import Catalog
 from integrations.pygeoapi_edr import OceanDataEDRProvider
 from tests.conftest import sample_entries, write_catalog
+from tests.e2e.live import free_port, wait_until_up
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = REPO_ROOT / "samples"
@@ -121,13 +120,6 @@ resources:
 """)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def tail(log: Path) -> str:
     return log.read_text(errors="replace")[-4000:] if log.exists() else ""
 
@@ -173,18 +165,11 @@ def pygeoapi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"pygeoapi exited:\n{tail(log)}")
-            try:
-                if httpx.get(f"{base}/collections/glorys", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"pygeoapi not ready in 60 s:\n{tail(log)}")
-            time.sleep(0.1)
+        wait_until_up(
+            f"{base}/collections/glorys",
+            lambda: None if process.poll() is None else f"pygeoapi exited:\n{tail(log)}",
+            hint=lambda: tail(log),
+        )
         yield base
     finally:
         process.terminate()

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,13 +13,7 @@ import pytest
 
 from api.settings import REPO_ROOT
 from tests.conftest import sample_entries, write_catalog
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.e2e.live import free_port, wait_until_up
 
 
 def start(
@@ -50,19 +42,12 @@ def start(
 
 
 def wait_ready(process: subprocess.Popen[str], base: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(
-                f"server exited: {process.stdout.read() if process.stdout else ''}"
-            )
-        try:
-            if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("server not ready in time")
+    def exited() -> str | None:
+        if process.poll() is None:
+            return None
+        return f"server exited: {process.stdout.read() if process.stdout else ''}"
+
+    wait_until_up(f"{base}/ready", exited, timeout)
 
 
 @pytest.fixture
