@@ -143,7 +143,7 @@ class OceanDataEDRProvider(BaseEDRProvider):  # type: ignore[misc]
                 "the provider needs 'dataset:', the id of a dataset in the catalog file"
             )
         self.dataset_id = dataset_id
-        self._parameters: dict[str, dict[str, Any]] | None = None
+        self._fields: dict[str, dict[str, Any]] = {}  # filled by get_fields
         max_values = provider_def.get("max_values", DEFAULT_MAX_VALUES)
         if not isinstance(max_values, int) or max_values < 1:
             raise ProviderConnectionError("the provider's 'max_values:' must be a positive integer")
@@ -161,14 +161,14 @@ class OceanDataEDRProvider(BaseEDRProvider):  # type: ignore[misc]
 
         An unavailable dataset has none for now (pygeoapi's collection listing still answers).
         """
-        if self._parameters is not None:
-            return dict(self._parameters)
+        if self._fields:  # pygeoapi's own cache, which its `fields` property reads
+            return dict(self._fields)
         try:
             opened = self.catalog.dataset(self.dataset_id)
         except DatasetUnavailable as exc:
             log.warning("%s", exc.detail)
             return {}
-        self._parameters = self._fields = {
+        self._fields = {
             info.id: {
                 "type": "number",
                 "title": info.display_name,
@@ -177,7 +177,7 @@ class OceanDataEDRProvider(BaseEDRProvider):  # type: ignore[misc]
             }
             for info in opened.variables.values()
         }
-        return dict(self._parameters)
+        return dict(self._fields)
 
     def get_instance(self, instance: str) -> bool:
         """No instances: every instance id is invalid (the base class answers a truthy object)."""
