@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+DOCS := build/docs/redoc.html
 
-.PHONY: serve test lint typecheck pytest openapi lock bench clean
+.PHONY: serve test lint typecheck pytest openapi examples docs lock bench clean
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -16,7 +18,16 @@ $(STAMP): requirements.lock
 		-r requirements.lock
 	@touch $@
 
-serve: $(STAMP)  ## Run the service on the bundled samples at http://$(HOST):$(PORT)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(DOCS): $(NODE_STAMP) openapi.yaml $(wildcard web/*)
+	node web/build.mjs
+
+docs: $(DOCS)  ## Build the offline docs pages (ReDoc, Swagger UI) into build/docs
+
+serve: $(STAMP) $(DOCS)  ## Run the service on the bundled samples at http://$(HOST):$(PORT)
 	$(BIN)/uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT)
 
 test: $(STAMP) lint typecheck pytest  ## Every check: ruff, mypy, pytest
@@ -28,10 +39,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(DOCS)
 	$(BIN)/pytest
 
 openapi: $(STAMP)  ## Regenerate openapi.yaml from the app
+	$(BIN)/python -m api.openapi
+
+examples: $(STAMP)  ## Re-render the plot examples' images (docs/examples), then the document
+	$(BIN)/python -m api.examples
 	$(BIN)/python -m api.openapi
 
 lock:  ## Re-pin requirements.lock from pyproject.toml (needs uv)
@@ -44,4 +59,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/plots.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules build .mypy_cache .ruff_cache .pytest_cache

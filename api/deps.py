@@ -16,6 +16,7 @@ from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters
 from catalog.store import Catalog
 from catalog.variables import VariableInfo
+from schemas import patterns
 
 
 async def get_settings(request: Request) -> Settings:
@@ -37,6 +38,8 @@ DatasetIdPath = Annotated[
     str,
     Path(
         description="Dataset id, as listed by GET /api/v1/datasets.",
+        pattern=patterns.DATASET_ID,
+        max_length=64,
         examples=["ersst-v5"],
     ),
 ]
@@ -44,6 +47,8 @@ VariableIdPath = Annotated[
     str,
     Path(
         description="Variable id, as listed by GET /api/v1/datasets/{dataset_id}/variables.",
+        pattern=patterns.NAME,
+        max_length=patterns.NAME_MAX,
         examples=["sst"],
     ),
 ]

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import edr, service, v1
+from api import docs, edr, service, v1
 from api.deps import reject_unknown_query_params
 from api.middleware import RequestIdMiddleware
 from api.openapi import API_DESCRIPTION, install_openapi
@@ -57,8 +57,9 @@ def create_app(
         description=API_DESCRIPTION,
         lifespan=lifespan,
         dependencies=[Depends(reject_unknown_query_params)],
-        docs_url=None,
+        docs_url=None,  # FastAPI's pages load their scripts from a CDN: api/docs.py serves ours
         redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.catalog = catalog
@@ -67,6 +68,8 @@ def create_app(
     app.include_router(v1.build_router(registry))
     app.include_router(edr.build_router())
     app.include_router(service.router)
+    app.include_router(docs.build_router(settings.docs_dir))
+    docs.mount_assets(app, settings.docs_dir)
     install_problem_handlers(app)
     install_openapi(app)
     app.add_middleware(RequestIdMiddleware)

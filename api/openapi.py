@@ -5,6 +5,7 @@ Run ``python -m api.openapi`` (``make openapi``) to regenerate the file.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import yaml
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from api import examples
 from api.edr.params import TAG
 from api.problems import PROBLEM_MEDIA_TYPE
 
@@ -39,12 +41,22 @@ TAGS = [
         "path, as JSON, CSV, NetCDF or CoverageJSON.",
     },
     {
+        "name": "Plots",
+        "description": "Maps, transects, profiles, time series and Hovmöller diagrams as PNG, "
+        "SVG or PDF, rendered in a pool of worker processes; the plot types and colormaps on "
+        "offer.",
+    },
+    {
         "name": TAG,
         "description": "OGC API – Environmental Data Retrieval 1.1 (under /edr): the "  # noqa: RUF001
         "datasets as collections, queried by position, area, cube, trajectory and radius, "
         "answered as CoverageJSON, GeoJSON, CSV or NetCDF by the same engine as /api/v1.",
     },
-    {"name": "Service", "description": "Liveness, readiness and problem-type descriptions."},
+    {
+        "name": "Service",
+        "description": "Liveness, readiness, problem-type descriptions and this document "
+        "(as JSON and YAML; read it at /docs, try it at /swagger).",
+    },
 ]
 
 
@@ -68,7 +80,56 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schemas = doc.get("components", {}).get("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
+    for path_item in doc.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                parameter["schema"] = _not_null(parameter["schema"])
+    examples.apply(doc)
+    for path, path_item in doc.get("paths", {}).items():
+        for operation in path_item.values():
+            _answer_examples(path, operation, schemas)
     return doc
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional parameter's schema without its ``null`` branch: a query has no null."""
+    options = schema.get("anyOf", [])
+    kept = [option for option in options if option != {"type": "null"}]
+    if len(kept) != 1 or len(options) != 2:
+        return schema
+    rest = {key: value for key, value in schema.items() if key != "anyOf"}
+    return {**kept[0], **rest}
+
+
+def _answer_examples(path: str, operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Every success answer gets an example: its schema's, or the worked request's answer
+    kept under docs/examples (CSV, CoverageJSON, GeoJSON), or the worked request named in the
+    response's description, with the image it gives for PNG.
+    """
+    response = operation["responses"].get("200", {})
+    operation_id = operation.get("operationId", "")
+    for media_type, content in response.get("content", {}).items():
+        if "example" in content or "examples" in content:
+            continue
+        ref = content.get("schema", {}).get("$ref", "")
+        if ref and schemas.get(ref.rsplit("/", 1)[-1], {}).get("examples"):
+            continue  # the schema's own example
+        url = examples.request_of(path, operation, media_type)
+        kept = examples.answer_of(operation_id, media_type)
+        if kept is not None and kept.is_file():
+            text = kept.read_text(encoding="utf-8")
+            content["example"] = json.loads(text) if kept.suffix == ".json" else text
+            continue
+        # Binary answers (images, PDF, NetCDF) and HTML pages: the response's description
+        # names the example request, and shows a plot's image (ReDoc 2 cannot show an example
+        # that has no literal value, nor resolve a relative externalValue).
+        if f"`GET {url}`" in response["description"]:
+            continue
+        response["description"] += f"\n\nExample: `GET {url}`"
+        if media_type == "image/png":
+            image = f"{examples.EXAMPLE_IMAGES_URL}/{operation_id}.png"
+            shown = image if examples.image_of(operation_id).is_file() else url
+            response["description"] += f"\n\n![The example request's image]({shown})"
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -91,7 +152,16 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
+def _list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.Node:
+    """Lists of plain values on one line (enums, coordinates), others as blocks."""
+    flat = all(isinstance(item, str | int | float | bool) or item is None for item in value)
+    return dumper.represent_sequence(
+        "tag:yaml.org,2002:seq", value, flow_style=flat and bool(value)
+    )
+
+
 _Dumper.add_representer(str, _str)
+_Dumper.add_representer(list, _list)
 
 
 def dump(doc: dict[str, Any]) -> str:

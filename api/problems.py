@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import route_params
 from catalog.errors import InvalidParameters, MethodNotAllowed, NotFound, OceanAPIError
+from schemas import patterns
 from schemas.problems import Problem
 
 log = logging.getLogger("oceanapi.errors")
@@ -98,6 +99,13 @@ def _reason(error: dict[str, Any]) -> str:
         return str(error.get("msg", "is invalid")).removeprefix("Value error, ")
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected', '')}"
+    if kind == "string_pattern_mismatch":
+        form = patterns.FORMS.get(ctx.get("pattern", ""))
+        return f"must be {form}" if form else f"must match {ctx.get('pattern')}"
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length')} characters long"
+    if kind == "too_long":
+        return f"at most {ctx.get('max_length')} values"
     return str(error.get("msg", "is invalid"))
 
 

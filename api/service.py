@@ -10,6 +10,7 @@ from api.deps import CatalogDep
 from api.problems import problem_type_uri
 from api.responses import problem_responses
 from catalog.errors import NotFound, NotReady, OceanAPIError
+from schemas import patterns
 from schemas.datasets import Health
 from schemas.problems import ProblemType
 
@@ -80,7 +81,15 @@ def list_problem_types() -> list[ProblemType]:
     responses=problem_responses(NotFound),
 )
 def get_problem_type(
-    slug: Annotated[str, Path(description="Problem type name.", examples=["dataset-not-found"])],
+    slug: Annotated[
+        str,
+        Path(
+            description="Problem type name.",
+            pattern=patterns.NAME,
+            max_length=patterns.NAME_MAX,
+            examples=["dataset-not-found"],
+        ),
+    ],
 ) -> ProblemType:
     """What a problem type means; error responses link here from their `type` field."""
     error = OceanAPIError.registry.get(slug)

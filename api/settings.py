@@ -11,6 +11,7 @@ from plotting.runner import PlotSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOG = REPO_ROOT / "samples" / "catalog.yaml"
+DEFAULT_DOCS_DIR = REPO_ROOT / "build" / "docs"
 
 
 class Settings(BaseSettings):
@@ -34,6 +35,10 @@ class Settings(BaseSettings):
         default=2_000_000,
         ge=1,
         description="Largest number of values one data request may read (413 beyond).",
+    )
+    docs_dir: Path = Field(
+        default=DEFAULT_DOCS_DIR,
+        description="Folder of the built documentation pages (`make docs` writes it).",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
     plot: PlotSettings = Field(

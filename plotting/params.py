@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from plotting import colormaps
+from schemas import patterns
 
 MAX_PIXELS = 8_000_000
 ImageFormat = Literal["png", "svg", "pdf"]
@@ -25,6 +26,8 @@ class PlotParams(BaseModel):
         default=None,
         description="Variable id (or vector pair id: its speed is drawn). Default: the "
         "dataset's first variable this plot type applies to.",
+        pattern=patterns.NAME,
+        max_length=patterns.NAME_MAX,
         examples=["sst"],
     )
     f: ImageFormat = Field(
@@ -51,12 +54,16 @@ class PlotParams(BaseModel):
         default=None,
         description="Colour map name from GET /api/v1/colormaps (append _r to reverse). "
         "Default: the catalog's, else one suited to the variable (cmocean thermal, haline...).",
+        pattern=patterns.NAME,
+        max_length=patterns.NAME_MAX,
         examples=["thermal"],
     )
     scale: str = Field(
         default="auto",
         description="Colour or value range 'min,max', or 'auto' (the catalog's scale, else the "
         "range of the values drawn, symmetric about 0 for signed quantities).",
+        pattern=patterns.SCALE,
+        max_length=patterns.NUMBERS_MAX,
         examples=["auto"],
     )
     title: str | None = Field(
@@ -68,6 +75,8 @@ class PlotParams(BaseModel):
     units: str | None = Field(
         default=None,
         description="Convert values to these units (UDUNITS), e.g. degF, K, knot, cm s-1.",
+        pattern=patterns.UNITS,
+        max_length=patterns.UNITS_MAX,
         examples=["degC"],
     )
 
@@ -122,6 +131,8 @@ Time = Annotated[
     str | None,
     Field(
         description="ISO 8601 instant (the nearest step is drawn) or 'latest' (the default).",
+        pattern=patterns.INSTANT_OR_LATEST,
+        max_length=patterns.INSTANT_MAX,
         examples=["latest"],
     ),
 ]
@@ -130,6 +141,8 @@ Depth = Annotated[
     Field(
         description="Metres, positive down (nearest level), 'surface' (the default) or "
         "'bottom' (the deepest level with data at each place).",
+        pattern=patterns.DEPTH,
+        max_length=patterns.NAME_MAX,
         examples=["surface"],
     ),
 ]
@@ -137,18 +150,27 @@ Start = Annotated[
     str | None,
     Field(
         description="First instant (ISO 8601); default: the start of the data.",
+        pattern=patterns.INSTANT,
+        max_length=patterns.INSTANT_MAX,
         examples=["2019-01-01"],
     ),
 ]
 End = Annotated[
     str | None,
-    Field(description="Last instant (ISO 8601); default: the end of the data.", examples=[None]),
+    Field(
+        description="Last instant (ISO 8601); default: the end of the data.",
+        pattern=patterns.INSTANT,
+        max_length=patterns.INSTANT_MAX,
+        examples=["2020-08-01"],
+    ),
 ]
 PathText = Annotated[
     str,
     Field(
         description="Vertices as lon,lat;lon,lat;... (at least two, at most 1000), as in "
         "the transect data query.",
+        pattern=patterns.PATH,
+        max_length=patterns.PATH_MAX,
         examples=["-20,45;-10,55"],
     ),
 ]

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path, Query
 
 from catalog.formats import CRS84, EPSG4326
+from schemas import patterns
 
 TAG = "OGC API – EDR"  # noqa: RUF001 - the standard's name, with its en dash
 
@@ -15,6 +16,8 @@ CollectionId = Annotated[
     Path(
         alias="collectionId",
         description="Collection id: a dataset id of the catalog, as listed by /edr/collections.",
+        pattern=patterns.DATASET_ID,
+        max_length=64,
         examples=["glorys"],
     ),
 ]

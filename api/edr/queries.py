@@ -270,13 +270,11 @@ def radius(
 
 
 def _names(dashed: str | None, underscored: str | None) -> list[str] | None:
-    """parameter-name or parameter_names (not both) as a list of ids."""
-    if dashed is not None and underscored is not None:
+    """parameter-name or parameter_names (both only when they agree) as a list of ids."""
+    if dashed is not None and underscored is not None and dashed != underscored:
+        reason = "give parameter-name or parameter_names (the same ids), not two different lists"
         raise InvalidParameters(
-            [
-                ("parameter-name", "give parameter-name or parameter_names, not both", "query"),
-                ("parameter_names", "give parameter-name or parameter_names, not both", "query"),
-            ]
+            [("parameter-name", reason, "query"), ("parameter_names", reason, "query")]
         )
     text = dashed if dashed is not None else underscored
     if text is None:

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from api.responses import problem_responses
 from catalog.errors import NotFound
 from plotting import colormaps
+from schemas import patterns
 from schemas.plots import ColormapInfo, ColormapList
 
 router = APIRouter(tags=["Plots"])
@@ -50,7 +51,12 @@ async def list_colormaps() -> ColormapList:
 async def colormap_preview(
     name: Annotated[
         str,
-        Path(description="Colour map name (append _r to reverse it).", examples=["thermal"]),
+        Path(
+            description="Colour map name (append _r to reverse it).",
+            pattern=patterns.NAME,
+            max_length=patterns.NAME_MAX,
+            examples=["thermal"],
+        ),
     ],
 ) -> Response:
     """A strip of the colour map as PNG (made with numpy and Pillow, cached; no figure)."""

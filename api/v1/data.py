@@ -24,6 +24,7 @@ from catalog.formats import convert_units
 from catalog.geo import parse_bbox, parse_path
 from catalog.queries import QueryResult
 from catalog.selection import parse_depth
+from schemas import patterns
 from schemas.data import DataResult
 
 router = APIRouter(tags=["Data"])
@@ -36,6 +37,8 @@ Variables = Annotated[
     Query(
         description="Comma-separated variable ids, or a vector pair id (gives east, north, speed "
         "and direction). Default: every variable that has the axes the query needs.",
+        pattern=patterns.NAME_LIST,
+        max_length=patterns.LIST_MAX,
         examples=["sst"],
     ),
 ]
@@ -59,6 +62,8 @@ Time = Annotated[
     str | None,
     Query(
         description="ISO 8601 instant (nearest step is used) or 'latest' (the default).",
+        pattern=patterns.INSTANT_OR_LATEST,
+        max_length=patterns.INSTANT_MAX,
         examples=["2015-12-01T00:00:00Z"],
     ),
 ]
@@ -67,6 +72,8 @@ Depth = Annotated[
     Query(
         description="Metres, positive down (nearest level), 'surface' (the default) or "
         "'bottom' (the deepest level with data at that place).",
+        pattern=patterns.DEPTH,
+        max_length=patterns.NAME_MAX,
         examples=["surface"],
     ),
 ]
@@ -91,6 +98,8 @@ Units = Annotated[
     str | None,
     Query(
         description="Convert values to these units (UDUNITS), e.g. degF, K, knot, cm s-1.",
+        pattern=patterns.UNITS,
+        max_length=patterns.UNITS_MAX,
         examples=["degC"],
     ),
 ]
@@ -170,6 +179,8 @@ def timeseries(
         str | None,
         Query(
             description="First instant (ISO 8601); default: the start of the data.",
+            pattern=patterns.INSTANT,
+            max_length=patterns.INSTANT_MAX,
             examples=["2015-01-01"],
         ),
     ] = None,
@@ -177,6 +188,8 @@ def timeseries(
         str | None,
         Query(
             description="Last instant (ISO 8601); default: the end of the data.",
+            pattern=patterns.INSTANT,
+            max_length=patterns.INSTANT_MAX,
             examples=["2015-12-31"],
         ),
     ] = None,
@@ -211,13 +224,21 @@ def profile(
     depth_min: Annotated[
         float | None,
         Query(
-            ge=0, allow_inf_nan=False, description="Shallowest level to include (m).", examples=[0]
+            ge=0,
+            le=patterns.DEPTH_MAX_M,
+            allow_inf_nan=False,
+            description="Shallowest level to include (m).",
+            examples=[0],
         ),
     ] = None,
     depth_max: Annotated[
         float | None,
         Query(
-            ge=0, allow_inf_nan=False, description="Deepest level to include (m).", examples=[1000]
+            ge=0,
+            le=patterns.DEPTH_MAX_M,
+            allow_inf_nan=False,
+            description="Deepest level to include (m).",
+            examples=[1000],
         ),
     ] = None,
     interp: Interp = "nearest",
@@ -248,6 +269,8 @@ def area(
         Query(
             description="minlon,minlat,maxlon,maxlat in degrees; minlon > maxlon crosses the "
             "antimeridian (170,-10,-170,10).",
+            pattern=patterns.BBOX,
+            max_length=patterns.NUMBERS_MAX,
             examples=["-170,-5,-120,5"],
         ),
     ],
@@ -262,6 +285,7 @@ def area(
         int | None,
         Query(
             ge=1,
+            le=100_000_000,
             description="Thin the box (a larger stride) until it has at most this many cells.",
             examples=[10000],
         ),
@@ -295,6 +319,8 @@ def transect(
         str,
         Query(
             description="Vertices as lon,lat;lon,lat;... (at least two, at most 1000).",
+            pattern=patterns.PATH,
+            max_length=patterns.PATH_MAX,
             examples=["-15,50;0,60"],
         ),
     ],
@@ -314,6 +340,8 @@ def transect(
         Query(
             description="One level (metres, 'surface' or 'bottom'); default: every level "
             "(a vertical section).",
+            pattern=patterns.DEPTH,
+            max_length=patterns.NAME_MAX,
             examples=["10"],
         ),
     ] = None,

@@ -85,7 +85,10 @@ def list_times(
             examples=["2015-12-31T00:00:00Z"],
         ),
     ] = None,
-    offset: Annotated[int, Query(ge=0, description="Instants to skip (paging).", examples=[0])] = 0,
+    offset: Annotated[
+        int,
+        Query(ge=0, le=100_000_000, description="Instants to skip (paging).", examples=[0]),
+    ] = 0,
     limit: Annotated[
         int,
         Query(ge=1, le=TIMES_PAGE_MAX, description="Instants per page.", examples=[100]),

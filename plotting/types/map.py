@@ -38,6 +38,7 @@ from plotting.common import (
 from plotting.figure import new_figure
 from plotting.params import Depth, PlotParams, Time
 from plotting.types import PlotType
+from schemas import patterns
 
 
 class MapParams(PlotParams):
@@ -47,6 +48,8 @@ class MapParams(PlotParams):
         default=None,
         description="minlon,minlat,maxlon,maxlat as in the area data query; minlon > maxlon "
         "crosses the antimeridian. Default: the whole dataset.",
+        pattern=patterns.BBOX,
+        max_length=patterns.NUMBERS_MAX,
         examples=["-80,0,0,60"],
     )
     time: Time = None
@@ -55,6 +58,8 @@ class MapParams(PlotParams):
         default=None,
         description="Vector pair id to overlay as arrows (east/north components, rotated from "
         "grid axes where the dataset needs it).",
+        pattern=patterns.NAME,
+        max_length=patterns.NAME_MAX,
         examples=["current"],
     )
     quiver_density: int = Field(
@@ -63,6 +68,8 @@ class MapParams(PlotParams):
     contour: str | None = Field(
         default=None,
         description="Variable id to overlay as labelled contour lines (same time and depth).",
+        pattern=patterns.NAME,
+        max_length=patterns.NAME_MAX,
         examples=["thetao"],
     )
     contour_levels: int = Field(

@@ -25,6 +25,7 @@ from plotting.common import (
 from plotting.figure import new_figure
 from plotting.params import PlotParams, Time
 from plotting.types import PlotType
+from schemas import patterns
 
 NEEDS = ("vertical",)
 MAX_POINTS = 10
@@ -36,18 +37,30 @@ class ProfileParams(PlotParams):
     lon: list[Annotated[float, Field(ge=-360, le=360, allow_inf_nan=False)]] = Field(
         description=f"Longitude of each point, degrees east (repeat for up to {MAX_POINTS} "
         "points, in the same order as lat).",
+        max_length=MAX_POINTS,
         examples=[[-20.0]],
     )
     lat: list[Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]] = Field(
         description="Latitude of each point, degrees north (repeat, as lon).",
+        max_length=MAX_POINTS,
         examples=[[50.0]],
     )
     time: Time = None
     depth_min: float | None = Field(
-        default=None, ge=0, allow_inf_nan=False, description="Shallowest depth (m).", examples=[0]
+        default=None,
+        ge=0,
+        le=patterns.DEPTH_MAX_M,
+        allow_inf_nan=False,
+        description="Shallowest depth (m).",
+        examples=[0],
     )
     depth_max: float | None = Field(
-        default=None, ge=0, allow_inf_nan=False, description="Deepest depth (m).", examples=[1000]
+        default=None,
+        ge=0,
+        le=patterns.DEPTH_MAX_M,
+        allow_inf_nan=False,
+        description="Deepest depth (m).",
+        examples=[1000],
     )
 
 

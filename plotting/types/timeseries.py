@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from matplotlib.figure import Figure
 from pydantic import Field
@@ -26,6 +26,7 @@ from plotting.common import (
 from plotting.figure import new_figure
 from plotting.params import End, PlotParams, Start
 from plotting.types import PlotType
+from schemas import patterns
 
 NEEDS = ("time",)
 MAX_DEPTHS = 10
@@ -46,11 +47,14 @@ class TimeseriesParams(PlotParams):
     )
     start: Start = None
     end: End = None
-    depth: list[str] = Field(
-        default_factory=list,
-        description=f"Depth in metres, 'surface' or 'bottom'; repeat for up to {MAX_DEPTHS} "
-        "lines. Default: the surface.",
-        examples=[["surface"]],
+    depth: list[Annotated[str, Field(pattern=patterns.DEPTH, max_length=patterns.NAME_MAX)]] = (
+        Field(
+            default_factory=list,
+            max_length=MAX_DEPTHS,
+            description=f"Depth in metres, 'surface' or 'bottom'; repeat for up to {MAX_DEPTHS} "
+            "lines. Default: the surface.",
+            examples=[["surface"]],
+        )
     )
 
 

@@ -22,6 +22,7 @@ from plotting.common import (
 from plotting.figure import new_figure
 from plotting.params import PathText, PlotParams, Samples, Time
 from plotting.types import PlotType
+from schemas import patterns
 
 NEEDS = ("vertical",)
 SEABED = "#6b5a4a"
@@ -36,6 +37,7 @@ class TransectParams(PlotParams):
     depth_max: float | None = Field(
         default=None,
         gt=0,
+        le=patterns.DEPTH_MAX_M,
         allow_inf_nan=False,
         description="Deepest depth shown (m); default: the deepest level with data.",
         examples=[1000],

@@ -23,7 +23,7 @@ BAD_REQUESTS = [
     ("GET", f"{D}/wcofs/variables/angle", 404, "variable-not-found", None),  # hidden
     ("GET", f"{D}/giops/variables/nav_lat", 404, "variable-not-found", None),  # a coordinate
     ("GET", f"{D}/..%2F..%2Fetc%2Fpasswd", 404, "not-found", None),
-    ("GET", f"{D}/%E2%98%83", 404, "dataset-not-found", None),
+    ("GET", f"{D}/%E2%98%83", 400, "invalid-parameters", "dataset_id"),
     ("GET", "/api/v2/datasets", 404, "not-found", None),
     ("GET", "/problems/oops", 404, "not-found", None),
     ("POST", D, 405, "method-not-allowed", None),
@@ -126,5 +126,5 @@ def test_type_errors_say_the_valid_range(client: TestClient) -> None:
     reasons = {p["name"]: p["reason"] for p in params}
     assert reasons == {
         "limit": "must be an integer, >= 1 and <= 10000",
-        "offset": "must be an integer, >= 0",
+        "offset": "must be an integer, >= 0 and <= 100000000",
     }

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import pkgutil
 from typing import Any
+from urllib.parse import parse_qs
 
 import edr_pydantic
+import numpy as np
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from PIL import Image
 from pydantic import BaseModel
 
+from api import examples
 from api.openapi import dump
 from api.settings import REPO_ROOT
 
@@ -64,12 +69,39 @@ def test_every_operation_is_described(document: dict[str, Any]) -> None:
     assert len(ids) == len(set(ids))
 
 
-def test_every_parameter_has_description_and_example(document: dict[str, Any]) -> None:
+def test_every_parameter_has_description_constraints_and_example(
+    document: dict[str, Any],
+) -> None:
+    failures: list[str] = []
     for path, method, operation in operations(document):
         for parameter in operation.get("parameters", []):
             where = f"{method.upper()} {path} {parameter['name']}"
             assert parameter.get("description"), where
-            assert "example" in parameter or "examples" in parameter["schema"], where
+            assert "example" in parameter, where
+            assert "examples" not in parameter["schema"], f"{where}: one example, on the parameter"
+            try:
+                assert_constrained(parameter["schema"], where)
+            except AssertionError as failure:
+                failures.append(str(failure))
+    assert not failures, "\n".join(failures)
+
+
+def assert_constrained(schema: dict[str, Any], where: str) -> None:
+    """A client can tell a valid value from the schema alone: enum, pattern, bounds."""
+    assert "anyOf" not in schema, f"{where}: a query parameter is never null"
+    kind = schema.get("type")
+    if "enum" in schema:
+        return
+    if kind == "string":  # a form (pattern, format) or at least a length (free text: title)
+        assert {"maxLength", "format"} & set(schema), where
+    elif kind in {"number", "integer"}:
+        assert {"minimum", "exclusiveMinimum"} & set(schema), where
+        assert {"maximum", "exclusiveMaximum"} & set(schema), where
+    elif kind == "array":
+        assert "maxItems" in schema, where
+        assert_constrained(schema["items"], where)
+    else:
+        raise AssertionError(f"{where}: unexpected schema {schema}")
 
 
 def standard_models() -> set[str]:
@@ -97,15 +129,119 @@ def test_every_schema_field_is_described(document: dict[str, Any]) -> None:
             assert spec.get("description"), f"{name}.{field}"
 
 
-def test_every_success_response_has_an_example(document: dict[str, Any]) -> None:
+def test_every_response_has_an_example(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
+    standard = standard_models()
     for path, method, operation in operations(document):
-        content = operation["responses"]["200"]["content"]
-        if "application/json" not in content:
-            continue  # images
-        schema = content["application/json"]["schema"]
-        ref = schema.get("$ref") or schema.get("items", {}).get("$ref")
-        name = ref.rsplit("/", 1)[-1]
-        if name in standard_models():
+        for status, response in operation["responses"].items():
+            for media_type, content in response.get("content", {}).items():
+                where = f"{method.upper()} {path} {status} {media_type}"
+                if "example" in content or "examples" in content:
+                    continue
+                if media_type in BINARY_OR_PAGE:  # named in the description, images shown
+                    assert "Example: `GET /" in response["description"], where
+                    if media_type == "image/png":
+                        assert "![The example request's image](/" in response["description"]
+                    continue
+                schema = content["schema"]
+                ref = schema.get("$ref") or schema.get("items", {}).get("$ref", "")
+                name = ref.rsplit("/", 1)[-1]
+                assert name in standard or schemas[name].get("examples"), where
+
+
+BINARY_OR_PAGE = {
+    "image/png",
+    "image/svg+xml",
+    "application/pdf",
+    "application/x-netcdf",
+    "text/html",
+    "application/vnd.oai.openapi+json;version=3.0",
+}
+
+
+def test_tags_are_described_in_reading_order(document: dict[str, Any]) -> None:
+    names = [tag["name"] for tag in document["tags"]]
+    assert names == ["Datasets", "Data", "Plots", "OGC API – EDR", "Service"]  # noqa: RUF001
+    assert all(tag["description"] for tag in document["tags"])
+    used = {tag for _, _, operation in operations(document) for tag in operation["tags"]}
+    assert used == set(names)
+    assert "Quick start" in document["info"]["description"]
+
+
+def test_problem_schema_is_defined_once_and_referenced(document: dict[str, Any]) -> None:
+    text = json.dumps(document)
+    assert "Problem" in document["components"]["schemas"]
+    assert text.count('"#/components/schemas/Problem"') >= len(operations(document))
+    assert text.count('"title": "Problem"') == 1
+
+
+def worked_requests(document: dict[str, Any]) -> list[Any]:
+    return [
+        pytest.param(path, operation, id=operation["operationId"])
+        for path, _, operation in operations(document)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "operation"),
+    worked_requests(yaml.safe_load(COMMITTED.read_text(encoding="utf-8"))),
+)
+def test_every_operations_example_request_works(
+    client: TestClient, path: str, operation: dict[str, Any]
+) -> None:
+    """Swagger UI's "Try it out" sends the parameters' examples: together they must work."""
+    url = examples.request_of(path, operation)
+    response = client.get(url)
+    assert response.status_code == 200, f"GET {url}: {response.text[:500]}"
+    declared = operation["responses"]["200"]["content"]
+    media_type = response.headers["content-type"].split(";")[0]
+    assert any(media_type == m.split(";")[0] for m in declared), (media_type, list(declared))
+    if media_type == "image/png":
+        query = parse_qs(url.partition("?")[2])
+        image = Image.open(io.BytesIO(response.content))
+        if "width" in query:
+            assert image.size == (int(query["width"][0]), int(query["height"][0]))
+        pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
+        assert len(np.unique(pixels, axis=0)) > 10, "a blank image"
+    for media_type in declared:
+        kept = examples.answer_of(operation["operationId"], media_type)
+        if kept is None:
             continue
-        assert schemas[name].get("examples"), f"{method.upper()} {path}: {name}"
+        answer = client.get(examples.request_of(path, operation, media_type))
+        assert answer.status_code == 200
+        shown = declared[media_type]["example"]
+        if kept.suffix == ".json":
+            assert shown == answer.json(), f"{kept.name} is stale: run `make examples`"
+        else:
+            assert shown == answer.text, f"{kept.name} is stale: run `make examples`"
+
+
+PLOT_IMAGES = [
+    pytest.param(path, operation, id=operation["operationId"])
+    for path, _, operation in operations(yaml.safe_load(COMMITTED.read_text(encoding="utf-8")))
+    if examples.image_of(operation["operationId"]).is_file()
+]
+
+
+def test_every_plot_operation_has_its_example_image() -> None:
+    document = yaml.safe_load(COMMITTED.read_text(encoding="utf-8"))
+    plots = [op for p, _, op in operations(document) if "/plots/" in p]
+    assert plots and len(PLOT_IMAGES) == len(plots)
+    for operation in plots:
+        image = f"/docs/examples/{operation['operationId']}.png"
+        assert f"]({image})" in operation["responses"]["200"]["description"]
+
+
+@pytest.mark.parametrize(("path", "operation"), PLOT_IMAGES)
+def test_example_images_are_what_the_example_request_draws(
+    client: TestClient, path: str, operation: dict[str, Any]
+) -> None:
+    """A committed image that no longer matches the renderer is stale: `make examples`."""
+    committed = Image.open(examples.image_of(operation["operationId"])).convert("RGB")
+    drawn = Image.open(io.BytesIO(client.get(examples.request_of(path, operation)).content))
+    assert drawn.size == committed.size
+    difference = np.abs(
+        np.asarray(drawn.convert("RGB"), dtype=np.int16) - np.asarray(committed, dtype=np.int16)
+    )
+    changed = float((difference.max(axis=2) > 48).mean())
+    assert changed < 0.01, f"{changed:.1%} of the pixels differ: run `make examples`"

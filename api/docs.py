@@ -1,0 +1,136 @@
+"""The API's own documentation: the OpenAPI document, ReDoc at /docs, Swagger UI at /swagger.
+
+The pages are static files built by ``make docs`` (``web/build.mjs``: redoc-cli and
+swagger-ui-dist from npm) into ``build/docs``; they load nothing from another host, and the
+Content-Security-Policy sent with them tells the browser to hold them to that.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from api.examples import EXAMPLE_IMAGES, EXAMPLE_IMAGES_URL
+from api.openapi import dump
+from api.responses import problem_responses
+from catalog.errors import NotFound
+
+OPENAPI_YAML = "application/yaml"
+
+# Inline scripts and styles: ReDoc's page carries its state and styled-components CSS inline;
+# blob: for ReDoc's search worker and for images Swagger UI shows from responses.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline' blob:",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+        "frame-ancestors 'self'",
+    ]
+)
+
+_DOCUMENT_EXAMPLE = {
+    "openapi": "3.1.0",
+    "info": {"title": "Ocean Data API", "version": "0.1.0"},
+    "paths": {"/api/v1/datasets": {"get": {"operationId": "listDatasets"}}},
+}
+
+
+def build_router(docs_dir: Path) -> APIRouter:
+    """Routes for the document and the two pages built into ``docs_dir``."""
+    router = APIRouter(tags=["Service"])
+
+    @router.get(
+        "/openapi.json",
+        operation_id="getOpenAPIJson",
+        summary="OpenAPI document (JSON)",
+        response_class=JSONResponse,
+        responses={
+            200: {
+                "description": "The OpenAPI 3.1 document of this service.",
+                "content": {"application/json": {"example": _DOCUMENT_EXAMPLE}},
+            },
+            **problem_responses(),
+        },
+    )
+    def openapi_json(request: Request) -> dict[str, Any]:
+        """This API's OpenAPI 3.1 document, as JSON: what /docs and /swagger show."""
+        document: dict[str, Any] = request.app.openapi()
+        return document
+
+    @router.get(
+        "/openapi.yaml",
+        operation_id="getOpenAPIYaml",
+        summary="OpenAPI document (YAML)",
+        response_class=Response,
+        responses={
+            200: {
+                "description": "The OpenAPI 3.1 document of this service, as committed in "
+                "the repository's openapi.yaml.",
+                "content": {
+                    OPENAPI_YAML: {
+                        "schema": {"type": "string"},
+                        "example": dump(_DOCUMENT_EXAMPLE),
+                    }
+                },
+            },
+            **problem_responses(),
+        },
+    )
+    def openapi_yaml(request: Request) -> Response:
+        """This API's OpenAPI 3.1 document, as YAML: the same bytes as the committed file."""
+        app: FastAPI = request.app
+        if getattr(app.state, "openapi_yaml", None) is None:
+            app.state.openapi_yaml = dump(app.openapi())
+        return Response(app.state.openapi_yaml, media_type=OPENAPI_YAML)
+
+    @router.get("/docs", include_in_schema=False)
+    def redoc() -> FileResponse:
+        """ReDoc: the reference, one self-contained page."""
+        return _page(docs_dir / "redoc.html")
+
+    @router.get("/swagger", include_in_schema=False)
+    def swagger() -> FileResponse:
+        """Swagger UI, with "Try it out" against this server."""
+        return _page(docs_dir / "swagger.html")
+
+    return router
+
+
+def mount_assets(app: FastAPI, docs_dir: Path) -> None:
+    """Serve the pages' scripts, styles and icons under /docs/assets, and the example images
+    the document shows (committed under docs/examples) under /docs/examples."""
+    app.mount(
+        "/docs/assets",
+        StaticFiles(directory=docs_dir / "assets", check_dir=False),
+        name="docs-assets",
+    )
+    app.mount(
+        EXAMPLE_IMAGES_URL,
+        StaticFiles(directory=EXAMPLE_IMAGES, check_dir=False),
+        name="docs-examples",
+    )
+
+
+def _page(path: Path) -> FileResponse:
+    if not path.is_file():
+        raise NotFound(
+            f"The documentation page {path.name} has not been built: run `make docs` "
+            "(or `make serve`, which builds it)."
+        )
+    return FileResponse(
+        path,
+        media_type="text/html; charset=utf-8",
+        headers={
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "Cache-Control": "no-cache",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

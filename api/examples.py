@@ -1,0 +1,146 @@
+"""Worked examples: for each operation, parameter values that work together on the samples.
+
+``build_openapi`` makes them the parameters' examples, so ReDoc shows a request that works and
+Swagger UI's "Try it out" starts from one; ``tests/contract/test_openapi.py`` sends every
+operation's example request. Operations not listed here take their parameters' own examples,
+which work together as they stand. The answers the document shows, a plot's image and the
+CSV, CoverageJSON and GeoJSON answers, are kept under ``docs/examples`` by
+``python -m api.examples`` (``make examples``); a test checks they are still what the API says.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from api.settings import REPO_ROOT
+
+EXAMPLE_IMAGES = REPO_ROOT / "docs" / "examples"
+EXAMPLE_IMAGES_URL = "/docs/examples"
+
+_GLORYS_THETAO = {"dataset_id": "glorys", "variable": "thetao", "title": "Potential temperature"}
+
+WORKED: dict[str, dict[str, Any]] = {
+    "queryProfile": {
+        "dataset_id": "glorys",
+        "lon": -10.0,
+        "lat": 50.0,
+        "variables": "thetao",
+        "time": "2021-06-29T00:00:00Z",
+    },
+    "plotMap": {**_GLORYS_THETAO, "bbox": "-15,48,5,62", "quiver": "current"},
+    "plotTransect": {**_GLORYS_THETAO, "path": "-15,50;0,60"},
+    "plotProfile": {**_GLORYS_THETAO, "lon": [-12.0, -5.0], "lat": [50.0, 55.0]},
+    "edrQueryArea": {"z": "0"},
+    "edrQueryCube": {"z": "0"},
+    "edrQueryTrajectory": {"z": "0"},
+}
+
+
+def apply(document: dict[str, Any]) -> None:
+    """Give each parameter of ``document`` one ``example``: the worked one, else its own.
+
+    A parameter's own examples come from its schema (pydantic's ``examples``); they move to
+    the parameter, where ReDoc shows them and Swagger UI fills them in.
+    """
+    for operation in _operations(document):
+        worked = WORKED.get(operation.get("operationId", ""), {})
+        for parameter in operation.get("parameters", []):
+            own = parameter["schema"].pop("examples", [None])
+            value = worked.get(parameter["name"], own[0])
+            if value is not None:
+                parameter["example"] = value
+
+
+def request_of(path: str, operation: dict[str, Any], media_type: str | None = None) -> str:
+    """The URL (path and query) of an operation's example request, asking for ``media_type``
+    with its ``f`` value where the operation has one for it."""
+    query: list[tuple[str, Any]] = []
+    for parameter in operation.get("parameters", []):
+        value = parameter.get("example")
+        if parameter["name"] == "f" and media_type is not None:
+            value = _format_value(parameter, media_type) or value
+        if value is None:
+            continue
+        if parameter["in"] == "path":
+            path = path.replace("{" + parameter["name"] + "}", str(value))
+        else:
+            values = value if isinstance(value, list) else [value]
+            query += [(parameter["name"], v) for v in values]
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+# The `f` values that ask for a media type, in /api/v1 and in /edr.
+_FORMAT_VALUES = {
+    "application/json": ("json",),
+    "text/csv": ("csv", "CSV"),
+    "application/x-netcdf": ("nc", "NetCDF"),
+    "application/prs.coverage+json": ("covjson", "CoverageJSON"),
+    "application/geo+json": ("geojson", "GeoJSON"),
+    "text/html": ("html",),
+    "image/png": ("png",),
+    "image/svg+xml": ("svg",),
+    "application/pdf": ("pdf",),
+}
+
+
+def _format_value(parameter: dict[str, Any], media_type: str) -> str | None:
+    allowed = parameter["schema"].get("enum", [])
+    return next((v for v in _FORMAT_VALUES.get(media_type, ()) if v in allowed), None)
+
+
+# Answers kept as examples: text that the document can hold inline.
+_KEPT_ANSWERS = {
+    "text/csv": "csv",
+    "application/prs.coverage+json": "covjson.json",
+    "application/geo+json": "geojson.json",
+}
+
+
+def answer_of(operation_id: str, media_type: str) -> Path | None:
+    """Where the example request's answer in ``media_type`` is kept, if it is kept."""
+    suffix = _KEPT_ANSWERS.get(media_type)
+    return EXAMPLE_IMAGES / f"{operation_id}.{suffix}" if suffix else None
+
+
+def image_of(operation_id: str) -> Path:
+    """Where a plot operation's example image is kept."""
+    return EXAMPLE_IMAGES / f"{operation_id}.png"
+
+
+def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for item in document.get("paths", {}).values() for op in item.values()]
+
+
+def main() -> None:
+    """Send every example request whose answer the document shows, and keep the answers under
+    docs/examples: plot images, and CSV, CoverageJSON and GeoJSON answers."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    EXAMPLE_IMAGES.mkdir(parents=True, exist_ok=True)
+    with TestClient(create_app()) as client:
+        document = client.app.openapi()  # type: ignore[attr-defined]
+        for path, item in document["paths"].items():
+            for operation in item.values():
+                for media_type in operation["responses"]["200"].get("content", {}):
+                    target: Path | None
+                    if media_type == "image/png" and "/plots/" in path:
+                        target = image_of(operation["operationId"])
+                    else:
+                        target = answer_of(operation["operationId"], media_type)
+                    if target is None:
+                        continue
+                    url = request_of(path, operation, media_type)
+                    response = client.get(url)
+                    if response.status_code != 200:
+                        sys.exit(f"{url}: {response.status_code} {response.text}")
+                    target.write_bytes(response.content)
+                    print(f"wrote {target.relative_to(REPO_ROOT)} from GET {url}")
+
+
+if __name__ == "__main__":
+    main()

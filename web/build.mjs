@@ -1,0 +1,69 @@
+// Builds the offline API documentation into build/docs (or the folder given):
+//   redoc.html        ReDoc of openapi.yaml, one self-contained file, built by redoc-cli
+//   swagger.html      Swagger UI, with its assets under assets/ (from swagger-ui-dist)
+// Nothing in the output loads from another host: redoc-cli's Google Fonts link is off, the one
+// image ReDoc's bundle takes from its CDN (the Redocly logo) is swapped for an inline one, and
+// the build fails if any off-site resource is left.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+const web = dirname(fileURLToPath(import.meta.url));
+const root = resolve(web, "..");
+const out = resolve(process.argv[2] ?? join(root, "build", "docs"));
+const assets = join(out, "assets");
+mkdirSync(assets, { recursive: true });
+
+// ReDoc ------------------------------------------------------------------------------------
+const redocPage = join(out, "redoc.html");
+execFileSync(
+  process.execPath,
+  [
+    require.resolve("redoc-cli/index.js"),
+    "build",
+    join(root, "openapi.yaml"),
+    "--output", redocPage,
+    "--template", join(web, "redoc.hbs"),
+    "--title", "Ocean Data API",
+    "--disableGoogleFont",
+    "--options.expandResponses=200,204",
+    "--options.jsonSampleExpandLevel=3",
+    "--options.requiredPropsFirst",
+    "--options.theme.colors.primary.main=#0b5a8c",
+  ],
+  { stdio: ["ignore", "ignore", "inherit"] },
+);
+const CDN_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg";
+const INLINE_LOGO =
+  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='16' height='16'%3E" +
+  "%3Ccircle cx='8' cy='8' r='7' fill='%23ef3224'/%3E%3C/svg%3E";
+let html = readFileSync(redocPage, "utf8");
+if (!html.includes(CDN_LOGO)) {
+  throw new Error(`redoc.html no longer names ${CDN_LOGO}: check the page for off-site loads`);
+}
+html = html.replaceAll(CDN_LOGO, INLINE_LOGO);
+writeFileSync(redocPage, html);
+
+// Swagger UI -------------------------------------------------------------------------------
+const dist = dirname(require.resolve("swagger-ui-dist/package.json"));
+for (const name of ["swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png"]) {
+  copyFileSync(join(dist, name), join(assets, name));
+}
+copyFileSync(join(web, "swagger-init.js"), join(assets, "swagger-init.js"));
+copyFileSync(join(web, "swagger.html"), join(out, "swagger.html"));
+
+// No off-site resources --------------------------------------------------------------------
+// A load is a src= attribute, a <link href>, a CSS url() or an @import; <a href> links are fine.
+const OFFSITE = /(?:\bsrc=|<link[^>]*href=|url\(|@import\s+)["']?(?:https?:)?\/\/(?!127\.0\.0\.1|localhost)/i;
+for (const name of ["redoc.html", "swagger.html", "assets/swagger-ui.css"]) {
+  const found = readFileSync(join(out, name), "utf8").match(OFFSITE);
+  if (found) throw new Error(`${name} loads an off-site resource: ${found[0]}`);
+}
+const version = (pkg) => require(`${pkg}/package.json`).version;
+console.log(
+  `docs built in ${out}: redoc-cli ${version("redoc-cli")} (redoc ${version("redoc")}), ` +
+    `swagger-ui-dist ${version("swagger-ui-dist")}; ${readdirSync(assets).length} assets`,
+);
