@@ -109,14 +109,21 @@ def mount_assets(app: FastAPI, docs_dir: Path) -> None:
     the document shows (committed under docs/examples) under /docs/examples."""
     app.mount(
         "/docs/assets",
-        StaticFiles(directory=docs_dir / "assets", check_dir=False),
+        _Files(directory=docs_dir / "assets", check_dir=False),
         name="docs-assets",
     )
     app.mount(
         EXAMPLE_IMAGES_URL,
-        StaticFiles(directory=EXAMPLE_IMAGES, check_dir=False),
+        _Files(directory=EXAMPLE_IMAGES, check_dir=False),
         name="docs-examples",
     )
+
+
+class _Files(StaticFiles):
+    """Static files from a folder that may not be built yet: a 404 then, not a 500."""
+
+    async def check_config(self) -> None:
+        return None
 
 
 def _page(path: Path) -> FileResponse:

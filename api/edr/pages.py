@@ -114,6 +114,12 @@ def landing(request: Request, f: PageFormat = None) -> Response:
                 title="The OpenAPI 3.0 document of the EDR API",
             ),
             Link(
+                href=str(request.url_for("redoc")),
+                rel="service-doc",
+                type="text/html",
+                title="The API reference (ReDoc)",
+            ),
+            Link(
                 href=str(request.url_for("edr_conformance")),
                 rel="conformance",
                 type="application/json",

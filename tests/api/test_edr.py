@@ -63,6 +63,8 @@ def test_landing_page_links_what_clients_follow(client: TestClient) -> None:
         desc = links["service-desc"]
         assert desc["type"] == "application/vnd.oai.openapi+json;version=3.0"
         assert desc["href"] == "http://testserver/edr/api"
+        assert links["service-doc"]["href"] == "http://testserver/docs"
+        assert "ReDoc" in client.get("/docs").text
         assert links["conformance"]["href"] == "http://testserver/edr/conformance"
         assert links["data"]["href"] == "http://testserver/edr/collections"
         assert all(link["href"].startswith("http://testserver/") for link in body["links"])
