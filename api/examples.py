@@ -54,22 +54,25 @@ def apply(document: dict[str, Any]) -> None:
                 parameter["example"] = value
 
 
-def request_of(path: str, operation: dict[str, Any], media_type: str | None = None) -> str:
+def request_of(
+    path: str, operation: dict[str, Any], media_type: str | None = None, brief: bool = False
+) -> str:
     """The URL (path and query) of an operation's example request, asking for ``media_type``
-    with its ``f`` value where the operation has one for it."""
+    with its ``f`` value where the operation has one for it; ``brief`` leaves out the values
+    that are the defaults anyway (for reading; Swagger UI sends them all)."""
     query: list[tuple[str, Any]] = []
     for parameter in operation.get("parameters", []):
         value = parameter.get("example")
         if parameter["name"] == "f" and media_type is not None:
             value = _format_value(parameter, media_type) or value
-        if value is None:
+        if value is None or (brief and value == parameter["schema"].get("default")):
             continue
         if parameter["in"] == "path":
             path = path.replace("{" + parameter["name"] + "}", str(value))
         else:
             values = value if isinstance(value, list) else [value]
             query += [(parameter["name"], v) for v in values]
-    return f"{path}?{urlencode(query)}" if query else path
+    return f"{path}?{urlencode(query, safe=',;')}" if query else path
 
 
 # The `f` values that ask for a media type, in /api/v1 and in /edr.

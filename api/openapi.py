@@ -101,6 +101,9 @@ def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
     return {**kept[0], **rest}
 
 
+_OTHER_IMAGES = {"image/svg+xml": "SVG", "application/pdf": "PDF"}
+
+
 def _answer_examples(path: str, operation: dict[str, Any], schemas: dict[str, Any]) -> None:
     """Every success answer gets an example: its schema's, or the worked request's answer
     kept under docs/examples (CSV, CoverageJSON, GeoJSON), or the worked request named in the
@@ -123,13 +126,15 @@ def _answer_examples(path: str, operation: dict[str, Any], schemas: dict[str, An
         # Binary answers (images, PDF, NetCDF) and HTML pages: the response's description
         # names the example request, and shows a plot's image (ReDoc 2 cannot show an example
         # that has no literal value, nor resolve a relative externalValue).
-        if f"`GET {url}`" in response["description"]:
+        brief = examples.request_of(path, operation, media_type, brief=True)
+        if media_type in _OTHER_IMAGES:
+            response["description"] += f" As {_OTHER_IMAGES[media_type]}: `GET {brief}`."
             continue
-        response["description"] += f"\n\nExample: `GET {url}`"
+        response["description"] += f"\n\nExample: `GET {brief}`."
         if media_type == "image/png":
             image = f"{examples.EXAMPLE_IMAGES_URL}/{operation_id}.png"
             shown = image if examples.image_of(operation_id).is_file() else url
-            response["description"] += f"\n\n![The example request's image]({shown})"
+            response["description"] += f"\n\n![The example request's image]({shown})\n\n"
 
 
 def install_openapi(app: FastAPI) -> None:

@@ -139,7 +139,7 @@ def test_every_response_has_an_example(document: dict[str, Any]) -> None:
                 if "example" in content or "examples" in content:
                     continue
                 if media_type in BINARY_OR_PAGE:  # named in the description, images shown
-                    assert "Example: `GET /" in response["description"], where
+                    assert "`GET /" in response["description"], where
                     if media_type == "image/png":
                         assert "![The example request's image](/" in response["description"]
                     continue
