@@ -343,3 +343,35 @@ def test_swagger_try_it_out_dataset_list(base: str, watched: Watched) -> None:
     text = body.inner_text()
     assert all(entry["id"] in text for entry in sample_entries())
     watched.assert_clean()
+
+
+@pytest.mark.parametrize("operation_id", ["plotMap", "queryPoint", "edrQueryPosition"])
+def test_swagger_try_it_out_as_prefilled_works(
+    base: str, watched: Watched, operation_id: str
+) -> None:
+    """A reader who only presses "Try it out" and "Execute" sends the document's examples."""
+    page = watched.page
+    operation = committed_operation(operation_id)
+    page.goto(f"{base}/swagger")
+    block = swagger_block(page, operation)
+    block.locator(".opblock-summary-control").click()
+    block.get_by_role("button", name="Try it out").click()
+    with page.expect_response(lambda r: "/openapi.json" not in r.url) as response:
+        block.get_by_role("button", name="Execute").click()
+    sent = response.value
+    assert sent.status == 200, f"{sent.url}: {sent.text()}"
+    examples = {p["name"]: p["example"] for p in operation.parameters if "example" in p}
+    query = {k: v[-1] for k, v in parse_qs(urlsplit(sent.url).query).items()}
+    path_ids = [v for k, v in examples.items() if f"{{{k}}}" in operation.path]
+    for name, value in examples.items():
+        if f"{{{name}}}" in operation.path:
+            continue
+        assert name in query, f"{name} was not filled in: {sent.url}"
+        if isinstance(value, float):
+            assert float(query[name]) == value, name
+        else:
+            assert query[name] == str(value), name
+    assert all(f"/{value}/" in urlsplit(sent.url).path for value in path_ids), sent.url
+    live = block.locator(".live-responses-table")
+    expect(live.locator("tr.response .response-col_status")).to_have_text("200", timeout=TIMEOUT_MS)
+    watched.assert_clean()
