@@ -53,10 +53,11 @@ lock:  ## Re-pin requirements.lock from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
 		-o requirements.lock
 
-bench: $(STAMP)
-	$(BIN)/python bench/metadata.py
-	$(BIN)/python bench/data.py
-	$(BIN)/python bench/plots.py
+bench: $(STAMP) $(DOCS)
+	$(BIN)/python -m bench.metadata
+	$(BIN)/python -m bench.data
+	$(BIN)/python -m bench.plots
+	$(BIN)/python -m bench.docs
 
 clean:
 	rm -rf $(VENV) node_modules build .mypy_cache .ruff_cache .pytest_cache

@@ -13,7 +13,7 @@
 Medians of --repeat sequential keep-alive requests after a warm-up. Prints figures; never
 fails on a time.
 
-    .venv/bin/python bench/edr.py [--repeat 200]
+    .venv/bin/python -m bench.edr [--repeat 200]
 """
 
 from __future__ import annotations

@@ -24,7 +24,6 @@ from urllib.request import urlopen
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = ("api.main:create_app", "/api/v1/datasets")
 HEALTH = ("api.main:create_app", "/health")  # the service's cheapest route: framework cost
-HEALTH = ("api.main:create_app", "/health")  # the service's cheapest route: framework cost
 BASELINE = ("bench.hello:create_app", "/hello")
 
 
