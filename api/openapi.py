@@ -21,13 +21,22 @@ from api.problems import PROBLEM_MEDIA_TYPE
 API_DESCRIPTION = """\
 Query ocean model and observation data, and fetch plots of it, over HTTP.
 
-**Quick start** (against the bundled samples):
+**Quick start** (against the bundled samples: `make serve`):
 
 ```
+# what is served: datasets, then one dataset's variables, times and depths
 curl http://127.0.0.1:8000/api/v1/datasets
-curl http://127.0.0.1:8000/api/v1/datasets/ersst-v5
-curl "http://127.0.0.1:8000/api/v1/datasets/ersst-v5/times?start=2015-01-01&limit=12"
+curl http://127.0.0.1:8000/api/v1/datasets/glorys
+# a value: sea surface temperature at 140°W on the equator, December 2015
+curl "http://127.0.0.1:8000/api/v1/datasets/ersst-v5/data/point?lon=-140&lat=0.5&time=2015-12-01"
+# a plot: temperature with currents and isotherms around the British Isles
+curl -o map.png "http://127.0.0.1:8000/api/v1/datasets/glorys/plots/map?variable=thetao&quiver=current&contour=thetao&bbox=-15,48,5,62"
+# the same data for OGC clients (CoverageJSON)
+curl "http://127.0.0.1:8000/edr/collections/glorys/position?coords=POINT(-10%2050)&parameter-name=thetao"
 ```
+
+Every operation below carries a worked example: its parameters' examples form a request that
+works on the samples, and "Try it out" at `/swagger` sends it.
 
 Every error is an RFC 9457 `application/problem+json` document; its `type` links to a
 description under `/problems/`. Unknown or repeated query parameters are rejected with 400.

@@ -6,6 +6,7 @@ import importlib
 import io
 import json
 import pkgutil
+import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -245,3 +246,16 @@ def test_example_images_are_what_the_example_request_draws(
     )
     changed = float((difference.max(axis=2) > 48).mean())
     assert changed < 0.01, f"{changed:.1%} of the pixels differ: run `make examples`"
+
+
+def test_the_quick_start_works(client: TestClient, document: dict[str, Any]) -> None:
+    calls = re.findall(
+        r'curl (?:-o \S+ )?"?http://127\.0\.0\.1:8000([^"\s]+)', document["info"]["description"]
+    )
+    assert len(calls) >= 5
+    kinds = set()
+    for url in calls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        kinds.add(response.headers["content-type"].split(";")[0])
+    assert {"application/json", "image/png", "application/prs.coverage+json"} <= kinds
