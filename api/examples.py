@@ -39,19 +39,18 @@ WORKED: dict[str, dict[str, Any]] = {
 }
 
 
-def apply(document: dict[str, Any]) -> None:
-    """Give each parameter of ``document`` one ``example``: the worked one, else its own.
+def apply(operation: dict[str, Any]) -> None:
+    """Give each parameter of ``operation`` one ``example``: the worked one, else its own.
 
     A parameter's own examples come from its schema (pydantic's ``examples``); they move to
     the parameter, where ReDoc shows them and Swagger UI fills them in.
     """
-    for operation in _operations(document):
-        worked = WORKED.get(operation.get("operationId", ""), {})
-        for parameter in operation.get("parameters", []):
-            own = parameter["schema"].pop("examples", [None])
-            value = worked.get(parameter["name"], own[0])
-            if value is not None:
-                parameter["example"] = value
+    worked = WORKED.get(operation.get("operationId", ""), {})
+    for parameter in operation.get("parameters", []):
+        own = parameter["schema"].pop("examples", [None])
+        value = worked.get(parameter["name"], own[0])
+        if value is not None:
+            parameter["example"] = value
 
 
 def request_of(
@@ -111,10 +110,6 @@ def answer_of(operation_id: str, media_type: str) -> Path | None:
 def image_of(operation_id: str) -> Path:
     """Where a plot operation's example image is kept."""
     return EXAMPLE_IMAGES / f"{operation_id}.png"
-
-
-def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
-    return [op for item in document.get("paths", {}).values() for op in item.values()]
 
 
 def main() -> None:

@@ -78,7 +78,10 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
         tags=TAGS,
     )
-    for path_item in doc.get("paths", {}).values():
+    schemas = doc.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    for path, path_item in doc.get("paths", {}).items():
         for operation in path_item.values():
             responses = operation.get("responses", {})
             responses.pop("422", None)  # validation failures are 400 problems here
@@ -86,16 +89,9 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                 content = response.get("content", {})
                 if int(status) >= 400 and "application/json" in content:
                     content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
-    schemas = doc.get("components", {}).get("schemas", {})
-    for name in ("HTTPValidationError", "ValidationError"):
-        schemas.pop(name, None)
-    for path_item in doc.get("paths", {}).values():
-        for operation in path_item.values():
             for parameter in operation.get("parameters", []):
                 parameter["schema"] = _not_null(parameter["schema"])
-    examples.apply(doc)
-    for path, path_item in doc.get("paths", {}).items():
-        for operation in path_item.values():
+            examples.apply(operation)
             _answer_examples(path, operation, schemas)
     return doc
 
@@ -126,7 +122,6 @@ def _answer_examples(path: str, operation: dict[str, Any], schemas: dict[str, An
         ref = content.get("schema", {}).get("$ref", "")
         if ref and schemas.get(ref.rsplit("/", 1)[-1], {}).get("examples"):
             continue  # the schema's own example
-        url = examples.request_of(path, operation, media_type)
         kept = examples.answer_of(operation_id, media_type)
         if kept is not None and kept.is_file():
             text = kept.read_text(encoding="utf-8")
@@ -142,7 +137,7 @@ def _answer_examples(path: str, operation: dict[str, Any], schemas: dict[str, An
         response["description"] += f"\n\nExample: `GET {brief}`."
         if media_type == "image/png":
             image = f"{examples.EXAMPLE_IMAGES_URL}/{operation_id}.png"
-            shown = image if examples.image_of(operation_id).is_file() else url
+            shown = image if examples.image_of(operation_id).is_file() else brief
             response["description"] += f"\n\n![The example request's image]({shown})\n\n"
 
 
