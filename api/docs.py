@@ -76,7 +76,7 @@ def build_router(docs_dir: Path) -> APIRouter:
                 "the repository's openapi.yaml.",
                 "content": {
                     OPENAPI_YAML: {
-                        "schema": {"type": "string"},
+                        "schema": {"type": "object"},
                         "example": dump(_DOCUMENT_EXAMPLE),
                     }
                 },

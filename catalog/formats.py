@@ -46,15 +46,20 @@ def convert_units(result: QueryResult, units: str | None) -> QueryResult:
         source = da.attrs.get("units")
         if str(name).endswith("_direction") or name == "bottom_depth":
             continue
-        try:
-            converted = convert(da.values, source, units)
-        except ValueError as exc:
-            options = ", ".join(compatible_units(source)) or "none"
-            raise InvalidParameters.single(
-                "units", f"{exc}; '{name}' is in {source} and converts to: {options}"
-            ) from None
+        converted = convert_or_400(da.values, source, units, str(name))
         data[name] = da.copy(data=np.asarray(converted)).assign_attrs(units=target)
     return QueryResult(result.kind, result.dataset_id, data, result.selection)
+
+
+def convert_or_400(values: Any, source: str | None, units: str, name: str) -> Any:
+    """``values`` of variable ``name`` converted to ``units``; a 400 naming `units` if not."""
+    try:
+        return convert(values, source, units)
+    except ValueError as exc:
+        options = ", ".join(compatible_units(source)) or "none"
+        raise InvalidParameters.single(
+            "units", f"{exc}; '{name}' is in {source} and converts to: {options}"
+        ) from None
 
 
 def _plain(values: np.ndarray) -> Any:

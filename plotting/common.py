@@ -19,9 +19,9 @@ from matplotlib.ticker import FuncFormatter
 
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, PlotTypeNotFound
+from catalog.formats import convert_or_400
 from catalog.geo import parse_path
 from catalog.queries import QueryResult
-from catalog.units import convert
 from catalog.variables import VariableInfo
 from plotting import colormaps
 from plotting.figure import annotate
@@ -112,7 +112,9 @@ def colour_range(
     if info.override.scale is not None:
         low, high = info.override.scale
         if p.units and info.units:
-            low, high = (float(convert(v, info.units, p.units)) for v in (low, high))
+            low, high = (
+                float(convert_or_400(v, info.units, p.units, info.id)) for v in (low, high)
+            )
         return low, high
     finite = np.concatenate([np.ravel(np.asarray(v, dtype=np.float64)) for v in values])
     finite = finite[np.isfinite(finite)]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import numpy as np
+import pandas as pd
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -13,6 +14,7 @@ from api.deps import CatalogDep, DatasetDep, DatasetIdPath
 from api.responses import problem_responses
 from catalog.errors import DatasetNotFound, DatasetUnavailable, InvalidParameters
 from catalog.metadata import dataset_detail, dataset_summary, depth_levels, to_datetimes
+from schemas import patterns
 from schemas.datasets import DatasetDetail, DatasetList, Depths, Links, TimesPage
 
 router = APIRouter(tags=["Datasets"])
@@ -72,16 +74,20 @@ def list_times(
     request: Request,
     dataset: DatasetDep,
     start: Annotated[
-        datetime | None,
+        str | None,
         Query(
             description="Only instants at or after this one (ISO 8601; UTC when no offset).",
+            pattern=patterns.INSTANT,
+            max_length=patterns.INSTANT_MAX,
             examples=["2015-01-01T00:00:00Z"],
         ),
     ] = None,
     end: Annotated[
-        datetime | None,
+        str | None,
         Query(
             description="Only instants at or before this one (ISO 8601; UTC when no offset).",
+            pattern=patterns.INSTANT,
+            max_length=patterns.INSTANT_MAX,
             examples=["2015-12-31T00:00:00Z"],
         ),
     ] = None,
@@ -98,7 +104,7 @@ def list_times(
 
     Follow `next` for the following page; it is null on the last one.
     """
-    low, high = _utc(start), _utc(end)
+    low, high = _utc("start", start), _utc("end", end)
     if low is not None and high is not None and low > high:
         raise InvalidParameters(
             [
@@ -106,7 +112,7 @@ def list_times(
                 ("end", "must not be before start", "query"),
             ]
         )
-    times = dataset.times()
+    times = dataset.times().astype("datetime64[us]")  # microseconds: years 1 to 9999 fit
     first = 0 if low is None else int(np.searchsorted(times, _np(low), side="left"))
     stop = times.size if high is None else int(np.searchsorted(times, _np(high), side="right"))
     matching = times[first:stop]
@@ -135,11 +141,16 @@ def list_depths(dataset: DatasetDep) -> Depths:
     return Depths(dataset_id=dataset.id, levels=depth_levels(dataset))
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
+def _utc(name: str, text: str | None) -> datetime | None:
+    """An ISO 8601 instant (of the form patterns.INSTANT) in UTC; naive ones are UTC."""
+    if text is None:
         return None
+    try:
+        value = pd.Timestamp(text).to_pydatetime()
+    except ValueError:
+        raise InvalidParameters.single(name, f"'{text}' is not a calendar instant") from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _np(value: datetime) -> np.datetime64:
-    return np.datetime64(value.replace(tzinfo=None), "ns")
+    return np.datetime64(value.replace(tzinfo=None), "us")

@@ -134,6 +134,16 @@ def test_times_filter_by_start_and_end(client: TestClient) -> None:
     assert page["times"] == ["2015-01-01T00:00:00Z"]
 
 
+def test_times_filter_at_the_ends_of_the_calendar(client: TestClient) -> None:
+    """Years 1 and 9999 are instants too (nanosecond datetimes once wrapped 9999 round)."""
+    raw = xr.open_dataset(SAMPLES / "sst.mnmean.nc")
+    url = "/api/v1/datasets/ersst-v5/times"
+    assert client.get(url, params={"start": "9999-12-31"}).json()["total"] == 0
+    assert client.get(url, params={"end": "0001-01-01"}).json()["total"] == 0
+    every = client.get(url, params={"start": "0001-01-01", "end": "9999-12-31"}).json()
+    assert every["total"] == raw.time.size
+
+
 def test_health_and_ready(client: TestClient) -> None:
     assert client.get("/health").json() == {
         "status": "ok",

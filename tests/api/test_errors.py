@@ -14,6 +14,11 @@ D = "/api/v1/datasets"
 
 # (method, url, status, problem type, parameter named in invalid_params or None)
 BAD_REQUESTS = [
+    # found by schemathesis: a number was taken for a Unix time, a bad unit for a colour bar
+    # whose scale comes from the catalog was a 500
+    ("GET", f"{D}/ersst-v5/times?start=0.5", 400, "invalid-parameters", "start"),
+    ("GET", f"{D}/ersst-v5/times?start=0000-01-01", 400, "invalid-parameters", "start"),
+    ("GET", f"{D}/ersst-v5/plots/colorbar?units=000", 400, "invalid-parameters", "units"),
     ("GET", f"{D}/nope", 404, "dataset-not-found", None),
     ("GET", f"{D}/ERSST-V5", 404, "dataset-not-found", None),
     ("GET", f"{D}/nope/variables", 404, "dataset-not-found", None),
