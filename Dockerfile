@@ -28,4 +28,5 @@ COPY docs/examples ./docs/examples
 COPY --from=docs /src/build/docs ./build/docs
 
 EXPOSE 8000
-CMD ["uvicorn", "--factory", "api.main:create_app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "--factory", "api.main:create_app", "--http", "api.server:HttpToolsProtocol", \
+     "--host", "0.0.0.0", "--port", "8000"]

@@ -39,7 +39,9 @@ Every operation below carries a worked example: its parameters' examples form a 
 works on the samples, and "Try it out" at `/swagger` sends it.
 
 Every error is an RFC 9457 `application/problem+json` document; its `type` links to a
-description under `/problems/`. Unknown or repeated query parameters are rejected with 400.
+description under `/problems/`. Unknown or repeated query parameters are rejected with 400;
+so is a request whose line and headers pass 64 KiB (`/problems/malformed-request`: send fewer
+or shorter values).
 """
 
 TAGS = [

@@ -145,6 +145,19 @@ class NoData(OceanAPIError):
     description = "The selection is valid but holds no grid cell (for example a box between cells)."
 
 
+class MalformedRequest(OceanAPIError):
+    """The HTTP server could not read the request at all."""
+
+    slug = "malformed-request"
+    status = 400
+    title = "Malformed HTTP request"
+    description = (
+        "The request could not be read as HTTP/1.1: its request line and headers must be "
+        "well formed and together under 64 KiB. A query string that long is refused before any "
+        "parameter is read: send fewer or shorter values (a geometry with fewer vertices)."
+    )
+
+
 class NotReady(OceanAPIError):
     """The service is still starting."""
 

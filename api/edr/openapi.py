@@ -17,10 +17,6 @@ from fastapi import FastAPI
 
 OPENAPI_MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.0"
 PREFIX = "/edr"
-_LONG_LINE = (
-    " A request line longer than the HTTP server reads (64 KiB with uvicorn) is refused by "
-    "the server itself, before the API, with a plain-text 400."
-)
 _REF = re.compile(r"^#/components/(\w+)/(.+)$")
 
 
@@ -40,7 +36,8 @@ def edr_openapi(app: FastAPI) -> dict[str, Any]:
             "version": full["info"]["version"],
             "description": "The OGC API – Environmental Data Retrieval 1.1 part of the "  # noqa: RUF001
             "Ocean Data API: the catalog's datasets as collections, queried by position, area, "
-            "cube, trajectory and radius. Errors are RFC 9457 problem documents.",
+            "cube, trajectory and radius. Errors are RFC 9457 problem documents, including "
+            "the 400 for a request line or headers over 64 KiB (`/problems/malformed-request`).",
         },
         "tags": [t for t in full.get("tags", []) if t["name"].startswith("OGC")],
         "paths": copy.deepcopy(paths),
@@ -49,9 +46,6 @@ def edr_openapi(app: FastAPI) -> dict[str, Any]:
     ids = sorted(app.state.catalog.ids)
     for item in doc["paths"].values():
         for operation in item.values():
-            bad = operation["responses"]["400"]
-            bad["description"] += _LONG_LINE
-            bad["content"]["text/plain"] = {"schema": {"type": "string"}}
             for parameter in operation.get("parameters", []):
                 if parameter["name"] == "collectionId" and ids:
                     parameter["schema"]["enum"] = ids

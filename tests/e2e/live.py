@@ -12,6 +12,8 @@ import httpx2 as httpx
 import uvicorn
 from fastapi import FastAPI
 
+from api.server import HttpToolsProtocol
+
 
 def free_port() -> int:
     """A TCP port free on loopback now."""
@@ -52,7 +54,14 @@ def serve(app: FastAPI, timeout: float = 60) -> Iterator[str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            http=HttpToolsProtocol,
+        )
     )
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,6 +29,8 @@ def start(
             "uvicorn",
             "--factory",
             factory,
+            "--http",
+            "api.server:HttpToolsProtocol",
             "--host",
             "127.0.0.1",
             "--port",
@@ -71,6 +75,34 @@ def test_factory_serves_the_bundled_samples(server: str) -> None:
     response = httpx.get(f"{server}/api/v1/datasets/nope")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("length", [70_000, 100_000])
+def test_a_request_too_long_to_read_is_a_problem_too(server: str, length: int) -> None:
+    """uvicorn's parser refuses a request line past 64 KiB before the app sees it; the
+    service's protocol answers that with a problem document, not uvicorn's plain text."""
+    # HTTP clients refuse such URLs themselves (httpx: "URL too long"), so a socket sends it.
+    host, port = server.removeprefix("http://").split(":")
+    target = f"/api/v1/datasets/ersst-v5/data/point?lon=1&lat=1&units={'a' * length}"
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+    assert lines[0] == "HTTP/1.1 400 Bad Request"
+    assert headers["content-type"] == "application/problem+json"
+    problem = json.loads(body)
+    assert problem["type"] == "/problems/malformed-request"
+    assert problem["status"] == 400
+    assert problem["instance"] == "/api/v1/datasets/ersst-v5/data/point"
+    assert problem["request_id"]
+    assert "64 KiB" in problem["detail"]
+    assert httpx.get(f"{server}/problems/malformed-request", timeout=30).status_code == 200
+    # the server goes on serving
+    assert httpx.get(f"{server}/api/v1/datasets", timeout=30).status_code == 200
 
 
 def test_catalog_from_environment_variable(tmp_path: Path) -> None:
