@@ -19,19 +19,38 @@ def iso(value: np.datetime64) -> str:
     return pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# The instants datetime64[ns] can hold (1677-09-21 to 2262-04-11). Time axes are decoded to
+# nanoseconds, so an instant beyond (year 1 or 9999, which pandas parses) is kept at the
+# nearest bound: it still sorts before or after every step. Cast unclamped, it would wrap.
+_EARLIEST, _LATEST = pd.Timestamp.min, pd.Timestamp.max
+
+
 def parse_instant(name: str, text: str) -> np.datetime64:
-    """An ISO 8601 date or date-time (offsets honoured, UTC when absent) as datetime64[ns]."""
+    """An ISO 8601 date or date-time (offsets honoured, UTC when absent) as datetime64[ns],
+    held to the nanosecond range."""
     rule = "must be an ISO 8601 date or date-time, e.g. 2015-12-01T00:00:00Z"
     try:
         stamp = pd.Timestamp(text.strip())
     except (ValueError, TypeError, OverflowError):
         raise InvalidParameters.single(name, rule) from None
-    if pd.isna(stamp) or not text.strip():
-        raise InvalidParameters.single(name, rule)
+    if pd.isna(stamp) or not text.strip() or not 1 <= stamp.year <= 9999:
+        raise InvalidParameters.single(name, f"{rule}, in the years 1 to 9999")
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
+    stamp = min(max(stamp, _EARLIEST), _LATEST)
     instant: np.datetime64 = stamp.to_datetime64().astype("datetime64[ns]")
     return instant
+
+
+def check_order(low: np.datetime64, high: np.datetime64) -> None:
+    """A 400 naming `start` and `end` when the range runs backwards."""
+    if low > high:
+        raise InvalidParameters(
+            [
+                ("start", "must not be after end", "query"),
+                ("end", "must not be before start", "query"),
+            ]
+        )
 
 
 def _coverage(axis: TimeAxis) -> str:
@@ -56,8 +75,10 @@ def nearest_time(axis: TimeAxis, spec: str | None, name: str = "time") -> int:
     instant = parse_instant(name, spec)
     slack = _tolerance(values)
     if instant < values[0] - slack or instant > values[-1] + slack:
+        held = instant in (_EARLIEST.to_datetime64(), _LATEST.to_datetime64())
+        asked = spec.strip() if held else iso(instant)
         raise InvalidParameters.single(
-            name, f"{iso(instant)} is outside the time coverage {_coverage(axis)}"
+            name, f"{asked} is outside the time coverage {_coverage(axis)}"
         )
     after = int(np.searchsorted(values, instant))
     candidates = [c for c in (after - 1, after) if 0 <= c < values.size]
@@ -69,13 +90,7 @@ def time_range(axis: TimeAxis, start: str | None, end: str | None) -> slice:
     values = axis.values
     low = parse_instant("start", start) if start else values[0]
     high = parse_instant("end", end) if end else values[-1]
-    if low > high:
-        raise InvalidParameters(
-            [
-                ("start", "must not be after end", "query"),
-                ("end", "must not be before start", "query"),
-            ]
-        )
+    check_order(low, high)
     first = int(np.searchsorted(values, low, side="left"))
     stop = int(np.searchsorted(values, high, side="right"))
     if first >= stop:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import numpy as np
-import pandas as pd
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep, DatasetDep, DatasetIdPath
 from api.responses import problem_responses
-from catalog.errors import DatasetNotFound, DatasetUnavailable, InvalidParameters
+from catalog.errors import DatasetNotFound, DatasetUnavailable
 from catalog.metadata import dataset_detail, dataset_summary, depth_levels, to_datetimes
+from catalog.selection import check_order, parse_instant
 from schemas import patterns
 from schemas.datasets import DatasetDetail, DatasetList, Depths, Links, TimesPage
 
@@ -104,17 +103,13 @@ def list_times(
 
     Follow `next` for the following page; it is null on the last one.
     """
-    low, high = _utc("start", start), _utc("end", end)
-    if low is not None and high is not None and low > high:
-        raise InvalidParameters(
-            [
-                ("start", "must not be after end", "query"),
-                ("end", "must not be before start", "query"),
-            ]
-        )
-    times = dataset.times().astype("datetime64[us]")  # microseconds: years 1 to 9999 fit
-    first = 0 if low is None else int(np.searchsorted(times, _np(low), side="left"))
-    stop = times.size if high is None else int(np.searchsorted(times, _np(high), side="right"))
+    low = None if start is None else parse_instant("start", start)
+    high = None if end is None else parse_instant("end", end)
+    if low is not None and high is not None:
+        check_order(low, high)
+    times = dataset.times()
+    first = 0 if low is None else int(np.searchsorted(times, low, side="left"))
+    stop = times.size if high is None else int(np.searchsorted(times, high, side="right"))
     matching = times[first:stop]
     page = matching[offset : offset + limit]
     more = offset + limit < matching.size
@@ -139,18 +134,3 @@ def list_times(
 def list_depths(dataset: DatasetDep) -> Depths:
     """The dataset's depth levels in metres, positive down; empty for surface-only data."""
     return Depths(dataset_id=dataset.id, levels=depth_levels(dataset))
-
-
-def _utc(name: str, text: str | None) -> datetime | None:
-    """An ISO 8601 instant (of the form patterns.INSTANT) in UTC; naive ones are UTC."""
-    if text is None:
-        return None
-    try:
-        value = pd.Timestamp(text).to_pydatetime()
-    except ValueError:
-        raise InvalidParameters.single(name, f"'{text}' is not a calendar instant") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _np(value: datetime) -> np.datetime64:
-    return np.datetime64(value.replace(tzinfo=None), "us")

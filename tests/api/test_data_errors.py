@@ -22,6 +22,14 @@ BAD = [
     (f"{P}?lat=0", 400, "invalid-parameters", "lon"),
     (f"{P}?lon=0&lat=0&time=1990-01-01", 400, "invalid-parameters", "time"),
     (f"{P}?lon=0&lat=0&time=0000-01-01", 400, "invalid-parameters", "time"),
+    (f"{P}?lon=0&lat=0&time=9999-12-31", 400, "invalid-parameters", "time"),
+    # nanosecond instants once wrapped 9999 round to 1816: the whole series came back
+    (
+        f"{D}/ersst-v5/data/timeseries?lon=0&lat=0&start=9999-12-31",
+        400,
+        "invalid-parameters",
+        "start",
+    ),
     (f"{P}?lon=0&lat=0&time=soon", 400, "invalid-parameters", "time"),
     (f"{P}?lon=0&lat=0&depth=-5", 400, "invalid-parameters", "depth"),
     (f"{P}?lon=0&lat=0&depth=deep", 400, "invalid-parameters", "depth"),

@@ -142,6 +142,11 @@ def test_times_filter_at_the_ends_of_the_calendar(client: TestClient) -> None:
     assert client.get(url, params={"end": "0001-01-01"}).json()["total"] == 0
     every = client.get(url, params={"start": "0001-01-01", "end": "9999-12-31"}).json()
     assert every["total"] == raw.time.size
+    point = client.get(
+        "/api/v1/datasets/ersst-v5/data/point", params={"lon": 0, "lat": 0, "time": "9999-12-31"}
+    )
+    assert point.status_code == 400
+    assert point.json()["invalid_params"][0]["reason"].startswith("9999-12-31 is outside")
 
 
 def test_health_and_ready(client: TestClient) -> None:
