@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from api.edr.queries import FORMATS as EDR_FORMATS
 from api.settings import REPO_ROOT
+from catalog.formats import MEDIA_TYPES as DATA_MEDIA_TYPES
+from plotting.figure import MEDIA_TYPES as PLOT_MEDIA_TYPES
 
 EXAMPLE_IMAGES = REPO_ROOT / "docs" / "examples"
 EXAMPLE_IMAGES_URL = "/docs/examples"
@@ -74,23 +77,17 @@ def request_of(
     return f"{path}?{urlencode(query, safe=',;')}" if query else path
 
 
-# The `f` values that ask for a media type, in /api/v1 and in /edr.
-_FORMAT_VALUES = {
-    "application/json": ("json",),
-    "text/csv": ("csv", "CSV"),
-    "application/x-netcdf": ("nc", "NetCDF"),
-    "application/prs.coverage+json": ("covjson", "CoverageJSON"),
-    "application/geo+json": ("geojson", "GeoJSON"),
-    "text/html": ("html",),
-    "image/png": ("png",),
-    "image/svg+xml": ("svg",),
-    "application/pdf": ("pdf",),
-}
-
-
 def _format_value(parameter: dict[str, Any], media_type: str) -> str | None:
-    allowed = parameter["schema"].get("enum", [])
-    return next((v for v in _FORMAT_VALUES.get(media_type, ()) if v in allowed), None)
+    """The value of this ``f`` parameter that asks for ``media_type``, if it has one."""
+    for value in parameter["schema"].get("enum", []):
+        key = EDR_FORMATS.get(value, value)  # EDR's names (CoverageJSON, ...) to ours
+        if _MEDIA_TYPES.get(key, "").split(";")[0] == media_type:
+            return str(value)
+    return None
+
+
+# Each `f` key's media type: the data formats', the plot formats' and the EDR pages' HTML.
+_MEDIA_TYPES = {**DATA_MEDIA_TYPES, **PLOT_MEDIA_TYPES, "html": "text/html"}
 
 
 # Answers kept as examples: text that the document can hold inline.
