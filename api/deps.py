@@ -54,12 +54,16 @@ VariableIdPath = Annotated[
 ]
 
 
-def get_dataset(dataset_id: DatasetIdPath, catalog: CatalogDep) -> OpenDataset:
-    """The opened dataset named in the path (404 unknown, 503 unavailable)."""
-    return catalog.dataset(dataset_id)
+def get_dataset(dataset_id: DatasetIdPath, catalog: CatalogDep) -> Iterator[OpenDataset]:
+    """The opened dataset named in the path (404 unknown, 503 unavailable).
+
+    The handler reads inside ``Catalog.reading``: a source that breaks while served is a 503.
+    """
+    with catalog.reading(dataset_id) as opened:
+        yield opened
 
 
-DatasetDep = Annotated[OpenDataset, Depends(get_dataset)]
+DatasetDep = Annotated[OpenDataset, Depends(get_dataset, scope="function")]
 
 
 async def get_dataset_async(dataset_id: DatasetIdPath, catalog: CatalogDep) -> OpenDataset:

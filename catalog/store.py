@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,6 +126,36 @@ class Catalog:
                 retry_after=int(self.retry_seconds),
             )
         return opened
+
+    @contextmanager
+    def reading(self, dataset_id: str) -> Iterator[OpenDataset]:
+        """The opened dataset, for a block that reads its data.
+
+        A source can break while it is served (a file truncated or replaced under us): the
+        reader then raises OSError or RuntimeError (netCDF4's "NetCDF: HDF error"). That becomes
+        DatasetUnavailable (503) and the source is closed, to be opened afresh after
+        ``retry_seconds``; other datasets are not affected.
+        """
+        opened = self.dataset(dataset_id)
+        try:
+            yield opened
+        except (OSError, RuntimeError) as exc:
+            log.exception("dataset %s: reading failed; closing the source", dataset_id)
+            reason = f"its source could not be read ({type(exc).__name__})"
+            self._set_broken(dataset_id, opened, reason)
+            raise DatasetUnavailable(
+                f"Dataset '{dataset_id}' is unavailable: {reason}.",
+                retry_after=int(self.retry_seconds),
+            ) from None
+
+    def _set_broken(self, dataset_id: str, opened: OpenDataset, reason: str) -> None:
+        slot = self._slots[dataset_id]
+        with self._lock:
+            if slot.opened is opened:  # not yet reopened by another request
+                slot.opened = None
+                slot.reason = reason
+                slot.last_attempt = time.monotonic()
+                opened.close()
 
     def close(self) -> None:
         """Close every open source."""

@@ -5,7 +5,8 @@
   loop, where a job whose clients have all gone away is dropped before it costs a render.
 - In flight plus waiting is bounded: beyond ``max_pending`` a request gets PlotBusy (503).
 - A render past ``timeout`` seconds is PlotTimeout (504); pebble kills that worker and starts a
-  new one. A worker that dies fails only its job (PlotFailed, 500); the pool replaces it.
+  new one. A worker that dies fails only its job (PlotFailed, 500); the pool replaces it. A
+  pool that pebble gives up on (a worker killed before its job was accounted for) is replaced.
 - Identical concurrent requests share one render; results are kept in an LRU cache bounded in
   bytes, with a strong ETag (a digest of the bytes).
 """
@@ -24,6 +25,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,6 +105,7 @@ class RunnerStats:
     abandoned: int = 0
     timeouts: int = 0
     crashes: int = 0
+    pools_replaced: int = 0
     recent_ms: deque[float] = field(default_factory=lambda: deque(maxlen=50))
 
 
@@ -129,13 +132,7 @@ class PlotRunner:
     async def start(self) -> None:
         """Start the workers and wait until each has opened the catalog and warmed up."""
         self._context.set_forkserver_preload(["plotting.worker", "plotting.types"])
-        self._pool = ProcessPool(
-            max_workers=self.settings.workers,
-            max_tasks=self.settings.max_tasks,
-            initializer=worker.initialise,
-            initargs=(str(self._catalog_path), self._max_values, self._started),
-            context=self._context,
-        )
+        self._pool = self._new_pool()
         # pebble starts its workers with the first job; a ping per worker starts them all.
         pings = [self._pool.schedule(worker.ping) for _ in range(self.settings.workers)]
         deadline = time.monotonic() + self.settings.start_timeout
@@ -145,6 +142,31 @@ class PlotRunner:
             await asyncio.sleep(0.02)
         await asyncio.gather(*(asyncio.wrap_future(p) for p in pings))
         log.info("plot runner: %d workers warm", self.settings.workers)
+
+    def _new_pool(self) -> ProcessPool:
+        return ProcessPool(
+            max_workers=self.settings.workers,
+            max_tasks=self.settings.max_tasks,
+            initializer=worker.initialise,
+            initargs=(str(self._catalog_path), self._max_values, self._started),
+            context=self._context,
+        )
+
+    def _working_pool(self) -> ProcessPool:
+        """The pool, replaced first if pebble has marked it broken.
+
+        pebble does so when a worker dies while no job is recorded as running on it (killed
+        between taking a job and reporting it started): every later ``schedule`` would raise.
+        The jobs it held have failed with BrokenProcessPool; the new pool takes the next ones.
+        """
+        assert self._pool is not None
+        if not self._pool.active:
+            broken, self._pool = self._pool, self._new_pool()
+            self.stats.pools_replaced += 1
+            log.error("plot pool broken (a worker died unaccounted for); started a new one")
+            broken.stop()  # type: ignore[no-untyped-call]
+            asyncio.get_running_loop().run_in_executor(None, broken.join, 10)
+        return self._pool
 
     @property
     def warm_workers(self) -> int:
@@ -228,10 +250,11 @@ class PlotRunner:
     async def _run(self, key: str, job: RenderJob, pending: _Pending) -> Cached:
         try:
             async with self._slots:
-                assert self._pool is not None
                 pending.started = True
                 begin = time.perf_counter()
-                future = self._pool.schedule(worker.run, args=(job,), timeout=self.settings.timeout)
+                future = self._working_pool().schedule(
+                    worker.run, args=(job,), timeout=self.settings.timeout
+                )
                 try:
                     rendered: Rendered = await asyncio.wrap_future(future)
                 except FutureTimeout:
@@ -243,11 +266,9 @@ class PlotRunner:
                         f"The {job.plot_type} plot took longer than {self.settings.timeout:g} s "
                         "and was stopped. Ask for a smaller box, fewer samples or a smaller image."
                     ) from None
-                except ProcessExpired as exc:
+                except (ProcessExpired, BrokenProcessPool) as exc:
                     self.stats.crashes += 1
-                    log.error(
-                        "plot worker died (exit code %s) rendering %s", exc.exitcode, key[:12]
-                    )
+                    log.error("plot worker died rendering %s: %r", key[:12], exc)
                     raise PlotFailed(
                         "The worker drawing this plot died; it has been replaced. Try again."
                     ) from None

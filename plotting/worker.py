@@ -82,8 +82,8 @@ def run(job: RenderJob) -> Rendered:
     """Render one job (in a worker). Domain errors propagate to the API as they are."""
     begin = time.perf_counter()
     catalog: Catalog = _state["catalog"]
-    opened = catalog.dataset(job.dataset_id)
-    fig = job.render(RenderContext(opened, _state["max_values"]), job.params)
+    with catalog.reading(job.dataset_id) as opened:
+        fig = job.render(RenderContext(opened, _state["max_values"]), job.params)
     drawn = time.perf_counter()
     fmt = job.params.f
     body = encode(fig, fmt)

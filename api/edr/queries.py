@@ -124,6 +124,7 @@ class EdrQuery:
         self.format = _format(f, request.headers.get("accept"))
         self.z, self.datetime = z, datetime
         self.max_values = settings.max_values
+        self.catalog, self.collection_id = catalog, collection_id
         self.dataset = catalog.dataset(collection_id)
 
     def geometry(self, coords: str, *kinds: str) -> BaseGeometry:
@@ -138,7 +139,8 @@ class EdrQuery:
     def answer(self, run: Callable[[], list[QueryResult]]) -> Response:
         """Run the query and encode it; no cell in the shape is a 204."""
         try:
-            results = run()
+            with self.catalog.reading(self.collection_id):
+                results = run()
         except NoData:
             return Response(status_code=204)
         if self.format == "covjson" and len(results) > 1:

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import xarray as xr
 from fastapi.testclient import TestClient
+from httpx2 import Response
 
 from tests.conftest import SAMPLES, sample_entries, write_catalog
 
@@ -75,3 +77,56 @@ def test_catalog_naming_a_variable_the_file_lacks(
     response = client.get(f"{D}/glorys")
     assert response.status_code == 503
     assert "temperature" in response.json()["detail"]
+
+
+def point(client: TestClient, time: str) -> Response:
+    return client.get(
+        f"{D}/ersst-v5/data/point",
+        params={"variables": "sst", "lon": -30, "lat": 20, "time": time},
+    )
+
+
+def test_source_truncated_while_served_is_unavailable_until_restored(
+    scratch_samples: Path, make_client: Callable[..., TestClient]
+) -> None:
+    target = scratch_samples / "sst.mnmean.nc"
+    client = make_client(scratch_samples / "catalog.yaml", dataset_retry_seconds=0)
+    before = point(client, "2020-06-01")
+    assert before.status_code == 200
+
+    break_file(target, "truncated")  # the data of 2020 lay in the part cut off
+    for answer in (
+        point(client, "2020-04-01"),
+        client.get(f"{D}/ersst-v5/plots/map", params={"time": "2020-06-01"}),
+        client.get(
+            "/edr/collections/ersst-v5/position",
+            params={"coords": "POINT(-30 20)", "datetime": "2020-06-01", "f": "CoverageJSON"},
+        ),
+    ):
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        problem = answer.json()
+        assert problem["type"] == "/problems/dataset-unavailable"
+        assert "could not be read" in problem["detail"]
+        assert str(scratch_samples) not in problem["detail"]
+    assert client.get(f"{D}/glorys/variables").status_code == 200  # others serve on
+
+    shutil.copy(SAMPLES / "sst.mnmean.nc", target)
+    again = point(client, "2020-06-01")
+    assert again.status_code == 200
+    assert again.json() == before.json()
+
+
+def test_source_deleted_while_served_answers_from_the_open_file(
+    scratch_samples: Path, make_client: Callable[..., TestClient]
+) -> None:
+    client = make_client(scratch_samples / "catalog.yaml")
+    before = point(client, "2015-12-01")
+    (scratch_samples / "sst.mnmean.nc").unlink()
+    after = point(client, "2016-12-01")
+    with xr.open_dataset(SAMPLES / "sst.mnmean.nc") as ds:
+        expected = ds.sst.sel(lon=330, lat=20, time="2016-12-01").item()
+    assert before.status_code == after.status_code == 200
+    assert after.json()["variables"]["sst"]["values"] == pytest.approx(expected)
+    plot = client.get(f"{D}/ersst-v5/plots/map", params={"time": "2016-12-01"})
+    assert plot.status_code == 200 and plot.content.startswith(b"\x89PNG")

@@ -8,12 +8,15 @@ requests are answered while every worker is busy.
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import httpx2 as httpx
+import pytest
 
 from tests.plotting.conftest import LiveServer
 
@@ -61,6 +64,33 @@ def test_a_dying_worker_fails_only_its_request(live_server: Callable[..., LiveSe
         assert ok.status_code == 200, ok.text
     assert server.runner.stats.crashes == 1
     assert len(server.runner.worker_pids()) == 2
+
+
+@pytest.mark.parametrize("when", ["mid-render", "as it takes the job"])
+def test_a_killed_worker_fails_only_its_request(
+    live_server: Callable[..., LiveServer], when: str
+) -> None:
+    server = live_server(workers=1)
+    (victim,) = server.runner.worker_pids()
+    with ThreadPoolExecutor(2) as pool:
+        killed = pool.submit(server.get, SLEEP, params={"seconds": 20, "tag": "victim"})
+        wait_for(lambda: busy(server) == 1)
+        queued = pool.submit(server.get, SLEEP, params={"tag": "queued"})
+        wait_for(lambda: len(server.runner._pending) == 2)
+        if when == "mid-render":
+            time.sleep(0.5)
+        os.kill(victim, signal.SIGKILL)
+        answer = killed.result()
+        assert answer.status_code == 500
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["type"] == "/problems/plot-failed"
+        assert queued.result().status_code == 200  # waiting for the worker: drawn by the next
+    wait_for(lambda: len(server.runner.worker_pids()) == 1)
+    assert server.runner.worker_pids() != [victim]
+    if when == "mid-render":  # pebble saw the job running on it: only that job failed
+        assert server.runner.stats.pools_replaced == 0
+    assert server.runner.stats.crashes == 1
+    assert server.get(SLEEP, params={"tag": "after"}).status_code == 200
 
 
 def test_full_queue_gives_503_with_retry_after(live_server: Callable[..., LiveServer]) -> None:
