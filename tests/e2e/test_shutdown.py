@@ -38,3 +38,38 @@ def test_sigterm_lets_the_render_finish_and_leaves_no_process() -> None:
     assert "Application shutdown complete" in output
     _, alive = psutil.wait_procs(children, timeout=10)
     assert not alive, [p.pid for p in alive]
+
+
+def test_sigterm_under_load_answers_every_request_in_flight() -> None:
+    """Renders running and waiting, map plots and data queries all in flight at SIGTERM."""
+    process, base = start(
+        {"OCEANAPI_PLOT__WORKERS": "2"}, factory="tests.plotting.probes:create_probe_app"
+    )
+    plots = f"{base}/api/v1/datasets/ersst-v5/plots"
+    urls = [f"{plots}/sleep?seconds=1&tag={k}" for k in range(6)]  # 3 s of work for 2 workers
+    urls += [f"{plots}/map?time=2019-{m:02d}-01" for m in range(1, 7)]
+    urls += [
+        f"{base}/api/v1/datasets/glorys/data/area?variables=thetao&bbox=-20,40,-10,50"
+        for _ in range(8)
+    ]
+    try:
+        wait_ready(process, base)
+        children = psutil.Process(process.pid).children(recursive=True)
+        limits = httpx.Limits(max_connections=len(urls))
+        with httpx.Client(timeout=60, limits=limits) as http, ThreadPoolExecutor(len(urls)) as pool:
+            answers = [pool.submit(http.get, url) for url in urls]
+            time.sleep(0.5)  # every request is sent; the first renders are running
+            process.send_signal(signal.SIGTERM)
+            responses = [a.result() for a in answers]
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert [r.status_code for r in responses] == [200] * len(urls), [
+        (str(r.url), r.status_code) for r in responses if r.status_code != 200
+    ]
+    assert all(r.content.startswith(b"\x89PNG") for r in responses[:12])
+    assert all(r.json()["variables"]["thetao"]["values"] for r in responses[12:])
+    assert "Application shutdown complete" in output
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, [p.pid for p in alive]
