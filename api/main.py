@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from api import docs, edr, service, v1
 from api.deps import reject_unknown_query_params
-from api.middleware import RequestIdMiddleware
+from api.middleware import ClientLimitMiddleware, RequestIdMiddleware
 from api.openapi import API_DESCRIPTION, install_openapi
-from api.problems import install_problem_handlers
+from api.problems import REQUEST_ID_HEADER, install_problem_handlers
 from api.settings import Settings
 from catalog.store import Catalog
 from plotting.runner import PlotRunner
@@ -72,7 +73,17 @@ def create_app(
     docs.mount_assets(app, settings.docs_dir)
     install_problem_handlers(app)
     install_openapi(app)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(ClientLimitMiddleware, limit=settings.max_client_requests)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "HEAD", "OPTIONS"],
+            allow_headers=["Accept", "If-None-Match", REQUEST_ID_HEADER],
+            expose_headers=["ETag", "Retry-After", "Server-Timing", REQUEST_ID_HEADER],
+            max_age=600,
+        )
+    app.add_middleware(RequestIdMiddleware)  # outermost: every answer carries the request id
     return app
 
 

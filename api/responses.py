@@ -18,6 +18,7 @@ from catalog.errors import (
     PlotTimeout,
     PlotTypeNotFound,
     SelectionTooLarge,
+    TooManyRequests,
     VariableNotFound,
 )
 from schemas.problems import Problem
@@ -116,6 +117,15 @@ _EXAMPLES: dict[type[OceanAPIError], tuple[str, dict[str, Any]]] = {
             "instance": "/api/v1/datasets/ersst-v5/plots/map",
         },
     ),
+    TooManyRequests: (
+        "This client's requests in flight at the limit",
+        {
+            "detail": "This client already has 8 requests in flight, the most one client may "
+            "have; send the next one when an answer arrives.",
+            "instance": "/api/v1/datasets/ersst-v5/plots/map",
+            "limit": 8,
+        },
+    ),
     NotReady: (
         "Service starting",
         {"detail": "The catalog is not loaded yet.", "instance": "/ready"},
@@ -126,16 +136,22 @@ _DESCRIPTIONS = {
     400: "Invalid, unknown or repeated parameter (problem+json naming each one).",
     404: "Not found (problem+json; lists the valid ids when there are few).",
     413: "Selection too large (problem+json with the estimate, the limit and how to ask for less).",
+    429: "This client has the most requests in flight one client may have (problem+json, with "
+    "Retry-After).",
     500: "A worker process died while drawing (problem+json); only this request failed.",
     503: "Unavailable (problem+json, with Retry-After).",
     504: "The render took too long and was stopped (problem+json).",
 }
 
 
-def problem_responses(*errors: type[OceanAPIError]) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` entry for an operation: 400 always, plus each given error."""
+def problem_responses(
+    *errors: type[OceanAPIError], limited: bool = True
+) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry for an operation: 400 always, 429 unless the operation is exempt
+    from the per-client limit (probes), plus each given error."""
     by_status: dict[int, list[type[OceanAPIError]]] = {}
-    kinds_given: tuple[type[OceanAPIError], ...] = (InvalidParameters, *errors)
+    always = (InvalidParameters, TooManyRequests) if limited else (InvalidParameters,)
+    kinds_given: tuple[type[OceanAPIError], ...] = (*always, *errors)
     for error in kinds_given:
         by_status.setdefault(error.status, []).append(error)
     responses: dict[int | str, dict[str, Any]] = {}

@@ -22,7 +22,7 @@ router = APIRouter(tags=["Service"])
     operation_id="getHealth",
     summary="Liveness",
     response_model=Health,
-    responses=problem_responses(),
+    responses=problem_responses(limited=False),
 )
 async def health() -> Health:
     """200 while the process is alive and answering."""
@@ -34,7 +34,7 @@ async def health() -> Health:
     operation_id="getReadiness",
     summary="Readiness",
     response_model=Health,
-    responses=problem_responses(NotReady),
+    responses=problem_responses(NotReady, limited=False),
 )
 async def ready(request: Request, catalog: CatalogDep) -> Health:
     """200 once the catalog is loaded and the service can take traffic; 503 before that.

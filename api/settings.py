@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from catalog.geo import MAX_PATH_VERTICES
+from plotting.params import MAX_PIXELS
 from plotting.runner import PlotSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +37,29 @@ class Settings(BaseSettings):
         default=2_000_000,
         ge=1,
         description="Largest number of values one data request may read (413 beyond).",
+    )
+    max_image_pixels: int = Field(
+        default=MAX_PIXELS,
+        ge=64 * 64,
+        le=4096 * 4096,
+        description="Largest image (width x height, in pixels) one plot request may ask for.",
+    )
+    max_path_points: int = Field(
+        default=MAX_PATH_VERTICES,
+        ge=2,
+        description="Most vertices a path (transect, Hovmöller, EDR trajectory) may have.",
+    )
+    max_client_requests: int = Field(
+        default=8,
+        ge=0,
+        description="Requests one client (IP address) may have in flight; beyond, 429 (0: no "
+        "limit). Behind a proxy, uvicorn takes the client from X-Forwarded-For when the proxy "
+        "is trusted (--forwarded-allow-ips).",
+    )
+    cors_origins: list[str] = Field(
+        default=["*"],
+        description='Origins whose web pages may fetch from the API (CORS), as JSON: ["*"] '
+        "for any, [] for none.",
     )
     docs_dir: Path = Field(
         default=DEFAULT_DOCS_DIR,

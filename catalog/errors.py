@@ -167,6 +167,18 @@ class NotReady(OceanAPIError):
     description = "The service is starting or shutting down and cannot serve requests yet."
 
 
+class TooManyRequests(OceanAPIError):
+    """The client already has as many requests in flight as one client may."""
+
+    slug = "too-many-requests"
+    status = 429
+    title = "Too many requests"
+    description = (
+        "This client (IP address) already has the most requests in flight that one client may "
+        "have. Wait for an answer before sending more, or after Retry-After seconds."
+    )
+
+
 class PlotTypeNotFound(OceanAPIError):
     """No plot type of that name, or none that applies to the dataset."""
 

@@ -13,6 +13,7 @@ BBox = tuple[float, float, float, float]
 """(west, south, east, north) in degrees; west > east when the box crosses the antimeridian."""
 
 MAX_PATH_VERTICES = 1000
+"""The default limit on a path's vertices (OCEANAPI_MAX_PATH_POINTS)."""
 
 
 def wrap180(lon: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -94,8 +95,8 @@ def parse_bbox(text: str) -> BBox:
     return west, south, east, north
 
 
-def parse_path(text: str) -> list[tuple[float, float]]:
-    """lon,lat;lon,lat;...; 400 naming `path` when malformed."""
+def parse_path(text: str, max_vertices: int | None = None) -> list[tuple[float, float]]:
+    """lon,lat;lon,lat;...; 400 naming `path` when malformed or longer than ``max_vertices``."""
     vertices = []
     for part in text.split(";"):
         try:
@@ -112,6 +113,13 @@ def parse_path(text: str) -> list[tuple[float, float]]:
         vertices.append((lon, lat))
     if len(vertices) < 2:
         raise InvalidParameters.single("path", "needs at least two vertices")
-    if len(vertices) > MAX_PATH_VERTICES:
-        raise InvalidParameters.single("path", f"at most {MAX_PATH_VERTICES} vertices")
+    check_vertices("path", len(vertices), max_vertices)
     return vertices
+
+
+def check_vertices(name: str, count: int, max_vertices: int | None) -> None:
+    """400 naming the parameter when a path has more than ``max_vertices`` (None: no limit)."""
+    if max_vertices is not None and count > max_vertices:
+        raise InvalidParameters.single(
+            name, f"has {count:,} vertices; at most {max_vertices:,} (the service's limit)"
+        )

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from plotting import colormaps
 from schemas import patterns
 
 MAX_PIXELS = 8_000_000
+"""The default limit on width x height (OCEANAPI_MAX_IMAGE_PIXELS); the API checks it."""
 ImageFormat = Literal["png", "svg", "pdf"]
 
 
@@ -40,7 +41,8 @@ class PlotParams(BaseModel):
         default=600,
         ge=64,
         le=4096,
-        description=f"Image height in pixels; width x height is at most {MAX_PIXELS:,}.",
+        description=f"Image height in pixels; width x height is at most {MAX_PIXELS:,} "
+        "unless the service sets another limit.",
         examples=[600],
     )
     dpi: int = Field(
@@ -79,17 +81,6 @@ class PlotParams(BaseModel):
         max_length=patterns.UNITS_MAX,
         examples=["degC"],
     )
-
-    @field_validator("height")
-    @classmethod
-    def _pixel_cap(cls, height: int, info: ValidationInfo) -> int:
-        width = info.data.get("width")
-        if width is not None and width * height > MAX_PIXELS:
-            raise ValueError(
-                f"width x height is {width * height:,} pixels; at most {MAX_PIXELS:,} "
-                "(e.g. 4000 x 2000)"
-            )
-        return height
 
     @field_validator("colormap")
     @classmethod
@@ -167,8 +158,8 @@ End = Annotated[
 PathText = Annotated[
     str,
     Field(
-        description="Vertices as lon,lat;lon,lat;... (at least two, at most 1000), as in "
-        "the transect data query.",
+        description="Vertices as lon,lat;lon,lat;... (at least two; at most 1000 unless the "
+        "service sets another limit), as in the transect data query.",
         pattern=patterns.PATH,
         max_length=patterns.PATH_MAX,
         examples=["-20,45;-10,55"],

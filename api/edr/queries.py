@@ -49,7 +49,7 @@ from catalog.formats import (
     MEDIA_TYPES,
     to_covjson_collection,
 )
-from catalog.geo import MAX_PATH_VERTICES, parse_bbox
+from catalog.geo import check_vertices, parse_bbox
 from catalog.queries import QueryResult
 
 router = APIRouter(prefix="/collections/{collectionId}", tags=[TAG])
@@ -124,6 +124,7 @@ class EdrQuery:
         self.format = _format(f, request.headers.get("accept"))
         self.z, self.datetime = z, datetime
         self.max_values = settings.max_values
+        self.max_path_points = settings.max_path_points
         self.catalog, self.collection_id = catalog, collection_id
         self.dataset = catalog.dataset(collection_id)
 
@@ -229,8 +230,7 @@ def trajectory(query: QueryDep, coords: LineCoords) -> Response:
     Trajectory coverage)."""
     line = query.geometry(coords, "LineString")
     vertices = [(float(x), float(y)) for x, y in shapely.get_coordinates(line)]
-    if len(vertices) > MAX_PATH_VERTICES:
-        raise InvalidParameters.single("coords", f"at most {MAX_PATH_VERTICES} vertices")
+    check_vertices("coords", len(vertices), query.max_path_points)
     return query.answer(
         lambda: [
             edr.trajectory(

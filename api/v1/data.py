@@ -318,7 +318,8 @@ def transect(
     path: Annotated[
         str,
         Query(
-            description="Vertices as lon,lat;lon,lat;... (at least two, at most 1000).",
+            description="Vertices as lon,lat;lon,lat;... (at least two; at most 1000 unless "
+            "the service sets another limit).",
             pattern=patterns.PATH,
             max_length=patterns.PATH_MAX,
             examples=["-15,50;0,60"],
@@ -353,7 +354,7 @@ def transect(
     result = queries.transect(
         dataset,
         _names(variables),
-        parse_path(path),
+        parse_path(path, settings.max_path_points),
         n,
         time,
         parse_depth(depth),

@@ -10,11 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from api.deps import AsyncDatasetDep
+from api.deps import AsyncDatasetDep, SettingsDep
 from api.responses import problem_responses
+from api.settings import Settings
 from catalog.errors import (
     DatasetNotFound,
     DatasetUnavailable,
+    InvalidParameters,
     NoData,
     PlotBusy,
     PlotFailed,
@@ -25,7 +27,9 @@ from catalog.errors import (
     valid_values_hint,
     valid_values_sentence,
 )
+from catalog.geo import check_vertices
 from plotting.figure import MEDIA_TYPES
+from plotting.params import PlotParams
 from plotting.runner import Cached, ClientGone, PlotRunner
 from plotting.types import PlotType
 from plotting.worker import RenderJob
@@ -102,8 +106,10 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
         request: Request,
         opened: AsyncDatasetDep,
         runner: RunnerDep,
+        settings: SettingsDep,
         params: Annotated[params_model, Query()],  # type: ignore[valid-type]
     ) -> Response:
+        _check_limits(params, settings)
         plot_type.validate(opened, params)
         job = RenderJob(plot_type.name, plot_type.render, opened.id, params)
         try:
@@ -123,6 +129,20 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
 
     plot.__doc__ = plot_type.summary
     return plot
+
+
+def _check_limits(params: PlotParams, settings: Settings) -> None:
+    """The service's limits on image size and path length (400 naming the parameter)."""
+    pixels = params.width * params.height
+    if pixels > settings.max_image_pixels:
+        raise InvalidParameters.single(
+            "height",
+            f"width x height is {pixels:,} pixels; at most {settings.max_image_pixels:,} "
+            f"(e.g. {params.width} x {settings.max_image_pixels // params.width})",
+        )
+    path = getattr(params, "path", None)
+    if isinstance(path, str):
+        check_vertices("path", path.count(";") + 1, settings.max_path_points)
 
 
 def _server_timing(cached: Cached, source: str) -> str:
