@@ -29,4 +29,5 @@ COPY --from=docs /src/build/docs ./build/docs
 
 EXPOSE 8000
 CMD ["uvicorn", "--factory", "api.main:create_app", "--http", "api.server:HttpToolsProtocol", \
+     "--no-access-log", \
      "--host", "0.0.0.0", "--port", "8000"]

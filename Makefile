@@ -29,7 +29,7 @@ docs: $(DOCS)  ## Build the offline docs pages (ReDoc, Swagger UI) into build/do
 
 serve: $(STAMP) $(DOCS)  ## Run the service on the bundled samples at http://$(HOST):$(PORT)
 	$(BIN)/uvicorn --factory api.main:create_app --http api.server:HttpToolsProtocol \
-		--host $(HOST) --port $(PORT)
+		--no-access-log --host $(HOST) --port $(PORT)
 
 test: $(STAMP) lint typecheck pytest  ## Every check: ruff, mypy, pytest
 

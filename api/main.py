@@ -10,9 +10,10 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from api import docs, edr, service, v1
+from api import docs, edr, observability, service, v1
 from api.deps import reject_unknown_query_params
 from api.middleware import ClientLimitMiddleware, RequestIdMiddleware
+from api.observability import Metrics, MetricsMiddleware, configure_logging
 from api.openapi import API_DESCRIPTION, install_openapi
 from api.problems import REQUEST_ID_HEADER, install_problem_handlers
 from api.settings import Settings
@@ -33,7 +34,7 @@ def create_app(
     ``plot_types`` replaces the plot type registry (plug-ins, and the tests' pool probes).
     """
     settings = settings or Settings()
-    _configure_logging(settings.log_level)
+    configure_logging(settings.log_level, json=settings.log_format == "json")
     catalog = Catalog(settings.catalog, retry_seconds=settings.dataset_retry_seconds)
     registry = dict(PLOT_TYPES if plot_types is None else plot_types)
 
@@ -63,12 +64,15 @@ def create_app(
         openapi_url=None,
     )
     app.state.settings = settings
+    app.state.metrics = metrics = Metrics(app.state)
+    app.state.route_templates = {}  # route id -> path template, for the metrics' labels
     app.state.catalog = catalog
     app.state.plot_types = registry
     app.state.ready = False
     app.include_router(v1.build_router(registry))
     app.include_router(edr.build_router())
     app.include_router(service.router)
+    app.include_router(observability.router)
     app.include_router(docs.build_router(settings.docs_dir))
     docs.mount_assets(app, settings.docs_dir)
     install_problem_handlers(app)
@@ -83,15 +87,6 @@ def create_app(
             expose_headers=["ETag", "Retry-After", "Server-Timing", REQUEST_ID_HEADER],
             max_age=600,
         )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(RequestIdMiddleware)  # outermost: every answer carries the request id
     return app
-
-
-def _configure_logging(level: str) -> None:
-    """Our loggers print to stderr at the configured level; other libraries' are left alone."""
-    logger = logging.getLogger("oceanapi")
-    logger.setLevel(level.upper())
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)

@@ -11,6 +11,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.observability import REQUEST_ID
 from api.problems import REQUEST_ID_HEADER, problem_response, unexpected_error_response
 from catalog.errors import TooManyRequests
 
@@ -36,6 +37,7 @@ class RequestIdMiddleware:
         text = sent.decode("latin-1")
         request_id = text if _VALID_REQUEST_ID.match(text) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        token = REQUEST_ID.set(request_id)
 
         started = False
 
@@ -55,6 +57,8 @@ class RequestIdMiddleware:
                 raise
             response = unexpected_error_response(Request(scope), exc)
             await response(scope, receive, send)
+        finally:
+            REQUEST_ID.reset(token)
 
 
 UNLIMITED_PATHS = frozenset({"/health", "/ready", "/metrics"})

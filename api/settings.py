@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -66,6 +67,10 @@ class Settings(BaseSettings):
         description="Folder of the built documentation pages (`make docs` writes it).",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="Log lines as JSON objects (with the request id) or as plain text.",
+    )
     plot: PlotSettings = Field(
         default_factory=PlotSettings, description="The plot runner (OCEANAPI_PLOT__WORKERS ...)."
     )

@@ -119,7 +119,8 @@ class PlotRunner:
         self._catalog_path = catalog_path
         self._max_values = max_values
         self._context = multiprocessing.get_context("forkserver")
-        self._started = self._context.Value("i", 0)
+        self._started: Any = self._context.Value("i", 0)
+        self._warm_at_close = 0
         self._pool: ProcessPool | None = None
         self._slots = asyncio.Semaphore(settings.workers)
         self._pending: dict[str, _Pending] = {}
@@ -171,8 +172,30 @@ class PlotRunner:
     @property
     def warm_workers(self) -> int:
         """Workers started so far that finished warming up (replacements included)."""
+        if self._started is None:  # closed
+            return self._warm_at_close
         with self._started.get_lock():
             return int(self._started.value)
+
+    @property
+    def worker_restarts(self) -> int:
+        """Workers started to replace one: after a timeout, a crash, recycling or a new pool."""
+        return max(0, self.warm_workers - self.settings.workers)
+
+    @property
+    def queue_depth(self) -> int:
+        """Renders in flight plus waiting for a worker."""
+        return len(self._pending)
+
+    @property
+    def running(self) -> int:
+        """Renders handed to a worker and not finished."""
+        return sum(p.started and not p.task.done() for p in self._pending.values())
+
+    @property
+    def cache_bytes(self) -> int:
+        """Bytes of images in the cache."""
+        return self._cache_size
 
     def worker_pids(self) -> list[int]:
         """Process ids of the current workers."""
@@ -191,6 +214,9 @@ class PlotRunner:
             pool, self._pool = self._pool, None
             pool.stop()  # type: ignore[no-untyped-call]
             await asyncio.to_thread(pool.join, 10)
+        # Drop the counter now: its semaphore is unlinked by its finaliser, not reported as
+        # leaked by the resource tracker when uvicorn ends the process with a signal.
+        self._warm_at_close, self._started = self.warm_workers, None
 
     # ------------------------------------------------------------------ rendering
 

@@ -31,6 +31,7 @@ def start(
             factory,
             "--http",
             "api.server:HttpToolsProtocol",
+            "--no-access-log",
             "--host",
             "127.0.0.1",
             "--port",

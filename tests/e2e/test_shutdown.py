@@ -57,7 +57,10 @@ def test_sigterm_under_load_answers_every_request_in_flight() -> None:
         children = psutil.Process(process.pid).children(recursive=True)
         limits = httpx.Limits(max_connections=len(urls))
         with httpx.Client(timeout=60, limits=limits) as http, ThreadPoolExecutor(len(urls)) as pool:
-            answers = [pool.submit(http.get, url) for url in urls]
+            answers = [  # from 20 clients: each within the per-client limit
+                pool.submit(http.get, url, headers={"X-Forwarded-For": f"192.0.2.{k}"})
+                for k, url in enumerate(urls)
+            ]
             time.sleep(0.5)  # every request is sent; the first renders are running
             process.send_signal(signal.SIGTERM)
             responses = [a.result() for a in answers]

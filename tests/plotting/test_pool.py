@@ -48,6 +48,9 @@ def test_timeout_gives_504_and_replaces_the_worker(live_server: Callable[..., Li
     assert set(server.runner.worker_pids()).isdisjoint(before)
     assert server.get(SLEEP, params={"tag": "after"}).status_code == 200
     assert server.runner.stats.timeouts == 1
+    metrics = server.get("/metrics").text.splitlines()
+    assert "oceanapi_plot_timeouts_total 1.0" in metrics
+    assert "oceanapi_plot_worker_restarts_total 1.0" in metrics
 
 
 def test_a_dying_worker_fails_only_its_request(live_server: Callable[..., LiveServer]) -> None:
