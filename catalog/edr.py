@@ -34,6 +34,7 @@ from catalog.sampling import guard
 from catalog.selection import depth_range, iso, nearest_levels, parse_instant, time_range
 from catalog.units import to_metres_factor
 from catalog.variables import VariableInfo
+from schemas import patterns
 
 Inside = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.NDArray[np.bool_]]
 TRAJECTORY_SAMPLES = 100
@@ -94,7 +95,8 @@ class Levels:
 
 
 _Z_RULE = (
-    "must be a depth in metres (>= 0, positive down), a list 'z1,z2,...', a range "
+    f"must be a depth in metres (0 to {patterns.DEPTH_MAX_M:,}, positive down), a list "
+    "'z1,z2,...', a range "
     "'min/max' or a recurring list 'R{count}/{first}/{step}'"
 )
 
@@ -115,7 +117,7 @@ def parse_z(text: str | None) -> Levels:
             low, high = (_finite(p) for p in text.split("/"))
             if low > high:
                 raise InvalidParameters.single("z", f"{_Z_RULE}; in 'min/max' min <= max")
-            _depths([low, high])
+            _depths([low, high], deepest=math.inf)  # a range may reach past every level
             return Levels(low=low, high=high)
         values = [_finite(p) for p in text.split(",")]
         if len(values) > MAX_LEVELS:
@@ -132,8 +134,8 @@ def _finite(text: str) -> float:
     return value
 
 
-def _depths(values: list[float]) -> tuple[float, ...]:
-    if any(v < 0 for v in values):
+def _depths(values: list[float], deepest: float = patterns.DEPTH_MAX_M) -> tuple[float, ...]:
+    if any(v < 0 or v > deepest for v in values):
         raise ValueError
     return tuple(values)
 

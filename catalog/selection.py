@@ -10,6 +10,7 @@ import pandas as pd
 
 from catalog.axes import TimeAxis, VerticalAxis
 from catalog.errors import InvalidParameters
+from schemas import patterns
 
 SINGLE_STEP_TOLERANCE = np.timedelta64(1, "D")
 
@@ -125,6 +126,12 @@ def parse_depth(text: str | None) -> float | str | None:
     if not np.isfinite(value) or value < 0:
         raise InvalidParameters.single(
             "depth", "must be a depth in metres >= 0 (positive down), 'surface' or 'bottom'"
+        )
+    if value > patterns.DEPTH_MAX_M:
+        raise InvalidParameters.single(
+            "depth",
+            f"{value:g} m is deeper than any ocean; at most {patterns.DEPTH_MAX_M:,} m, or "
+            "'bottom' for the deepest level",
         )
     return value
 

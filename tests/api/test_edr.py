@@ -389,58 +389,7 @@ def test_geojson_csv_and_netcdf_hold_the_same_values(client: TestClient, tmp_pat
 
 # ----------------------------------------------------------------------------- errors
 
-P = "/edr/collections/glorys/position"
-BAD = [
-    (f"{P}?coords=POINT(-10 50)&bogus=1", "bogus"),
-    (f"{P}?coords=POINT(-10 50)&coords=POINT(0 0)", "coords"),
-    (f"{P}", "coords"),
-    (f"{P}?coords=POINT(abc def)", "coords"),
-    (f"{P}?coords=LINESTRING(0 0,1 1)", "coords"),
-    (f"{P}?coords=POINT(-10 91)", "coords"),
-    (f"{P}?coords=POINT(NaN 50)", "coords"),
-    (f"{P}?coords=POINT Z(-10 50 5)", "coords"),
-    (f"{P}?coords=POINT(100 0)", "coords"),  # outside the grid's footprint
-    (f"{P}?coords=POINT(-10 50)&z=-5", "z"),
-    (f"{P}?coords=POINT(-10 50)&z=deep", "z"),
-    (f"{P}?coords=POINT(-10 50)&z=100/10", "z"),
-    (f"{P}?coords=POINT(-10 50)&z=R0/0/10", "z"),
-    (f"{P}?coords=POINT(-10 50)&datetime=yesterday", "datetime"),
-    (f"{P}?coords=POINT(-10 50)&datetime=2021-07-01/2021-06-01", "datetime"),
-    (f"{P}?coords=POINT(-10 50)&datetime=1990-01-01", "datetime"),
-    (f"{P}?coords=POINT(-10 50)&datetime=2021-06-29/..&z=0/100", "datetime"),
-    (f"{P}?coords=POINT(-10 50)&parameter-name=temp", "parameter-name"),
-    (f"{P}?coords=POINT(-10 50)&parameter-name=thetao&parameter_names=so", "parameter-name"),
-    (f"{P}?coords=POINT(-10 50)&crs=EPSG:3857", "crs"),
-    (f"{P}?coords=POINT(-10 50)&f=xml", "f"),
-    ("/edr/collections/glorys/radius?coords=POINT(-10 50)&within-units=km", "within"),
-    (
-        "/edr/collections/glorys/radius?coords=POINT(-10 50)&within=5&within-units=parsec",
-        "within-units",
-    ),
-    ("/edr/collections/glorys/radius?coords=POINT(-10 50)&within=5", "within-units"),
-    ("/edr/collections/glorys/cube?bbox=-12,52,-8,48", "bbox"),
-    ("/edr/collections/glorys/cube?bbox=-12,48,-8,52&resolution-x=0", "resolution-x"),
-    ("/edr/collections/glorys/area?coords=POLYGON((0 0,1 1,0 0))", "coords"),
-    (
-        "/edr/collections/glorys/trajectory?coords=LINESTRING(-15 48,5 62)&datetime=../..",
-        "datetime",
-    ),
-    ("/edr/collections/glorys/trajectory?coords=LINESTRING(-15 48,5 62)&z=0/100", "z"),
-    ("/edr/collections/ersst-v5/cube?bbox=-150,-5,-130,5&z=0/100", "z"),
-    ("/edr/collections/glorys?f=xml", "f"),
-]
-
-
-@pytest.mark.parametrize(("url", "param"), BAD)
-def test_bad_input_is_a_400_naming_the_parameter(client: TestClient, url: str, param: str) -> None:
-    response = client.get(url)
-    assert response.status_code == 400, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem = response.json()
-    assert problem["type"] == "/problems/invalid-parameters"
-    named = [p["name"] for p in problem["invalid_params"]]
-    assert param in named
-    assert all(p["reason"] for p in problem["invalid_params"])
+# Bad parameters: tests/api/test_bad_input.py.
 
 
 def test_unknown_collection_is_404_listing_the_collections(client: TestClient) -> None:
