@@ -27,7 +27,15 @@ COPY samples ./samples
 COPY docs/examples ./docs/examples
 COPY --from=docs /src/build/docs ./build/docs
 
+# Run as an unprivileged user; the code and samples stay root-owned and read-only to it.
+RUN useradd --system --uid 10001 --no-create-home --home-dir /app oceanapi
+USER oceanapi
+
 EXPOSE 8000
+# /ready is 200 once the catalog is open and the plot workers are warm, 503 while starting or
+# stopping; the slim image has no curl, so Python asks.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/ready', timeout=4); sys.exit(0)"]
 CMD ["uvicorn", "--factory", "api.main:create_app", "--http", "api.server:HttpToolsProtocol", \
      "--no-access-log", \
      "--host", "0.0.0.0", "--port", "8000"]

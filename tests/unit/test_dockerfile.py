@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 
 from api.settings import DEFAULT_DOCS_DIR, REPO_ROOT
+from tests.e2e.live import free_port, wait_until_up
 
 DOCKERFILE = (REPO_ROOT / "Dockerfile").read_text(encoding="utf-8")
 
@@ -44,3 +48,43 @@ def test_the_docs_stage_builds_what_the_image_copies_where_the_app_looks() -> No
 def test_the_image_serves_the_samples_and_the_document_examples() -> None:
     targets = {target.removeprefix("./") for _, _, target in copies()}
     assert {"api", "catalog", "plotting", "schemas", "samples", "docs/examples"} <= targets
+
+
+def instruction(keyword: str) -> str:
+    """The last instruction of that keyword, continuation lines joined."""
+    joined = DOCKERFILE.replace("\\\n", " ")
+    found = re.findall(rf"^{keyword} (.+)$", joined, re.MULTILINE)
+    assert found, keyword
+    return str(found[-1])
+
+
+def test_the_image_runs_as_an_unprivileged_user() -> None:
+    user = instruction("USER").strip()
+    assert user not in {"root", "0"}
+    assert re.search(rf"^RUN useradd .*\b{user}$", DOCKERFILE, re.MULTILINE)
+    assert DOCKERFILE.index("USER ") > DOCKERFILE.rindex("COPY ")  # nothing written after
+    assert "MPLCONFIGDIR=/tmp/" in DOCKERFILE  # matplotlib's cache where that user may write
+
+
+def test_the_commands_serve_and_the_healthcheck_asks_ready() -> None:
+    """The image's CMD serves the samples here, and its HEALTHCHECK passes only when ready."""
+    cmd = json.loads(instruction("CMD"))
+    health = json.loads(instruction("HEALTHCHECK").split(" CMD ", 1)[1])
+    assert cmd[cmd.index("--port") + 1] == "8000" and "127.0.0.1:8000/ready" in health[-1]
+    port = str(free_port())
+    cmd[cmd.index("--port") + 1] = port
+    cmd[cmd.index("--host") + 1] = "127.0.0.1"
+    probe = [sys.executable, *health[1:-1], health[-1].replace("8000", port)]
+    assert subprocess.run(probe, capture_output=True, timeout=30).returncode != 0  # nothing yet
+    process = subprocess.Popen(
+        [sys.executable, "-m", *cmd],
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/ready", lambda: None, 60)
+        assert subprocess.run(probe, capture_output=True, timeout=30).returncode == 0
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
