@@ -107,7 +107,7 @@ async def _client(
     port: int, number: int, deadline: float, results: Results, kinds: list[str] | None
 ) -> None:
     rng = random.Random(number)
-    client_ip = f"10.{number // 250}.{number % 250}.1"
+    client_ip = f"198.51.100.{number % 250 + 1}"  # documentation addresses, in a header only
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         sent = 0
@@ -272,7 +272,7 @@ async def _plots(port: int, start: int, count: int, concurrency: int) -> None:
         try:
             for k in queue:
                 path = f"{D}/ersst-v5/plots/map?time={ERSST_MONTHS[k % 128]}&title=render-{k}"
-                status, _, _ = await _exchange(reader, writer, path, f"10.9.{number}.1")
+                status, _, _ = await _exchange(reader, writer, path, f"203.0.113.{number + 1}")
                 if status != 200:
                     raise RuntimeError(f"plot {k}: {status}")
         finally:
