@@ -41,7 +41,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(catalog.open_all)
-        runner = PlotRunner(settings.plot, catalog.path, settings.max_values)
+        runner = PlotRunner(settings.plot, catalog.path, settings.max_values, settings.dask)
         app.state.runner = runner
         try:
             await runner.start()

@@ -77,7 +77,7 @@ class _PlotRunnerCollector(Collector):
         gauges = {
             "queue_depth": ("Renders in flight plus waiting for a worker.", runner.queue_depth),
             "renders_running": ("Renders running in a worker now.", runner.running),
-            "workers": ("Worker processes the pool keeps.", runner.settings.workers),
+            "workers": ("Renders the backend runs at once (worker processes).", runner.workers),
             "cache_bytes": ("Bytes of images in the render cache.", runner.cache_bytes),
         }
         for name, (text, value) in gauges.items():

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from catalog.geo import MAX_PATH_VERTICES
+from plotting.backends import DaskSettings
 from plotting.params import MAX_PIXELS
 from plotting.runner import PlotSettings
 
@@ -74,3 +75,16 @@ class Settings(BaseSettings):
     plot: PlotSettings = Field(
         default_factory=PlotSettings, description="The plot runner (OCEANAPI_PLOT__WORKERS ...)."
     )
+    dask: DaskSettings = Field(
+        default_factory=DaskSettings,
+        description="The Dask cluster for OCEANAPI_PLOT__BACKEND=dask (OCEANAPI_DASK__SCHEDULER).",
+    )
+
+    @model_validator(mode="after")
+    def _dask_needs_a_scheduler(self) -> Settings:
+        if self.plot.backend == "dask" and not self.dask.scheduler:
+            raise ValueError(
+                "OCEANAPI_PLOT__BACKEND=dask needs OCEANAPI_DASK__SCHEDULER, the scheduler's "
+                "address (e.g. tcp://127.0.0.1:8786)"
+            )
+        return self

@@ -1,12 +1,12 @@
-"""The plot runner: a supervised pool of worker processes, with admission, timeouts and a cache.
+"""The plot runner: admission, sharing, timeouts and a cache in front of a render backend.
 
-- Renders run in worker processes (pebble), never on the event loop or the request threads.
-- At most ``workers`` jobs are handed to the pool at once; the rest wait here, in the event
+- Renders run in worker processes, never on the event loop or the request threads: a local
+  pool (pebble) or a Dask distributed cluster (``plotting.backends``).
+- At most ``workers`` jobs are handed to the backend at once; the rest wait here, in the event
   loop, where a job whose clients have all gone away is dropped before it costs a render.
 - In flight plus waiting is bounded: beyond ``max_pending`` a request gets PlotBusy (503).
-- A render past ``timeout`` seconds is PlotTimeout (504); pebble kills that worker and starts a
-  new one. A worker that dies fails only its job (PlotFailed, 500); the pool replaces it. A
-  pool that pebble gives up on (a worker killed before its job was accounted for) is replaced.
+- A render past ``timeout`` seconds is PlotTimeout (504) and its worker is replaced; a worker
+  that dies fails only its job (PlotFailed, 500).
 - Identical concurrent requests share one render; results are kept in an LRU cache bounded in
   bytes, with a strong ETag (a digest of the bytes).
 """
@@ -18,23 +18,19 @@ import contextlib
 import hashlib
 import logging
 import math
-import multiprocessing
 import os
 import statistics
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
-from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pebble import ProcessExpired, ProcessPool
 from pydantic import BaseModel, Field
 
 from catalog.errors import NotReady, PlotBusy, PlotFailed, PlotTimeout
-from plotting import worker
+from plotting.backends import DaskCluster, DaskSettings, LocalPool, RenderBackend
 from plotting.worker import Rendered, RenderJob
 
 log = logging.getLogger("oceanapi.plotting")
@@ -45,11 +41,17 @@ Disconnected = Callable[[], Awaitable[bool]]
 class PlotSettings(BaseModel):
     """The plot runner's settings (OCEANAPI_PLOT__*)."""
 
+    backend: Literal["local", "dask"] = Field(
+        default="local",
+        description="Where renders run: 'local' (a process pool here) or 'dask' (the cluster "
+        "at OCEANAPI_DASK__SCHEDULER).",
+    )
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=1,
-        le=64,
-        description="Worker processes (default: one per core).",
+        le=1024,
+        description="Worker processes (default: one per core); with Dask, renders at once "
+        "(default: the cluster's worker threads).",
     )
     max_pending: int | None = Field(
         default=None,
@@ -105,24 +107,36 @@ class RunnerStats:
     abandoned: int = 0
     timeouts: int = 0
     crashes: int = 0
-    pools_replaced: int = 0
     recent_ms: deque[float] = field(default_factory=lambda: deque(maxlen=50))
 
 
 class PlotRunner:
-    """Runs render jobs in a supervised process pool (see the module docstring)."""
+    """Runs render jobs on a backend, with admission, sharing and a cache (module docstring)."""
 
-    def __init__(self, settings: PlotSettings, catalog_path: Path, max_values: int) -> None:
+    def __init__(
+        self,
+        settings: PlotSettings,
+        catalog_path: Path,
+        max_values: int,
+        dask: DaskSettings | None = None,
+    ) -> None:
         self.settings = settings
-        self.max_pending = settings.max_pending or 8 * settings.workers
         self.stats = RunnerStats()
-        self._catalog_path = catalog_path
-        self._max_values = max_values
-        self._context = multiprocessing.get_context("forkserver")
-        self._started: Any = self._context.Value("i", 0)
-        self._warm_at_close = 0
-        self._pool: ProcessPool | None = None
-        self._slots = asyncio.Semaphore(settings.workers)
+        self.backend: RenderBackend
+        if settings.backend == "dask":
+            explicit = settings.workers if "workers" in settings.model_fields_set else None
+            self.backend = DaskCluster(dask or DaskSettings(), explicit, catalog_path, max_values)
+        else:
+            self.backend = LocalPool(
+                settings.workers,
+                settings.max_tasks,
+                settings.start_timeout,
+                catalog_path,
+                max_values,
+            )
+        self.max_pending = 0  # known once the backend has started (a cluster's size)
+        self._slots = asyncio.Semaphore(1)
+        self._started = False
         self._pending: dict[str, _Pending] = {}
         self._cache: OrderedDict[str, Cached] = OrderedDict()
         self._cache_size = 0
@@ -131,56 +145,27 @@ class PlotRunner:
     # ------------------------------------------------------------------ life cycle
 
     async def start(self) -> None:
-        """Start the workers and wait until each has opened the catalog and warmed up."""
-        self._context.set_forkserver_preload(["plotting.worker", "plotting.types"])
-        self._pool = self._new_pool()
-        # pebble starts its workers with the first job; a ping per worker starts them all.
-        pings = [self._pool.schedule(worker.ping) for _ in range(self.settings.workers)]
-        deadline = time.monotonic() + self.settings.start_timeout
-        while self.warm_workers < self.settings.workers:
-            if time.monotonic() > deadline:
-                raise RuntimeError("plot workers did not start in time")
-            await asyncio.sleep(0.02)
-        await asyncio.gather(*(asyncio.wrap_future(p) for p in pings))
-        log.info("plot runner: %d workers warm", self.settings.workers)
+        """Start the backend and wait until each worker has opened the catalog and warmed up."""
+        await self.backend.start()
+        self.max_pending = self.settings.max_pending or 8 * self.backend.workers
+        self._slots = asyncio.Semaphore(self.backend.workers)
+        self._started = True
+        log.info("plot runner: %d workers warm", self.backend.workers)
 
-    def _new_pool(self) -> ProcessPool:
-        return ProcessPool(
-            max_workers=self.settings.workers,
-            max_tasks=self.settings.max_tasks,
-            initializer=worker.initialise,
-            initargs=(str(self._catalog_path), self._max_values, self._started),
-            context=self._context,
-        )
-
-    def _working_pool(self) -> ProcessPool:
-        """The pool, replaced first if pebble has marked it broken.
-
-        pebble does so when a worker dies while no job is recorded as running on it (killed
-        between taking a job and reporting it started): every later ``schedule`` would raise.
-        The jobs it held have failed with BrokenProcessPool; the new pool takes the next ones.
-        """
-        assert self._pool is not None
-        if not self._pool.active:
-            broken, self._pool = self._pool, self._new_pool()
-            self.stats.pools_replaced += 1
-            log.error("plot pool broken (a worker died unaccounted for); started a new one")
-            broken.stop()  # type: ignore[no-untyped-call]
-            asyncio.get_running_loop().run_in_executor(None, broken.join, 10)
-        return self._pool
+    @property
+    def workers(self) -> int:
+        """Renders run at once."""
+        return self.backend.workers
 
     @property
     def warm_workers(self) -> int:
-        """Workers started so far that finished warming up (replacements included)."""
-        if self._started is None:  # closed
-            return self._warm_at_close
-        with self._started.get_lock():
-            return int(self._started.value)
+        """Local workers started so far that finished warming up (replacements included)."""
+        return self.backend.warm_workers if isinstance(self.backend, LocalPool) else 0
 
     @property
     def worker_restarts(self) -> int:
-        """Workers started to replace one: after a timeout, a crash, recycling or a new pool."""
-        return max(0, self.warm_workers - self.settings.workers)
+        """Workers started to replace one: after a timeout, a crash, recycling."""
+        return self.backend.worker_restarts
 
     @property
     def queue_depth(self) -> int:
@@ -198,25 +183,16 @@ class PlotRunner:
         return self._cache_size
 
     def worker_pids(self) -> list[int]:
-        """Process ids of the current workers."""
-        if self._pool is None:
-            return []
-        manager = self._pool._pool_manager.worker_manager  # pebble has no public accessor
-        return [int(pid) for pid in manager.workers]
+        """Process ids of the local workers."""
+        return self.backend.worker_pids()
 
     async def close(self) -> None:
-        """Let in-flight renders finish (or time out), then stop every worker."""
+        """Let in-flight renders finish (or time out), then stop the backend."""
         self._closing = True
         tasks = [p.task for p in self._pending.values()]
         if tasks:
             await asyncio.wait(tasks, timeout=self.settings.timeout + 5)
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            pool.stop()  # type: ignore[no-untyped-call]
-            await asyncio.to_thread(pool.join, 10)
-        # Drop the counter now: its semaphore is unlinked by its finaliser, not reported as
-        # leaked by the resource tracker when uvicorn ends the process with a signal.
-        self._warm_at_close, self._started = self.warm_workers, None
+        await self.backend.close()
 
     # ------------------------------------------------------------------ rendering
 
@@ -241,8 +217,8 @@ class PlotRunner:
             self.stats.cache_hits += 1
             return hit, "cache"
         source = "render"
-        if self._closing or self._pool is None:
-            raise NotReady("The plot service is shutting down.")
+        if self._closing or not self._started:
+            raise NotReady("The plot service is starting or shutting down.")
         pending = self._pending.get(key)
         if pending is None:
             if len(self._pending) >= self.max_pending:
@@ -278,26 +254,14 @@ class PlotRunner:
             async with self._slots:
                 pending.started = True
                 begin = time.perf_counter()
-                future = self._working_pool().schedule(
-                    worker.run, args=(job,), timeout=self.settings.timeout
-                )
                 try:
-                    rendered: Rendered = await asyncio.wrap_future(future)
-                except FutureTimeout:
+                    rendered: Rendered = await self.backend.render(job, self.settings.timeout)
+                except PlotTimeout:
                     self.stats.timeouts += 1
-                    log.warning(
-                        "plot %s on %s timed out; worker replaced", job.plot_type, job.dataset_id
-                    )
-                    raise PlotTimeout(
-                        f"The {job.plot_type} plot took longer than {self.settings.timeout:g} s "
-                        "and was stopped. Ask for a smaller box, fewer samples or a smaller image."
-                    ) from None
-                except (ProcessExpired, BrokenProcessPool) as exc:
+                    raise
+                except PlotFailed:
                     self.stats.crashes += 1
-                    log.error("plot worker died rendering %s: %r", key[:12], exc)
-                    raise PlotFailed(
-                        "The worker drawing this plot died; it has been replaced. Try again."
-                    ) from None
+                    raise
                 self.stats.renders += 1
                 self.stats.recent_ms.append((time.perf_counter() - begin) * 1000)
             entry = Cached(
@@ -312,7 +276,7 @@ class PlotRunner:
 
     def _retry_after(self) -> int:
         median_s = statistics.median(self.stats.recent_ms) / 1000 if self.stats.recent_ms else 1.0
-        return max(1, math.ceil(len(self._pending) / self.settings.workers * median_s))
+        return max(1, math.ceil(len(self._pending) / self.workers * median_s))
 
     def _store(self, key: str, entry: Cached) -> None:
         size = len(entry.rendered.body)

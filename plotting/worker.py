@@ -65,17 +65,29 @@ class Rendered:
 
 
 def initialise(catalog_path: str, max_values: int, started: Any) -> None:
-    """Worker initialiser: open the catalog, warm matplotlib and the land layers, report."""
+    """Local pool initialiser: warm up (see ``warm``), then count this worker as started."""
+    warm(catalog_path, max_values)
+    with started.get_lock():
+        started.value += 1
+
+
+def warm(catalog_path: str, max_values: int) -> None:
+    """Open the catalog, warm matplotlib and the land layers (once per process and catalog)."""
+    if _state.get("catalog_path") == catalog_path:
+        return
     catalog = Catalog(Path(catalog_path), retry_seconds=5.0)
     catalog.open_all()
-    _state["catalog"] = catalog
-    _state["max_values"] = max_values
+    _state.update(catalog=catalog, catalog_path=catalog_path, max_values=max_values)
     basemap.preload()
     fig = Figure(figsize=(1, 1), dpi=50)
     fig.add_subplot().plot([0, 1])
     encode(fig, "png")
-    with started.get_lock():
-        started.value += 1
+
+
+def run_on_cluster(catalog_path: str, max_values: int, job: RenderJob) -> Rendered:
+    """A Dask task: the worker process opens the catalog itself the first time, then renders."""
+    warm(catalog_path, max_values)
+    return run(job)
 
 
 def run(job: RenderJob) -> Rendered:

@@ -12,8 +12,6 @@ here the longest values are 64,001 characters.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.settings import DEFAULT_CATALOG, REPO_ROOT
+from tests.audit import watching
 
 D = "/api/v1/datasets"
 P = f"{D}/ersst-v5/data/point"
@@ -205,18 +204,6 @@ CATALOGUE = [
 
 # ----------------------------------------------------------------------------- file audit
 
-_opened: list[str] | None = None
-
-
-def _audit(event: str, args: tuple[Any, ...]) -> None:
-    if _opened is not None and event in {"open", "os.listdir", "os.scandir", "glob.glob"}:
-        target = args[0] if args else None
-        if isinstance(target, (str, bytes, Path)):
-            _opened.append(str(target if not isinstance(target, bytes) else target.decode()))
-
-
-sys.addaudithook(_audit)  # audit hooks cannot be removed: it records only inside `watching`
-
 ALLOWED_ROOTS = [
     DEFAULT_CATALOG.parent.resolve(),  # the catalog's folder: its data files
     Path(sys.prefix).resolve(),  # the virtual environment: lazily imported modules, fonts
@@ -226,17 +213,6 @@ ALLOWED_ROOTS = [
     *(REPO_ROOT / name for name in ("api", "catalog", "plotting", "schemas", "docs", "build")),
     Path("/etc/mime.types"),  # Python's mimetypes reads it to name a served file's type
 ]
-
-
-@contextmanager
-def watching() -> Iterator[list[str]]:
-    """Record every file this process opens or lists inside the block."""
-    global _opened
-    _opened = []
-    try:
-        yield _opened
-    finally:
-        _opened = None
 
 
 def outside_the_catalog(paths: list[str]) -> list[str]:

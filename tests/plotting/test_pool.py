@@ -91,7 +91,7 @@ def test_a_killed_worker_fails_only_its_request(
     wait_for(lambda: len(server.runner.worker_pids()) == 1)
     assert server.runner.worker_pids() != [victim]
     if when == "mid-render":  # pebble saw the job running on it: only that job failed
-        assert server.runner.stats.pools_replaced == 0
+        assert server.runner.backend.pools_replaced == 0
     assert server.runner.stats.crashes == 1
     assert server.get(SLEEP, params={"tag": "after"}).status_code == 200
 

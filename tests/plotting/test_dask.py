@@ -1,0 +1,172 @@
+"""The Dask backend: a real distributed.LocalCluster (worker processes on loopback) draws the plots.
+
+The service runs under uvicorn in a thread with OCEANAPI_PLOT__BACKEND=dask; its catalog has
+the bundled samples and a Zarr store. The cluster's workers open the catalog themselves. The
+scheduler allows no retries (allowed-failures 0), as the README tells operators to configure it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import dask
+import numpy as np
+import pytest
+import xarray as xr
+from distributed import Client, LocalCluster
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import Settings
+from plotting.backends import DaskCluster, DaskSettings
+from plotting.runner import PlotSettings
+from tests.conftest import SAMPLES, sample_entries, write_catalog
+from tests.plotting.conftest import LiveServer
+from tests.plotting.probes import PROBES
+from tests.plotting.test_plots import decode
+from tests.plotting.test_pool import SLEEP, wait_for
+
+D = "/api/v1/datasets"
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalCluster]:
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        local = LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+    yield local
+    local.close()
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The samples (absolute paths) and GLORYS again as a Zarr store, id glorys-zarr."""
+    folder = tmp_path_factory.mktemp("dask-catalog")
+    raw = xr.open_dataset(SAMPLES / "GLORYS_coarse_test_data.nc")
+    raw.chunk({"depth": 1}).to_zarr(folder / "glorys.zarr", zarr_format=2, consolidated=True)
+    entries = sample_entries()
+    for entry in entries:
+        entry["source"]["path"] = str(SAMPLES / entry["source"]["path"])
+    zarr_entry = {**sample_entries()[1], "id": "glorys-zarr", "source": {"zarr": "glorys.zarr"}}
+    return write_catalog(folder, [*entries, zarr_entry])
+
+
+@pytest.fixture
+def dask_server(cluster: LocalCluster, catalog: Path) -> Iterator[Callable[..., LiveServer]]:
+    servers: list[LiveServer] = []
+
+    def build(**plot: object) -> LiveServer:
+        settings = Settings(
+            catalog=catalog,
+            plot=PlotSettings(backend="dask", **plot),  # type: ignore[arg-type]
+            dask=DaskSettings(scheduler=cluster.scheduler_address),
+        )
+        server = LiveServer(create_app(settings, plot_types=PROBES)).start()
+        servers.append(server)
+        return server
+
+    yield build
+    for server in servers:
+        server.stop()
+
+
+def cluster_pids(cluster: LocalCluster) -> dict[str, int]:
+    with Client(cluster.scheduler_address, timeout=30) as client:
+        pids: dict[str, int] = client.run(os.getpid)
+        return pids
+
+
+def test_plots_are_drawn_by_the_cluster_as_the_local_pool_draws_them(
+    dask_server: Callable[..., LiveServer], cluster: LocalCluster, client: TestClient
+) -> None:
+    server = dask_server()
+    assert isinstance(server.runner.backend, DaskCluster)
+    assert server.runner.workers == 2  # the cluster's worker threads
+    params = {"time": "2016-07-01", "width": 640, "height": 400}
+    answer = server.get(f"{D}/ersst-v5/plots/map", params=params)
+    assert answer.status_code == 200, answer.text
+    image = decode(answer.content)
+    assert image.shape == (400, 640, 3) and image.std() > 10
+    (entry,) = server.runner._cache.values()
+    assert entry.rendered.pid in cluster_pids(cluster).values()  # drawn in a Dask worker
+    local = client.get(f"{D}/ersst-v5/plots/map", params=params)  # the local pool's image
+    assert np.abs(decode(local.content).astype(int) - image.astype(int)).mean() < 0.5
+    metrics = server.get("/metrics").text.splitlines()
+    assert "oceanapi_plot_renders_total 1.0" in metrics
+    assert "oceanapi_plot_workers 2.0" in metrics
+
+
+def test_a_zarr_dataset_is_queried_and_plotted_through_the_cluster(
+    dask_server: Callable[..., LiveServer],
+) -> None:
+    server = dask_server()
+    point = server.get(
+        f"{D}/glorys-zarr/data/point",
+        params={"lon": -10, "lat": 55, "variables": "thetao", "depth": "surface"},
+    )
+    assert point.status_code == 200, point.text
+    with xr.open_dataset(SAMPLES / "GLORYS_coarse_test_data.nc") as raw:
+        expected = raw.thetao.sel(longitude=-10, latitude=55, method="nearest").isel(depth=0)
+    assert point.json()["variables"]["thetao"]["values"] == pytest.approx(float(expected))
+    plot = server.get(f"{D}/glorys-zarr/plots/map", params={"variable": "thetao"})
+    assert plot.status_code == 200, plot.text
+    assert decode(plot.content).std() > 10
+    missing = server.get(f"{D}/glorys-zarr/plots/map", params={"time": "1990-01-01"})
+    assert missing.status_code == 400  # a domain error raised on the cluster comes back as is
+    assert missing.json()["invalid_params"][0]["name"] == "time"
+
+
+def test_a_stuck_render_is_cancelled_and_its_worker_restarted(
+    dask_server: Callable[..., LiveServer], cluster: LocalCluster
+) -> None:
+    server = dask_server(timeout=3)
+    before = cluster_pids(cluster)
+    answer = server.get(SLEEP, params={"seconds": 60, "tag": "stuck"})
+    assert answer.status_code == 504
+    assert answer.json()["type"] == "/problems/plot-timeout"
+    assert server.runner.worker_restarts == 1
+    wait_for(lambda: len(cluster_pids(cluster)) == 2, timeout=60)
+    after = cluster_pids(cluster)
+    assert len(set(before.values()) - set(after.values())) == 1  # one worker is new
+    began = time.monotonic()
+    for k in range(2):  # both workers draw again: none is still sleeping
+        ok = server.get(SLEEP, params={"tag": f"after-{k}", "seconds": 0.2})
+        assert ok.status_code == 200, ok.text
+    assert time.monotonic() - began < 30
+
+
+def processing(watcher: Client) -> dict[str, list[str]]:
+    """{worker address: keys it is running} for the workers running something."""
+    running: dict[str, list[str]] = watcher.processing()
+    return {worker: list(keys) for worker, keys in running.items() if keys}
+
+
+def test_killing_a_dask_worker_mid_render_fails_only_that_request(
+    dask_server: Callable[..., LiveServer], cluster: LocalCluster
+) -> None:
+    server = dask_server()
+    with ThreadPoolExecutor(2) as pool, Client(cluster.scheduler_address) as watcher:
+        victim = pool.submit(server.get, SLEEP, params={"seconds": 20, "tag": "victim"})
+        wait_for(lambda: len(processing(watcher)) == 1, timeout=30)
+        (victim_worker,) = processing(watcher)
+        neighbour = pool.submit(server.get, SLEEP, params={"seconds": 2, "tag": "neighbour"})
+        wait_for(lambda: len(processing(watcher)) == 2, timeout=30)
+        time.sleep(0.3)  # both are drawing
+        os.kill(watcher.run(os.getpid)[victim_worker], signal.SIGKILL)
+        answer = victim.result()
+        assert answer.status_code == 500, answer.text
+        assert answer.json()["type"] == "/problems/plot-failed"
+        assert neighbour.result().status_code == 200  # the other worker's render went on
+    wait_for(lambda: len(cluster_pids(cluster)) == 2, timeout=60)  # the nanny restarted it
+    assert server.get(SLEEP, params={"tag": "after-kill"}).status_code == 200
+    assert server.runner.stats.crashes == 1
