@@ -219,11 +219,13 @@ class DaskCluster(RenderBackend):
             set_as_default=False,
             name="oceanapi",
         )
+        await self._check_code("the scheduler", self._client.run_on_scheduler(worker.ping))
         try:
             waiting = self._client.wait_for_workers(1, timeout=self._connect_timeout)
             await cast(Awaitable[None], waiting)
         except TimeoutError:
             raise RuntimeError(f"the Dask cluster at {self.address} has no workers") from None
+        await self._check_code("a worker", self._client.run(worker.ping))
         per_worker: dict[str, int] = await self._client.nthreads()
         threads = sum(per_worker.values())
         self.workers = self.workers or threads
@@ -233,6 +235,18 @@ class DaskCluster(RenderBackend):
         )
         await cast(Awaitable[Any], registering)  # a coroutine on an asynchronous client
         log.info("plot backend: Dask at %s, %d worker threads", self.address, threads)
+
+    async def _check_code(self, where: str, call: Any) -> None:
+        """Fail at start-up, not on every plot, when the scheduler or a worker cannot import
+        the service's code (each unpickles the render task that names it)."""
+        try:
+            await call
+        except Exception as exc:
+            raise RuntimeError(
+                f"the Dask cluster at {self.address} cannot run the service's code ({where}: "
+                f"{exc!r}): start the scheduler and the workers from a checkout of this "
+                "repository with PYTHONPATH=. and the packages of requirements.lock"
+            ) from None
 
     async def render(self, job: RenderJob, timeout: float) -> Rendered:
         from distributed import KilledWorker

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +28,7 @@ from api.settings import Settings
 from plotting.backends import DaskCluster, DaskSettings
 from plotting.runner import PlotSettings
 from tests.conftest import SAMPLES, sample_entries, write_catalog
+from tests.e2e.live import free_port
 from tests.plotting.conftest import LiveServer
 from tests.plotting.probes import PROBES
 from tests.plotting.test_plots import decode
@@ -170,3 +173,41 @@ def test_killing_a_dask_worker_mid_render_fails_only_that_request(
     wait_for(lambda: len(cluster_pids(cluster)) == 2, timeout=60)  # the nanny restarted it
     assert server.get(SLEEP, params={"tag": "after-kill"}).status_code == 200
     assert server.runner.stats.crashes == 1
+
+
+def test_a_scheduler_without_the_service_code_stops_the_start_with_a_clear_message(
+    tmp_path: Path, catalog: Path
+) -> None:
+    """The scheduler unpickles each render task: one started without this repository on its
+    path would make every plot a 500, so the service refuses to start and says why."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    scheduler = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1"),
+            *("--port", str(port), "--dashboard-address", ":0"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        settings = Settings(
+            catalog=catalog,
+            plot=PlotSettings(backend="dask"),
+            dask=DaskSettings(scheduler=f"tcp://127.0.0.1:{port}", connect_timeout=30),
+        )
+        with pytest.raises(RuntimeError) as failure, TestClient(create_app(settings)):
+            pass
+    finally:
+        scheduler.terminate()
+        scheduler.wait(timeout=30)
+    message = str(failure.value)
+    assert "cannot run the service's code" in message and "the scheduler" in message
+    assert "PYTHONPATH=." in message
+
+
+def test_the_dask_backend_needs_a_scheduler_address() -> None:
+    with pytest.raises(ValueError, match="OCEANAPI_DASK__SCHEDULER"):
+        Settings(plot=PlotSettings(backend="dask"))
