@@ -36,7 +36,10 @@ class ZarrSource(_Strict):
     """A Zarr store: a local directory, or an fsspec URL for object storage."""
 
     zarr: str = Field(description="Store path relative to the catalog file, or an fsspec URL.")
-    storage_options: dict[str, str] = Field(default_factory=dict)
+    storage_options: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict,
+        description="fsspec options for a URL store, e.g. {anon: true} for a public S3 bucket.",
+    )
 
 
 def _source_kind(value: Any) -> str | None:

@@ -211,3 +211,21 @@ def test_a_scheduler_without_the_service_code_stops_the_start_with_a_clear_messa
 def test_the_dask_backend_needs_a_scheduler_address() -> None:
     with pytest.raises(ValueError, match="OCEANAPI_DASK__SCHEDULER"):
         Settings(plot=PlotSettings(backend="dask"))
+
+
+def test_admission_control_is_the_same_on_the_cluster(
+    dask_server: Callable[..., LiveServer],
+) -> None:
+    server = dask_server(max_pending=2)
+    with ThreadPoolExecutor(2) as pool:
+        first = [
+            pool.submit(server.get, SLEEP, params={"seconds": 1.5, "tag": f"q{k}"}) for k in (1, 2)
+        ]
+        wait_for(lambda: len(server.runner._pending) == 2)
+        refused = server.get(SLEEP, params={"tag": "third"})
+        assert refused.status_code == 503
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert refused.json()["type"] == "/problems/plot-busy"
+        assert [f.result().status_code for f in first] == [200, 200]
+    again = server.get(SLEEP, params={"tag": "q1", "seconds": 1.5})  # the same plot: cached
+    assert again.status_code == 200 and again.headers["server-timing"] == 'cache;desc="hit"'

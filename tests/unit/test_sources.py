@@ -55,3 +55,19 @@ def test_missing_glob_and_zarr_are_unavailable(tmp_path: Path) -> None:
     catalog.open_all()
     assert catalog.unavailable_reason("ersst-v5") == "no file matches 'nothing/*.nc'"
     assert catalog.unavailable_reason("glorys") == "Zarr store 'nothing.zarr' is missing"
+
+
+def test_zarr_store_by_fsspec_url(tmp_path: Path) -> None:
+    """A URL source goes through fsspec (file:// here; s3:// and gs:// the same way)."""
+    raw = xr.open_dataset(SAMPLES / "GLORYS_coarse_test_data.nc")
+    store = tmp_path / "elsewhere" / "glorys.zarr"
+    raw.chunk({"depth": 1}).to_zarr(store, zarr_format=2, consolidated=True)
+    entry = sample_entries()[1]
+    entry["source"] = {"zarr": store.as_uri(), "storage_options": {"auto_mkdir": False}}
+    catalog = Catalog(write_catalog(tmp_path, [entry]))
+    opened = catalog.dataset("glorys")
+    assert isinstance(opened.ds["so"].data, dask.array.Array)
+    assert float(opened.ds["so"].isel(depth=3, latitude=20, longitude=5)) == float(
+        raw.so.isel(depth=3, latitude=20, longitude=5)
+    )
+    catalog.close()
