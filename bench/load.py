@@ -264,7 +264,8 @@ def load_phases(args: argparse.Namespace, log: Path) -> bool:
     return not results.unexpected and not results.busy_without_retry_after
 
 
-async def _plots(port: int, start: int, count: int, concurrency: int) -> None:
+async def draw_maps(port: int, start: int, count: int, concurrency: int) -> float:
+    """Draw ``count`` distinct ERSST maps (unique titles), ``concurrency`` at a time: plots/s."""
     queue = iter(range(start, start + count))
 
     async def worker(number: int) -> None:
@@ -278,7 +279,9 @@ async def _plots(port: int, start: int, count: int, concurrency: int) -> None:
         finally:
             writer.close()
 
+    began = time.perf_counter()
     await asyncio.gather(*(worker(n) for n in range(concurrency)))
+    return count / (time.perf_counter() - began)
 
 
 def memory_phase(args: argparse.Namespace, log: Path) -> None:
@@ -288,7 +291,7 @@ def memory_phase(args: argparse.Namespace, log: Path) -> None:
         print(f"  {'renders':>8} {'server MiB':>11} {'workers MiB':>12} {'cache MiB':>10}")
         done = 0
         for target in (0, 100, args.plots):
-            asyncio.run(_plots(port, done, target - done, 4))
+            asyncio.run(draw_maps(port, done, target - done, 4))
             done = target
             server, workers, _ = rss_mib(process)
             cache = metric(port, "oceanapi_plot_cache_bytes") / 2**20

@@ -35,7 +35,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, Settings
-from bench.load import _exchange, serve, stop
+from bench.load import draw_maps, serve, stop
 
 D = "/api/v1/datasets"
 
@@ -100,25 +100,6 @@ def query_latency(client: TestClient, queries: int) -> None:
         )
 
 
-async def _draw(port: int, first: int, count: int, concurrency: int) -> float:
-    todo = iter(range(first, first + count))
-
-    async def one_connection(number: int) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            for k in todo:
-                path = f"{D}/ersst-v5/plots/map?time=2016-{k % 12 + 1:02d}-01&title=bench-{k}"
-                status, _, _ = await _exchange(reader, writer, path, f"203.0.113.{number + 1}")
-                if status != 200:
-                    raise RuntimeError(f"plot {k}: {status}")
-        finally:
-            writer.close()
-
-    began = time.perf_counter()
-    await asyncio.gather(*(one_connection(n) for n in range(concurrency)))
-    return count / (time.perf_counter() - began)
-
-
 def plot_throughput(args: argparse.Namespace, log: Path) -> None:
     workers = args.workers
     print(f"\nplots: distinct 800x600 ERSST maps, {args.concurrency} at a time, {workers} workers")
@@ -144,11 +125,13 @@ def plot_throughput(args: argparse.Namespace, log: Path) -> None:
     }
     try:
         for _, port in servers.values():  # warm-up: the first renders load the data
-            asyncio.run(_draw(port, 10_000, 2 * workers, args.concurrency))
+            asyncio.run(draw_maps(port, 10_000, 2 * workers, args.concurrency))
         for round_ in range(args.rounds):
             for name, (_, port) in servers.items():
                 first = round_ * args.plots
-                rates[name].append(asyncio.run(_draw(port, first, args.plots, args.concurrency)))
+                rates[name].append(
+                    asyncio.run(draw_maps(port, first, args.plots, args.concurrency))
+                )
     finally:
         for process, _ in servers.values():
             stop(process)

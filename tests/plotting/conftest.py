@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
@@ -60,11 +61,14 @@ class LiveServer:
 
 @pytest.fixture
 def live_server() -> Iterator[Callable[..., LiveServer]]:
-    """Start servers with the probe plot types and given plot settings; stopped after the test."""
+    """Start servers with the probe plot types and given plot settings; stopped after the test.
+
+    ``catalog`` and ``dask`` (DaskSettings) may be given too; the rest are PlotSettings.
+    """
     servers: list[LiveServer] = []
 
-    def build(**plot: Any) -> LiveServer:
-        settings = Settings(catalog=DEFAULT_CATALOG, plot=PlotSettings(**plot))
+    def build(catalog: Path = DEFAULT_CATALOG, dask: Any = None, **plot: Any) -> LiveServer:
+        settings = Settings(catalog=catalog, plot=PlotSettings(**plot), dask=dask or {})
         server = LiveServer(create_app(settings, plot_types=PROBES)).start()
         servers.append(server)
         return server

@@ -30,7 +30,6 @@ from plotting.runner import PlotSettings
 from tests.conftest import SAMPLES, sample_entries, write_catalog
 from tests.e2e.live import free_port
 from tests.plotting.conftest import LiveServer
-from tests.plotting.probes import PROBES
 from tests.plotting.test_plots import decode
 from tests.plotting.test_pool import SLEEP, wait_for
 
@@ -65,22 +64,16 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def dask_server(cluster: LocalCluster, catalog: Path) -> Iterator[Callable[..., LiveServer]]:
-    servers: list[LiveServer] = []
+def dask_server(
+    cluster: LocalCluster, catalog: Path, live_server: Callable[..., LiveServer]
+) -> Callable[..., LiveServer]:
+    """Live servers whose plots are drawn on the cluster."""
+    dask_settings = DaskSettings(scheduler=cluster.scheduler_address)
 
     def build(**plot: object) -> LiveServer:
-        settings = Settings(
-            catalog=catalog,
-            plot=PlotSettings(backend="dask", **plot),  # type: ignore[arg-type]
-            dask=DaskSettings(scheduler=cluster.scheduler_address),
-        )
-        server = LiveServer(create_app(settings, plot_types=PROBES)).start()
-        servers.append(server)
-        return server
+        return live_server(catalog=catalog, dask=dask_settings, backend="dask", **plot)
 
-    yield build
-    for server in servers:
-        server.stop()
+    return build
 
 
 def cluster_pids(cluster: LocalCluster) -> dict[str, int]:
