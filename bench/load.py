@@ -290,7 +290,7 @@ def memory_phase(args: argparse.Namespace, log: Path) -> None:
         print("\nmemory: distinct 800x600 maps, 4 at a time, workers never recycled")
         print(f"  {'renders':>8} {'server MiB':>11} {'workers MiB':>12} {'cache MiB':>10}")
         done = 0
-        for target in (0, 100, args.plots):
+        for target in sorted({0, min(100, args.plots), args.plots}):
             asyncio.run(draw_maps(port, done, target - done, 4))
             done = target
             server, workers, _ = rss_mib(process)
