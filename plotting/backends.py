@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-import os
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable
@@ -208,6 +207,7 @@ class DaskCluster(RenderBackend):
         self._max_values = max_values
         self._client: Client | None = None
         self._restarts = 0
+        self._restarting: set[asyncio.Future[Any]] = set()
 
     async def start(self) -> None:
         from distributed import Client
@@ -272,16 +272,25 @@ class DaskCluster(RenderBackend):
         return rendered
 
     async def _stop_stuck(self, key: str, future: Any) -> None:
-        """Cancel the task (never run again) and restart the worker still running it."""
+        """Cancel the task (never run again) and restart the worker still running it.
+
+        The restart (nanny, then WarmUp: a few seconds) goes on in the background: the client
+        gets its 504 at the time limit.
+        """
         assert self._client is not None
         processing = await self._client.processing()
         holders = [address for address, keys in processing.items() if key in keys]
         await future.cancel()
         if holders:
             self._restarts += len(holders)
-            await self._client.restart_workers(holders, raise_for_error=False)
+            restart = self._client.restart_workers(holders, raise_for_error=False)
+            task = asyncio.ensure_future(cast(Awaitable[Any], restart))
+            self._restarting.add(task)
+            task.add_done_callback(self._restarting.discard)
 
     async def close(self) -> None:
+        if self._restarting:
+            await asyncio.wait(self._restarting, timeout=30)
         if self._client is not None:
             client, self._client = self._client, None
             await client.close()
@@ -289,12 +298,6 @@ class DaskCluster(RenderBackend):
     @property
     def worker_restarts(self) -> int:
         return self._restarts
-
-    async def worker_pids_on_cluster(self) -> dict[str, int]:
-        """{worker address: process id} (for tests on a local cluster)."""
-        assert self._client is not None
-        pids: dict[str, int] = await self._client.run(os.getpid)
-        return pids
 
 
 async def _result(future: Any) -> Rendered:
