@@ -13,7 +13,8 @@ RUN node web/build.mjs /src/build/docs
 
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 MPLCONFIGDIR=/tmp/matplotlib
+# PYTHONPATH: the same image runs `dask scheduler` and `dask worker` for the Dask backend.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 MPLCONFIGDIR=/tmp/matplotlib PYTHONPATH=/app
 WORKDIR /app
 
 COPY requirements.lock ./

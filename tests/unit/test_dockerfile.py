@@ -64,6 +64,8 @@ def test_the_image_runs_as_an_unprivileged_user() -> None:
     assert re.search(rf"^RUN useradd .*\b{user}$", DOCKERFILE, re.MULTILINE)
     assert DOCKERFILE.index("USER ") > DOCKERFILE.rindex("COPY ")  # nothing written after
     assert "MPLCONFIGDIR=/tmp/" in DOCKERFILE  # matplotlib's cache where that user may write
+    workdir = instruction("WORKDIR").strip()
+    assert f"PYTHONPATH={workdir}" in DOCKERFILE  # `dask worker` in the image finds the code
 
 
 def test_the_commands_serve_and_the_healthcheck_asks_ready() -> None:
