@@ -32,11 +32,6 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
         time.sleep(0.02)
 
 
-def busy(server: LiveServer) -> int:
-    """Renders handed to workers right now."""
-    return sum(p.started and not p.task.done() for p in server.runner._pending.values())
-
-
 def test_timeout_gives_504_and_replaces_the_worker(live_server: Callable[..., LiveServer]) -> None:
     server = live_server(workers=1, timeout=1.0)
     before = server.runner.worker_pids()
@@ -57,7 +52,7 @@ def test_a_dying_worker_fails_only_its_request(live_server: Callable[..., LiveSe
     server = live_server(workers=2)
     with ThreadPoolExecutor(2) as pool:
         slow = pool.submit(server.get, SLEEP, params={"seconds": 1.5, "tag": "neighbour"})
-        wait_for(lambda: busy(server) == 1)
+        wait_for(lambda: server.runner.running == 1)
         died = server.get(DIE)
         assert died.status_code == 500
         assert died.json()["type"] == "/problems/plot-failed"
@@ -77,7 +72,7 @@ def test_a_killed_worker_fails_only_its_request(
     (victim,) = server.runner.worker_pids()
     with ThreadPoolExecutor(2) as pool:
         killed = pool.submit(server.get, SLEEP, params={"seconds": 20, "tag": "victim"})
-        wait_for(lambda: busy(server) == 1)
+        wait_for(lambda: server.runner.running == 1)
         queued = pool.submit(server.get, SLEEP, params={"tag": "queued"})
         wait_for(lambda: len(server.runner._pending) == 2)
         if when == "mid-render":
@@ -131,7 +126,7 @@ def test_a_client_gone_before_its_render_starts_costs_no_render(
         blocker: Future[httpx.Response] = pool.submit(
             server.get, SLEEP, params={"seconds": 1.5, "tag": "blocker"}
         )
-        wait_for(lambda: busy(server) == 1)
+        wait_for(lambda: server.runner.running == 1)
         with socket.create_connection(("127.0.0.1", server.port)) as sock:
             sock.sendall(f"GET {SLEEP}?tag=leaver HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
             wait_for(lambda: len(server.runner._pending) == 2)
@@ -159,7 +154,7 @@ def test_metadata_is_answered_while_every_worker_renders(
         renders = [
             pool.submit(server.get, SLEEP, params={"seconds": 2, "tag": str(k)}) for k in range(4)
         ]
-        wait_for(lambda: busy(server) == 2)
+        wait_for(lambda: server.runner.running == 2)
         listing = server.get("/api/v1/datasets")
         assert listing.status_code == 200
         assert [d["id"] for d in listing.json()["datasets"]][:1] == ["ersst-v5"]
