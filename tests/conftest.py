@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import xarray as xr
 import yaml
 from fastapi.testclient import TestClient
 
@@ -28,6 +29,14 @@ def write_catalog(directory: Path, entries: list[dict[str, Any]]) -> Path:
     path = directory / "catalog.yaml"
     path.write_text(yaml.safe_dump({"datasets": entries}, sort_keys=False))
     return path
+
+
+def write_glorys_zarr(store: Path, chunks: dict[str, int] | None = None) -> xr.Dataset:
+    """Write the GLORYS sample as a Zarr v2 store with consolidated metadata, in these chunks
+    (one depth level per chunk by default); return the sample, to compare values with."""
+    raw = xr.open_dataset(SAMPLES / "GLORYS_coarse_test_data.nc")
+    raw.chunk(chunks or {"depth": 1}).to_zarr(store, zarr_format=2, consolidated=True)
+    return raw
 
 
 @pytest.fixture(scope="session")

@@ -12,16 +12,15 @@ import xarray as xr
 from fastapi.testclient import TestClient
 
 from tests.audit import watching
-from tests.conftest import SAMPLES, sample_entries, write_catalog
+from tests.conftest import SAMPLES, sample_entries, write_catalog, write_glorys_zarr
 
 CHUNK = 8  # cells per chunk along latitude and longitude; one depth level per chunk
 
 
 @pytest.fixture
 def zarr_client(tmp_path: Path, make_client: Callable[..., TestClient]) -> TestClient:
-    raw = xr.open_dataset(SAMPLES / "GLORYS_coarse_test_data.nc")
     chunks = {"depth": 1, "latitude": CHUNK, "longitude": CHUNK}
-    raw.chunk(chunks).to_zarr(tmp_path / "glorys.zarr", zarr_format=2, consolidated=True)
+    write_glorys_zarr(tmp_path / "glorys.zarr", chunks)
     entry = sample_entries()[1]
     entry["source"] = {"zarr": "glorys.zarr"}
     return make_client(write_catalog(tmp_path, [entry]))

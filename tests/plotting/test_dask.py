@@ -27,7 +27,7 @@ from api.main import create_app
 from api.settings import Settings
 from plotting.backends import DaskCluster, DaskSettings
 from plotting.runner import PlotSettings
-from tests.conftest import SAMPLES, sample_entries, write_catalog
+from tests.conftest import SAMPLES, sample_entries, write_catalog, write_glorys_zarr
 from tests.e2e.live import free_port
 from tests.plotting.conftest import LiveServer
 from tests.plotting.test_plots import decode
@@ -54,8 +54,7 @@ def cluster() -> Iterator[LocalCluster]:
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The samples (absolute paths) and GLORYS again as a Zarr store, id glorys-zarr."""
     folder = tmp_path_factory.mktemp("dask-catalog")
-    raw = xr.open_dataset(SAMPLES / "GLORYS_coarse_test_data.nc")
-    raw.chunk({"depth": 1}).to_zarr(folder / "glorys.zarr", zarr_format=2, consolidated=True)
+    write_glorys_zarr(folder / "glorys.zarr")
     entries = sample_entries()
     for entry in entries:
         entry["source"]["path"] = str(SAMPLES / entry["source"]["path"])

@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 
 from catalog.store import Catalog
-from tests.conftest import SAMPLES, sample_entries, write_catalog
+from tests.conftest import SAMPLES, sample_entries, write_catalog, write_glorys_zarr
 
 
 def test_glob_of_yearly_files_combines_along_time(tmp_path: Path) -> None:
@@ -30,8 +30,7 @@ def test_glob_of_yearly_files_combines_along_time(tmp_path: Path) -> None:
 
 
 def test_zarr_store_opens_lazily_with_chunks(tmp_path: Path) -> None:
-    raw = xr.open_dataset(SAMPLES / "GLORYS_coarse_test_data.nc")
-    raw.chunk({"depth": 1}).to_zarr(tmp_path / "glorys.zarr", zarr_format=2, consolidated=True)
+    raw = write_glorys_zarr(tmp_path / "glorys.zarr")
     entry = sample_entries()[1]
     entry["source"] = {"zarr": "glorys.zarr"}
     catalog = Catalog(write_catalog(tmp_path, [entry]))
@@ -59,9 +58,8 @@ def test_missing_glob_and_zarr_are_unavailable(tmp_path: Path) -> None:
 
 def test_zarr_store_by_fsspec_url(tmp_path: Path) -> None:
     """A URL source goes through fsspec (file:// here; s3:// and gs:// the same way)."""
-    raw = xr.open_dataset(SAMPLES / "GLORYS_coarse_test_data.nc")
     store = tmp_path / "elsewhere" / "glorys.zarr"
-    raw.chunk({"depth": 1}).to_zarr(store, zarr_format=2, consolidated=True)
+    raw = write_glorys_zarr(store)
     entry = sample_entries()[1]
     entry["source"] = {"zarr": store.as_uri(), "storage_options": {"auto_mkdir": False}}
     catalog = Catalog(write_catalog(tmp_path, [entry]))
