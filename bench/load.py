@@ -35,7 +35,7 @@ from urllib.request import urlopen
 
 import psutil
 
-from bench.metadata import ROOT, free_port
+from bench.metadata import start, stop
 
 D = "/api/v1/datasets"
 WEIGHTS = {"metadata": 40, "point": 30, "area": 20, "plot": 10}
@@ -146,36 +146,10 @@ async def _run(
 
 
 def serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """The service as `make serve` runs it (httptools protocol, uvloop), logs to ``log``."""
-    port = free_port()
+    """The service as ``bench.metadata.start`` runs it (httptools, uvloop), logging to ``log``."""
     with log.open("ab") as sink:
-        process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app"),
-                *("--http", "api.server:HttpToolsProtocol", "--loop", "uvloop"),
-                *("--no-access-log", "--host", "127.0.0.1", "--port", str(port)),
-            ],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-            stdout=sink,
-            stderr=sink,
-        )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urlopen(f"http://127.0.0.1:{port}/ready", timeout=1) as response:
-                if response.status == 200:
-                    return process, port
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited: see {log}") from None
-            time.sleep(0.05)
-    raise RuntimeError("server not ready in 120 s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    process.wait(timeout=60)
+        process, port, _ = start("api.main:create_app", env, sink)
+    return process, port
 
 
 def ms(values: list[float], q: float) -> float:

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,8 +35,11 @@ def free_port() -> int:
         return port
 
 
-def start(factory: str) -> tuple[subprocess.Popen[bytes], int, float]:
-    """Start a server; return it, its port and the seconds from spawn to a 200 on /ready."""
+def start(
+    factory: str, env: dict[str, str] | None = None, output: IO[bytes] | None = None
+) -> tuple[subprocess.Popen[bytes], int, float]:
+    """Start a server (extra environment ``env``, its output to ``output`` if given); return it,
+    its port and the seconds from spawn to a 200 on /ready."""
     port = free_port()
     began = time.perf_counter()
     process = subprocess.Popen(
@@ -58,7 +62,9 @@ def start(factory: str) -> tuple[subprocess.Popen[bytes], int, float]:
             "uvloop",
         ],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        stdout=output,
+        stderr=output,
     )
     while True:
         try:

@@ -35,7 +35,8 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, Settings
-from bench.load import draw_maps, serve, stop
+from bench.load import draw_maps, serve
+from bench.metadata import stop
 
 D = "/api/v1/datasets"
 
