@@ -145,6 +145,7 @@ CATALOGUE = [
     bad(f"{D}?limit=5", "limit"),
     bad(f"{D}/ersst-v5?verbose=1", "verbose"),
     bad("/health?x=1", "x"),
+    bad("/metrics?format=json", "format"),
     bad(f"{D}/ersst-v5/times?limt=3", "limt"),
     bad(f"{D}/ersst-v5/times?limit=1&limit=2", "limit"),
     bad(f"{P}?lon=0&lat=0&lon=1", "lon"),
