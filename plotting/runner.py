@@ -134,9 +134,7 @@ class PlotRunner:
                 catalog_path,
                 max_values,
             )
-        self.max_pending = 0  # known once the backend has started (a cluster's size)
-        self._slots = asyncio.Semaphore(1)
-        self._started = False
+        self._slots: asyncio.Semaphore | None = None  # one per worker, once started
         self._pending: dict[str, _Pending] = {}
         self._cache: OrderedDict[str, Cached] = OrderedDict()
         self._cache_size = 0
@@ -147,10 +145,13 @@ class PlotRunner:
     async def start(self) -> None:
         """Start the backend and wait until each worker has opened the catalog and warmed up."""
         await self.backend.start()
-        self.max_pending = self.settings.max_pending or 8 * self.backend.workers
         self._slots = asyncio.Semaphore(self.backend.workers)
-        self._started = True
         log.info("plot runner: %d workers warm", self.backend.workers)
+
+    @property
+    def max_pending(self) -> int:
+        """Renders in flight plus waiting beyond which a request gets 503."""
+        return self.settings.max_pending or 8 * self.backend.workers
 
     @property
     def workers(self) -> int:
@@ -217,7 +218,7 @@ class PlotRunner:
             self.stats.cache_hits += 1
             return hit, "cache"
         source = "render"
-        if self._closing or not self._started:
+        if self._closing or self._slots is None:
             raise NotReady("The plot service is starting or shutting down.")
         pending = self._pending.get(key)
         if pending is None:
@@ -251,6 +252,7 @@ class PlotRunner:
 
     async def _run(self, key: str, job: RenderJob, pending: _Pending) -> Cached:
         try:
+            assert self._slots is not None  # render() refuses jobs before start()
             async with self._slots:
                 pending.started = True
                 begin = time.perf_counter()
