@@ -76,9 +76,10 @@ def dask_server(
 
 
 def cluster_pids(cluster: LocalCluster) -> dict[str, int]:
+    """{worker address: pid} of the workers that answer; one being restarted may not."""
     with Client(cluster.scheduler_address, timeout=30) as client:
-        pids: dict[str, int] = client.run(os.getpid)
-        return pids
+        answers = client.run(os.getpid, on_error="return")
+        return {worker: pid for worker, pid in answers.items() if isinstance(pid, int)}
 
 
 def test_plots_are_drawn_by_the_cluster_as_the_local_pool_draws_them(
@@ -130,9 +131,12 @@ def test_a_stuck_render_is_cancelled_and_its_worker_restarted(
     assert answer.status_code == 504
     assert answer.json()["type"] == "/problems/plot-timeout"
     assert server.runner.worker_restarts == 1
-    wait_for(lambda: len(cluster_pids(cluster)) == 2, timeout=60)
-    after = cluster_pids(cluster)
-    assert len(set(before.values()) - set(after.values())) == 1  # one worker is new
+
+    def one_worker_replaced() -> bool:
+        after = set(cluster_pids(cluster).values())
+        return len(after) == 2 and len(after - set(before.values())) == 1
+
+    wait_for(one_worker_replaced, timeout=60)  # the restart runs after the 504 is sent
     began = time.monotonic()
     for k in range(2):  # both workers draw again: none is still sleeping
         ok = server.get(SLEEP, params={"tag": f"after-{k}", "seconds": 0.2})
