@@ -18,7 +18,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from pythonjsonlogger.json import JsonFormatter
@@ -54,6 +54,11 @@ class Metrics:
             "and status.",
             labels,
             buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.in_progress = Gauge(
+            "oceanapi_http_requests_in_progress",
+            "HTTP requests being answered now.",
             registry=self.registry,
         )
         self.registry.register(_PlotRunnerCollector(app_state))
@@ -111,6 +116,8 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         begin = time.perf_counter()
+        in_progress = self.metrics.in_progress
+        in_progress.inc()
         status = 500  # an exception that escapes becomes the 500 problem outside
 
         async def record_status(message: Message) -> None:
@@ -122,6 +129,7 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, record_status)
         finally:
+            in_progress.dec()
             seconds = time.perf_counter() - begin
             route = _route_template(scope)
             labels = (route, scope["method"], str(status))

@@ -64,6 +64,7 @@ def test_metrics_count_requests_by_route_and_status_and_the_plot_runner(
     assert values["oceanapi_plot_cache_hits_total", labels()] == 1
     assert values["oceanapi_plot_cache_bytes", labels()] == runner.cache_bytes > 0
     assert values["oceanapi_plot_queue_depth", labels()] == 0
+    assert values["oceanapi_http_requests_in_progress", labels()] == 1  # this scrape
     assert values["oceanapi_plot_workers", labels()] == runner.workers
     assert values["oceanapi_plot_worker_restarts_total", labels()] == 0
 

@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 import signal
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx2 as httpx
 import psutil
 
+from tests.e2e.test_observability import labels, samples
 from tests.e2e.test_serve import start, wait_ready
+from tests.plotting.test_pool import wait_for
+
+
+def scrape(base: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    return samples(httpx.get(f"{base}/metrics").text)
+
+
+def received(base: str) -> int:
+    """Requests the server has taken, answered or not (besides the scrapes and /ready)."""
+    values = scrape(base)
+    answered = sum(
+        value
+        for (name, pairs), value in values.items()
+        if name == "oceanapi_http_requests_total" and dict(pairs)["route"] not in OWN
+    )
+    return int(answered + values["oceanapi_http_requests_in_progress", labels()] - 1)
+
+
+OWN = {"/metrics", "/ready"}
 
 
 def test_sigterm_lets_the_render_finish_and_leaves_no_process() -> None:
@@ -26,7 +45,7 @@ def test_sigterm_lets_the_render_finish_and_leaves_no_process() -> None:
             slow = pool.submit(
                 httpx.get, f"{base}/api/v1/datasets/ersst-v5/plots/sleep?seconds=2", timeout=60
             )
-            time.sleep(0.7)  # the render is running in a worker
+            wait_for(lambda: scrape(base)["oceanapi_plot_renders_running", labels()] == 1)
             process.send_signal(signal.SIGTERM)
             response = slow.result()
         assert response.status_code == 200
@@ -61,7 +80,8 @@ def test_sigterm_under_load_answers_every_request_in_flight() -> None:
                 pool.submit(http.get, url, headers={"X-Forwarded-For": f"192.0.2.{k}"})
                 for k, url in enumerate(urls)
             ]
-            time.sleep(0.5)  # every request is sent; the first renders are running
+            wait_for(lambda: received(base) == len(urls))
+            assert scrape(base)["oceanapi_plot_renders_running", labels()] == 2
             process.send_signal(signal.SIGTERM)
             responses = [a.result() for a in answers]
         output, _ = process.communicate(timeout=60)

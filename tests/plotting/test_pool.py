@@ -64,6 +64,13 @@ def test_a_dying_worker_fails_only_its_request(live_server: Callable[..., LiveSe
     assert len(server.runner.worker_pids()) == 2
 
 
+def renders_started(server: LiveServer) -> int:
+    """Jobs a worker has taken and is running (pebble's view; it has no public accessor)."""
+    pool = server.runner.backend._pool
+    tasks = pool._pool_manager.task_manager.tasks.values() if pool else ()
+    return sum(task.started for task in tasks)
+
+
 @pytest.mark.parametrize("when", ["mid-render", "as it takes the job"])
 def test_a_killed_worker_fails_only_its_request(
     live_server: Callable[..., LiveServer], when: str
@@ -76,7 +83,7 @@ def test_a_killed_worker_fails_only_its_request(
         queued = pool.submit(server.get, SLEEP, params={"tag": "queued"})
         wait_for(lambda: len(server.runner._pending) == 2)
         if when == "mid-render":
-            time.sleep(0.5)
+            wait_for(lambda: renders_started(server) == 1)
         os.kill(victim, signal.SIGKILL)
         answer = killed.result()
         assert answer.status_code == 500
