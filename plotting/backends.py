@@ -180,7 +180,7 @@ class LocalPool(RenderBackend):
         if self._pool is None:
             return []
         manager = self._pool._pool_manager.worker_manager  # pebble has no public accessor
-        return [int(pid) for pid in manager.workers]
+        return [int(pid) for pid in tuple(manager.workers)]  # a snapshot: pebble changes it
 
 
 class DaskCluster(RenderBackend):

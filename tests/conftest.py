@@ -70,3 +70,26 @@ def make_client() -> Iterator[Callable[..., TestClient]]:
     yield build
     for test_client in clients:
         test_client.__exit__(None, None, None)
+
+
+class Gate:
+    """A file the probes given ``gate=str(gate)`` wait for: their jobs hold in the workers (a
+    state a test can observe at leisure) until the test opens it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "gate"
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def open(self) -> None:
+        self.path.touch()
+
+
+@pytest.fixture
+def gate(tmp_path: Path) -> Iterator[Gate]:
+    """A closed gate, opened at the end of the test whatever happened (before its servers stop,
+    when the test asks for the servers first)."""
+    closed = Gate(tmp_path)
+    yield closed
+    closed.open()

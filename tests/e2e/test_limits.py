@@ -14,6 +14,7 @@ import pytest
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, Settings
 from plotting.runner import PlotSettings
+from tests.conftest import Gate
 from tests.plotting.conftest import LiveServer
 from tests.plotting.probes import PROBES
 from tests.plotting.test_pool import SLEEP, wait_for
@@ -32,10 +33,12 @@ def server() -> Iterator[LiveServer]:
     live.stop()
 
 
-def test_a_client_beyond_its_limit_gets_429_and_others_are_served(server: LiveServer) -> None:
+def test_a_client_beyond_its_limit_gets_429_and_others_are_served(
+    server: LiveServer, gate: Gate
+) -> None:
     with ThreadPoolExecutor(2) as pool:
         slow = [
-            pool.submit(server.get, SLEEP, params={"seconds": 1.5, "tag": str(k)}, headers=A)
+            pool.submit(server.get, SLEEP, params={"gate": str(gate), "tag": str(k)}, headers=A)
             for k in range(2)
         ]
         wait_for(lambda: len(server.runner._pending) == 2)
@@ -54,5 +57,6 @@ def test_a_client_beyond_its_limit_gets_429_and_others_are_served(server: LiveSe
         assert other.status_code == 200  # another client is not held back
         assert server.get("/ready", headers=A).status_code == 200  # probes are never refused
         assert server.get("/health", headers=A).status_code == 200
+        gate.open()
         assert [f.result().status_code for f in slow] == [200, 200]
     assert server.get("/api/v1/datasets", headers=A).status_code == 200  # its slots are free again

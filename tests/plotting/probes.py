@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from fastapi import FastAPI
 from matplotlib.figure import Figure
@@ -18,16 +19,29 @@ from plotting.common import RenderContext
 from plotting.params import PlotParams
 from plotting.types import PLOT_TYPES, PlotType
 
+GATE_SECONDS = 60
+
 
 class ProbeParams(PlotParams):
     """A probe's parameters."""
 
     seconds: float = Field(default=0.0, ge=0, description="How long to sleep.", examples=[0])
     tag: str = Field(default="", description="Makes otherwise identical jobs distinct.")
+    gate: str = Field(
+        default="", description=f"A file to wait for (at most {GATE_SECONDS} s) before anything."
+    )
+
+
+def pass_gate(p: ProbeParams) -> None:
+    """Hold the job in its worker until the test creates the ``gate`` file."""
+    deadline = time.monotonic() + GATE_SECONDS
+    while p.gate and not Path(p.gate).exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def sleep_then_draw(ctx: RenderContext, p: ProbeParams) -> Figure:
-    """Sleep ``seconds`` in the worker, then draw a line."""
+    """Wait at the gate, sleep ``seconds`` in the worker, then draw a line."""
+    pass_gate(p)
     time.sleep(p.seconds)
     fig = Figure(figsize=(p.width / p.dpi, p.height / p.dpi), dpi=p.dpi)
     fig.add_subplot().plot([0, 1], [0, p.seconds + 1])
@@ -35,7 +49,9 @@ def sleep_then_draw(ctx: RenderContext, p: ProbeParams) -> Figure:
 
 
 def die(ctx: RenderContext, p: ProbeParams) -> Figure:
-    """End the worker process abruptly, as a segfault or the OOM killer would."""
+    """Wait at the gate, then end the worker process abruptly, as a segfault or the OOM killer
+    would."""
+    pass_gate(p)
     os._exit(3)
 
 

@@ -18,6 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import httpx2 as httpx
 import pytest
 
+from tests.conftest import Gate
 from tests.plotting.conftest import LiveServer
 
 SLEEP = "/api/v1/datasets/ersst-v5/plots/sleep"
@@ -48,15 +49,20 @@ def test_timeout_gives_504_and_replaces_the_worker(live_server: Callable[..., Li
     assert "oceanapi_plot_worker_restarts_total 1.0" in metrics
 
 
-def test_a_dying_worker_fails_only_its_request(live_server: Callable[..., LiveServer]) -> None:
+def test_a_dying_worker_fails_only_its_request(
+    live_server: Callable[..., LiveServer], gate: Gate
+) -> None:
     server = live_server(workers=2)
     with ThreadPoolExecutor(2) as pool:
-        slow = pool.submit(server.get, SLEEP, params={"seconds": 1.5, "tag": "neighbour"})
-        wait_for(lambda: server.runner.running == 1)
-        died = server.get(DIE)
+        neighbour = pool.submit(server.get, SLEEP, params={"gate": str(gate), "tag": "neighbour"})
+        dying = pool.submit(server.get, DIE, params={"gate": str(gate)})
+        wait_for(lambda: renders_started(server) == 2)  # each worker has taken its job
+        gate.open()
+        died = dying.result()
         assert died.status_code == 500
         assert died.json()["type"] == "/problems/plot-failed"
-        assert slow.result().status_code == 200  # the other worker's render was not affected
+        assert neighbour.result().status_code == 200  # the other worker's render went on
+    assert server.runner.backend.pools_replaced == 0
     for k in range(3):  # the pool healed: every worker answers again
         ok = server.get(SLEEP, params={"tag": f"after-{k}"})
         assert ok.status_code == 200, ok.text
@@ -98,26 +104,34 @@ def test_a_killed_worker_fails_only_its_request(
     assert server.get(SLEEP, params={"tag": "after"}).status_code == 200
 
 
-def test_full_queue_gives_503_with_retry_after(live_server: Callable[..., LiveServer]) -> None:
+def test_full_queue_gives_503_with_retry_after(
+    live_server: Callable[..., LiveServer], gate: Gate
+) -> None:
     server = live_server(workers=1, max_pending=2)
     with ThreadPoolExecutor(2) as pool:
         first = [
-            pool.submit(server.get, SLEEP, params={"seconds": 1.5, "tag": str(k)}) for k in (1, 2)
+            pool.submit(server.get, SLEEP, params={"gate": str(gate), "tag": str(k)})
+            for k in (1, 2)
         ]
         wait_for(lambda: len(server.runner._pending) == 2)
         rejected = server.get(SLEEP, params={"tag": "third"})
         assert rejected.status_code == 503
         assert int(rejected.headers["Retry-After"]) >= 1
         assert rejected.json()["type"] == "/problems/plot-busy"
+        gate.open()
         assert [f.result().status_code for f in first] == [200, 200]
     assert server.get(SLEEP, params={"tag": "third"}).status_code == 200
 
 
-def test_identical_requests_share_one_render(live_server: Callable[..., LiveServer]) -> None:
+def test_identical_requests_share_one_render(
+    live_server: Callable[..., LiveServer], gate: Gate
+) -> None:
     server = live_server(workers=1)
-    params = {"seconds": 1.0, "tag": "shared"}
+    params = {"gate": str(gate), "tag": "shared"}
     with ThreadPoolExecutor(3) as pool:
         answers = [pool.submit(server.get, SLEEP, params=params) for _ in range(3)]
+        wait_for(lambda: server.runner.stats.shared == 2)  # all three arrived mid-render
+        gate.open()
         responses = [a.result() for a in answers]
     assert [r.status_code for r in responses] == [200, 200, 200]
     assert len({r.content for r in responses}) == 1
@@ -126,20 +140,20 @@ def test_identical_requests_share_one_render(live_server: Callable[..., LiveServ
 
 
 def test_a_client_gone_before_its_render_starts_costs_no_render(
-    live_server: Callable[..., LiveServer],
+    live_server: Callable[..., LiveServer], gate: Gate
 ) -> None:
     server = live_server(workers=1)
     with ThreadPoolExecutor(1) as pool:
         blocker: Future[httpx.Response] = pool.submit(
-            server.get, SLEEP, params={"seconds": 1.5, "tag": "blocker"}
+            server.get, SLEEP, params={"gate": str(gate), "tag": "blocker"}
         )
         wait_for(lambda: server.runner.running == 1)
         with socket.create_connection(("127.0.0.1", server.port)) as sock:
             sock.sendall(f"GET {SLEEP}?tag=leaver HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
             wait_for(lambda: len(server.runner._pending) == 2)
-        wait_for(lambda: server.runner.stats.abandoned == 1, timeout=10)
+        wait_for(lambda: server.runner.stats.abandoned == 1)
+        gate.open()
         assert blocker.result().status_code == 200
-    time.sleep(0.3)
     assert server.runner.stats.renders == 1  # the leaver's job never reached a worker
 
 
@@ -154,18 +168,20 @@ def test_workers_are_recycled_after_max_tasks(live_server: Callable[..., LiveSer
 
 
 def test_metadata_is_answered_while_every_worker_renders(
-    live_server: Callable[..., LiveServer],
+    live_server: Callable[..., LiveServer], gate: Gate
 ) -> None:
     server = live_server(workers=2)
     with ThreadPoolExecutor(4) as pool:
         renders = [
-            pool.submit(server.get, SLEEP, params={"seconds": 2, "tag": str(k)}) for k in range(4)
+            pool.submit(server.get, SLEEP, params={"gate": str(gate), "tag": str(k)})
+            for k in range(4)
         ]
-        wait_for(lambda: server.runner.running == 2)
+        wait_for(lambda: server.runner.running == 2 and len(server.runner._pending) == 4)
         listing = server.get("/api/v1/datasets")
         assert listing.status_code == 200
         assert [d["id"] for d in listing.json()["datasets"]][:1] == ["ersst-v5"]
         point = server.get("/api/v1/datasets/ersst-v5/data/point", params={"lon": -140, "lat": 0})
         assert point.status_code == 200
         assert not any(r.done() for r in renders)  # answered while all four were in flight
+        gate.open()
         assert [r.result().status_code for r in renders] == [200] * 4
