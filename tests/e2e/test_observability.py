@@ -100,7 +100,7 @@ def test_logs_are_json_lines_with_the_request_id(tmp_path: Path) -> None:
         assert (ok.status_code, missing.status_code, broken.status_code) == (200, 404, 503)
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=30)
+        output = process.finish(timeout=30)
     records = json_lines(output)
     access = {r["request_id"]: r for r in records if r["logger"] == "oceanapi.access"}
     assert access["trace-ok"]["status"] == 200

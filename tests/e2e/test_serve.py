@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,39 +19,44 @@ from tests.conftest import sample_entries, write_catalog
 from tests.e2e.live import free_port, wait_until_up
 
 
-def start(
-    env: dict[str, str], factory: str = "api.main:create_app"
-) -> tuple[subprocess.Popen[str], str]:
+class Uvicorn(subprocess.Popen[str]):
+    """uvicorn in a subprocess on loopback, its output in a file: a pipe nobody reads while the
+    server runs would fill up (every request logs a line) and stall it."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.log = tempfile.NamedTemporaryFile("w", prefix="uvicorn-", suffix=".log")  # noqa: SIM115
+        super().__init__(
+            args, cwd=REPO_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, text=True
+        )
+
+    def output(self) -> str:
+        """Everything the server has printed so far."""
+        return Path(self.log.name).read_text(encoding="utf-8")
+
+    def finish(self, timeout: float) -> str:
+        """Wait for the server to exit; everything it printed."""
+        self.wait(timeout)
+        return self.output()
+
+
+def start(env: dict[str, str], factory: str = "api.main:create_app") -> tuple[Uvicorn, str]:
     port = free_port()
-    process = subprocess.Popen(
+    process = Uvicorn(
         [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            factory,
-            "--http",
-            "api.server:HttpToolsProtocol",
-            "--no-access-log",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
+            *(sys.executable, "-m", "uvicorn", "--factory", factory),
+            *("--http", "api.server:HttpToolsProtocol", "--no-access-log"),
+            *("--host", "127.0.0.1", "--port", str(port)),
         ],
-        cwd=REPO_ROOT,
         env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
     )
     return process, f"http://127.0.0.1:{port}"
 
 
-def wait_ready(process: subprocess.Popen[str], base: str, timeout: float = 60) -> None:
+def wait_ready(process: Uvicorn, base: str, timeout: float = 60) -> None:
     def exited() -> str | None:
         if process.poll() is None:
             return None
-        return f"server exited: {process.stdout.read() if process.stdout else ''}"
+        return f"server exited: {process.output()}"
 
     wait_until_up(f"{base}/ready", exited, timeout)
 
@@ -63,7 +69,7 @@ def server() -> Iterator[str]:
         yield base
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=20)
+        output = process.finish(timeout=20)
     # uvicorn re-raises SIGTERM after a graceful shutdown, so the exit status is -15.
     assert "Application shutdown complete" in output
 
@@ -124,7 +130,7 @@ def test_invalid_catalog_stops_the_service_with_a_clear_message(tmp_path: Path) 
     del entries[2]["licence"]
     catalog = write_catalog(tmp_path, entries)
     process, _ = start({"OCEANAPI_CATALOG": str(catalog)})
-    output, _ = process.communicate(timeout=60)
+    output = process.finish(timeout=60)
     assert process.returncode != 0
     assert f"{catalog}: invalid catalog" in output
     assert "dataset 'wcofs' (entry 3): field 'licence': Field required" in output

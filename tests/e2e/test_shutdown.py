@@ -50,7 +50,7 @@ def test_sigterm_lets_the_render_finish_and_leaves_no_process() -> None:
             response = slow.result()
         assert response.status_code == 200
         assert response.content.startswith(b"\x89PNG")
-        output, _ = process.communicate(timeout=60)
+        output = process.finish(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
@@ -84,7 +84,7 @@ def test_sigterm_under_load_answers_every_request_in_flight() -> None:
             assert scrape(base)["oceanapi_plot_renders_running", labels()] == 2
             process.send_signal(signal.SIGTERM)
             responses = [a.result() for a in answers]
-        output, _ = process.communicate(timeout=60)
+        output = process.finish(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
