@@ -15,13 +15,13 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis import Case
 
 from api.edr.openapi import OPENAPI_MEDIA_TYPE, edr_openapi
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, Settings
+from tests.contract.test_schemathesis import fuzzing
 from tests.e2e.live import serve
 
 # Hypothesis keeps its files (example database, caches) in ./.hypothesis; schemathesis starts
@@ -89,11 +89,6 @@ def test_the_served_document_is_the_one_under_test(live: str) -> None:
 
 
 @SCHEMA.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,  # real HTTP to a real pool: latency is not the property under test
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@fuzzing(MAX_EXAMPLES)
 def test_edr_operation_conforms(case: Case[Any], live: str) -> None:
     case.call_and_validate(base_url=live, timeout=60)
