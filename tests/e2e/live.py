@@ -23,6 +23,15 @@ def free_port() -> int:
         return port
 
 
+def bound_socket() -> socket.socket:
+    """A socket bound to a free loopback port, for a server in this process to listen on: the
+    port is held from now on, so nothing else can take it before the server starts."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
 def wait_until_up(
     url: str,
     exited: Callable[[], str | None],
@@ -51,7 +60,8 @@ def wait_until_up(
 @contextmanager
 def serve(app: FastAPI, timeout: float = 60) -> Iterator[str]:
     """Serve ``app`` on a free loopback port until GET /ready is 200; yield its base URL."""
-    port = free_port()
+    sock = bound_socket()
+    port = sock.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
     server = uvicorn.Server(
         uvicorn.Config(
@@ -63,7 +73,9 @@ def serve(app: FastAPI, timeout: float = 60) -> Iterator[str]:
             http=HttpToolsProtocol,
         )
     )
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True
+    )
     thread.start()
     try:
         wait_until_up(
@@ -75,3 +87,4 @@ def serve(app: FastAPI, timeout: float = 60) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=60)
+        sock.close()

@@ -3,7 +3,6 @@ runner's counters while it talks real HTTP to the app."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +17,7 @@ from fastapi import FastAPI
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, Settings
 from plotting.runner import PlotRunner, PlotSettings
+from tests.e2e.live import bound_socket
 from tests.plotting.probes import PROBES
 
 
@@ -25,14 +25,15 @@ class LiveServer:
     """A uvicorn server in a thread, and its app."""
 
     def __init__(self, app: FastAPI) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        self.socket = bound_socket()
+        self.port = self.socket.getsockname()[1]
         self.app = app
         self.base = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        )
 
     @property
     def runner(self) -> PlotRunner:
@@ -54,6 +55,7 @@ class LiveServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=60)
+        self.socket.close()
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return httpx.get(f"{self.base}{path}", timeout=60, **kwargs)
