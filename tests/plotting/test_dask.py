@@ -31,7 +31,7 @@ from tests.conftest import SAMPLES, Gate, sample_entries, write_catalog, write_g
 from tests.e2e.live import free_port
 from tests.plotting.conftest import LiveServer
 from tests.plotting.test_plots import decode
-from tests.plotting.test_pool import SLEEP, wait_for
+from tests.plotting.test_pool import SLEEP, assert_a_full_queue_refuses, wait_for
 
 D = "/api/v1/datasets"
 
@@ -218,17 +218,6 @@ def test_admission_control_is_the_same_on_the_cluster(
     dask_server: Callable[..., LiveServer], gate: Gate
 ) -> None:
     server = dask_server(max_pending=2)
-    with ThreadPoolExecutor(2) as pool:
-        first = [
-            pool.submit(server.get, SLEEP, params={"gate": str(gate), "tag": f"q{k}"})
-            for k in (1, 2)
-        ]
-        wait_for(lambda: len(server.runner._pending) == 2)
-        refused = server.get(SLEEP, params={"tag": "third"})
-        assert refused.status_code == 503
-        assert int(refused.headers["Retry-After"]) >= 1
-        assert refused.json()["type"] == "/problems/plot-busy"
-        gate.open()
-        assert [f.result().status_code for f in first] == [200, 200]
-    again = server.get(SLEEP, params={"gate": str(gate), "tag": "q1"})  # the same plot: cached
+    admitted = assert_a_full_queue_refuses(server, gate)
+    again = server.get(SLEEP, params=admitted[0])  # the same plot: cached
     assert again.status_code == 200 and again.headers["server-timing"] == 'cache;desc="hit"'

@@ -104,22 +104,27 @@ def test_a_killed_worker_fails_only_its_request(
     assert server.get(SLEEP, params={"tag": "after"}).status_code == 200
 
 
+def assert_a_full_queue_refuses(server: LiveServer, gate: Gate) -> list[dict[str, str]]:
+    """Fill a server whose queue holds two renders, see a third refused with 503 and
+    Retry-After, let the two finish (200); the two requests' parameters."""
+    admitted = [{"gate": str(gate), "tag": str(k)} for k in (1, 2)]
+    with ThreadPoolExecutor(2) as pool:
+        first = [pool.submit(server.get, SLEEP, params=params) for params in admitted]
+        wait_for(lambda: len(server.runner._pending) == 2)
+        refused = server.get(SLEEP, params={"tag": "third"})
+        assert refused.status_code == 503
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert refused.json()["type"] == "/problems/plot-busy"
+        gate.open()
+        assert [f.result().status_code for f in first] == [200, 200]
+    return admitted
+
+
 def test_full_queue_gives_503_with_retry_after(
     live_server: Callable[..., LiveServer], gate: Gate
 ) -> None:
     server = live_server(workers=1, max_pending=2)
-    with ThreadPoolExecutor(2) as pool:
-        first = [
-            pool.submit(server.get, SLEEP, params={"gate": str(gate), "tag": str(k)})
-            for k in (1, 2)
-        ]
-        wait_for(lambda: len(server.runner._pending) == 2)
-        rejected = server.get(SLEEP, params={"tag": "third"})
-        assert rejected.status_code == 503
-        assert int(rejected.headers["Retry-After"]) >= 1
-        assert rejected.json()["type"] == "/problems/plot-busy"
-        gate.open()
-        assert [f.result().status_code for f in first] == [200, 200]
+    assert_a_full_queue_refuses(server, gate)
     assert server.get(SLEEP, params={"tag": "third"}).status_code == 200
 
 
