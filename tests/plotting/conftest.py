@@ -3,37 +3,36 @@ runner's counters while it talks real HTTP to the app."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2 as httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, Settings
 from plotting.runner import PlotRunner, PlotSettings
-from tests.e2e.live import bound_socket
+from tests.e2e.live import serve
 from tests.plotting.probes import PROBES
 
 
 class LiveServer:
-    """A uvicorn server in a thread, and its app."""
+    """The app served on loopback (``tests.e2e.live.serve``) from ``start`` to ``stop``."""
 
     def __init__(self, app: FastAPI) -> None:
-        self.socket = bound_socket()
-        self.port = self.socket.getsockname()[1]
         self.app = app
-        self.base = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
-        )
+        self.base = ""
+        self._serving = ExitStack()
+
+    @property
+    def port(self) -> int:
+        port = urlsplit(self.base).port
+        assert port is not None, "start the server first"
+        return port
 
     @property
     def runner(self) -> PlotRunner:
@@ -41,21 +40,11 @@ class LiveServer:
         return runner
 
     def start(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/ready", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError("server did not become ready")
+        self.base = self._serving.enter_context(serve(self.app))
+        return self
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=60)
-        self.socket.close()
+        self._serving.close()
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return httpx.get(f"{self.base}{path}", timeout=60, **kwargs)
