@@ -12,6 +12,9 @@ from tests.e2e.test_observability import labels, samples
 from tests.e2e.test_serve import start, wait_ready
 from tests.plotting.test_pool import wait_for
 
+OWN = {"/metrics", "/ready"}
+"""Routes the tests call themselves, not counted as the load's requests."""
+
 
 def scrape(base: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
     return samples(httpx.get(f"{base}/metrics").text)
@@ -26,9 +29,6 @@ def received(base: str) -> int:
         if name == "oceanapi_http_requests_total" and dict(pairs)["route"] not in OWN
     )
     return int(answered + values["oceanapi_http_requests_in_progress", labels()] - 1)
-
-
-OWN = {"/metrics", "/ready"}
 
 
 def test_sigterm_lets_the_render_finish_and_leaves_no_process() -> None:

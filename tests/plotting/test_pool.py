@@ -73,8 +73,8 @@ def test_a_dying_worker_fails_only_its_request(
 def renders_started(server: LiveServer) -> int:
     """Jobs a worker has taken and is running (pebble's view; it has no public accessor)."""
     pool = server.runner.backend._pool
-    tasks = pool._pool_manager.task_manager.tasks.values() if pool else ()
-    return sum(task.started for task in tasks)
+    tasks = tuple(pool._pool_manager.task_manager.tasks.values()) if pool else ()  # pebble's
+    return sum(task.started for task in tasks)  # threads change the dict: a snapshot
 
 
 @pytest.mark.parametrize("when", ["mid-render", "as it takes the job"])
