@@ -1,13 +1,17 @@
-"""Where renders run: a local pool of worker processes, or a Dask distributed cluster.
+"""Where heavy work runs: a local pool of worker processes, or a Dask distributed cluster.
 
-Both take one job at a time per call and raise the same errors, so the runner's admission
-control, sharing and cache sit in front of either:
+The plot runner and the data runner each own one backend (bulkheads: a flood of downloads
+never takes a plot's worker, nor the reverse). A backend runs one call at a time per call of
+``run`` and raises the same errors whichever it is, so the runners' admission control sits in
+front of either:
 
-- PlotTimeout (504) past the time limit. The local pool kills that worker (pebble) and starts a
-  new one; on Dask the future is cancelled (the scheduler never runs it again) and the worker
-  that was running it is restarted by its nanny, so a stuck render cannot hold a thread forever.
-- PlotFailed (500) when the process drawing the job died; only that job fails.
-- A domain error raised while drawing (an unknown time, an unavailable dataset) as it is.
+- WorkerTimeout past the time limit. The local pool kills that worker (pebble) and starts a new
+  one; on Dask the future is cancelled (the scheduler never runs it again) and the worker that
+  was running it is restarted by its nanny, so a stuck call cannot hold a thread forever.
+- WorkerDied when the process running the call died; only that call fails.
+- Cancelling the coroutine awaiting ``run`` (its client left) stops the call: a waiting one
+  never starts; a running one's worker is killed and replaced (pebble) or restarted (Dask).
+- A domain error raised by the call (an unknown time, an unavailable dataset) as it is.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ import logging
 import multiprocessing
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -27,9 +32,8 @@ from distributed import WorkerPlugin
 from pebble import ProcessExpired, ProcessPool
 from pydantic import BaseModel, Field
 
-from catalog.errors import PlotFailed, PlotTimeout
-from plotting import worker
-from plotting.worker import Rendered, RenderJob
+from plotting import pool_worker, worker
+from plotting.pool_worker import WarmUp
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -50,39 +54,56 @@ class DaskSettings(BaseModel):
     )
 
 
-def _timed_out(job: RenderJob, timeout: float) -> PlotTimeout:
-    return PlotTimeout(
-        f"The {job.plot_type} plot took longer than {timeout:g} s and was stopped. Ask for a "
-        "smaller box, fewer samples or a smaller image."
-    )
+class WorkerTimeout(Exception):
+    """The call ran past its time limit; its worker was stopped."""
 
 
-def _died() -> PlotFailed:
-    return PlotFailed("The worker drawing this plot died; it has been replaced. Try again.")
+class WorkerDied(Exception):
+    """The process running the call died; only that call failed."""
+
+
+@dataclass(frozen=True)
+class WorkerKind:
+    """What a backend's workers are: the modules they preload, how they warm up, what they run.
+
+    ``warm(catalog_path, max_values)`` opens the catalog (and whatever else the kind needs) once
+    per process, in the pool's initialiser or before a Dask task's first call.
+    """
+
+    name: str
+    warm: WarmUp
+    warm_every_worker: bool = True
+    """On Dask: warm every worker at start (a plugin), not only on its first task."""
+
+
+PLOT_WORKERS = WorkerKind("plot", worker.warm)
+FORKSERVER_PRELOAD = ["plotting.worker", "plotting.types", "plotting.data_worker"]
+"""What the fork server imports once for every local worker it forks, of any kind: it is one
+per process, shared by the plot and data pools (the pages stay shared, copy-on-write)."""
 
 
 class RenderBackend(ABC):
-    """Runs one render job somewhere else than the event loop."""
+    """Runs one call at a time (per ``run``) somewhere else than the event loop."""
 
     workers: int
-    """How many renders it runs at once."""
+    """How many calls it runs at once."""
 
     @abstractmethod
     async def start(self) -> None:
         """Start (or reach) the workers; return when each has opened the catalog and warmed up."""
 
     @abstractmethod
-    async def render(self, job: RenderJob, timeout: float) -> Rendered:
-        """Draw the job: PlotTimeout, PlotFailed, or the drawing's own domain error."""
+    async def run(self, call: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> Any:
+        """``call(*args)`` in a worker: WorkerTimeout, WorkerDied, or the call's domain error."""
 
     @abstractmethod
     async def close(self) -> None:
-        """Stop the workers this backend started (after the runner let renders finish)."""
+        """Stop the workers this backend started (after the runner let its jobs finish)."""
 
     @property
     @abstractmethod
     def worker_restarts(self) -> int:
-        """Workers started to replace one: after a timeout, a crash, recycling."""
+        """Workers started to replace one: after a timeout, a crash, a cancel, recycling."""
 
     def worker_pids(self) -> list[int]:
         """Process ids of the local workers (none for a remote cluster)."""
@@ -90,12 +111,19 @@ class RenderBackend(ABC):
 
 
 class LocalPool(RenderBackend):
-    """A pebble process pool on this machine (forkserver; workers preload the plot code)."""
+    """A pebble process pool on this machine (forkserver; workers preload the code)."""
 
     def __init__(
-        self, workers: int, max_tasks: int, start_timeout: float, catalog: Path, max_values: int
+        self,
+        workers: int,
+        max_tasks: int,
+        start_timeout: float,
+        catalog: Path,
+        max_values: int,
+        kind: WorkerKind = PLOT_WORKERS,
     ) -> None:
         self.workers = workers
+        self.kind = kind
         self.pools_replaced = 0
         self._max_tasks = max_tasks
         self._start_timeout = start_timeout
@@ -107,14 +135,14 @@ class LocalPool(RenderBackend):
         self._pool: ProcessPool | None = None
 
     async def start(self) -> None:
-        self._context.set_forkserver_preload(["plotting.worker", "plotting.types"])
+        self._context.set_forkserver_preload(FORKSERVER_PRELOAD)
         self._pool = self._new_pool()
         # pebble starts its workers with the first job; a ping per worker starts them all.
-        pings = [self._pool.schedule(worker.ping) for _ in range(self.workers)]
+        pings = [self._pool.schedule(pool_worker.ping) for _ in range(self.workers)]
         deadline = asyncio.get_running_loop().time() + self._start_timeout
         while self.warm_workers < self.workers:
             if asyncio.get_running_loop().time() > deadline:
-                raise RuntimeError("plot workers did not start in time")
+                raise RuntimeError(f"{self.kind.name} workers did not start in time")
             await asyncio.sleep(0.02)
         await asyncio.gather(*(asyncio.wrap_future(p) for p in pings))
 
@@ -122,8 +150,8 @@ class LocalPool(RenderBackend):
         return ProcessPool(
             max_workers=self.workers,
             max_tasks=self._max_tasks,
-            initializer=worker.initialise,
-            initargs=(str(self._catalog), self._max_values, self._started),
+            initializer=pool_worker.initialise,
+            initargs=(self.kind.warm, str(self._catalog), self._max_values, self._started),
             context=self._context,
         )
 
@@ -138,22 +166,23 @@ class LocalPool(RenderBackend):
         if not self._pool.active:
             broken, self._pool = self._pool, self._new_pool()
             self.pools_replaced += 1
-            log.error("plot pool broken (a worker died unaccounted for); started a new one")
+            log.error("%s pool broken (a worker died unaccounted for); new one", self.kind.name)
             broken.stop()
             asyncio.get_running_loop().run_in_executor(None, broken.join, 10)
         return self._pool
 
-    async def render(self, job: RenderJob, timeout: float) -> Rendered:
-        future = self._working_pool().schedule(worker.run, args=(job,), timeout=timeout)
+    async def run(self, call: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> Any:
+        future = self._working_pool().schedule(call, args=args, timeout=timeout)
         try:
-            rendered: Rendered = await asyncio.wrap_future(future)
+            # Cancelling this await cancels the pebble future: a waiting call is dropped, a
+            # running one's worker is stopped and replaced.
+            return await asyncio.wrap_future(future)
         except FutureTimeout:
-            log.warning("plot %s on %s timed out; worker replaced", job.plot_type, job.dataset_id)
-            raise _timed_out(job, timeout) from None
+            log.warning("%s worker timed out after %g s; replaced", self.kind.name, timeout)
+            raise WorkerTimeout from None
         except (ProcessExpired, BrokenProcessPool) as exc:
-            log.error("plot worker died rendering %s: %r", job.key[:12], exc)
-            raise _died() from None
-        return rendered
+            log.error("%s worker died: %r", self.kind.name, exc)
+            raise WorkerDied from None
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -194,12 +223,16 @@ class DaskCluster(RenderBackend):
     """
 
     def __init__(
-        self, dask: DaskSettings, workers: int | None, catalog: Path, max_values: int
+        self,
+        dask: DaskSettings,
+        workers: int | None,
+        catalog: Path,
+        max_values: int,
+        kind: WorkerKind = PLOT_WORKERS,
     ) -> None:
         if not dask.scheduler:
-            raise ValueError(
-                "OCEANAPI_DASK__SCHEDULER is required with OCEANAPI_PLOT__BACKEND=dask"
-            )
+            raise ValueError("OCEANAPI_DASK__SCHEDULER is required with a 'dask' backend")
+        self.kind = kind
         self.address = dask.scheduler
         self.workers = workers or 0
         self._connect_timeout = dask.connect_timeout
@@ -217,24 +250,27 @@ class DaskCluster(RenderBackend):
             asynchronous=True,
             timeout=self._connect_timeout,
             set_as_default=False,
-            name="oceanapi",
+            name=f"oceanapi-{self.kind.name}",
         )
-        await self._check_code("the scheduler", self._client.run_on_scheduler(worker.ping))
+        await self._check_code("the scheduler", self._client.run_on_scheduler(pool_worker.ping))
         try:
             waiting = self._client.wait_for_workers(1, timeout=self._connect_timeout)
             await cast(Awaitable[None], waiting)
         except TimeoutError:
             raise RuntimeError(f"the Dask cluster at {self.address} has no workers") from None
-        await self._check_code("a worker", self._client.run(worker.ping))
+        await self._check_code("a worker", self._client.run(pool_worker.ping))
         per_worker: dict[str, int] = await self._client.nthreads()
         threads = sum(per_worker.values())
         self.workers = self.workers or threads
-        # Every worker, now and whenever one (re)starts, opens the catalog and warms up first.
-        registering = self._client.register_plugin(
-            WarmUp(self._catalog, self._max_values), name="oceanapi-warm-up"
-        )
-        await cast(Awaitable[Any], registering)  # a coroutine on an asynchronous client
-        log.info("plot backend: Dask at %s, %d worker threads", self.address, threads)
+        if self.kind.warm_every_worker:
+            # Every worker, now and whenever one (re)starts, opens the catalog and warms up
+            # first.
+            registering = self._client.register_plugin(
+                WarmUpPlugin(self.kind.warm, self._catalog, self._max_values),
+                name=f"oceanapi-warm-up-{self.kind.name}",
+            )
+            await cast(Awaitable[Any], registering)  # a coroutine on an asynchronous client
+        log.info("%s backend: Dask at %s, %d worker threads", self.kind.name, self.address, threads)
 
     async def _check_code(self, where: str, call: Any) -> None:
         """Fail at start-up, not on every plot, when the scheduler or a worker cannot import
@@ -248,28 +284,34 @@ class DaskCluster(RenderBackend):
                 "repository with PYTHONPATH=. and the packages of requirements.lock"
             ) from None
 
-    async def render(self, job: RenderJob, timeout: float) -> Rendered:
+    async def run(self, call: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> Any:
         from distributed import KilledWorker
         from distributed.client import FutureCancelledError
 
         assert self._client is not None
-        key = f"oceanapi-plot-{job.plot_type}-{uuid.uuid4().hex}"
+        key = f"oceanapi-{self.kind.name}-{uuid.uuid4().hex}"
         future = self._client.submit(
-            worker.run_on_cluster, self._catalog, self._max_values, job, key=key, pure=False
+            pool_worker.on_cluster,
+            self.kind.warm,
+            self._catalog,
+            self._max_values,
+            call,
+            *args,
+            key=key,
+            pure=False,
         )
         try:
-            rendered: Rendered = await asyncio.wait_for(_result(future), timeout)
+            return await asyncio.wait_for(_result(future), timeout)
         except TimeoutError:
             await self._stop_stuck(key, future)
-            log.warning("plot %s on %s timed out on Dask", job.plot_type, job.dataset_id)
-            raise _timed_out(job, timeout) from None
+            log.warning("%s task timed out on Dask after %g s", self.kind.name, timeout)
+            raise WorkerTimeout from None
         except (KilledWorker, FutureCancelledError) as exc:
-            log.error("Dask worker died rendering %s: %r", job.key[:12], exc)
-            raise _died() from None
-        except asyncio.CancelledError:
-            await future.cancel()
+            log.error("Dask worker died running a %s task: %r", self.kind.name, exc)
+            raise WorkerDied from None
+        except asyncio.CancelledError:  # the client left: a running task's worker restarts
+            await asyncio.shield(self._stop_stuck(key, future))
             raise
-        return rendered
 
     async def _stop_stuck(self, key: str, future: Any) -> None:
         """Cancel the task (never run again) and restart the worker still running it.
@@ -300,21 +342,19 @@ class DaskCluster(RenderBackend):
         return self._restarts
 
 
-async def _result(future: Any) -> Rendered:
+async def _result(future: Any) -> Any:
     """A distributed future's result, awaited on the asynchronous client's loop."""
-    rendered: Rendered = await future
-    return rendered
+    return await future
 
 
-class WarmUp(WorkerPlugin):
-    """A Dask worker plugin: the worker opens the catalog and warms matplotlib when it starts,
-    so a restarted worker's first render costs no more than any other."""
+class WarmUpPlugin(WorkerPlugin):
+    """A Dask worker plugin: the worker opens the catalog and warms up (matplotlib, for plots)
+    when it starts, so a restarted worker's first task costs no more than any other."""
 
-    def __init__(self, catalog: str, max_values: int) -> None:
+    def __init__(self, warm: WarmUp, catalog: str, max_values: int) -> None:
+        self.warm = warm
         self.catalog = catalog
         self.max_values = max_values
 
     def setup(self, worker: Any) -> None:
-        from plotting import worker as plot_worker
-
-        plot_worker.warm(self.catalog, self.max_values)
+        self.warm(self.catalog, self.max_values)

@@ -30,7 +30,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from catalog.errors import NotReady, PlotBusy, PlotFailed, PlotTimeout
-from plotting.backends import DaskCluster, DaskSettings, LocalPool, RenderBackend
+from plotting import worker
+from plotting.backends import (
+    DaskCluster,
+    DaskSettings,
+    LocalPool,
+    RenderBackend,
+    WorkerDied,
+    WorkerTimeout,
+)
 from plotting.worker import Rendered, RenderJob
 
 log = logging.getLogger("oceanapi.plotting")
@@ -256,14 +264,20 @@ class PlotRunner:
             async with self._slots:
                 pending.started = True
                 begin = time.perf_counter()
+                timeout = self.settings.timeout
                 try:
-                    rendered: Rendered = await self.backend.render(job, self.settings.timeout)
-                except PlotTimeout:
+                    rendered: Rendered = await self.backend.run(worker.run, (job,), timeout)
+                except WorkerTimeout:
                     self.stats.timeouts += 1
-                    raise
-                except PlotFailed:
+                    raise PlotTimeout(
+                        f"The {job.plot_type} plot took longer than {timeout:g} s and was "
+                        "stopped. Ask for a smaller box, fewer samples or a smaller image."
+                    ) from None
+                except WorkerDied:
                     self.stats.crashes += 1
-                    raise
+                    raise PlotFailed(
+                        "The worker drawing this plot died; it has been replaced. Try again."
+                    ) from None
                 self.stats.renders += 1
                 self.stats.recent_ms.append((time.perf_counter() - begin) * 1000)
             entry = Cached(

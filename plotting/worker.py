@@ -64,13 +64,6 @@ class Rendered:
     pid: int = 0
 
 
-def initialise(catalog_path: str, max_values: int, started: Any) -> None:
-    """Local pool initialiser: warm up (see ``warm``), then count this worker as started."""
-    warm(catalog_path, max_values)
-    with started.get_lock():
-        started.value += 1
-
-
 def warm(catalog_path: str, max_values: int) -> None:
     """Open the catalog, warm matplotlib and the land layers (once per process and catalog)."""
     if _state.get("catalog_path") == catalog_path:
@@ -82,12 +75,6 @@ def warm(catalog_path: str, max_values: int) -> None:
     fig = Figure(figsize=(1, 1), dpi=50)
     fig.add_subplot().plot([0, 1])
     encode(fig, "png")
-
-
-def run_on_cluster(catalog_path: str, max_values: int, job: RenderJob) -> Rendered:
-    """A Dask task: the worker process opens the catalog itself the first time, then renders."""
-    warm(catalog_path, max_values)
-    return run(job)
 
 
 def run(job: RenderJob) -> Rendered:
@@ -102,8 +89,3 @@ def run(job: RenderJob) -> Rendered:
     done = time.perf_counter()
     timings = {"data_and_draw": (drawn - begin) * 1000, "encode": (done - drawn) * 1000}
     return Rendered(body, MEDIA_TYPES[fmt], timings, os.getpid())
-
-
-def ping() -> int:
-    """The worker's pid (for tests and warm-up checks)."""
-    return os.getpid()

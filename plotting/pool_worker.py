@@ -1,0 +1,33 @@
+"""What every worker process runs around its calls, whatever its kind (plots, data queries).
+
+Light on purpose: a data worker imports this and the catalog, never matplotlib.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+WarmUp = Callable[[str, int], None]
+"""``warm(catalog_path, max_values)``: open the catalog (once per process) and warm up."""
+
+
+def initialise(warm: WarmUp, catalog_path: str, max_values: int, started: Any) -> None:
+    """Local pool initialiser: warm up, then count this worker as started."""
+    warm(catalog_path, max_values)
+    with started.get_lock():
+        started.value += 1
+
+
+def on_cluster(
+    warm: WarmUp, catalog_path: str, max_values: int, call: Callable[..., Any], *args: Any
+) -> Any:
+    """A Dask task: the worker warms up the first time (opens the catalog), then calls."""
+    warm(catalog_path, max_values)
+    return call(*args)
+
+
+def ping() -> int:
+    """The worker's pid (for tests and warm-up checks)."""
+    return os.getpid()
