@@ -1,36 +1,31 @@
-"""Query results as HTTP responses, in the format asked for; shared by /api/v1 and /edr."""
+"""Data jobs answered as HTTP responses, wherever they ran; shared by /api/v1 and /edr."""
 
 from __future__ import annotations
 
-from fastapi.responses import JSONResponse, Response
+from fastapi import Request
+from fastapi.responses import Response, StreamingResponse
 
-from catalog.dataset import OpenDataset
-from catalog.formats import (
-    CRS84,
-    MEDIA_TYPES,
-    to_covjson,
-    to_csv,
-    to_geojson,
-    to_json,
-    to_netcdf,
-)
-from catalog.queries import QueryResult
+from catalog.jobs import DataJob
+from plotting.data_runner import DataRunner
+from plotting.runner import ClientGone
+
+CLIENT_CLOSED = 499  # nginx's code for "client closed the request"; nobody receives it
 
 
-def encode(result: QueryResult, f: str, dataset: OpenDataset, crs: str = CRS84) -> Response:
-    """``f``: json, csv, nc (a CF NetCDF attachment), covjson (in ``crs``) or geojson."""
-    if f == "csv":
-        return Response(to_csv(result), media_type=MEDIA_TYPES["csv"])
-    if f == "nc":
-        body = to_netcdf(result, dataset.entry.title, dataset.entry.attribution)
-        filename = f"{dataset.id}-{result.kind}.nc"
-        return Response(
-            body,
-            media_type=MEDIA_TYPES["nc"],
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
-    if f == "covjson":
-        return JSONResponse(to_covjson(result, crs), media_type=MEDIA_TYPES["covjson"])
-    if f == "geojson":
-        return JSONResponse(to_geojson(result), media_type=MEDIA_TYPES["geojson"])
-    return JSONResponse(to_json(result))
+async def answer(request: Request, job: DataJob) -> Response:
+    """The job's answer: a small one from memory, a large one streamed from its spool file.
+
+    ``Server-Timing`` says where it was computed (``source;desc="inline"`` or ``"worker"``).
+    """
+    runner: DataRunner = request.app.state.data
+    try:
+        body = await runner.answer(job, request.is_disconnected)
+    except ClientGone:
+        return Response(status_code=CLIENT_CLOSED)
+    headers = {"Server-Timing": f'source;desc="{body.where}"'}
+    if job.filename:
+        headers["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+    if body.content is not None:
+        return Response(body.content, media_type=job.media_type, headers=headers)
+    headers["Content-Length"] = str(body.size)
+    return StreamingResponse(runner.stream(body), media_type=job.media_type, headers=headers)

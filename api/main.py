@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ from api.openapi import API_DESCRIPTION, install_openapi
 from api.problems import REQUEST_ID_HEADER, install_problem_handlers
 from api.settings import Settings
 from catalog.store import Catalog
+from plotting.data_runner import DataRunner
 from plotting.runner import PlotRunner
 from plotting.types import PLOT_TYPES, PlotType
 
@@ -42,15 +44,16 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(catalog.open_all)
         runner = PlotRunner(settings.plot, catalog.path, settings.max_values, settings.dask)
-        app.state.runner = runner
+        data = DataRunner(settings.data, catalog, settings.max_values, settings.dask)
+        app.state.runner, app.state.data = runner, data
         try:
-            await runner.start()
+            await asyncio.gather(runner.start(), data.start())
             app.state.ready = True
             log.info("ready: %d datasets from %s", len(catalog.ids), catalog.path)
             yield
         finally:
             app.state.ready = False
-            await runner.close()
+            await asyncio.gather(runner.close(), data.close())
             catalog.close()
 
     app = FastAPI(

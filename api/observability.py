@@ -62,6 +62,7 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_PlotRunnerCollector(app_state))
+        self.registry.register(_DataRunnerCollector(app_state))
 
     def exposition(self) -> bytes:
         """Every metric in the Prometheus text format."""
@@ -102,6 +103,40 @@ class _PlotRunnerCollector(Collector):
         }
         for name, (text, value) in counters.items():
             yield CounterMetricFamily(f"oceanapi_plot_{name}", text, value=value)
+
+
+class _DataRunnerCollector(Collector):
+    """Where data queries ran, the data workers' queue and outcomes, read at scrape time."""
+
+    def __init__(self, app_state: Any) -> None:
+        self.app_state = app_state
+
+    def collect(self) -> Iterator[Metric]:
+        data = getattr(self.app_state, "data", None)
+        if data is None:
+            return
+        stats = data.stats
+        gauges = {
+            "queue_depth": ("Large data queries in flight plus waiting.", data.queue_depth),
+            "jobs_running": ("Large data queries running in a worker now.", data.running),
+            "workers": ("Large data queries the backend runs at once.", data.workers),
+        }
+        for name, (text, value) in gauges.items():
+            yield GaugeMetricFamily(f"oceanapi_data_{name}", text, value=value)
+        counters = {
+            "inline": ("Data queries answered in the API process (small).", stats.inline),
+            "jobs": ("Data queries answered by a data worker (large).", stats.jobs),
+            "rejected": ("Large data queries refused with 503 (queue full).", stats.rejected),
+            "cancelled": ("Large data queries stopped because their client left.", stats.cancelled),
+            "timeouts": ("Large data queries stopped at the time limit (504).", stats.timeouts),
+            "crashes": ("Large data queries whose worker died (500).", stats.crashes),
+            "worker_restarts": (
+                "Data workers started to replace one (timeout, crash, cancel, max_tasks).",
+                data.worker_restarts,
+            ),
+        }
+        for name, (text, value) in counters.items():
+            yield CounterMetricFamily(f"oceanapi_data_{name}", text, value=value)
 
 
 class MetricsMiddleware:

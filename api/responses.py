@@ -6,8 +6,11 @@ from typing import Any
 
 from api.problems import problem_type_uri
 from catalog.errors import (
+    DataBusy,
+    DataFailed,
     DatasetNotFound,
     DatasetUnavailable,
+    DataTimeout,
     InvalidParameters,
     NoData,
     NotFound,
@@ -117,6 +120,29 @@ _EXAMPLES: dict[type[OceanAPIError], tuple[str, dict[str, Any]]] = {
             "instance": "/api/v1/datasets/ersst-v5/plots/map",
         },
     ),
+    DataBusy: (
+        "Every data worker busy and the data queue full",
+        {
+            "detail": "8 large data queries are running or waiting; try again shortly, or ask "
+            "for less data.",
+            "instance": "/api/v1/datasets/giops/data/area",
+        },
+    ),
+    DataTimeout: (
+        "Large query stopped at the time limit",
+        {
+            "detail": "The area query took longer than 120 s and was stopped. Ask for a smaller "
+            "box or fewer variables, or thin it with stride or max_cells.",
+            "instance": "/api/v1/datasets/giops/data/area",
+        },
+    ),
+    DataFailed: (
+        "The data worker process died",
+        {
+            "detail": "The worker answering this query died; it has been replaced. Try again.",
+            "instance": "/api/v1/datasets/giops/data/area",
+        },
+    ),
     TooManyRequests: (
         "This client's requests in flight at the limit",
         {
@@ -138,9 +164,9 @@ _DESCRIPTIONS = {
     413: "Selection too large (problem+json with the estimate, the limit and how to ask for less).",
     429: "This client has the most requests in flight one client may have (problem+json, with "
     "Retry-After).",
-    500: "A worker process died while drawing (problem+json); only this request failed.",
+    500: "A worker process died (problem+json); only this request failed.",
     503: "Unavailable (problem+json, with Retry-After).",
-    504: "The render took too long and was stopped (problem+json).",
+    504: "The work took too long and was stopped (problem+json); its worker was replaced.",
 }
 
 

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from catalog.geo import MAX_PATH_VERTICES
 from plotting.backends import DaskSettings
+from plotting.data_runner import DataSettings
 from plotting.params import MAX_PIXELS
 from plotting.runner import PlotSettings
 
@@ -75,16 +76,23 @@ class Settings(BaseSettings):
     plot: PlotSettings = Field(
         default_factory=PlotSettings, description="The plot runner (OCEANAPI_PLOT__WORKERS ...)."
     )
+    data: DataSettings = Field(
+        default_factory=DataSettings,
+        description="Where data queries run: small ones here, large ones in the data workers "
+        "(OCEANAPI_DATA__WORKERS, OCEANAPI_DATA__INLINE_MAX_VALUES ...).",
+    )
     dask: DaskSettings = Field(
         default_factory=DaskSettings,
-        description="The Dask cluster for OCEANAPI_PLOT__BACKEND=dask (OCEANAPI_DASK__SCHEDULER).",
+        description="The Dask cluster for OCEANAPI_PLOT__BACKEND=dask or OCEANAPI_DATA__BACKEND="
+        "dask (OCEANAPI_DASK__SCHEDULER).",
     )
 
     @model_validator(mode="after")
     def _dask_needs_a_scheduler(self) -> Settings:
-        if self.plot.backend == "dask" and not self.dask.scheduler:
-            raise ValueError(
-                "OCEANAPI_PLOT__BACKEND=dask needs OCEANAPI_DASK__SCHEDULER, the scheduler's "
-                "address (e.g. tcp://127.0.0.1:8786)"
-            )
+        for name, backend in (("PLOT", self.plot.backend), ("DATA", self.data.backend)):
+            if backend == "dask" and not self.dask.scheduler:
+                raise ValueError(
+                    f"OCEANAPI_{name}__BACKEND=dask needs OCEANAPI_DASK__SCHEDULER, the "
+                    "scheduler's address (e.g. tcp://127.0.0.1:8786)"
+                )
         return self

@@ -264,11 +264,11 @@ def cube(
     with edr_names():
         infos = opened.resolve(names)
         if levels.multiple:
-            infos = _three_d(infos, names)
+            infos = three_d(infos, names)
             names = [i.id for i in infos]
-        steps = _steps(infos, when)
-        depths = _levels(infos, levels)
-        stride = _stride(infos[0], bbox, resolution)
+        steps = time_steps(infos, when)
+        depths = chosen_levels(infos, levels)
+        stride = thinning(infos[0], bbox, resolution)
         rows: list[xr.Dataset] = []
         first: QueryResult | None = None
         for step in steps:
@@ -329,16 +329,7 @@ def radius(
 ) -> QueryResult:
     """The cells whose centres lie within a geodesic (WGS84) distance of a point."""
     metres = within_metres(within, within_units)
-    north = float(GEOD.fwd(lon, lat, 0.0, metres)[1]) if lat + metres / 1.1e5 < 90 else 90.0
-    south = float(GEOD.fwd(lon, lat, 180.0, metres)[1]) if lat - metres / 1.1e5 > -90 else -90.0
-    north, south = min(north, 90.0), max(south, -90.0)
-    widest = max(abs(north), abs(south))
-    span = metres / (111_320.0 * max(math.cos(math.radians(widest)), 1e-6)) * 1.05
-    if span >= 180 or north >= 90 or south <= -90:
-        west, east = -180.0, 180.0
-    else:
-        west, east = lon - span, lon + span
-    result = cube(opened, names, (west, south, east, north), datetime_, z, None, max_values)
+    result = cube(opened, names, radius_box(lon, lat, metres), datetime_, z, None, max_values)
 
     def inside(
         lons: npt.NDArray[np.float64], lats: npt.NDArray[np.float64]
@@ -350,6 +341,18 @@ def radius(
     clipped = _clip(result, inside, f"{within:g} {within_units} of ({lon:g}, {lat:g})")
     clipped.selection["within_m"] = metres
     return clipped
+
+
+def radius_box(lon: float, lat: float, metres: float) -> BBox:
+    """A box holding every point within ``metres`` (geodesic) of (lon, lat)."""
+    north = float(GEOD.fwd(lon, lat, 0.0, metres)[1]) if lat + metres / 1.1e5 < 90 else 90.0
+    south = float(GEOD.fwd(lon, lat, 180.0, metres)[1]) if lat - metres / 1.1e5 > -90 else -90.0
+    north, south = min(north, 90.0), max(south, -90.0)
+    widest = max(abs(north), abs(south))
+    span = metres / (111_320.0 * max(math.cos(math.radians(widest)), 1e-6)) * 1.05
+    if span >= 180 or north >= 90 or south <= -90:
+        return (-180.0, south, 180.0, north)
+    return (lon - span, south, lon + span, north)
 
 
 def trajectory(
@@ -394,7 +397,7 @@ def _one_of_datetime_or_z(query: str) -> InvalidParameters:
     )
 
 
-def _three_d(infos: list[VariableInfo], names: list[str] | None) -> list[VariableInfo]:
+def three_d(infos: list[VariableInfo], names: list[str] | None) -> list[VariableInfo]:
     """The variables with depth levels (several z need them)."""
     having = [i for i in infos if i.vertical is not None]
     lacking = [i.id for i in infos if i.vertical is None]
@@ -407,7 +410,7 @@ def _three_d(infos: list[VariableInfo], names: list[str] | None) -> list[Variabl
     return having
 
 
-def _steps(infos: list[VariableInfo], when: Instants) -> list[str | None]:
+def time_steps(infos: list[VariableInfo], when: Instants) -> list[str | None]:
     """The instants to read: the one asked for (None: latest) or every step of an interval."""
     if not when.interval:
         return [when.instant]
@@ -418,7 +421,7 @@ def _steps(infos: list[VariableInfo], when: Instants) -> list[str | None]:
     return [iso(v) for v in axis.values[steps]]
 
 
-def _levels(infos: list[VariableInfo], levels: Levels) -> list[float | None]:
+def chosen_levels(infos: list[VariableInfo], levels: Levels) -> list[float | None]:
     """The depths to read, in metres (None: the surface, the engine's default)."""
     if not levels.multiple:
         return [levels.values[0] if levels.values else None]
@@ -430,7 +433,7 @@ def _levels(infos: list[VariableInfo], levels: Levels) -> list[float | None]:
     return [float(d) for d in axis.depths[indices]]
 
 
-def _stride(info: VariableInfo, bbox: BBox, resolution: tuple[int, int] | None) -> int:
+def thinning(info: VariableInfo, bbox: BBox, resolution: tuple[int, int] | None) -> int:
     """The even stride that leaves at most resolution-x columns and resolution-y rows."""
     if resolution is None:
         return 1

@@ -227,6 +227,43 @@ class PlotFailed(OceanAPIError):
     )
 
 
+class DataBusy(OceanAPIError):
+    """Every data worker is busy and the data queue is full."""
+
+    slug = "data-busy"
+    status = 503
+    title = "Data service busy"
+    description = (
+        "Every data worker is busy with large queries and the data queue is full. Try again "
+        "after the number of seconds in the Retry-After header, or ask for less data (small "
+        "queries are answered at once and are not affected, nor are plots)."
+    )
+
+
+class DataTimeout(OceanAPIError):
+    """A large data query took longer than the configured limit and was stopped."""
+
+    slug = "data-timeout"
+    status = 504
+    title = "Data query timed out"
+    description = (
+        "The query took longer than the per-query time limit; its worker was stopped and "
+        "replaced. Ask for a smaller box, fewer time steps or levels, or thin the selection."
+    )
+
+
+class DataFailed(OceanAPIError):
+    """The worker process answering a large data query died."""
+
+    slug = "data-failed"
+    status = 500
+    title = "Data query failed"
+    description = (
+        "The worker process answering this query died (for instance out of memory). Only this "
+        "request failed; the worker has been replaced and the request may be tried again."
+    )
+
+
 class CatalogError(Exception):
     """The catalog file is missing or invalid; the service cannot start."""
 

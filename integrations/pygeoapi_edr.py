@@ -9,8 +9,10 @@ A pygeoapi collection serves one dataset of a catalog file::
         dataset: glorys              # the dataset id in it
         max_values: 2000000          # optional: most values one query may read (413 beyond)
 
-Every query goes through ``catalog.edr``, the EDR semantics the service's own EDR facade uses,
-and is answered with ``catalog.formats.to_covjson``; nothing is selected or interpolated here.
+Every query is one of ``catalog.jobs``' EDR queries, the EDR semantics the service's own EDR
+facade uses: estimated first (413 before any reading, as in the service), then answered by the
+service's CoverageJSON encoder (``catalog.encoders``); nothing is selected, interpolated or
+encoded here. pygeoapi wants a dict, so the encoded document is parsed back (orjson).
 Domain errors become pygeoapi provider errors with their user-facing message.
 """
 
@@ -23,8 +25,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
 from pathlib import Path
+from tempfile import SpooledTemporaryFile
 from typing import Any
 
+import orjson
 from pygeoapi.provider.base import (
     ProviderConnectionError,
     ProviderGenericError,
@@ -36,8 +40,7 @@ from pygeoapi.provider.base import (
 from pygeoapi.provider.base_edr import BaseEDRProvider
 from shapely.geometry.base import BaseGeometry
 
-from catalog import edr
-from catalog.dataset import OpenDataset
+from catalog import edr, jobs
 from catalog.errors import (
     CatalogError,
     DatasetNotFound,
@@ -48,12 +51,14 @@ from catalog.errors import (
     SelectionTooLarge,
     VariableNotFound,
 )
-from catalog.formats import to_covjson
 from catalog.geo import BBox
 from catalog.queries import DEFAULT_MAX_VALUES
 from catalog.store import Catalog
 
 log = logging.getLogger("oceanapi.pygeoapi")
+
+SPOOL_MEMORY = 8 << 20
+"""An encoded answer stays in memory up to this size, then goes to a temporary file."""
 
 # Formats pygeoapi may ask for that a CoverageJSON document answers (it renders 'html' itself).
 _COVJSON_FORMATS = {None, "", "json", "jsonld", "html", "covjson", "coveragejson"}
@@ -204,79 +209,74 @@ class OceanDataEDRProvider(BaseEDRProvider):  # type: ignore[misc]
         """Values at a POINT: one instant and level, a time series or a profile."""
         with translated_errors():
             point = _coords(kwargs.get("wkt"), "Point")
-            result = edr.position(
-                self._opened(),
-                _names(kwargs),
-                float(point.x),
-                float(point.y),
-                kwargs.get("datetime_"),
-                kwargs.get("z"),
-                max_values=self.max_values,
+            place = [(float(point.x), float(point.y))]
+            return self._answer(
+                jobs.EdrPosition(_names(kwargs), place, kwargs.get("datetime_"), kwargs.get("z"))
             )
-            return to_covjson(result)
 
     def area(self, **kwargs: Any) -> dict[str, Any]:
         """Cells whose centres lie in a POLYGON (or MULTIPOLYGON)."""
         with translated_errors():
             polygon = _coords(kwargs.get("wkt"), "Polygon", "MultiPolygon")
-            result = edr.area(
-                self._opened(),
-                _names(kwargs),
-                polygon,
-                kwargs.get("datetime_"),
-                kwargs.get("z"),
-                max_values=self.max_values,
+            if polygon.area <= 0:
+                raise InvalidParameters.single("coords", "the polygon must enclose an area")
+            west, south, east, north = polygon.bounds
+            return self._answer(
+                jobs.EdrArea(
+                    _names(kwargs),
+                    (west, south, east, north),
+                    kwargs.get("datetime_"),
+                    kwargs.get("z"),
+                    polygon=polygon,
+                )
             )
-            return to_covjson(result)
 
     def cube(self, **kwargs: Any) -> dict[str, Any]:
         """Cells in a bbox; a 6-number bbox (minx,miny,minz,maxx,maxy,maxz) gives a z range."""
         with translated_errors():
             bbox, z = _cube_bbox(kwargs.get("bbox"), kwargs.get("z"))
-            result = edr.cube(
-                self._opened(),
-                _names(kwargs),
-                bbox,
-                kwargs.get("datetime_"),
-                z,
-                max_values=self.max_values,
-            )
-            return to_covjson(result)
+            return self._answer(jobs.EdrCube(_names(kwargs), bbox, kwargs.get("datetime_"), z))
 
     def radius(self, **kwargs: Any) -> dict[str, Any]:
         """Cells whose centres lie within ``within`` ``within-units`` of a POINT."""
         with translated_errors():
             point = _coords(kwargs.get("wkt"), "Point")
-            result = edr.radius(
-                self._opened(),
-                _names(kwargs),
-                float(point.x),
-                float(point.y),
-                _within(kwargs.get("within")),
-                kwargs.get("within_units"),
-                kwargs.get("datetime_"),
-                kwargs.get("z"),
-                max_values=self.max_values,
+            x, y = float(point.x), float(point.y)
+            within, units = _within(kwargs.get("within")), kwargs.get("within_units")
+            return self._answer(
+                jobs.EdrRadius(
+                    _names(kwargs),
+                    edr.radius_box(x, y, edr.within_metres(within, units)),
+                    kwargs.get("datetime_"),
+                    kwargs.get("z"),
+                    center=(x, y),
+                    within=within,
+                    within_units=units,
+                )
             )
-            return to_covjson(result)
 
     def trajectory(self, **kwargs: Any) -> dict[str, Any]:
         """Values sampled along a LINESTRING at one instant and level."""
         with translated_errors():
             line = _coords(kwargs.get("wkt"), "LineString")
             vertices = [(float(x), float(y)) for x, y in line.coords]
-            result = edr.trajectory(
-                self._opened(),
-                _names(kwargs),
-                vertices,
-                kwargs.get("datetime_"),
-                kwargs.get("z"),
-                max_values=self.max_values,
+            return self._answer(
+                jobs.EdrTrajectory(
+                    _names(kwargs), vertices, kwargs.get("datetime_"), kwargs.get("z")
+                )
             )
-            return to_covjson(result)
 
-    def _opened(self) -> OpenDataset:
-        return self.catalog.dataset(self.dataset_id)
+    def _answer(self, query: jobs.Query) -> dict[str, Any]:
+        """Estimate (413 before reading), run, encode as CoverageJSON, parse for pygeoapi."""
+        with self.catalog.reading(self.dataset_id) as opened:
+            query.estimate(opened, self.max_values)
+            with SpooledTemporaryFile(SPOOL_MEMORY) as sink:
+                jobs.DataJob(self.dataset_id, query, "covjson").answer(
+                    opened, self.max_values, sink
+                )
+                sink.seek(0)
+                document: dict[str, Any] = orjson.loads(sink.read())
+        return document
 
     def __repr__(self) -> str:
         return f"<OceanDataEDRProvider> {self.data} dataset={self.dataset_id}"

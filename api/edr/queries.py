@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import numpy as np
 import shapely
-import xarray as xr
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
@@ -32,25 +31,22 @@ from api.edr.params import (
     WithinUnits,
     Z,
 )
-from api.encoding import encode
+from api.encoding import answer
 from api.responses import problem_responses
-from catalog import edr
+from catalog import edr, jobs
 from catalog.errors import (
+    DataBusy,
+    DataFailed,
     DatasetNotFound,
     DatasetUnavailable,
+    DataTimeout,
     InvalidParameters,
     NoData,
     SelectionTooLarge,
     VariableNotFound,
 )
-from catalog.formats import (
-    CRS84,
-    EPSG4326,
-    MEDIA_TYPES,
-    to_covjson_collection,
-)
+from catalog.formats import CRS84, EPSG4326
 from catalog.geo import check_vertices, parse_bbox
-from catalog.queries import QueryResult
 
 router = APIRouter(prefix="/collections/{collectionId}", tags=[TAG])
 
@@ -87,11 +83,19 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     },
     204: {"description": "The query is valid but no cell centre lies in the shape asked for."},
-    **problem_responses(DatasetNotFound, VariableNotFound, SelectionTooLarge, DatasetUnavailable),
+    **problem_responses(
+        DatasetNotFound,
+        VariableNotFound,
+        SelectionTooLarge,
+        DataFailed,
+        DatasetUnavailable,
+        DataBusy,
+        DataTimeout,
+    ),
 }
 
 
-def _route(query_type: str, summary: str) -> Callable[[Callable[..., Response]], Any]:
+def _route(query_type: str, summary: str) -> Callable[[Callable[..., Awaitable[Response]]], Any]:
     name = f"edr_{query_type}"
     return router.get(
         f"/{query_type}",
@@ -119,11 +123,11 @@ class EdrQuery:
         crs: Crs = None,
         f: QueryFormat = None,
     ) -> None:
+        self.request = request
         self.names = _names(parameter_name, parameter_names)
         self.crs = EPSG4326 if crs in {EPSG4326, "EPSG:4326"} else CRS84
         self.format = _format(f, request.headers.get("accept"))
         self.z, self.datetime = z, datetime
-        self.max_values = settings.max_values
         self.max_path_points = settings.max_path_points
         self.catalog, self.collection_id = catalog, collection_id
         self.dataset = catalog.dataset(collection_id)
@@ -137,41 +141,31 @@ class EdrQuery:
             )
         return geometry
 
-    def answer(self, run: Callable[[], list[QueryResult]]) -> Response:
-        """Run the query and encode it; no cell in the shape is a 204."""
+    async def answer(self, query: jobs.Query) -> Response:
+        """Run the query wherever its size sends it, in the format asked for; no cell in the
+        shape is a 204."""
+        job = jobs.DataJob(self.collection_id, query, self.format, crs=self.crs)
         try:
-            with self.catalog.reading(self.collection_id):
-                results = run()
+            return await answer(self.request, job)
         except NoData:
             return Response(status_code=204)
-        if self.format == "covjson" and len(results) > 1:
-            document = to_covjson_collection(results, self.crs)
-            return JSONResponse(document, media_type=MEDIA_TYPES["covjson"])
-        return encode(_one(results), self.format, self.dataset, self.crs)
 
 
 QueryDep = Annotated[EdrQuery, Depends()]
 
 
 @_route("position", "Values at a place (a point, a time series or a vertical profile)")
-def position(query: QueryDep, coords: PointCoords) -> Response:
+async def position(query: QueryDep, coords: PointCoords) -> Response:
     """The nearest cell's values at one instant and level (a Point coverage); over an interval
     of `datetime` a PointSeries, over several `z` a VerticalProfile. A MULTIPOINT gives one
     coverage per place."""
     geometry = query.geometry(coords, "Point", "MultiPoint")
-    points = [(p.x, p.y) for p in getattr(geometry, "geoms", [geometry])]
-    return query.answer(
-        lambda: [
-            edr.position(
-                query.dataset, query.names, x, y, query.datetime, query.z, query.max_values
-            )
-            for x, y in points
-        ]
-    )
+    points = [(float(p.x), float(p.y)) for p in getattr(geometry, "geoms", [geometry])]
+    return await query.answer(jobs.EdrPosition(query.names, points, query.datetime, query.z))
 
 
 @_route("area", "Values in a polygon")
-def area(
+async def area(
     query: QueryDep,
     coords: PolygonCoords,
     resolution_x: ResolutionX = None,
@@ -180,24 +174,22 @@ def area(
     """The cells whose centres lie in the polygon, at each chosen time step and level; a Grid
     coverage on regular grids, a MultiPoint on curvilinear ones (cells outside are null)."""
     polygon = query.geometry(coords, "Polygon", "MultiPolygon")
-    resolution = _resolution(resolution_x, resolution_y)
-    return query.answer(
-        lambda: [
-            edr.area(
-                query.dataset,
-                query.names,
-                polygon,
-                query.datetime,
-                query.z,
-                resolution,
-                query.max_values,
-            )
-        ]
+    if polygon.area <= 0:
+        raise InvalidParameters.single("coords", "the polygon must enclose an area")
+    west, south, east, north = polygon.bounds
+    job = jobs.EdrArea(
+        query.names,
+        (west, south, east, north),
+        query.datetime,
+        query.z,
+        _resolution(resolution_x, resolution_y),
+        polygon=polygon,
     )
+    return await query.answer(job)
 
 
 @_route("cube", "Values in a box")
-def cube(
+async def cube(
     query: QueryDep,
     bbox: Bbox,
     resolution_x: ResolutionX = None,
@@ -207,41 +199,23 @@ def cube(
     query); the box may cross the antimeridian."""
     if query.crs == EPSG4326 and len(parts := bbox.split(",")) == 4:
         bbox = ",".join([parts[1], parts[0], parts[3], parts[2]])  # lat/lon order
-    box = parse_bbox(bbox)
     resolution = _resolution(resolution_x, resolution_y)
-    return query.answer(
-        lambda: [
-            edr.cube(
-                query.dataset,
-                query.names,
-                box,
-                query.datetime,
-                query.z,
-                resolution,
-                query.max_values,
-            )
-        ]
-    )
+    job = jobs.EdrCube(query.names, parse_bbox(bbox), query.datetime, query.z, resolution)
+    return await query.answer(job)
 
 
 @_route("trajectory", "Values along a line")
-def trajectory(query: QueryDep, coords: LineCoords) -> Response:
+async def trajectory(query: QueryDep, coords: LineCoords) -> Response:
     """Values at 100 points equally spaced along the line, at one instant and level (a
     Trajectory coverage)."""
     line = query.geometry(coords, "LineString")
     vertices = [(float(x), float(y)) for x, y in shapely.get_coordinates(line)]
     check_vertices("coords", len(vertices), query.max_path_points)
-    return query.answer(
-        lambda: [
-            edr.trajectory(
-                query.dataset, query.names, vertices, query.datetime, query.z, query.max_values
-            )
-        ]
-    )
+    return await query.answer(jobs.EdrTrajectory(query.names, vertices, query.datetime, query.z))
 
 
 @_route("radius", "Values within a distance of a place")
-def radius(
+async def radius(
     query: QueryDep,
     coords: PointCoords,
     within: Within = None,
@@ -251,21 +225,17 @@ def radius(
     point, at each chosen time step and level."""
     point = query.geometry(coords, "Point")
     x, y = float(point.x), float(point.y)
-    return query.answer(
-        lambda: [
-            edr.radius(
-                query.dataset,
-                query.names,
-                x,
-                y,
-                within,
-                within_units,
-                query.datetime,
-                query.z,
-                query.max_values,
-            )
-        ]
+    box = edr.radius_box(x, y, edr.within_metres(within, within_units))
+    job = jobs.EdrRadius(
+        query.names,
+        box,
+        query.datetime,
+        query.z,
+        center=(x, y),
+        within=within,
+        within_units=within_units,
     )
+    return await query.answer(job)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -301,12 +271,3 @@ def _format(f: str | None, accept: str | None) -> str:
         if media in _ACCEPTED:
             return _ACCEPTED[media]
     return "covjson"
-
-
-def _one(results: list[QueryResult]) -> QueryResult:
-    """Several places as one result along a `point` dimension (for GeoJSON, CSV, NetCDF)."""
-    if len(results) == 1:
-        return results[0]
-    data = xr.concat([r.data for r in results], dim="point", coords="different", compat="equals")
-    first = results[0]
-    return QueryResult(first.kind, first.dataset_id, data, {"points": len(results)})

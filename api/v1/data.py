@@ -2,33 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.deps import DatasetDep, SettingsDep
-from api.encoding import encode
+from api.deps import AsyncDatasetDep, SettingsDep
+from api.encoding import answer
 from api.responses import problem_responses
-from catalog import queries
+from catalog import jobs
+from catalog.dataset import OpenDataset
 from catalog.errors import (
+    DataBusy,
+    DataFailed,
     DatasetNotFound,
     DatasetUnavailable,
+    DataTimeout,
     InvalidParameters,
     NoData,
     SelectionTooLarge,
     VariableNotFound,
 )
-from catalog.formats import convert_units
 from catalog.geo import parse_bbox, parse_path
-from catalog.queries import QueryResult
 from catalog.selection import parse_depth
 from schemas import patterns
 from schemas.data import DataResult
 
 router = APIRouter(tags=["Data"])
-Handler = TypeVar("Handler", bound=Callable[..., Response])
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Response]])
 
 MAX_SAMPLES = 2000
 
@@ -106,7 +108,9 @@ Units = Annotated[
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "The selected values, in the format asked for with `f`.",
+        "description": "The selected values, in the format asked for with `f`. Small queries "
+        "are answered at once; larger ones run in a data worker and are streamed "
+        '(`Server-Timing: source;desc="inline"` or `"worker"`).',
         "content": {
             "text/csv": {"schema": {"type": "string"}},
             "application/x-netcdf": {"schema": {"type": "string", "format": "binary"}},
@@ -114,7 +118,14 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     },
     **problem_responses(
-        DatasetNotFound, VariableNotFound, NoData, SelectionTooLarge, DatasetUnavailable
+        DatasetNotFound,
+        VariableNotFound,
+        NoData,
+        SelectionTooLarge,
+        DataFailed,
+        DatasetUnavailable,
+        DataBusy,
+        DataTimeout,
     ),
 }
 
@@ -140,14 +151,16 @@ def _names(variables: str | None) -> list[str] | None:
     return names
 
 
-def _respond(result: QueryResult, f: str, units: str | None, dataset: DatasetDep) -> Response:
-    return encode(convert_units(result, units), f, dataset)
+async def _respond(
+    request: Request, dataset: OpenDataset, query: jobs.Query, f: str, units: str | None
+) -> Response:
+    return await answer(request, jobs.DataJob(dataset.id, query, f, units))
 
 
 @_query("/datasets/{dataset_id}/data/point", "queryPoint", "Values at a point")
-def point(
-    dataset: DatasetDep,
-    settings: SettingsDep,
+async def point(
+    request: Request,
+    dataset: AsyncDatasetDep,
     lon: Lon,
     lat: Lat,
     variables: Variables = None,
@@ -162,16 +175,14 @@ def point(
     The response reports the time, depth and grid cells (with weights) actually used. A point
     on land gives null with `on_land: true`.
     """
-    result = queries.point(
-        dataset, _names(variables), lon, lat, time, parse_depth(depth), interp, settings.max_values
-    )
-    return _respond(result, f, units, dataset)
+    query = jobs.Point(_names(variables), lon, lat, time, parse_depth(depth), interp)
+    return await _respond(request, dataset, query, f, units)
 
 
 @_query("/datasets/{dataset_id}/data/timeseries", "queryTimeseries", "Time series at a point")
-def timeseries(
-    dataset: DatasetDep,
-    settings: SettingsDep,
+async def timeseries(
+    request: Request,
+    dataset: AsyncDatasetDep,
     lon: Lon,
     lat: Lat,
     variables: Variables = None,
@@ -199,24 +210,14 @@ def timeseries(
     units: Units = None,
 ) -> Response:
     """Values at a place and level over a time range (the whole axis by default)."""
-    result = queries.timeseries(
-        dataset,
-        _names(variables),
-        lon,
-        lat,
-        start,
-        end,
-        parse_depth(depth),
-        interp,
-        settings.max_values,
-    )
-    return _respond(result, f, units, dataset)
+    query = jobs.Timeseries(_names(variables), lon, lat, start, end, parse_depth(depth), interp)
+    return await _respond(request, dataset, query, f, units)
 
 
 @_query("/datasets/{dataset_id}/data/profile", "queryProfile", "Vertical profile at a point")
-def profile(
-    dataset: DatasetDep,
-    settings: SettingsDep,
+async def profile(
+    request: Request,
+    dataset: AsyncDatasetDep,
     lon: Lon,
     lat: Lat,
     variables: Variables = None,
@@ -246,24 +247,14 @@ def profile(
     units: Units = None,
 ) -> Response:
     """Values at a place and time over every level, or the levels in a depth range."""
-    result = queries.profile(
-        dataset,
-        _names(variables),
-        lon,
-        lat,
-        time,
-        depth_min,
-        depth_max,
-        interp,
-        settings.max_values,
-    )
-    return _respond(result, f, units, dataset)
+    query = jobs.Profile(_names(variables), lon, lat, time, depth_min, depth_max, interp)
+    return await _respond(request, dataset, query, f, units)
 
 
 @_query("/datasets/{dataset_id}/data/area", "queryArea", "Values in a box")
-def area(
-    dataset: DatasetDep,
-    settings: SettingsDep,
+async def area(
+    request: Request,
+    dataset: AsyncDatasetDep,
     bbox: Annotated[
         str,
         Query(
@@ -298,22 +289,16 @@ def area(
     Regular grids give a latitude x longitude grid; curvilinear grids the index box holding
     the cells inside, with 2-D coordinates and null outside the box.
     """
-    result = queries.area(
-        dataset,
-        _names(variables),
-        parse_bbox(bbox),
-        time,
-        parse_depth(depth),
-        stride,
-        max_cells,
-        settings.max_values,
+    query = jobs.Area(
+        _names(variables), parse_bbox(bbox), time, parse_depth(depth), stride, max_cells
     )
-    return _respond(result, f, units, dataset)
+    return await _respond(request, dataset, query, f, units)
 
 
 @_query("/datasets/{dataset_id}/data/transect", "queryTransect", "Values along a path")
-def transect(
-    dataset: DatasetDep,
+async def transect(
+    request: Request,
+    dataset: AsyncDatasetDep,
     settings: SettingsDep,
     path: Annotated[
         str,
@@ -351,14 +336,6 @@ def transect(
     units: Units = None,
 ) -> Response:
     """Values along a path: a vertical section (distance x depth) or one level."""
-    result = queries.transect(
-        dataset,
-        _names(variables),
-        parse_path(path, settings.max_path_points),
-        n,
-        time,
-        parse_depth(depth),
-        interp,
-        settings.max_values,
-    )
-    return _respond(result, f, units, dataset)
+    vertices = parse_path(path, settings.max_path_points)
+    query = jobs.Transect(_names(variables), vertices, n, time, parse_depth(depth), interp)
+    return await _respond(request, dataset, query, f, units)

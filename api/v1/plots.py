@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.deps import AsyncDatasetDep, SettingsDep
+from api.encoding import CLIENT_CLOSED
 from api.responses import problem_responses
 from api.settings import Settings
 from catalog.errors import (
@@ -33,8 +34,6 @@ from plotting.params import PlotParams
 from plotting.runner import Cached, ClientGone, PlotRunner
 from plotting.types import PlotType
 from plotting.worker import RenderJob
-
-CLIENT_CLOSED = 499  # nginx's code for "client closed the request"; nobody receives it
 
 
 async def get_runner(request: Request) -> PlotRunner:

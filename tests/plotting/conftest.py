@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, Settings
+from plotting.data_runner import DataRunner, DataSettings
 from plotting.runner import PlotRunner, PlotSettings
 from tests.e2e.live import serve
 from tests.plotting.probes import PROBES
@@ -39,6 +40,11 @@ class LiveServer:
         runner: PlotRunner = self.app.state.runner
         return runner
 
+    @property
+    def data(self) -> DataRunner:
+        data: DataRunner = self.app.state.data
+        return data
+
     def start(self) -> LiveServer:
         self.base = self._serving.enter_context(serve(self.app))
         return self
@@ -54,12 +60,23 @@ class LiveServer:
 def live_server() -> Iterator[Callable[..., LiveServer]]:
     """Start servers with the probe plot types and given plot settings; stopped after the test.
 
-    ``catalog`` and ``dask`` (DaskSettings) may be given too; the rest are PlotSettings.
+    ``catalog``, ``dask`` (DaskSettings) and ``data`` (DataSettings' fields) may be given too;
+    the rest are PlotSettings.
     """
     servers: list[LiveServer] = []
 
-    def build(catalog: Path = DEFAULT_CATALOG, dask: Any = None, **plot: Any) -> LiveServer:
-        settings = Settings(catalog=catalog, plot=PlotSettings(**plot), dask=dask or {})
+    def build(
+        catalog: Path = DEFAULT_CATALOG,
+        dask: Any = None,
+        data: dict[str, Any] | None = None,
+        **plot: Any,
+    ) -> LiveServer:
+        settings = Settings(
+            catalog=catalog,
+            plot=PlotSettings(**plot),
+            data=DataSettings(**(data or {})),
+            dask=dask or {},
+        )
         server = LiveServer(create_app(settings, plot_types=PROBES)).start()
         servers.append(server)
         return server

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import dask
 import numpy as np
@@ -221,3 +222,47 @@ def test_admission_control_is_the_same_on_the_cluster(
     admitted = assert_a_full_queue_refuses(server, gate)
     again = server.get(SLEEP, params=admitted[0])  # the same plot: cached
     assert again.status_code == 200 and again.headers["server-timing"] == 'cache;desc="hit"'
+
+
+def test_large_data_queries_run_on_the_cluster_and_equal_the_local_answer(
+    live_server: Callable[..., LiveServer],
+    cluster: LocalCluster,
+    catalog: Path,
+    client: TestClient,
+    tmp_path: Path,
+) -> None:
+    """OCEANAPI_DATA__BACKEND=dask: a large query is a task on the cluster, whose worker
+    writes the answer to the (shared) spool folder; small ones stay in the API process."""
+    dask_settings = DaskSettings(scheduler=cluster.scheduler_address)
+    server = live_server(
+        catalog=catalog,
+        dask=dask_settings,
+        data={"backend": "dask", "spool_dir": tmp_path},
+    )
+    assert isinstance(server.data.backend, DaskCluster) and server.data.workers == 2
+    params = {
+        "bbox": "-180,-88,180,88",
+        "datetime": "2016-01-01/2016-12-01",
+        "parameter-name": "sst",
+        "f": "CSV",
+    }
+    answer = server.get("/edr/collections/ersst-v5/cube", params=params)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["server-timing"] == 'source;desc="worker"'
+    with Client(cluster.scheduler_address) as watcher:  # the task the scheduler ran
+        assert "oceanapi-data" in watcher.run_on_scheduler(_task_prefixes)
+    local = client.get("/edr/collections/ersst-v5/cube", params=params)
+    assert answer.content == local.content  # the cluster's answer is the local pool's
+    assert server.data.stats.jobs == 1
+    outside = server.get(
+        "/edr/collections/ersst-v5/cube", params={**params, "datetime": "1990-01-01/1991-01-01"}
+    )
+    assert outside.status_code == 400  # a domain error, raised before any task
+    assert outside.json()["invalid_params"][0]["name"] == "datetime"
+    small = server.get(f"{D}/ersst-v5/data/point", params={"lon": -140, "lat": 0})
+    assert small.headers["server-timing"] == 'source;desc="inline"'
+
+
+def _task_prefixes(dask_scheduler: Any) -> list[str]:
+    """The names of the task prefixes the scheduler has seen (run there by run_on_scheduler)."""
+    return list(dask_scheduler.task_prefixes)

@@ -1,0 +1,328 @@
+"""Where data queries run: the one place that decides, and the data worker pool.
+
+- Every data job is first estimated in this process (in the data threads, never the request
+  thread pool): above the service's limit it is a 413 before any work starts.
+- Small jobs (at most ``inline_max_values``: points, series, small boxes) are answered here, in
+  a small bounded thread pool of their own: the latency path pays for no process hop.
+- Larger ones run in data worker processes (a local pool, or Dask), beside and apart from the
+  plot pool: at most ``workers`` at once, in flight plus waiting bounded by ``max_pending``
+  (DataBusy, 503 + Retry-After beyond); past ``timeout`` DataTimeout (504) and the worker is
+  replaced; a worker that dies fails only its job (DataFailed, 500); workers are recycled.
+- A worker writes the encoded body to a spool file; the API streams it from there, so neither
+  process holds a large body in memory.
+- A client that disconnects cancels its job: a waiting one never starts, a running one's
+  worker is stopped (and replaced) within a poll interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import math
+import os
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Literal
+
+from pydantic import BaseModel, Field
+
+from catalog.errors import DataBusy, DataFailed, DataTimeout, NotReady
+from catalog.jobs import DataJob
+from catalog.store import Catalog
+from plotting import data_worker
+from plotting.backends import (
+    DaskCluster,
+    DaskSettings,
+    LocalPool,
+    RenderBackend,
+    WorkerDied,
+    WorkerKind,
+    WorkerTimeout,
+)
+from plotting.runner import ClientGone
+
+log = logging.getLogger("oceanapi.data")
+
+Disconnected = Callable[[], Awaitable[bool]]
+DATA_WORKERS = WorkerKind("data", data_worker.warm, warm_every_worker=False)
+POLL_SECONDS = 0.1
+"""How often a waiting request asks whether its client is still there."""
+INLINE_MEMORY = 4 << 20
+"""An answer computed in this process stays in memory up to this size, then goes to disk."""
+CHUNK = 256 << 10
+"""Bytes per read when streaming a body to the client."""
+
+
+class DataSettings(BaseModel):
+    """Where data queries run (OCEANAPI_DATA__*)."""
+
+    backend: Literal["local", "dask"] = Field(
+        default="local",
+        description="Where large queries run: 'local' (a process pool here) or 'dask' (the "
+        "cluster at OCEANAPI_DASK__SCHEDULER; the spool folder must then be shared with it).",
+    )
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        le=1024,
+        description="Data worker processes (default: one per core); with Dask, queries at once.",
+    )
+    max_pending: int | None = Field(
+        default=None,
+        ge=1,
+        description="Large queries in flight plus waiting before new ones get 503 (default: 4 "
+        "per worker).",
+    )
+    timeout: float = Field(
+        default=120.0, gt=0, description="Seconds one large query may take before it is stopped."
+    )
+    max_tasks: int = Field(
+        default=200, ge=0, description="Queries per worker before it is replaced (0: never)."
+    )
+    inline_max_values: int = Field(
+        default=50_000,
+        ge=0,
+        description="Queries estimated to read at most this many values are answered in the "
+        "API process (the latency path); larger ones go to a data worker.",
+    )
+    inline_threads: int = Field(
+        default=4, ge=1, le=256, description="Threads answering small queries in the API process."
+    )
+    spool_dir: Path | None = Field(
+        default=None,
+        description="Folder for encoded answers on their way to the client (default: the "
+        "system's temporary folder).",
+    )
+    start_timeout: float = Field(
+        default=120.0, gt=0, description="Seconds the data workers may take to start."
+    )
+
+
+@dataclass
+class DataStats:
+    """Counters for metrics, tests and benchmarks."""
+
+    inline: int = 0
+    jobs: int = 0
+    rejected: int = 0
+    cancelled: int = 0
+    timeouts: int = 0
+    crashes: int = 0
+    recent_ms: deque[float] = field(default_factory=lambda: deque(maxlen=50))
+
+
+@dataclass
+class Body:
+    """An encoded answer: in memory, or an open (already unlinked) file of ``size`` bytes."""
+
+    size: int
+    content: bytes | None = None
+    file: IO[bytes] | None = None
+    where: Literal["inline", "worker"] = "inline"
+
+
+class DataRunner:
+    """Estimates, routes and runs data jobs (module docstring)."""
+
+    def __init__(
+        self,
+        settings: DataSettings,
+        catalog: Catalog,
+        max_values: int,
+        dask: DaskSettings | None = None,
+    ) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.max_values = max_values
+        self.stats = DataStats()
+        self.backend: RenderBackend
+        if settings.backend == "dask":
+            explicit = settings.workers if "workers" in settings.model_fields_set else None
+            self.backend = DaskCluster(
+                dask or DaskSettings(), explicit, catalog.path, max_values, DATA_WORKERS
+            )
+        else:
+            self.backend = LocalPool(
+                settings.workers,
+                settings.max_tasks,
+                settings.start_timeout,
+                catalog.path,
+                max_values,
+                DATA_WORKERS,
+            )
+        self._inline = ThreadPoolExecutor(settings.inline_threads, "oceanapi-data")
+        self._io = ThreadPoolExecutor(4, "oceanapi-data-io")
+        self._slots: asyncio.Semaphore | None = None
+        self._spool: Path | None = None
+        self._jobs: set[asyncio.Task[Body]] = set()
+        self._running = 0
+        self._closing = False
+
+    # ------------------------------------------------------------------ life cycle
+
+    async def start(self) -> None:
+        """Make the spool folder and start the workers."""
+        parent = self.settings.spool_dir or Path(tempfile.gettempdir())
+        parent.mkdir(parents=True, exist_ok=True)
+        self._spool = Path(tempfile.mkdtemp(prefix="oceanapi-data-", dir=parent))
+        await self.backend.start()
+        self._slots = asyncio.Semaphore(self.backend.workers)
+        log.info("data runner: %d workers, spool %s", self.backend.workers, self._spool)
+
+    async def close(self) -> None:
+        """Let jobs in flight finish (or time out), stop the workers, remove the spool."""
+        self._closing = True
+        if self._jobs:
+            await asyncio.wait(self._jobs, timeout=self.settings.timeout + 5)
+        await self.backend.close()
+        self._inline.shutdown(wait=False, cancel_futures=True)
+        self._io.shutdown(wait=False, cancel_futures=True)
+        if self._spool is not None:
+            shutil.rmtree(self._spool, ignore_errors=True)
+
+    @property
+    def workers(self) -> int:
+        """Large queries run at once."""
+        return self.backend.workers
+
+    @property
+    def max_pending(self) -> int:
+        """Large queries in flight plus waiting beyond which a request gets 503."""
+        return self.settings.max_pending or 4 * self.backend.workers
+
+    @property
+    def queue_depth(self) -> int:
+        """Large queries in flight plus waiting for a worker."""
+        return len(self._jobs)
+
+    @property
+    def running(self) -> int:
+        """Large queries running in a worker now."""
+        return self._running
+
+    @property
+    def worker_restarts(self) -> int:
+        """Workers started to replace one (timeout, crash, cancel, recycling)."""
+        return self.backend.worker_restarts
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the local data workers."""
+        return self.backend.worker_pids()
+
+    # ------------------------------------------------------------------ answering
+
+    async def answer(self, job: DataJob, disconnected: Disconnected | None = None) -> Body:
+        """The encoded answer: computed here when small, else in a data worker."""
+        if self._closing or self._slots is None:
+            raise NotReady("The data service is starting or shutting down.")
+        context = contextvars.copy_context()  # the request id, for the log lines
+        loop = asyncio.get_running_loop()
+        inline = await loop.run_in_executor(self._inline, context.run, self._try_inline, job)
+        if inline is not None:
+            self.stats.inline += 1
+            return inline
+        return await self._in_worker(job, disconnected)
+
+    def _try_inline(self, job: DataJob) -> Body | None:
+        """Estimate (413 above the limit); answer here when small enough, else None."""
+        with self.catalog.reading(job.dataset_id) as opened:
+            if job.query.estimate(opened, self.max_values) > self.settings.inline_max_values:
+                return None
+            sink = tempfile.SpooledTemporaryFile(INLINE_MEMORY, dir=str(self._spool))  # noqa: SIM115
+            try:
+                job.answer(opened, self.max_values, sink)
+            except BaseException:
+                sink.close()
+                raise
+        size = sink.tell()
+        if size <= INLINE_MEMORY:
+            sink.seek(0)
+            content = sink.read()
+            sink.close()
+            return Body(size, content=content)
+        sink.seek(0)
+        return Body(size, file=sink)
+
+    async def _in_worker(self, job: DataJob, disconnected: Disconnected | None) -> Body:
+        if len(self._jobs) >= self.max_pending:
+            self.stats.rejected += 1
+            raise DataBusy(
+                f"{len(self._jobs)} large data queries are running or waiting; try again "
+                "shortly, or ask for less data.",
+                retry_after=self._retry_after(),
+            )
+        assert self._spool is not None
+        path = self._spool / f"{uuid.uuid4().hex}.{job.format}"
+        task = asyncio.create_task(self._run(job, path))
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+        try:
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=POLL_SECONDS)
+                if done:
+                    return task.result()
+                if disconnected is not None and await disconnected():
+                    self.stats.cancelled += 1
+                    log.info("data query cancelled: the client left")
+                    raise ClientGone
+        finally:
+            if not task.done():
+                task.cancel()  # a waiting job never starts; a running one's worker is stopped
+                with contextlib.suppress(BaseException):
+                    await task
+            path.unlink(missing_ok=True)
+
+    async def _run(self, job: DataJob, path: Path) -> Body:
+        assert self._slots is not None
+        async with self._slots:
+            self._running += 1
+            begin = time.perf_counter()
+            timeout = self.settings.timeout
+            try:
+                size: int = await self.backend.run(data_worker.run, (job, str(path)), timeout)
+            except WorkerTimeout:
+                self.stats.timeouts += 1
+                raise DataTimeout(
+                    f"The {job.query.kind} query took longer than {timeout:g} s and was "
+                    "stopped. " + job.query.advice
+                ) from None
+            except WorkerDied:
+                self.stats.crashes += 1
+                raise DataFailed(
+                    "The worker answering this query died; it has been replaced. Try again."
+                ) from None
+            finally:
+                self._running -= 1
+            self.stats.jobs += 1
+            self.stats.recent_ms.append((time.perf_counter() - begin) * 1000)
+        file = path.open("rb")
+        path.unlink()  # the open file stays readable; nothing is left behind if the client goes
+        return Body(size, file=file, where="worker")
+
+    def _retry_after(self) -> int:
+        median_s = statistics.median(self.stats.recent_ms) / 1000 if self.stats.recent_ms else 1.0
+        return max(1, math.ceil(len(self._jobs) / self.workers * median_s))
+
+    async def stream(self, body: Body) -> AsyncIterator[bytes]:
+        """The body in chunks, read in the data I/O threads; the file is closed at the end or
+        when the client leaves."""
+        if body.content is not None:
+            yield body.content
+            return
+        assert body.file is not None
+        loop = asyncio.get_running_loop()
+        try:
+            while chunk := await loop.run_in_executor(self._io, body.file.read, CHUNK):
+                yield chunk
+        finally:
+            body.file.close()
