@@ -15,9 +15,11 @@ import io
 import math
 import re
 import secrets
+import tempfile
 from collections.abc import Callable, Iterator
 from functools import partial
 from itertools import chain
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -72,9 +74,7 @@ def write(
     elif fmt == "covjson":
         _covjson(result, out, crs)
     elif fmt == "nc":
-        body = memoryview(_netcdf(result, title, attribution))
-        for start in range(0, len(body), FLUSH):
-            out(bytes(body[start : start + FLUSH]))
+        _netcdf(result, title, attribution, out)
     else:
         raise ValueError(f"unknown format '{fmt}'; expected one of {', '.join(MEDIA_TYPES)}")
     out.flush()
@@ -436,8 +436,9 @@ def _referencing(axes: dict[str, Any], crs: str) -> list[dict[str, Any]]:
 # ----------------------------------------------------------------------------- NetCDF
 
 
-def _netcdf(result: QueryResult, title: str, attribution: str) -> bytes:
-    """A CF-1.8 NetCDF-4 file (NetCDF bodies are small: built whole, then written in chunks)."""
+def _netcdf(result: QueryResult, title: str, attribution: str, out: Out) -> None:
+    """A CF-1.8 NetCDF-4 file, written by the netCDF library to a temporary file (no copy of
+    it in memory), then copied to the sink in chunks."""
     data = result.data.drop_encoding()
     for name, attrs in (
         ("longitude", {"standard_name": "longitude", "units": "degrees_east", "axis": "X"}),
@@ -458,5 +459,9 @@ def _netcdf(result: QueryResult, title: str, attribution: str) -> bytes:
     }
     if "time" in data.coords:
         data["time"].encoding["units"] = "seconds since 1970-01-01T00:00:00Z"
-    payload = data.to_netcdf()
-    return bytes(payload) if payload is not None else b""
+    with tempfile.TemporaryDirectory(prefix="oceanapi-nc-") as folder:
+        path = Path(folder) / "answer.nc"
+        data.to_netcdf(path, engine="netcdf4")
+        with path.open("rb") as written:
+            while piece := written.read(FLUSH):
+                out(piece)

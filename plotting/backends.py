@@ -72,6 +72,8 @@ class WorkerKind:
 
     name: str
     warm: WarmUp
+    nice: int = 0
+    """How much lower than the API process's the local workers' CPU priority is."""
     warm_every_worker: bool = True
     """On Dask: warm every worker at start (a plugin), not only on its first task."""
 
@@ -151,7 +153,13 @@ class LocalPool(RenderBackend):
             max_workers=self.workers,
             max_tasks=self._max_tasks,
             initializer=pool_worker.initialise,
-            initargs=(self.kind.warm, str(self._catalog), self._max_values, self._started),
+            initargs=(
+                self.kind.warm,
+                str(self._catalog),
+                self._max_values,
+                self._started,
+                self.kind.nice,
+            ),
             context=self._context,
         )
 

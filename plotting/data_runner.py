@@ -54,7 +54,6 @@ from plotting.runner import ClientGone
 log = logging.getLogger("oceanapi.data")
 
 Disconnected = Callable[[], Awaitable[bool]]
-DATA_WORKERS = WorkerKind("data", data_worker.warm, warm_every_worker=False)
 POLL_SECONDS = 0.1
 """How often a waiting request asks whether its client is still there."""
 INLINE_MEMORY = 4 << 20
@@ -106,6 +105,13 @@ class DataSettings(BaseModel):
     start_timeout: float = Field(
         default=120.0, gt=0, description="Seconds the data workers may take to start."
     )
+    nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="How much lower the local data workers' CPU priority is than the API "
+        "process's: when the cores are busy, the requests the API answers itself go first.",
+    )
 
 
 @dataclass
@@ -145,11 +151,12 @@ class DataRunner:
         self.catalog = catalog
         self.max_values = max_values
         self.stats = DataStats()
+        kind = WorkerKind("data", data_worker.warm, nice=settings.nice, warm_every_worker=False)
         self.backend: RenderBackend
         if settings.backend == "dask":
             explicit = settings.workers if "workers" in settings.model_fields_set else None
             self.backend = DaskCluster(
-                dask or DaskSettings(), explicit, catalog.path, max_values, DATA_WORKERS
+                dask or DaskSettings(), explicit, catalog.path, max_values, kind
             )
         else:
             self.backend = LocalPool(
@@ -158,7 +165,7 @@ class DataRunner:
                 settings.start_timeout,
                 catalog.path,
                 max_values,
-                DATA_WORKERS,
+                kind,
             )
         self._inline = ThreadPoolExecutor(settings.inline_threads, "oceanapi-data")
         self._io = ThreadPoolExecutor(4, "oceanapi-data-io")

@@ -13,8 +13,14 @@ WarmUp = Callable[[str, int], None]
 """``warm(catalog_path, max_values)``: open the catalog (once per process) and warm up."""
 
 
-def initialise(warm: WarmUp, catalog_path: str, max_values: int, started: Any) -> None:
-    """Local pool initialiser: warm up, then count this worker as started."""
+def initialise(
+    warm: WarmUp, catalog_path: str, max_values: int, started: Any, nice: int = 0
+) -> None:
+    """Local pool initialiser: lower the worker's CPU priority by ``nice`` (the API process,
+    which answers every other request, goes first when the cores are busy), warm up, then
+    count this worker as started."""
+    if nice:
+        os.nice(nice)
     warm(catalog_path, max_values)
     with started.get_lock():
         started.value += 1

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
 import xarray as xr
 from fastapi.testclient import TestClient
@@ -118,6 +119,8 @@ def test_metadata_and_small_queries_answer_while_heavy_queries_are_in_flight(
         assert result.headers["server-timing"] == 'source;desc="worker"'
         assert_year_of_sst(result.text, 2010 + k)
     assert server.data.stats.jobs == 4
+    for pid in server.data.worker_pids():  # the API process goes first on busy cores
+        assert psutil.Process(pid).nice() == psutil.Process().nice() + 10
 
 
 def test_a_full_data_queue_refuses_while_plots_still_render(
