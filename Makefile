@@ -57,6 +57,7 @@ lock:  ## Re-pin requirements.lock from pyproject.toml (needs uv)
 bench: $(STAMP) $(DOCS)
 	$(BIN)/python -m bench.metadata
 	$(BIN)/python -m bench.data
+	$(BIN)/python -m bench.data_load
 	$(BIN)/python -m bench.plots
 	$(BIN)/python -m bench.docs
 

@@ -262,11 +262,13 @@ def _iso(values: Array, quote: str = "") -> Any:
 
 
 def _cells(values: Array) -> Any:
-    """A column for the CSV writer: numbers as float64 (NaN: empty), instants as ISO text."""
+    """A column for the CSV writer: numbers in their own precision (the shortest text that reads
+    back as the stored float32 or float64; NaN: empty), instants as ISO text."""
     if np.issubdtype(values.dtype, np.datetime64):
         return _iso(values)
     if np.issubdtype(values.dtype, np.floating):
-        return pa.array(values.astype(np.float64), from_pandas=True)
+        precision = np.float32 if values.dtype.itemsize <= 4 else np.float64
+        return pa.array(values.astype(precision), from_pandas=True)
     return pa.array(values)
 
 
