@@ -47,7 +47,10 @@ def create_app(
         data = DataRunner(settings.data, catalog, settings.max_values, settings.dask)
         app.state.runner, app.state.data = runner, data
         try:
-            await asyncio.gather(runner.start(), data.start())
+            started = await asyncio.gather(runner.start(), data.start(), return_exceptions=True)
+            for outcome in started:  # both have finished: neither is left starting
+                if isinstance(outcome, BaseException):
+                    raise outcome
             app.state.ready = True
             log.info("ready: %d datasets from %s", len(catalog.ids), catalog.path)
             yield

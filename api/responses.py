@@ -21,6 +21,7 @@ from catalog.errors import (
     PlotTimeout,
     PlotTypeNotFound,
     SelectionTooLarge,
+    StorageFailed,
     TooManyRequests,
     VariableNotFound,
 )
@@ -140,6 +141,13 @@ _EXAMPLES: dict[type[OceanAPIError], tuple[str, dict[str, Any]]] = {
         "The data worker process died",
         {
             "detail": "The worker answering this query died; it has been replaced. Try again.",
+            "instance": "/api/v1/datasets/giops/data/area",
+        },
+    ),
+    StorageFailed: (
+        "The answer could not be stored on its way",
+        {
+            "detail": "The answer could not be stored on its way to you (No space left on device).",
             "instance": "/api/v1/datasets/giops/data/area",
         },
     ),

@@ -95,4 +95,9 @@ class Settings(BaseSettings):
                     f"OCEANAPI_{name}__BACKEND=dask needs OCEANAPI_DASK__SCHEDULER, the "
                     "scheduler's address (e.g. tcp://127.0.0.1:8786)"
                 )
+        if self.data.backend == "dask" and self.data.spool_dir is None:
+            raise ValueError(
+                "OCEANAPI_DATA__BACKEND=dask needs OCEANAPI_DATA__SPOOL_DIR, a folder the "
+                "service and every Dask worker see at the same path (a shared file system)"
+            )
         return self

@@ -62,8 +62,12 @@ def write(
     crs: str = CRS84,
     title: str = "",
     attribution: str = "",
+    scratch: str | None = None,
 ) -> None:
-    """Write the result as ``fmt`` (json, csv, geojson, covjson or nc) to ``sink`` in chunks."""
+    """Write the result as ``fmt`` (json, csv, geojson, covjson or nc) to ``sink`` in chunks.
+
+    ``scratch``: the folder for NetCDF's temporary file (default: the system's).
+    """
     out = _Out(sink)
     if fmt == "json":
         _json(result, out)
@@ -74,7 +78,7 @@ def write(
     elif fmt == "covjson":
         _covjson(result, out, crs)
     elif fmt == "nc":
-        _netcdf(result, title, attribution, out)
+        _netcdf(result, title, attribution, out, scratch)
     else:
         raise ValueError(f"unknown format '{fmt}'; expected one of {', '.join(MEDIA_TYPES)}")
     out.flush()
@@ -438,7 +442,9 @@ def _referencing(axes: dict[str, Any], crs: str) -> list[dict[str, Any]]:
 # ----------------------------------------------------------------------------- NetCDF
 
 
-def _netcdf(result: QueryResult, title: str, attribution: str, out: Out) -> None:
+def _netcdf(
+    result: QueryResult, title: str, attribution: str, out: Out, scratch: str | None
+) -> None:
     """A CF-1.8 NetCDF-4 file, written by the netCDF library to a temporary file (no copy of
     it in memory), then copied to the sink in chunks."""
     data = result.data.drop_encoding()
@@ -461,7 +467,7 @@ def _netcdf(result: QueryResult, title: str, attribution: str, out: Out) -> None
     }
     if "time" in data.coords:
         data["time"].encoding["units"] = "seconds since 1970-01-01T00:00:00Z"
-    with tempfile.TemporaryDirectory(prefix="oceanapi-nc-") as folder:
+    with tempfile.TemporaryDirectory(prefix="oceanapi-nc-", dir=scratch) as folder:
         path = Path(folder) / "answer.nc"
         data.to_netcdf(path, engine="netcdf4")
         with path.open("rb") as written:

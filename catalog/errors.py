@@ -264,6 +264,19 @@ class DataFailed(OceanAPIError):
     )
 
 
+class StorageFailed(OceanAPIError):
+    """The answer could not be written to the service's spool folder (a full or missing disk)."""
+
+    slug = "storage-failed"
+    status = 503
+    title = "Answer storage unavailable"
+    description = (
+        "The service could not store the answer on its way to you (its spool folder is full or "
+        "missing). The data are fine; try again after the number of seconds in the Retry-After "
+        "header, or ask for less data."
+    )
+
+
 class CatalogError(Exception):
     """The catalog file is missing or invalid; the service cannot start."""
 

@@ -12,15 +12,16 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import IO, ClassVar
+from typing import ClassVar
 
+import numpy as np
 import xarray as xr
 from shapely.geometry.base import BaseGeometry
 
 from catalog import edr, queries
 from catalog.dataset import OpenDataset
-from catalog.encoders import write, write_collection
-from catalog.formats import CRS84, MEDIA_TYPES, convert_units
+from catalog.encoders import Sink, write, write_collection
+from catalog.formats import CRS84, MEDIA_TYPES, convert_or_400, convert_units
 from catalog.geo import BBox
 from catalog.queries import Interp, QueryResult
 from catalog.sampling import guard
@@ -29,6 +30,10 @@ from catalog.variables import VariableInfo
 
 STENCIL = 4
 """Most cells one interpolated value reads (bilinear); nearest reads one."""
+
+
+def _per_point(interp: str) -> int:
+    return 1 if interp == "nearest" else STENCIL
 
 
 def _levels(info: VariableInfo, every: bool) -> int:
@@ -93,7 +98,7 @@ class Point(Query):
 
     def count(self, opened: OpenDataset) -> int:
         infos = opened.resolve(self.names)
-        return STENCIL * sum(_levels(i, self.depth == "bottom") for i in infos)
+        return _per_point(self.interp) * sum(_levels(i, self.depth == "bottom") for i in infos)
 
     def run(self, opened: OpenDataset, max_values: int) -> list[QueryResult]:
         return [
@@ -127,7 +132,7 @@ class Timeseries(Query):
     def count(self, opened: OpenDataset) -> int:
         infos = opened.resolve(self.names)
         levels = sum(_levels(i, self.depth == "bottom") for i in infos)
-        return STENCIL * levels * _steps(infos, self.start, self.end)
+        return _per_point(self.interp) * levels * _steps(infos, self.start, self.end)
 
     def run(self, opened: OpenDataset, max_values: int) -> list[QueryResult]:
         return [
@@ -160,7 +165,8 @@ class Profile(Query):
     advice: ClassVar[str] = "Ask for a depth range or fewer variables."
 
     def count(self, opened: OpenDataset) -> int:
-        return STENCIL * sum(_levels(i, True) for i in opened.resolve(self.names))
+        every = sum(_levels(i, True) for i in opened.resolve(self.names))
+        return _per_point(self.interp) * every
 
     def run(self, opened: OpenDataset, max_values: int) -> list[QueryResult]:
         return [
@@ -228,8 +234,8 @@ class Transect(Query):
 
     def count(self, opened: OpenDataset) -> int:
         every = self.depth is None or self.depth == "bottom"
-        per_point = 1 if self.interp == "nearest" else STENCIL
-        return self.n * per_point * sum(_levels(i, every) for i in opened.resolve(self.names))
+        levels = sum(_levels(i, every) for i in opened.resolve(self.names))
+        return self.n * _per_point(self.interp) * levels
 
     def run(self, opened: OpenDataset, max_values: int) -> list[QueryResult]:
         return [
@@ -258,7 +264,15 @@ def _edr_count(
         infos = opened.resolve(names)
         if levels.multiple:
             infos = edr.three_d(infos, names)
-        return infos, len(edr.time_steps(infos, when)) * len(edr.chosen_levels(infos, levels))
+        return infos, _edr_steps(infos, when) * len(edr.chosen_levels(infos, levels))
+
+
+def _edr_steps(infos: list[VariableInfo], when: edr.Instants) -> int:
+    """The time steps an EDR ``datetime`` selects, counted without listing them."""
+    axis = infos[0].time
+    if when.interval and axis is not None and axis.dim is not None:
+        return _steps(infos[:1], when.start, when.end)
+    return len(edr.time_steps(infos, when))  # one step, or the 400 of an axis-less interval
 
 
 @dataclass(frozen=True)
@@ -273,8 +287,18 @@ class EdrPosition(Query):
     advice: ClassVar[str] = "Ask for fewer places, time steps (datetime) or levels (z)."
 
     def count(self, opened: OpenDataset) -> int:
-        infos, per_cell = _edr_count(opened, self.names, self.datetime, self.z)
-        return len(self.points) * len(infos) * per_cell
+        when, levels = edr.parse_datetime(self.datetime), edr.parse_z(self.z)
+        if when.interval and levels.multiple:
+            return 0  # the engine's 400 (one of datetime or z), before reading anything
+        with edr.edr_names():
+            infos = opened.resolve(self.names)
+            if when.interval:  # a time series of the variables with a time axis, as the engine
+                timed = [i for i in infos if i.time is not None and i.time.dim is not None]
+                return len(self.points) * len(timed) * _steps(timed, when.start, when.end)
+            if levels.multiple:  # a profile of the variables with levels
+                infos = edr.three_d(infos, self.names)
+                return len(self.points) * len(infos) * len(edr.chosen_levels(infos, levels))
+        return len(self.points) * len(infos)
 
     def run(self, opened: OpenDataset, max_values: int) -> list[QueryResult]:
         return [
@@ -403,8 +427,19 @@ class DataJob:
         """The attachment's file name (NetCDF only)."""
         return f"{self.dataset_id}-{self.query.kind}.nc" if self.format == "nc" else None
 
-    def answer(self, opened: OpenDataset, max_values: int, sink: IO[bytes]) -> None:
-        """Run the query and write the encoded answer to ``sink`` (NoData: nothing written)."""
+    def estimate(self, opened: OpenDataset, max_values: int) -> int:
+        """The query's estimate (413 above ``max_values``); ``units`` checked too (400), so
+        that nothing the service could refuse before reading reaches a worker."""
+        if self.units:
+            for info in opened.resolve(getattr(self.query, "names", None)):
+                convert_or_400(np.float64(1.0), info.units, self.units, info.id)
+        return self.query.estimate(opened, max_values)
+
+    def answer(
+        self, opened: OpenDataset, max_values: int, sink: Sink, scratch: str | None = None
+    ) -> None:
+        """Run the query and write the encoded answer to ``sink`` (NoData: nothing written);
+        ``scratch``: a folder for temporary files."""
         results = [convert_units(r, self.units) for r in self.query.run(opened, max_values)]
         if self.format == "covjson" and len(results) > 1:
             write_collection(results, sink, self.crs)
@@ -416,6 +451,7 @@ class DataJob:
             crs=self.crs,
             title=opened.entry.title,
             attribution=opened.entry.attribution,
+            scratch=scratch,
         )
 
 

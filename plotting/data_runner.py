@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import logging
 import math
@@ -36,7 +35,7 @@ from typing import IO, Literal
 
 from pydantic import BaseModel, Field
 
-from catalog.errors import DataBusy, DataFailed, DataTimeout, NotReady
+from catalog.errors import DataBusy, DataFailed, DataTimeout, NotReady, StorageFailed
 from catalog.jobs import DataJob
 from catalog.store import Catalog
 from plotting import data_worker
@@ -49,6 +48,7 @@ from plotting.backends import (
     WorkerKind,
     WorkerTimeout,
 )
+from plotting.data_worker import SpoolSink
 from plotting.runner import ClientGone
 
 log = logging.getLogger("oceanapi.data")
@@ -243,11 +243,12 @@ class DataRunner:
     def _try_inline(self, job: DataJob) -> Body | None:
         """Estimate (413 above the limit); answer here when small enough, else None."""
         with self.catalog.reading(job.dataset_id) as opened:
-            if job.query.estimate(opened, self.max_values) > self.settings.inline_max_values:
+            if job.estimate(opened, self.max_values) > self.settings.inline_max_values:
                 return None
-            sink = tempfile.SpooledTemporaryFile(INLINE_MEMORY, dir=str(self._spool))  # noqa: SIM115
+            spool = self._spool_folder()
+            sink = tempfile.SpooledTemporaryFile(INLINE_MEMORY, dir=spool)  # noqa: SIM115
             try:
-                job.answer(opened, self.max_values, sink)
+                job.answer(opened, self.max_values, SpoolSink(sink), scratch=spool)
             except BaseException:
                 sink.close()
                 raise
@@ -268,26 +269,38 @@ class DataRunner:
                 "shortly, or ask for less data.",
                 retry_after=self._retry_after(),
             )
-        assert self._spool is not None
-        path = self._spool / f"{uuid.uuid4().hex}.{job.format}"
+        path = Path(self._spool_folder()) / f"{uuid.uuid4().hex}.{job.format}"
+        try:  # made here, empty: a worker only opens it, so once removed it cannot come back
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except OSError as exc:
+            raise StorageFailed(
+                f"The answer could not be stored on its way to you ({exc.strerror}).",
+                retry_after=30,
+            ) from None
         task = asyncio.create_task(self._run(job, path))
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
+        delivered = False
         try:
             while True:
                 done, _ = await asyncio.wait({task}, timeout=POLL_SECONDS)
                 if done:
-                    return task.result()
+                    body = task.result()
+                    delivered = True
+                    return body
                 if disconnected is not None and await disconnected():
                     self.stats.cancelled += 1
                     log.info("data query cancelled: the client left")
                     raise ClientGone
         finally:
+            path.unlink(missing_ok=True)
             if not task.done():
                 task.cancel()  # a waiting job never starts; a running one's worker is stopped
-                with contextlib.suppress(BaseException):
-                    await task
-            path.unlink(missing_ok=True)
+                await asyncio.wait({task})  # raises only if this handler is cancelled itself
+            if not delivered and not task.cancelled() and task.exception() is None:
+                unread = task.result().file  # it finished as its client left
+                if unread is not None:
+                    unread.close()
 
     async def _run(self, job: DataJob, path: Path) -> Body:
         assert self._slots is not None
@@ -315,6 +328,12 @@ class DataRunner:
         file = path.open("rb")
         path.unlink()  # the open file stays readable; nothing is left behind if the client goes
         return Body(size, file=file, where="worker")
+
+    def _spool_folder(self) -> str:
+        """The spool folder, made again if something removed it (a temporary-files cleaner)."""
+        assert self._spool is not None
+        self._spool.mkdir(parents=True, exist_ok=True)
+        return str(self._spool)
 
     def _retry_after(self) -> int:
         median_s = statistics.median(self.stats.recent_ms) / 1000 if self.stats.recent_ms else 1.0

@@ -1,15 +1,18 @@
 """What runs inside a data worker process: the catalog, then one data job per call.
 
-A data worker imports the catalog and the encoders, never matplotlib. It opens the catalog
-itself (no array crosses a process boundary) and writes each answer to a spool file that the
-API process streams to the client.
+A data worker needs the catalog and the encoders, not matplotlib (a local one is forked from the
+fork server the plot workers share, so the plotting code's pages are there, shared). It opens
+the catalog itself (no array crosses a process boundary) and writes each answer to a spool file
+that the API process streams to the client.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from catalog.errors import StorageFailed
 from catalog.jobs import DataJob
 from catalog.store import Catalog
 
@@ -27,15 +30,39 @@ def warm(catalog_path: str, max_values: int) -> None:
     _state.update(catalog=catalog, catalog_path=catalog_path, max_values=max_values)
 
 
+class SpoolSink:
+    """A spool file as an encoder's sink: a failed write (a full or vanished disk) is
+    StorageFailed, never an OSError, which ``Catalog.reading`` would take for a broken source."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+
+    def write(self, data: bytes, /) -> int:
+        try:
+            return self.file.write(data)
+        except OSError as exc:
+            raise StorageFailed(
+                f"The answer could not be stored on its way to you ({exc.strerror}).",
+                retry_after=30,
+            ) from None
+
+
 def run(job: DataJob, path: str) -> int:
-    """Answer the job into the file at ``path``; its size in bytes. Domain errors propagate
-    (and leave no file)."""
+    """Answer the job into the spool file at ``path``, which the API made empty; its size in
+    bytes. The file is not created here: a job whose client left (the API removed the file)
+    fails at once. Domain errors propagate (the API removes the file)."""
     catalog: Catalog = _state["catalog"]
     spool = Path(path)
     try:
-        with catalog.reading(job.dataset_id) as opened, spool.open("wb", WRITE_BUFFER) as sink:
-            job.answer(opened, _state["max_values"], sink)
-    except BaseException:
-        spool.unlink(missing_ok=True)
-        raise
-    return spool.stat().st_size
+        file = os.fdopen(os.open(spool, os.O_WRONLY | os.O_TRUNC), "wb", WRITE_BUFFER)
+    except FileNotFoundError:
+        raise StorageFailed("The query was cancelled before it started.") from None
+    with file:
+        sink = SpoolSink(file)
+        with catalog.reading(job.dataset_id) as opened:
+            job.answer(opened, _state["max_values"], sink, scratch=str(spool.parent))
+        try:
+            file.flush()
+        except OSError as exc:
+            raise StorageFailed(f"The answer could not be stored ({exc.strerror}).") from None
+        return file.tell()

@@ -1,6 +1,6 @@
 """What every worker process runs around its calls, whatever its kind (plots, data queries).
 
-Light on purpose: a data worker imports this and the catalog, never matplotlib.
+Light on purpose: it imports nothing of the plotting code or the catalog.
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ from catalog.errors import (
     InvalidParameters,
     NoData,
     SelectionTooLarge,
+    StorageFailed,
     VariableNotFound,
 )
 from catalog.formats import CRS84, EPSG4326
@@ -90,6 +91,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         DataFailed,
         DatasetUnavailable,
         DataBusy,
+        StorageFailed,
         DataTimeout,
     ),
 }

@@ -22,6 +22,7 @@ from catalog.errors import (
     InvalidParameters,
     NoData,
     SelectionTooLarge,
+    StorageFailed,
     VariableNotFound,
 )
 from catalog.geo import parse_bbox, parse_path
@@ -125,6 +126,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
         DataFailed,
         DatasetUnavailable,
         DataBusy,
+        StorageFailed,
         DataTimeout,
     ),
 }

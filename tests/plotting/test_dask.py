@@ -27,6 +27,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.settings import Settings
 from plotting.backends import DaskCluster, DaskSettings
+from plotting.data_runner import DataSettings
 from plotting.runner import PlotSettings
 from tests.conftest import SAMPLES, Gate, sample_entries, write_catalog, write_glorys_zarr
 from tests.e2e.live import free_port
@@ -213,6 +214,13 @@ def test_a_scheduler_without_the_service_code_stops_the_start_with_a_clear_messa
 def test_the_dask_backend_needs_a_scheduler_address() -> None:
     with pytest.raises(ValueError, match="OCEANAPI_DASK__SCHEDULER"):
         Settings(plot=PlotSettings(backend="dask"))
+    with pytest.raises(ValueError, match="OCEANAPI_DASK__SCHEDULER"):
+        Settings(data=DataSettings(backend="dask", spool_dir=Path("/srv/spool")))
+
+
+def test_large_data_queries_on_dask_need_a_shared_spool_folder() -> None:
+    with pytest.raises(ValueError, match="OCEANAPI_DATA__SPOOL_DIR"):
+        Settings(data=DataSettings(backend="dask"), dask=DaskSettings(scheduler="tcp://h:8786"))
 
 
 def test_admission_control_is_the_same_on_the_cluster(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import signal
 import socket
 from collections.abc import Callable, Iterator
@@ -298,3 +299,35 @@ def test_the_size_guard_refuses_before_any_work_starts(
     allowed = {**every_month, "bbox": "-180,-80,180,88"}  # 128 x 15,300: under the limit
     assert server.get(CUBE, params={**allowed, "f": "NetCDF"}).status_code == 200
     assert server.data.stats.jobs == 1
+
+
+def test_parameters_the_service_can_refuse_never_reach_a_worker(
+    live_server: Callable[..., LiveServer],
+) -> None:
+    server = live_server(workers=1, data={"workers": 1})
+    section = {"path": "-160,2;-150,10;-140,18", "n": "2000"}  # 100,000 values: a worker's
+    transect = "/api/v1/datasets/giops/data/transect"
+    assert server.get(transect, params=section).headers["server-timing"] == ('source;desc="worker"')
+    wrong = server.get(transect, params={**section, "units": "kg"})
+    assert wrong.status_code == 400
+    assert wrong.json()["invalid_params"][0]["name"] == "units"
+    assert "is in K" in wrong.json()["invalid_params"][0]["reason"]
+    outside = server.get(CUBE, params={**heavy(), "datetime": "1990-01-01/1991-01-01"})
+    assert outside.status_code == 400
+    assert outside.json()["invalid_params"][0]["name"] == "datetime"
+    assert server.data.stats.jobs == 1  # only the valid section ran
+
+
+def test_a_spool_folder_removed_under_the_service_is_made_again(
+    live_server: Callable[..., LiveServer],
+) -> None:
+    server = live_server(workers=1, data={"workers": 1})
+    spool = server.data._spool
+    assert spool is not None
+    shutil.rmtree(spool)  # as a cleaner of old temporary files would
+    again = server.get(CUBE, params=heavy())
+    assert again.status_code == 200
+    assert_year_of_sst(again.text)
+    assert spool.is_dir() and list(spool.iterdir()) == []
+    metadata = server.get("/api/v1/datasets/ersst-v5")  # the dataset was never at fault
+    assert metadata.status_code == 200 and metadata.json()["available"] is True
