@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -61,82 +61,90 @@ class Metrics:
             "HTTP requests being answered now.",
             registry=self.registry,
         )
-        self.registry.register(_PlotRunnerCollector(app_state))
-        self.registry.register(_DataRunnerCollector(app_state))
+        self.registry.register(
+            _RunnerCollector(app_state, "runner", "oceanapi_plot", _plot_figures)
+        )
+        self.registry.register(_RunnerCollector(app_state, "data", "oceanapi_data", _data_figures))
 
     def exposition(self) -> bytes:
         """Every metric in the Prometheus text format."""
         return generate_latest(self.registry)
 
 
-class _PlotRunnerCollector(Collector):
-    """The plot runner's queue, workers, cache and outcomes, read at scrape time."""
+Figures = dict[str, tuple[str, float]]
+"""Metric name (after the prefix) -> (help text, value)."""
 
-    def __init__(self, app_state: Any) -> None:
-        self.app_state = app_state
+
+class _RunnerCollector(Collector):
+    """A runner's gauges and counters, read at scrape time from ``app_state.<attribute>``."""
+
+    def __init__(
+        self,
+        app_state: Any,
+        attribute: str,
+        prefix: str,
+        figures: Callable[[Any], tuple[Figures, Figures]],
+    ) -> None:
+        self.app_state, self.attribute, self.prefix = app_state, attribute, prefix
+        self.figures = figures
 
     def collect(self) -> Iterator[Metric]:
-        runner = getattr(self.app_state, "runner", None)
+        runner = getattr(self.app_state, self.attribute, None)
         if runner is None:
             return
-        stats = runner.stats
-        gauges = {
-            "queue_depth": ("Renders in flight plus waiting for a worker.", runner.queue_depth),
-            "renders_running": ("Renders running in a worker now.", runner.running),
-            "workers": ("Renders the backend runs at once (worker processes).", runner.workers),
-            "cache_bytes": ("Bytes of images in the render cache.", runner.cache_bytes),
-        }
+        gauges, counters = self.figures(runner)
         for name, (text, value) in gauges.items():
-            yield GaugeMetricFamily(f"oceanapi_plot_{name}", text, value=value)
-        counters = {
-            "renders": ("Images rendered by a worker.", stats.renders),
-            "cache_hits": ("Plot requests answered from the render cache.", stats.cache_hits),
-            "shared_renders": ("Requests that waited for an identical render.", stats.shared),
-            "rejected": ("Plot requests refused with 503 (queue full).", stats.rejected),
-            "abandoned": ("Renders dropped before starting: every client left.", stats.abandoned),
-            "timeouts": ("Renders stopped at the time limit (504).", stats.timeouts),
-            "crashes": ("Renders whose worker died (500).", stats.crashes),
-            "worker_restarts": (
-                "Workers started to replace one (after a timeout, a crash, or max_tasks).",
-                runner.worker_restarts,
-            ),
-        }
+            yield GaugeMetricFamily(f"{self.prefix}_{name}", text, value=value)
         for name, (text, value) in counters.items():
-            yield CounterMetricFamily(f"oceanapi_plot_{name}", text, value=value)
+            yield CounterMetricFamily(f"{self.prefix}_{name}", text, value=value)
 
 
-class _DataRunnerCollector(Collector):
-    """Where data queries ran, the data workers' queue and outcomes, read at scrape time."""
+def _plot_figures(runner: Any) -> tuple[Figures, Figures]:
+    """The plot runner's queue, workers, cache and outcomes."""
+    stats = runner.stats
+    gauges = {
+        "queue_depth": ("Renders in flight plus waiting for a worker.", runner.queue_depth),
+        "renders_running": ("Renders running in a worker now.", runner.running),
+        "workers": ("Renders the backend runs at once (worker processes).", runner.workers),
+        "cache_bytes": ("Bytes of images in the render cache.", runner.cache_bytes),
+    }
+    counters = {
+        "renders": ("Images rendered by a worker.", stats.renders),
+        "cache_hits": ("Plot requests answered from the render cache.", stats.cache_hits),
+        "shared_renders": ("Requests that waited for an identical render.", stats.shared),
+        "rejected": ("Plot requests refused with 503 (queue full).", stats.rejected),
+        "abandoned": ("Renders dropped before starting: every client left.", stats.abandoned),
+        "timeouts": ("Renders stopped at the time limit (504).", stats.timeouts),
+        "crashes": ("Renders whose worker died (500).", stats.crashes),
+        "worker_restarts": (
+            "Workers started to replace one (after a timeout, a crash, or max_tasks).",
+            runner.worker_restarts,
+        ),
+    }
+    return gauges, counters
 
-    def __init__(self, app_state: Any) -> None:
-        self.app_state = app_state
 
-    def collect(self) -> Iterator[Metric]:
-        data = getattr(self.app_state, "data", None)
-        if data is None:
-            return
-        stats = data.stats
-        gauges = {
-            "queue_depth": ("Large data queries in flight plus waiting.", data.queue_depth),
-            "jobs_running": ("Large data queries running in a worker now.", data.running),
-            "workers": ("Large data queries the backend runs at once.", data.workers),
-        }
-        for name, (text, value) in gauges.items():
-            yield GaugeMetricFamily(f"oceanapi_data_{name}", text, value=value)
-        counters = {
-            "inline": ("Data queries answered in the API process (small).", stats.inline),
-            "jobs": ("Data queries answered by a data worker (large).", stats.jobs),
-            "rejected": ("Large data queries refused with 503 (queue full).", stats.rejected),
-            "cancelled": ("Large data queries stopped because their client left.", stats.cancelled),
-            "timeouts": ("Large data queries stopped at the time limit (504).", stats.timeouts),
-            "crashes": ("Large data queries whose worker died (500).", stats.crashes),
-            "worker_restarts": (
-                "Data workers started to replace one (timeout, crash, cancel, max_tasks).",
-                data.worker_restarts,
-            ),
-        }
-        for name, (text, value) in counters.items():
-            yield CounterMetricFamily(f"oceanapi_data_{name}", text, value=value)
+def _data_figures(data: Any) -> tuple[Figures, Figures]:
+    """Where data queries ran, the data workers' queue and outcomes."""
+    stats = data.stats
+    gauges = {
+        "queue_depth": ("Large data queries in flight plus waiting.", data.queue_depth),
+        "jobs_running": ("Large data queries running in a worker now.", data.running),
+        "workers": ("Large data queries the backend runs at once.", data.workers),
+    }
+    counters = {
+        "inline": ("Data queries answered in the API process (small).", stats.inline),
+        "jobs": ("Data queries answered by a data worker (large).", stats.jobs),
+        "rejected": ("Large data queries refused with 503 (queue full).", stats.rejected),
+        "cancelled": ("Large data queries stopped because their client left.", stats.cancelled),
+        "timeouts": ("Large data queries stopped at the time limit (504).", stats.timeouts),
+        "crashes": ("Large data queries whose worker died (500).", stats.crashes),
+        "worker_restarts": (
+            "Data workers started to replace one (timeout, crash, cancel, max_tasks).",
+            data.worker_restarts,
+        ),
+    }
+    return gauges, counters
 
 
 class MetricsMiddleware:

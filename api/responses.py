@@ -166,6 +166,18 @@ _EXAMPLES: dict[type[OceanAPIError], tuple[str, dict[str, Any]]] = {
     ),
 }
 
+DATA_ERRORS: tuple[type[OceanAPIError], ...] = (
+    DatasetNotFound,
+    VariableNotFound,
+    SelectionTooLarge,
+    DataFailed,
+    DatasetUnavailable,
+    DataBusy,
+    StorageFailed,
+    DataTimeout,
+)
+"""What any data query (/api/v1 data, /edr) may answer besides 400 and 429."""
+
 _DESCRIPTIONS = {
     400: "Invalid, unknown or repeated parameter (problem+json naming each one).",
     404: "Not found (problem+json; lists the valid ids when there are few).",

@@ -9,8 +9,11 @@ that the API process streams to the client.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import IO, Any
+
+import xarray as xr
 
 from catalog.errors import StorageFailed
 from catalog.jobs import DataJob
@@ -22,11 +25,14 @@ WRITE_BUFFER = 1 << 20
 
 
 def warm(catalog_path: str, max_values: int) -> None:
-    """Open the catalog (once per process and catalog)."""
+    """Open the catalog and write a tiny NetCDF file (the netCDF library's first write costs
+    about a second), once per process and catalog."""
     if _state.get("catalog_path") == catalog_path:
         return
     catalog = Catalog(Path(catalog_path), retry_seconds=5.0)
     catalog.open_all()
+    with tempfile.TemporaryDirectory(prefix="oceanapi-warm-") as folder:
+        xr.Dataset({"x": ("x", [0.0])}).to_netcdf(Path(folder) / "warm.nc", engine="netcdf4")
     _state.update(catalog=catalog, catalog_path=catalog_path, max_values=max_values)
 
 
@@ -47,11 +53,16 @@ class SpoolSink:
             ) from None
 
 
+def opened() -> tuple[Catalog, int]:
+    """The process's catalog and the service's value limit (after ``warm``)."""
+    return _state["catalog"], _state["max_values"]
+
+
 def run(job: DataJob, path: str) -> int:
     """Answer the job into the spool file at ``path``, which the API made empty; its size in
     bytes. The file is not created here: a job whose client left (the API removed the file)
     fails at once. Domain errors propagate (the API removes the file)."""
-    catalog: Catalog = _state["catalog"]
+    catalog, max_values = opened()
     spool = Path(path)
     try:
         file = os.fdopen(os.open(spool, os.O_WRONLY | os.O_TRUNC), "wb", WRITE_BUFFER)
@@ -59,8 +70,8 @@ def run(job: DataJob, path: str) -> int:
         raise StorageFailed("The query was cancelled before it started.") from None
     with file:
         sink = SpoolSink(file)
-        with catalog.reading(job.dataset_id) as opened:
-            job.answer(opened, _state["max_values"], sink, scratch=str(spool.parent))
+        with catalog.reading(job.dataset_id) as dataset:
+            job.answer(dataset, max_values, sink, scratch=str(spool.parent))
         try:
             file.flush()
         except OSError as exc:

@@ -13,13 +13,11 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
 
-from catalog.store import Catalog
-from plotting import basemap
+from plotting import basemap, data_worker
 from plotting.common import RenderContext
 from plotting.figure import MEDIA_TYPES, encode
 from plotting.params import PlotParams
@@ -65,24 +63,24 @@ class Rendered:
 
 
 def warm(catalog_path: str, max_values: int) -> None:
-    """Open the catalog, warm matplotlib and the land layers (once per process and catalog)."""
+    """Open the catalog (the process's one, shared with data work), warm matplotlib and the
+    land layers (once per process and catalog)."""
     if _state.get("catalog_path") == catalog_path:
         return
-    catalog = Catalog(Path(catalog_path), retry_seconds=5.0)
-    catalog.open_all()
-    _state.update(catalog=catalog, catalog_path=catalog_path, max_values=max_values)
+    data_worker.warm(catalog_path, max_values)
     basemap.preload()
     fig = Figure(figsize=(1, 1), dpi=50)
     fig.add_subplot().plot([0, 1])
     encode(fig, "png")
+    _state["catalog_path"] = catalog_path
 
 
 def run(job: RenderJob) -> Rendered:
     """Render one job (in a worker). Domain errors propagate to the API as they are."""
     begin = time.perf_counter()
-    catalog: Catalog = _state["catalog"]
+    catalog, max_values = data_worker.opened()
     with catalog.reading(job.dataset_id) as opened:
-        fig = job.render(RenderContext(opened, _state["max_values"]), job.params)
+        fig = job.render(RenderContext(opened, max_values), job.params)
     drawn = time.perf_counter()
     fmt = job.params.f
     body = encode(fig, fmt)

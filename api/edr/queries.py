@@ -32,19 +32,11 @@ from api.edr.params import (
     Z,
 )
 from api.encoding import answer
-from api.responses import problem_responses
+from api.responses import DATA_ERRORS, problem_responses
 from catalog import edr, jobs
 from catalog.errors import (
-    DataBusy,
-    DataFailed,
-    DatasetNotFound,
-    DatasetUnavailable,
-    DataTimeout,
     InvalidParameters,
     NoData,
-    SelectionTooLarge,
-    StorageFailed,
-    VariableNotFound,
 )
 from catalog.formats import CRS84, EPSG4326
 from catalog.geo import check_vertices, parse_bbox
@@ -84,16 +76,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     },
     204: {"description": "The query is valid but no cell centre lies in the shape asked for."},
-    **problem_responses(
-        DatasetNotFound,
-        VariableNotFound,
-        SelectionTooLarge,
-        DataFailed,
-        DatasetUnavailable,
-        DataBusy,
-        StorageFailed,
-        DataTimeout,
-    ),
+    **problem_responses(*DATA_ERRORS),
 }
 
 

@@ -10,20 +10,12 @@ from fastapi.responses import Response
 
 from api.deps import AsyncDatasetDep, SettingsDep
 from api.encoding import answer
-from api.responses import problem_responses
+from api.responses import DATA_ERRORS, problem_responses
 from catalog import jobs
 from catalog.dataset import OpenDataset
 from catalog.errors import (
-    DataBusy,
-    DataFailed,
-    DatasetNotFound,
-    DatasetUnavailable,
-    DataTimeout,
     InvalidParameters,
     NoData,
-    SelectionTooLarge,
-    StorageFailed,
-    VariableNotFound,
 )
 from catalog.geo import parse_bbox, parse_path
 from catalog.selection import parse_depth
@@ -118,17 +110,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
             "application/prs.coverage+json": {"schema": {"type": "object"}},
         },
     },
-    **problem_responses(
-        DatasetNotFound,
-        VariableNotFound,
-        NoData,
-        SelectionTooLarge,
-        DataFailed,
-        DatasetUnavailable,
-        DataBusy,
-        StorageFailed,
-        DataTimeout,
-    ),
+    **problem_responses(NoData, *DATA_ERRORS),
 }
 
 
