@@ -8,6 +8,7 @@ job: a state the test observes at leisure, then resumes (SIGCONT). Nothing here 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import os
 import shutil
@@ -22,8 +23,11 @@ import pandas as pd
 import psutil
 import pytest
 import xarray as xr
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from api.edr import queries as edr_queries
+from api.v1 import data
 from tests.conftest import SAMPLES, Gate
 from tests.plotting.conftest import LiveServer
 from tests.plotting.test_plots import decode
@@ -331,3 +335,14 @@ def test_a_spool_folder_removed_under_the_service_is_made_again(
     assert spool.is_dir() and list(spool.iterdir()) == []
     metadata = server.get("/api/v1/datasets/ersst-v5")  # the dataset was never at fault
     assert metadata.status_code == 200 and metadata.json()["available"] is True
+
+
+def test_no_data_query_runs_in_the_request_thread_pool() -> None:
+    """Data handlers are coroutines: FastAPI runs them on the event loop, and their work goes to
+    the data runner's own threads or workers, never to the request threads metadata needs."""
+    routes = [
+        r for r in (*data.router.routes, *edr_queries.router.routes) if isinstance(r, APIRoute)
+    ]
+    assert len(routes) == 10  # five /api/v1 queries, five EDR ones
+    for route in routes:
+        assert inspect.iscoroutinefunction(route.endpoint), route.path
