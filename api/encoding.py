@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any
 
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from catalog.jobs import DataJob
-from plotting.data_runner import Body, DataRunner
+from plotting.data_runner import DataRunner
 from plotting.runner import ClientGone
 
 CLIENT_CLOSED = 499  # nginx's code for "client closed the request"; nobody receives it
@@ -28,23 +28,22 @@ async def answer(request: Request, job: DataJob) -> Response:
     headers = {"Server-Timing": f'source;desc="{body.where}"'}
     if job.filename:
         headers["Content-Disposition"] = f'attachment; filename="{job.filename}"'
-    if body.content is not None:
+    if body.file is None:
         return Response(body.content, media_type=job.media_type, headers=headers)
     headers["Content-Length"] = str(body.size)
-    return SpooledResponse(body, runner, media_type=job.media_type, headers=headers)
+    return SpooledResponse(body.file, runner, media_type=job.media_type, headers=headers)
 
 
 class SpooledResponse(StreamingResponse):
     """A body streamed from its spool file, which is closed however the response ends (also
     when the client left before the first chunk was sent)."""
 
-    def __init__(self, body: Body, runner: DataRunner, **kwargs: Any) -> None:
-        super().__init__(runner.stream(body), **kwargs)
-        self.body_file = body.file
+    def __init__(self, file: IO[bytes], runner: DataRunner, **kwargs: Any) -> None:
+        super().__init__(runner.stream(file), **kwargs)
+        self.file = file
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
-            if self.body_file is not None:
-                self.body_file.close()
+            self.file.close()

@@ -302,10 +302,7 @@ def area(
     max_values: int = DEFAULT_MAX_VALUES,
 ) -> QueryResult:
     """The cells whose centres lie in a polygon (its bounding box, then clipped)."""
-    west, south, east, north = polygon.bounds
-    if polygon.area <= 0:
-        raise InvalidParameters.single("coords", "the polygon must enclose an area")
-    result = cube(opened, names, (west, south, east, north), datetime_, z, resolution, max_values)
+    result = cube(opened, names, polygon_box(polygon), datetime_, z, resolution, max_values)
 
     def inside(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
         hits = np.zeros(lon.shape, dtype=bool)
@@ -341,6 +338,14 @@ def radius(
     clipped = _clip(result, inside, f"{within:g} {within_units} of ({lon:g}, {lat:g})")
     clipped.selection["within_m"] = metres
     return clipped
+
+
+def polygon_box(polygon: BaseGeometry) -> BBox:
+    """The bounding box of an area query's polygon; 400 naming ``coords`` if it has no area."""
+    if polygon.area <= 0:
+        raise InvalidParameters.single("coords", "the polygon must enclose an area")
+    west, south, east, north = polygon.bounds
+    return (west, south, east, north)
 
 
 def radius_box(lon: float, lat: float, metres: float) -> BBox:

@@ -276,6 +276,13 @@ class StorageFailed(OceanAPIError):
         "header, or ask for less data."
     )
 
+    @classmethod
+    def writing(cls, exc: OSError) -> StorageFailed:
+        """The error for a failed write of the answer."""
+        return cls(
+            f"The answer could not be stored on its way to you ({exc.strerror}).", retry_after=30
+        )
+
 
 class CatalogError(Exception):
     """The catalog file is missing or invalid; the service cannot start."""

@@ -55,8 +55,7 @@ def _steps(infos: list[VariableInfo], start: str | None, end: str | None) -> int
 def _cells(info: VariableInfo, bbox: BBox, stride: int, max_cells: int | None) -> int:
     """Cells of the box the engine's area query reads, after its thinning."""
     rows, cols = info.grid.box(bbox)
-    if max_cells is not None and rows.size * cols.size > max_cells:
-        stride = max(stride, math.ceil(math.sqrt(rows.size * cols.size / max_cells)))
+    stride = queries.thinned_stride(rows.size, cols.size, stride, max_cells)
     return math.ceil(rows.size / stride) * math.ceil(cols.size / stride)
 
 
@@ -343,6 +342,19 @@ class EdrArea(EdrCube):
 
     polygon: BaseGeometry | None = None
 
+    @classmethod
+    def of(
+        cls,
+        names: list[str] | None,
+        polygon: BaseGeometry,
+        datetime: str | None = None,
+        z: str | None = None,
+        resolution: tuple[int, int] | None = None,
+    ) -> EdrArea:
+        """The query for a polygon (400 naming ``coords`` when it encloses no area)."""
+        box = edr.polygon_box(polygon)
+        return cls(names, box, datetime, z, resolution, polygon=polygon)
+
     def run(self, opened: OpenDataset, max_values: int) -> list[QueryResult]:
         assert self.polygon is not None
         return [
@@ -365,6 +377,20 @@ class EdrRadius(EdrCube):
     center: tuple[float, float] = (0.0, 0.0)
     within: float | None = None
     within_units: str | None = None
+
+    @classmethod
+    def around(
+        cls,
+        names: list[str] | None,
+        center: tuple[float, float],
+        within: float | None,
+        within_units: str | None,
+        datetime: str | None = None,
+        z: str | None = None,
+    ) -> EdrRadius:
+        """The query for a circle (400 naming ``within`` or ``within-units`` when invalid)."""
+        box = edr.radius_box(*center, edr.within_metres(within, within_units))
+        return cls(names, box, datetime, z, None, center, within, within_units)
 
     def run(self, opened: OpenDataset, max_values: int) -> list[QueryResult]:
         x, y = self.center

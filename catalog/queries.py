@@ -176,8 +176,7 @@ def area(
             f"No cell centre of '{opened.id}' lies in the box; the data cover "
             f"[{west:g}, {south:g}, {east:g}, {north:g}].",
         )
-    if max_cells is not None and rows.size * cols.size > max_cells:
-        stride = max(stride, math.ceil(math.sqrt(rows.size * cols.size / max_cells)))
+    stride = thinned_stride(rows.size, cols.size, stride, max_cells)
     rows, cols = rows[::stride], cols[::stride]
     per_var: dict[str, dict[str, Any]] = {}
     values: dict[str, xr.DataArray] = {}
@@ -219,6 +218,13 @@ def area(
         )
     selection = {"stride": stride, "cells": int(rows.size * cols.size), "variables": per_var}
     return QueryResult("area", opened.id, data, selection)
+
+
+def thinned_stride(rows: int, cols: int, stride: int, max_cells: int | None) -> int:
+    """The stride an area query takes: ``stride``, or larger until at most ``max_cells``."""
+    if max_cells is not None and rows * cols > max_cells:
+        return max(stride, math.ceil(math.sqrt(rows * cols / max_cells)))
+    return stride
 
 
 def sample_path(vertices: list[tuple[float, float]], n: int) -> tuple[npt.NDArray[np.float64], ...]:

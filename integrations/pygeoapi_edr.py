@@ -218,17 +218,8 @@ class OceanDataEDRProvider(BaseEDRProvider):  # type: ignore[misc]
         """Cells whose centres lie in a POLYGON (or MULTIPOLYGON)."""
         with translated_errors():
             polygon = _coords(kwargs.get("wkt"), "Polygon", "MultiPolygon")
-            if polygon.area <= 0:
-                raise InvalidParameters.single("coords", "the polygon must enclose an area")
-            west, south, east, north = polygon.bounds
             return self._answer(
-                jobs.EdrArea(
-                    _names(kwargs),
-                    (west, south, east, north),
-                    kwargs.get("datetime_"),
-                    kwargs.get("z"),
-                    polygon=polygon,
-                )
+                jobs.EdrArea.of(_names(kwargs), polygon, kwargs.get("datetime_"), kwargs.get("z"))
             )
 
     def cube(self, **kwargs: Any) -> dict[str, Any]:
@@ -242,16 +233,14 @@ class OceanDataEDRProvider(BaseEDRProvider):  # type: ignore[misc]
         with translated_errors():
             point = _coords(kwargs.get("wkt"), "Point")
             x, y = float(point.x), float(point.y)
-            within, units = _within(kwargs.get("within")), kwargs.get("within_units")
             return self._answer(
-                jobs.EdrRadius(
+                jobs.EdrRadius.around(
                     _names(kwargs),
-                    edr.radius_box(x, y, edr.within_metres(within, units)),
+                    (x, y),
+                    _within(kwargs.get("within")),
+                    kwargs.get("within_units"),
                     kwargs.get("datetime_"),
                     kwargs.get("z"),
-                    center=(x, y),
-                    within=within,
-                    within_units=units,
                 )
             )
 

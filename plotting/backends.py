@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import multiprocessing
+import statistics
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 from distributed import WorkerPlugin
 from pebble import ProcessExpired, ProcessPool
@@ -64,7 +66,7 @@ class WorkerDied(Exception):
 
 @dataclass(frozen=True)
 class WorkerKind:
-    """What a backend's workers are: the modules they preload, how they warm up, what they run.
+    """What a backend's workers are: their name, how they warm up, their CPU priority.
 
     ``warm(catalog_path, max_values)`` opens the catalog (and whatever else the kind needs) once
     per process, in the pool's initialiser or before a Dask task's first call.
@@ -82,6 +84,43 @@ PLOT_WORKERS = WorkerKind("plot", worker.warm)
 FORKSERVER_PRELOAD = ["plotting.worker", "plotting.types", "plotting.data_worker"]
 """What the fork server imports once for every local worker it forks, of any kind: it is one
 per process, shared by the plot and data pools (the pages stay shared, copy-on-write)."""
+
+
+class PoolSettings(Protocol):
+    """The settings a runner gives its backend (PlotSettings, DataSettings)."""
+
+    backend: Literal["local", "dask"]
+    workers: int
+    max_tasks: int
+    start_timeout: float
+
+    @property
+    def model_fields_set(self) -> set[str]: ...
+
+
+def make_backend(
+    settings: PoolSettings,
+    kind: WorkerKind,
+    catalog: Path,
+    max_values: int,
+    dask: DaskSettings | None,
+) -> RenderBackend:
+    """The local pool or the Dask cluster the settings ask for, running ``kind`` workers.
+
+    On Dask, ``workers`` counts only when set explicitly (default: the cluster's threads).
+    """
+    if settings.backend == "dask":
+        explicit = settings.workers if "workers" in settings.model_fields_set else None
+        return DaskCluster(dask or DaskSettings(), explicit, catalog, max_values, kind)
+    return LocalPool(
+        settings.workers, settings.max_tasks, settings.start_timeout, catalog, max_values, kind
+    )
+
+
+def retry_after(recent_ms: Collection[float], waiting: int, workers: int) -> int:
+    """Seconds a refused client should wait: the work ahead of it at the recent median pace."""
+    median_s = statistics.median(recent_ms) / 1000 if recent_ms else 1.0
+    return max(1, math.ceil(waiting / workers * median_s))
 
 
 class RenderBackend(ABC):

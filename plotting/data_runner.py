@@ -19,10 +19,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-import math
 import os
 import shutil
-import statistics
 import tempfile
 import time
 import uuid
@@ -40,13 +38,13 @@ from catalog.jobs import DataJob
 from catalog.store import Catalog
 from plotting import data_worker
 from plotting.backends import (
-    DaskCluster,
     DaskSettings,
-    LocalPool,
     RenderBackend,
     WorkerDied,
     WorkerKind,
     WorkerTimeout,
+    make_backend,
+    retry_after,
 )
 from plotting.data_worker import SpoolSink
 from plotting.runner import ClientGone
@@ -152,21 +150,7 @@ class DataRunner:
         self.max_values = max_values
         self.stats = DataStats()
         kind = WorkerKind("data", data_worker.warm, nice=settings.nice, warm_every_worker=False)
-        self.backend: RenderBackend
-        if settings.backend == "dask":
-            explicit = settings.workers if "workers" in settings.model_fields_set else None
-            self.backend = DaskCluster(
-                dask or DaskSettings(), explicit, catalog.path, max_values, kind
-            )
-        else:
-            self.backend = LocalPool(
-                settings.workers,
-                settings.max_tasks,
-                settings.start_timeout,
-                catalog.path,
-                max_values,
-                kind,
-            )
+        self.backend: RenderBackend = make_backend(settings, kind, catalog.path, max_values, dask)
         self._inline = ThreadPoolExecutor(settings.inline_threads, "oceanapi-data")
         self._io = ThreadPoolExecutor(4, "oceanapi-data-io")
         self._slots: asyncio.Semaphore | None = None
@@ -273,10 +257,7 @@ class DataRunner:
         try:  # made here, empty: a worker only opens it, so once removed it cannot come back
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         except OSError as exc:
-            raise StorageFailed(
-                f"The answer could not be stored on its way to you ({exc.strerror}).",
-                retry_after=30,
-            ) from None
+            raise StorageFailed.writing(exc) from None
         task = asyncio.create_task(self._run(job, path))
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
@@ -336,19 +317,10 @@ class DataRunner:
         return str(self._spool)
 
     def _retry_after(self) -> int:
-        median_s = statistics.median(self.stats.recent_ms) / 1000 if self.stats.recent_ms else 1.0
-        return max(1, math.ceil(len(self._jobs) / self.workers * median_s))
+        return retry_after(self.stats.recent_ms, len(self._jobs), self.workers)
 
-    async def stream(self, body: Body) -> AsyncIterator[bytes]:
-        """The body in chunks, read in the data I/O threads; the file is closed at the end or
-        when the client leaves."""
-        if body.content is not None:
-            yield body.content
-            return
-        assert body.file is not None
+    async def stream(self, file: IO[bytes]) -> AsyncIterator[bytes]:
+        """A spooled body in chunks, read in the data I/O threads (the caller closes it)."""
         loop = asyncio.get_running_loop()
-        try:
-            while chunk := await loop.run_in_executor(self._io, body.file.read, CHUNK):
-                yield chunk
-        finally:
-            body.file.close()
+        while chunk := await loop.run_in_executor(self._io, file.read, CHUNK):
+            yield chunk

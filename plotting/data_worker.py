@@ -47,10 +47,13 @@ class SpoolSink:
         try:
             return self.file.write(data)
         except OSError as exc:
-            raise StorageFailed(
-                f"The answer could not be stored on its way to you ({exc.strerror}).",
-                retry_after=30,
-            ) from None
+            raise StorageFailed.writing(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self.file.flush()
+        except OSError as exc:
+            raise StorageFailed.writing(exc) from None
 
 
 def opened() -> tuple[Catalog, int]:
@@ -72,8 +75,5 @@ def run(job: DataJob, path: str) -> int:
         sink = SpoolSink(file)
         with catalog.reading(job.dataset_id) as dataset:
             job.answer(dataset, max_values, sink, scratch=str(spool.parent))
-        try:
-            file.flush()
-        except OSError as exc:
-            raise StorageFailed(f"The answer could not be stored ({exc.strerror}).") from None
+        sink.flush()
         return file.tell()

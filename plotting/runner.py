@@ -17,9 +17,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import math
 import os
-import statistics
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
@@ -32,12 +30,14 @@ from pydantic import BaseModel, Field
 from catalog.errors import NotReady, PlotBusy, PlotFailed, PlotTimeout
 from plotting import worker
 from plotting.backends import (
-    DaskCluster,
+    PLOT_WORKERS,
     DaskSettings,
     LocalPool,
     RenderBackend,
     WorkerDied,
     WorkerTimeout,
+    make_backend,
+    retry_after,
 )
 from plotting.worker import Rendered, RenderJob
 
@@ -130,18 +130,9 @@ class PlotRunner:
     ) -> None:
         self.settings = settings
         self.stats = RunnerStats()
-        self.backend: RenderBackend
-        if settings.backend == "dask":
-            explicit = settings.workers if "workers" in settings.model_fields_set else None
-            self.backend = DaskCluster(dask or DaskSettings(), explicit, catalog_path, max_values)
-        else:
-            self.backend = LocalPool(
-                settings.workers,
-                settings.max_tasks,
-                settings.start_timeout,
-                catalog_path,
-                max_values,
-            )
+        self.backend: RenderBackend = make_backend(
+            settings, PLOT_WORKERS, catalog_path, max_values, dask
+        )
         self._slots: asyncio.Semaphore | None = None  # one per worker, once started
         self._pending: dict[str, _Pending] = {}
         self._cache: OrderedDict[str, Cached] = OrderedDict()
@@ -291,8 +282,7 @@ class PlotRunner:
             self._pending.pop(key, None)
 
     def _retry_after(self) -> int:
-        median_s = statistics.median(self.stats.recent_ms) / 1000 if self.stats.recent_ms else 1.0
-        return max(1, math.ceil(len(self._pending) / self.workers * median_s))
+        return retry_after(self.stats.recent_ms, len(self._pending), self.workers)
 
     def _store(self, key: str, entry: Cached) -> None:
         size = len(entry.rendered.body)

@@ -159,17 +159,8 @@ async def area(
     """The cells whose centres lie in the polygon, at each chosen time step and level; a Grid
     coverage on regular grids, a MultiPoint on curvilinear ones (cells outside are null)."""
     polygon = query.geometry(coords, "Polygon", "MultiPolygon")
-    if polygon.area <= 0:
-        raise InvalidParameters.single("coords", "the polygon must enclose an area")
-    west, south, east, north = polygon.bounds
-    job = jobs.EdrArea(
-        query.names,
-        (west, south, east, north),
-        query.datetime,
-        query.z,
-        _resolution(resolution_x, resolution_y),
-        polygon=polygon,
-    )
+    resolution = _resolution(resolution_x, resolution_y)
+    job = jobs.EdrArea.of(query.names, polygon, query.datetime, query.z, resolution)
     return await query.answer(job)
 
 
@@ -210,16 +201,7 @@ async def radius(
     point, at each chosen time step and level."""
     point = query.geometry(coords, "Point")
     x, y = float(point.x), float(point.y)
-    box = edr.radius_box(x, y, edr.within_metres(within, within_units))
-    job = jobs.EdrRadius(
-        query.names,
-        box,
-        query.datetime,
-        query.z,
-        center=(x, y),
-        within=within,
-        within_units=within_units,
-    )
+    job = jobs.EdrRadius.around(query.names, (x, y), within, within_units, query.datetime, query.z)
     return await query.answer(job)
 
 
