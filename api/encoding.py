@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from api.negotiation import VARY_ACCEPT
 from catalog.jobs import DataJob
 from plotting.data_runner import DataRunner
 from plotting.runner import ClientGone
@@ -15,19 +16,21 @@ from plotting.runner import ClientGone
 CLIENT_CLOSED = 499  # nginx's code for "client closed the request"; nobody receives it
 
 
-async def answer(request: Request, job: DataJob) -> Response:
+async def answer(request: Request, job: DataJob, negotiated: bool = False) -> Response:
     """The job's answer: a small one from memory, a large one streamed from its spool file.
 
-    ``Server-Timing`` says where it was computed (``source;desc="inline"`` or ``"worker"``).
+    ``Server-Timing`` says where it was computed (``source;desc="inline"`` or ``"worker"``);
+    ``negotiated``: the format came from the Accept header (``Vary: Accept``).
     """
     runner: DataRunner = request.app.state.data
+    headers = dict(VARY_ACCEPT) if negotiated else {}
+    if job.filename:
+        headers["Content-Disposition"] = f'attachment; filename="{job.filename}"'
     try:
         body = await runner.answer(job, request.is_disconnected)
     except ClientGone:
         return Response(status_code=CLIENT_CLOSED)
-    headers = {"Server-Timing": f'source;desc="{body.where}"'}
-    if job.filename:
-        headers["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+    headers["Server-Timing"] = f'source;desc="{body.where}"'
     if body.file is None:
         return Response(body.content, media_type=job.media_type, headers=headers)
     headers["Content-Length"] = str(body.size)

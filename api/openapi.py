@@ -42,6 +42,11 @@ Every error is an RFC 9457 `application/problem+json` document; its `type` links
 description under `/problems/`. Unknown or repeated query parameters are rejected with 400;
 so is a request whose line and headers pass 64 KiB (`/problems/malformed-request`: send fewer
 or shorter values).
+
+Where an operation answers in several formats, `f` chooses; without `f` the **Accept** header
+does (q-values honoured, `q=0` meaning "not acceptable", ties to the operation's default) and
+the answer carries `Vary: Accept`. An Accept that allows none of the formats on offer is 406
+(`/problems/not-acceptable`, naming them).
 """
 
 TAGS = [

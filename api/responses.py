@@ -13,6 +13,7 @@ from catalog.errors import (
     DataTimeout,
     InvalidParameters,
     NoData,
+    NotAcceptable,
     NotFound,
     NotReady,
     OceanAPIError,
@@ -82,6 +83,21 @@ _EXAMPLES: dict[type[OceanAPIError], tuple[str, dict[str, Any]]] = {
             "instance": "/api/v1/datasets/ersst-v5/data/area",
             "estimate": 2050560,
             "limit": 2000000,
+        },
+    ),
+    NotAcceptable: (
+        "Accept rules out every format on offer",
+        {
+            "detail": "The Accept header allows none of the media types this endpoint answers: "
+            "application/json, text/csv, application/x-netcdf, application/prs.coverage+json. "
+            "Accept one of them, or choose the format with `f`.",
+            "instance": "/api/v1/datasets/ersst-v5/data/point",
+            "valid_values": [
+                "application/json",
+                "text/csv",
+                "application/x-netcdf",
+                "application/prs.coverage+json",
+            ],
         },
     ),
     NotFound: (
@@ -181,6 +197,8 @@ DATA_ERRORS: tuple[type[OceanAPIError], ...] = (
 _DESCRIPTIONS = {
     400: "Invalid, unknown or repeated parameter (problem+json naming each one).",
     404: "Not found (problem+json; lists the valid ids when there are few).",
+    406: "The Accept header rules out every format this operation answers in (problem+json "
+    "naming them); `f` chooses one whatever Accept says.",
     413: "Selection too large (problem+json with the estimate, the limit and how to ask for less).",
     429: "This client has the most requests in flight one client may have (problem+json, with "
     "Retry-After).",

@@ -111,6 +111,19 @@ class MethodNotAllowed(OceanAPIError):
     description = "The path exists but does not answer this HTTP method; see the Allow header."
 
 
+class NotAcceptable(OceanAPIError):
+    """The Accept header rules out every media type the endpoint answers in."""
+
+    slug = "not-acceptable"
+    status = 406
+    title = "Not acceptable"
+    description = (
+        "The request's Accept header gives every media type this endpoint answers in q=0, or "
+        "lists none of them. `valid_values` names those it answers; accept one of them, or "
+        "choose the format with the `f` query parameter, which wins over Accept."
+    )
+
+
 class DatasetUnavailable(OceanAPIError):
     """The dataset is in the catalog but its data cannot be read now."""
 

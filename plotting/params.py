@@ -32,7 +32,10 @@ class PlotParams(BaseModel):
         examples=["sst"],
     )
     f: ImageFormat = Field(
-        default="png", description="Image format: png, svg or pdf.", examples=["png"]
+        default="png",
+        description="Image format: png, svg or pdf. Without `f`, the Accept header decides "
+        "(image/png, image/svg+xml, application/pdf), else png.",
+        examples=["png"],
     )
     width: int = Field(
         default=800, ge=64, le=4096, description="Image width in pixels.", examples=[800]

@@ -58,7 +58,9 @@ class Problem(BaseModel):
         default=None, description="For 400s: each rejected parameter and why."
     )
     valid_values: list[str] | None = Field(
-        default=None, description="For 404s of named things: the valid names, when few."
+        default=None,
+        description="For 404s of named things: the valid names, when few; for 406s: the "
+        "media types the endpoint answers in.",
     )
 
 

@@ -1,6 +1,7 @@
 """EDR metadata: landing page, conformance, the EDR API document and the collections.
 
-Each answers JSON by default and HTML for `f=html` or a browser's `Accept: text/html`.
+Each answers JSON by default and HTML for `f=html` or an Accept header that prefers text/html
+(a browser's).
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from api.deps import CatalogDep
 from api.edr.openapi import OPENAPI_MEDIA_TYPE, edr_openapi
 from api.edr.params import TAG, CollectionId, PageFormat
 from api.edr.queries import OUTPUT_FORMATS
+from api.negotiation import VARY_ACCEPT, negotiate
 from api.responses import problem_responses
 from catalog.dataset import OpenDataset
-from catalog.errors import DatasetNotFound, DatasetUnavailable
+from catalog.errors import DatasetNotFound, DatasetUnavailable, NotAcceptable
 from catalog.formats import CRS84, EPSG4326
 from catalog.metadata import to_datetimes
 from catalog.selection import iso
@@ -95,7 +97,7 @@ _PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     name="edr_landing",
     summary="EDR landing page",
     response_model=LandingPageModel,
-    responses={**_PAGE_RESPONSES, **problem_responses()},
+    responses={**_PAGE_RESPONSES, **problem_responses(NotAcceptable)},
 )
 def landing(request: Request, f: PageFormat = None) -> Response:
     """Links to the API document, the conformance classes and the collections."""
@@ -144,7 +146,7 @@ def landing(request: Request, f: PageFormat = None) -> Response:
     name="edr_conformance",
     summary="EDR conformance classes",
     response_model=ConformanceModel,
-    responses={**_PAGE_RESPONSES, **problem_responses()},
+    responses={**_PAGE_RESPONSES, **problem_responses(NotAcceptable)},
 )
 def conformance(request: Request, f: PageFormat = None) -> Response:
     """The conformance classes this API implements."""
@@ -175,7 +177,7 @@ def api_document(request: Request) -> Response:
     name="edr_collections",
     summary="EDR collections",
     response_model=Collections,
-    responses={**_PAGE_RESPONSES, **problem_responses()},
+    responses={**_PAGE_RESPONSES, **problem_responses(NotAcceptable)},
 )
 def collections(request: Request, catalog: CatalogDep, f: PageFormat = None) -> Response:
     """Every dataset of the catalog that can be read now, as an EDR collection."""
@@ -201,7 +203,10 @@ def collections(request: Request, catalog: CatalogDep, f: PageFormat = None) -> 
     name="edr_collection",
     summary="One EDR collection",
     response_model=Collection,
-    responses={**_PAGE_RESPONSES, **problem_responses(DatasetNotFound, DatasetUnavailable)},
+    responses={
+        **_PAGE_RESPONSES,
+        **problem_responses(DatasetNotFound, NotAcceptable, DatasetUnavailable),
+    },
 )
 def collection(
     request: Request, catalog: CatalogDep, collection_id: CollectionId, f: PageFormat = None
@@ -302,17 +307,18 @@ def _parameter(info: VariableInfo) -> Parameter:
     )
 
 
-def _wants_html(request: Request, f: str | None) -> bool:
-    if f is not None:
-        return f == "html"
-    accept = request.headers.get("accept", "")
-    return "text/html" in accept and "application/json" not in accept
+PAGE_OFFERS = {"json": ["application/json"], "html": ["text/html"]}
+"""Without `f`, what Accept chooses from: JSON first, so HTML goes to clients that prefer it
+(browsers, whose Accept gives text/html q=1 and */* less). An Accept that names neither gets
+JSON (`text/html;q=0` alone, or a harvester's `application/ld+json`): these pages are how
+clients find the data, and JSON is their required encoding (OGC API Common); only one that
+refuses JSON too is a 406."""
 
 
 def _page(request: Request, f: str | None, model: Any, template: str, title: str) -> Response:
-    headers = {"Vary": "Accept"}
+    headers = dict(VARY_ACCEPT) if f is None else {}
     document = model.model_dump(mode="json", exclude_none=True, by_alias=True)
-    if _wants_html(request, f):
+    if (f or negotiate(request, PAGE_OFFERS, lenient=True)) == "html":
         html = _TEMPLATES.get_template(template).render(
             title=title, doc=document, url_root=str(request.url_for("edr_landing"))
         )

@@ -132,16 +132,17 @@ QueryFormat = Annotated[
     | None,
     Query(
         description="Output format: CoverageJSON (the default), GeoJSON, CSV or NetCDF "
-        "(CF-1.8). Without `f`, the Accept header decides (application/geo+json, text/csv, "
-        "application/x-netcdf), else CoverageJSON.",
+        "(CF-1.8). Without `f`, the Accept header decides (application/prs.coverage+json or "
+        "application/json, application/geo+json, text/csv, application/x-netcdf), else "
+        "CoverageJSON.",
         examples=["CoverageJSON"],
     ),
 ]
 PageFormat = Annotated[
     Literal["json", "html"] | None,
     Query(
-        description="json, or html for a browser. Without `f`, `Accept: text/html` gives "
-        "HTML; anything else JSON.",
+        description="json, or html for a browser. Without `f`, the Accept header decides "
+        "(application/json, text/html; JSON when it does not mind).",
         examples=["json"],
     ),
 ]

@@ -32,18 +32,20 @@ from api.edr.params import (
     Z,
 )
 from api.encoding import answer
+from api.negotiation import negotiate
 from api.responses import DATA_ERRORS, problem_responses
 from catalog import edr, jobs
 from catalog.errors import (
     InvalidParameters,
     NoData,
+    NotAcceptable,
 )
 from catalog.formats import CRS84, EPSG4326
 from catalog.geo import check_vertices, parse_bbox
 
 router = APIRouter(prefix="/collections/{collectionId}", tags=[TAG])
 
-# f value -> our format key; the Accept header is consulted only when f is absent.
+# f value -> our format key; Accept is consulted only when f is absent (OFFERS).
 FORMATS = {
     "CoverageJSON": "covjson",
     "covjson": "covjson",
@@ -55,13 +57,14 @@ FORMATS = {
     "netcdf": "nc",
 }
 OUTPUT_FORMATS = ["CoverageJSON", "GeoJSON", "CSV", "NetCDF"]
-_ACCEPTED = {
-    "application/geo+json": "geojson",
-    "text/csv": "csv",
-    "application/x-netcdf": "nc",
-    "application/netcdf": "nc",
-    "application/prs.coverage+json": "covjson",
+OFFERS = {
+    "covjson": ["application/prs.coverage+json", "application/json"],
+    "geojson": ["application/geo+json"],
+    "csv": ["text/csv"],
+    "nc": ["application/x-netcdf", "application/netcdf"],
 }
+"""Without `f`, what Accept chooses from, CoverageJSON first (the default). A client that asks
+for plain application/json gets CoverageJSON, as it always has."""
 _TO_CRS84 = Transformer.from_crs("EPSG:4326", "OGC:CRS84")
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -76,7 +79,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     },
     204: {"description": "The query is valid but no cell centre lies in the shape asked for."},
-    **problem_responses(*DATA_ERRORS),
+    **problem_responses(NotAcceptable, *DATA_ERRORS),
 }
 
 
@@ -111,7 +114,8 @@ class EdrQuery:
         self.request = request
         self.names = _names(parameter_name, parameter_names)
         self.crs = EPSG4326 if crs in {EPSG4326, "EPSG:4326"} else CRS84
-        self.format = _format(f, request.headers.get("accept"))
+        self.negotiated = f is None
+        self.format = negotiate(request, OFFERS) if f is None else FORMATS[f]
         self.z, self.datetime = z, datetime
         self.max_path_points = settings.max_path_points
         self.catalog, self.collection_id = catalog, collection_id
@@ -131,7 +135,7 @@ class EdrQuery:
         shape is a 204."""
         job = jobs.DataJob(self.collection_id, query, self.format, crs=self.crs)
         try:
-            return await answer(self.request, job)
+            return await answer(self.request, job, self.negotiated)
         except NoData:
             return Response(status_code=204)
 
@@ -228,13 +232,3 @@ def _resolution(x: int | None, y: int | None) -> tuple[int, int] | None:
     if x is None and y is None:
         return None
     return (x or 100_000, y or 100_000)
-
-
-def _format(f: str | None, accept: str | None) -> str:
-    if f is not None:
-        return FORMATS[f]
-    for part in (accept or "").split(","):
-        media = part.split(";")[0].strip().lower()
-        if media in _ACCEPTED:
-            return _ACCEPTED[media]
-    return "covjson"

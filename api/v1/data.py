@@ -10,12 +10,14 @@ from fastapi.responses import Response
 
 from api.deps import AsyncDatasetDep, SettingsDep
 from api.encoding import answer
+from api.negotiation import negotiate
 from api.responses import DATA_ERRORS, problem_responses
 from catalog import jobs
 from catalog.dataset import OpenDataset
 from catalog.errors import (
     InvalidParameters,
     NoData,
+    NotAcceptable,
 )
 from catalog.geo import parse_bbox, parse_path
 from catalog.selection import parse_depth
@@ -82,13 +84,22 @@ Interp = Annotated[
     ),
 ]
 Format = Annotated[
-    Literal["json", "csv", "nc", "covjson"],
+    Literal["json", "csv", "nc", "covjson"] | None,
     Query(
         description="json, csv (tidy, units in the header), nc (CF NetCDF) or covjson "
-        "(CoverageJSON).",
+        "(CoverageJSON). Without `f`, the Accept header decides (application/json, text/csv, "
+        "application/x-netcdf, application/prs.coverage+json), else json.",
         examples=["json"],
     ),
 ]
+OFFERS = {
+    "json": ["application/json"],
+    "csv": ["text/csv"],
+    "nc": ["application/x-netcdf", "application/netcdf"],
+    "covjson": ["application/prs.coverage+json"],
+}
+"""The formats a data query answers in, json first (the default), and the media types each
+satisfies in an Accept header."""
 Units = Annotated[
     str | None,
     Query(
@@ -110,7 +121,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
             "application/prs.coverage+json": {"schema": {"type": "object"}},
         },
     },
-    **problem_responses(NoData, *DATA_ERRORS),
+    **problem_responses(NoData, NotAcceptable, *DATA_ERRORS),
 }
 
 
@@ -136,9 +147,11 @@ def _names(variables: str | None) -> list[str] | None:
 
 
 async def _respond(
-    request: Request, dataset: OpenDataset, query: jobs.Query, f: str, units: str | None
+    request: Request, dataset: OpenDataset, query: jobs.Query, f: str | None, units: str | None
 ) -> Response:
-    return await answer(request, jobs.DataJob(dataset.id, query, f, units))
+    """The answer in the format asked for with `f`, else the one Accept prefers (406 if none)."""
+    chosen = negotiate(request, OFFERS) if f is None else f
+    return await answer(request, jobs.DataJob(dataset.id, query, chosen, units), f is None)
 
 
 @_query("/datasets/{dataset_id}/data/point", "queryPoint", "Values at a point")
@@ -151,7 +164,7 @@ async def point(
     time: Time = None,
     depth: Depth = None,
     interp: Interp = "nearest",
-    f: Format = "json",
+    f: Format = None,
     units: Units = None,
 ) -> Response:
     """Values of one or more variables at a place, at the nearest time step and level.
@@ -190,7 +203,7 @@ async def timeseries(
     ] = None,
     depth: Depth = None,
     interp: Interp = "nearest",
-    f: Format = "json",
+    f: Format = None,
     units: Units = None,
 ) -> Response:
     """Values at a place and level over a time range (the whole axis by default)."""
@@ -227,7 +240,7 @@ async def profile(
         ),
     ] = None,
     interp: Interp = "nearest",
-    f: Format = "json",
+    f: Format = None,
     units: Units = None,
 ) -> Response:
     """Values at a place and time over every level, or the levels in a depth range."""
@@ -265,7 +278,7 @@ async def area(
             examples=[10000],
         ),
     ] = None,
-    f: Format = "json",
+    f: Format = None,
     units: Units = None,
 ) -> Response:
     """Cell values inside a box at one time and level (the box may cross the antimeridian).
@@ -316,7 +329,7 @@ async def transect(
         ),
     ] = None,
     interp: Interp = "nearest",
-    f: Format = "json",
+    f: Format = None,
     units: Units = None,
 ) -> Response:
     """Values along a path: a vertical section (distance x depth) or one level."""

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from api.deps import AsyncDatasetDep, SettingsDep
 from api.encoding import CLIENT_CLOSED
+from api.negotiation import VARY_ACCEPT, negotiate
 from api.responses import problem_responses
 from api.settings import Settings
 from catalog.errors import (
@@ -19,6 +20,7 @@ from catalog.errors import (
     DatasetUnavailable,
     InvalidParameters,
     NoData,
+    NotAcceptable,
     PlotBusy,
     PlotFailed,
     PlotTimeout,
@@ -44,6 +46,10 @@ async def get_runner(request: Request) -> PlotRunner:
 
 RunnerDep = Annotated[PlotRunner, Depends(get_runner)]
 
+IMAGE_OFFERS = {image_format: [media_type] for image_format, media_type in MEDIA_TYPES.items()}
+"""Without `f`, what Accept chooses from, PNG first: a browser's image Accept line, which
+names SVG but gives every image type the same q, still gets PNG."""
+
 
 _IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -60,6 +66,7 @@ _IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
         VariableNotFound,
         PlotTypeNotFound,
         NoData,
+        NotAcceptable,
         SelectionTooLarge,
         PlotFailed,
         PlotBusy,
@@ -108,6 +115,8 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
         settings: SettingsDep,
         params: Annotated[params_model, Query()],  # type: ignore[valid-type]
     ) -> Response:
+        negotiated = "f" not in request.query_params
+        params = _in_format(request, params) if negotiated else params
         _check_limits(params, settings)
         plot_type.validate(opened, params)
         job = RenderJob(plot_type.name, plot_type.render, opened.id, params)
@@ -119,6 +128,7 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
             "ETag": cached.etag,
             "Cache-Control": f"public, max-age={runner.settings.cache_seconds}",
             "Server-Timing": _server_timing(cached, source),
+            **(VARY_ACCEPT if negotiated else {}),
         }
         if _matches(request.headers.get("if-none-match"), cached.etag):
             return Response(status_code=304, headers=headers)
@@ -128,6 +138,11 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
 
     plot.__doc__ = plot_type.summary
     return plot
+
+
+def _in_format(request: Request, params: PlotParams) -> PlotParams:
+    """The parameters with the format the Accept header prefers (406 if it allows none)."""
+    return params.model_copy(update={"f": negotiate(request, IMAGE_OFFERS)})
 
 
 def _check_limits(params: PlotParams, settings: Settings) -> None:
