@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from api.head import is_head
 from api.negotiation import VARY_ACCEPT
 from catalog.jobs import DataJob
 from plotting.data_runner import DataRunner
@@ -20,12 +21,20 @@ async def answer(request: Request, job: DataJob, negotiated: bool = False) -> Re
     """The job's answer: a small one from memory, a large one streamed from its spool file.
 
     ``Server-Timing`` says where it was computed (``source;desc="inline"`` or ``"worker"``);
-    ``negotiated``: the format came from the Accept header (``Vary: Accept``).
+    ``negotiated``: the format came from the Accept header (``Vary: Accept``). A HEAD is
+    checked as the GET would be (400, 404, 413 alike) and answered with the GET's headers
+    without computing anything: no body, so no Content-Length (RFC 9110 §9.3.2), and
+    Server-Timing says where the GET would be computed.
     """
     runner: DataRunner = request.app.state.data
     headers = dict(VARY_ACCEPT) if negotiated else {}
     if job.filename:
         headers["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+    if is_head(request):
+        headers["Server-Timing"] = f'source;desc="{await runner.where(job)}"'
+        response = Response(media_type=job.media_type, headers=headers)
+        del response.headers["content-length"]
+        return response
     try:
         body = await runner.answer(job, request.is_disconnected)
     except ClientGone:

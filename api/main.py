@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import docs, edr, observability, service, v1
 from api.deps import reject_unknown_query_params
+from api.head import HeadMiddleware
 from api.middleware import ClientLimitMiddleware, RequestIdMiddleware
 from api.observability import Metrics, MetricsMiddleware, configure_logging
 from api.openapi import API_DESCRIPTION, install_openapi
@@ -83,6 +84,7 @@ def create_app(
     docs.mount_assets(app, settings.docs_dir)
     install_problem_handlers(app)
     install_openapi(app)
+    app.add_middleware(HeadMiddleware)  # innermost: the others see the client's HEAD
     app.add_middleware(ClientLimitMiddleware, limit=settings.max_client_requests)
     if settings.cors_origins:
         app.add_middleware(

@@ -43,6 +43,11 @@ description under `/problems/`. Unknown or repeated query parameters are rejecte
 so is a request whose line and headers pass 64 KiB (`/problems/malformed-request`: send fewer
 or shorter values).
 
+Every GET operation also answers **HEAD** with the GET's status and headers and no body. A
+plot's HEAD renders it once and caches it, so the GET that follows is a cache hit; a data
+query's HEAD is checked and estimated as its GET would be (400, 404, 413 alike) but not
+computed, so it carries no Content-Length.
+
 Where an operation answers in several formats, `f` chooses; without `f` the **Accept** header
 does (q-values honoured, `q=0` meaning "not acceptable", ties to the operation's default) and
 the answer carries `Vary: Accept`. An Accept that allows none of the formats on offer is 406

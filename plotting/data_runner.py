@@ -224,6 +224,20 @@ class DataRunner:
             return inline
         return await self._in_worker(job, disconnected)
 
+    async def where(self, job: DataJob) -> Literal["inline", "worker"]:
+        """Where ``answer`` would compute the job, after the same checks (estimate: 413, units:
+        400, an unknown variable: 404), computing nothing: what a HEAD needs."""
+        if self._closing or self._slots is None:
+            raise NotReady("The data service is starting or shutting down.")
+        context = contextvars.copy_context()
+        loop = asyncio.get_running_loop()
+        values = await loop.run_in_executor(self._inline, context.run, self._estimate, job)
+        return "inline" if values <= self.settings.inline_max_values else "worker"
+
+    def _estimate(self, job: DataJob) -> int:
+        with self.catalog.reading(job.dataset_id) as opened:
+            return job.estimate(opened, self.max_values)
+
     def _try_inline(self, job: DataJob) -> Body | None:
         """Estimate (413 above the limit); answer here when small enough, else None."""
         with self.catalog.reading(job.dataset_id) as opened:

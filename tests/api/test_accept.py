@@ -134,6 +134,8 @@ def test_nothing_acceptable_is_406_naming_what_is_offered(
     assert problem["type"] == "/problems/not-acceptable" and problem["status"] == 406
     assert problem["valid_values"] == offered
     assert ", ".join(offered) in problem["detail"] and "`f`" in problem["detail"]
+    head = client.head(url, headers={"Accept": accept})
+    assert head.status_code == 406 and head.content == b""
 
 
 def test_the_406_problem_type_is_described(client: TestClient) -> None:
