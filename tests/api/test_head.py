@@ -8,9 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 
-from api.settings import DEFAULT_CATALOG
+from api import examples
+from api.settings import DEFAULT_CATALOG, REPO_ROOT
 from plotting.data_runner import DataSettings
 
 D = "/api/v1/datasets"
@@ -102,6 +104,25 @@ def test_head_has_the_get_status_and_headers(client: TestClient, url: str) -> No
         assert head.headers["server-timing"] == get.headers["server-timing"]
     elif not scrape:
         assert head.headers["content-length"] == str(len(get.content))
+
+
+DOCUMENT = yaml.safe_load((REPO_ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+EXAMPLES = [
+    pytest.param(examples.request_of(path, item["get"]), id=item["get"]["operationId"])
+    for path, item in DOCUMENT["paths"].items()
+]
+
+
+@pytest.mark.parametrize("url", EXAMPLES)
+def test_every_operation_answers_head(client: TestClient, url: str) -> None:
+    """Every operation of the document, by its worked example: HEAD first (a plot is drawn
+    for it), then the GET, which must agree."""
+    head = client.head(url)
+    get = client.get(url)
+    assert head.status_code == get.status_code == 200, get.text[:300]
+    assert head.content == b""
+    for name in ("content-type", "etag", "cache-control", "content-disposition", "vary"):
+        assert head.headers.get(name) == get.headers.get(name), name
 
 
 def test_head_of_the_docs_and_their_assets(client: TestClient) -> None:
@@ -259,3 +280,14 @@ def test_cors_preflight_of_a_head_is_allowed(client: TestClient) -> None:
     assert preflight.headers["access-control-allow-methods"] == "GET, HEAD, OPTIONS"
     head = client.head(f"{D}/ersst-v5", headers={"Origin": "https://maps.example.org"})
     assert head.status_code == 200 and head.headers["access-control-allow-origin"] == "*"
+
+
+def test_head_cannot_see_an_empty_selection(client: TestClient) -> None:
+    """What only reading the data finds (no cell in the shape) is not seen by a HEAD, which
+    reads nothing: the README says so."""
+    for url, status in [
+        (f"{D}/glorys/data/area?bbox=100,0,110,10", 404),
+        (f"{E}/glorys/area?coords=POLYGON((100 0,101 0,101 1,100 0))", 204),
+    ]:
+        assert client.get(url).status_code == status
+        assert client.head(url).status_code == 200
