@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import resource
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from catalog.geo import MAX_PATH_VERTICES
@@ -17,6 +18,53 @@ from plotting.runner import PlotSettings
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOG = REPO_ROOT / "samples" / "catalog.yaml"
 DEFAULT_DOCS_DIR = REPO_ROOT / "build" / "docs"
+MAX_CONNECTIONS = 10_000
+
+
+def default_max_connections() -> int:
+    """10,000 connections, or fewer when the process may not open that many files: a quarter
+    of the open-file limit (at least 256) is left to the worker pools' pipes, the datasets'
+    files, spool files and the refusals themselves, so the cap is reached before the limit."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(1, min(MAX_CONNECTIONS, soft - max(256, soft // 4)))
+
+
+class ServerSettings(BaseModel):
+    """The HTTP server's connection limits and address (OCEANAPI_SERVER__*); the protocol in
+    api/server.py enforces them before a request reaches the app."""
+
+    host: str = Field(default="127.0.0.1", description="Address `python -m api.server` binds.")
+    port: int = Field(
+        default=8000, ge=0, le=65535, description="Port `python -m api.server` listens on."
+    )
+    head_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds from the first byte of a request to the end of its headers; "
+        "beyond, 408 and the connection is closed (a slow sender holds no connection).",
+    )
+    idle_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds a connection may wait with no request begun (after connecting or "
+        "after an answer) before it is closed.",
+    )
+    max_head_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Most bytes of a request line and headers together; beyond, 431.",
+    )
+    max_headers: int = Field(
+        default=100, ge=1, description="Most header fields in one request; beyond, 431."
+    )
+    max_connections: int = Field(
+        default_factory=default_max_connections,
+        ge=1,
+        description="Open connections beyond which a new one is answered 503 and closed at once "
+        "(default: 10,000, or less to stay well under the open-file limit).",
+    )
 
 
 class Settings(BaseSettings):
@@ -80,6 +128,11 @@ class Settings(BaseSettings):
         default_factory=DataSettings,
         description="Where data queries run: small ones here, large ones in the data workers "
         "(OCEANAPI_DATA__WORKERS, OCEANAPI_DATA__INLINE_MAX_VALUES ...).",
+    )
+    server: ServerSettings = Field(
+        default_factory=ServerSettings,
+        description="The HTTP server's connection limits (OCEANAPI_SERVER__HEAD_TIMEOUT, "
+        "OCEANAPI_SERVER__MAX_CONNECTIONS ...).",
     )
     dask: DaskSettings = Field(
         default_factory=DaskSettings,

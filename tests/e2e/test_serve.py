@@ -86,8 +86,8 @@ def test_factory_serves_the_bundled_samples(server: str) -> None:
 
 @pytest.mark.parametrize("length", [70_000, 100_000])
 def test_a_request_too_long_to_read_is_a_problem_too(server: str, length: int) -> None:
-    """uvicorn's parser refuses a request line past 64 KiB before the app sees it; the
-    service's protocol answers that with a problem document, not uvicorn's plain text."""
+    """The service's protocol refuses a request line and headers past 64 KiB before the app
+    sees them, with a problem document (431), not uvicorn's plain text."""
     # HTTP clients refuse such URLs themselves (httpx: "URL too long"), so a socket sends it.
     host, port = server.removeprefix("http://").split(":")
     target = f"/api/v1/datasets/ersst-v5/data/point?lon=1&lat=1&units={'a' * length}"
@@ -99,15 +99,15 @@ def test_a_request_too_long_to_read_is_a_problem_too(server: str, length: int) -
     head, _, body = answer.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     headers = dict(line.lower().split(": ", 1) for line in lines[1:])
-    assert lines[0] == "HTTP/1.1 400 Bad Request"
+    assert lines[0] == "HTTP/1.1 431 Request Header Fields Too Large"
     assert headers["content-type"] == "application/problem+json"
     problem = json.loads(body)
-    assert problem["type"] == "/problems/malformed-request"
-    assert problem["status"] == 400
+    assert problem["type"] == "/problems/request-head-too-large"
+    assert problem["status"] == 431
     assert problem["instance"] == "/api/v1/datasets/ersst-v5/data/point"
-    assert problem["request_id"]
-    assert "64 KiB" in problem["detail"]
-    assert httpx.get(f"{server}/problems/malformed-request", timeout=30).status_code == 200
+    assert problem["request_id"] == headers["x-request-id"]
+    assert "65536 bytes (64 KiB)" in problem["detail"]
+    assert httpx.get(f"{server}/problems/request-head-too-large", timeout=30).status_code == 200
     # the server goes on serving
     assert httpx.get(f"{server}/api/v1/datasets", timeout=30).status_code == 200
 
