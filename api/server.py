@@ -44,6 +44,11 @@ from catalog.errors import (
 
 log = logging.getLogger("oceanapi.server")
 
+# How long a refused connection is read (and the bytes dropped) after its answer: closing with
+# unread bytes makes the kernel reset the connection, and a client that is still sending then
+# loses the answer. 503s for too many connections are not read on: their file goes at once.
+LINGER_SECONDS = 2.0
+
 
 def problem_body(error: type[OceanAPIError], detail: str, url: bytes, **extra: Any) -> bytes:
     """The problem document for a request refused before the app saw it; ``url`` is what was
@@ -136,6 +141,7 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
         self.heads_read = 0  # heads completed on this connection
         self.in_body = False  # between a head's end and its message's end
         self.url = b""
+        self.linger_timer: TimerHandle | None = None  # set once the connection is answered
 
     # Connection
 
@@ -150,6 +156,7 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
                 f"The service has {self.limit.max_connections} connections open, the most it "
                 f"accepts; try again in {retry} s.",
                 headers={"Retry-After": retry},
+                linger=False,
                 limit=self.limit.max_connections,
             )
             return
@@ -164,12 +171,18 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
         super().connection_lost(exc)
         self._unset_keepalive_if_required()
         self._cancel_head_timer()
+        if self.linger_timer is not None:
+            self.linger_timer.cancel()
 
     def handle_websocket_upgrade(self) -> None:
         """The WebSocket protocol takes over the connection, and with it the timing."""
         self._unset_keepalive_if_required()
         self._cancel_head_timer()
         super().handle_websocket_upgrade()
+
+    def _answered(self) -> bool:
+        """The connection is closing, or has had its last answer and is only read to the end."""
+        return self.transport.is_closing() or self.linger_timer is not None
 
     def _in_flight(self) -> bool:
         return self.cycle is not None and not self.cycle.response_complete
@@ -189,7 +202,7 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
     def head_timeout_handler(self) -> None:
         """The head deadline passed with the head unfinished: 408, and close."""
         self.head_timer = None
-        if self.transport.is_closing() or self._in_flight():
+        if self._answered() or self._in_flight():
             return
         seconds = f"{self.limit.head_timeout:g}"
         self.answer(
@@ -209,12 +222,12 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
         read go uncounted (at most one read, 256 KiB), so a pipelined request is never refused
         for its predecessor's bytes.
         """
-        if self.transport.is_closing():
+        if self._answered():
             return
         self._unset_keepalive_if_required()
         if not self._in_flight():
             self._start_head_timer()
-        while data and not self.transport.is_closing():
+        while data and not self._answered():
             if self.in_body:
                 self._feed(data)
                 return
@@ -224,7 +237,7 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
             self._feed(part)
             if self.heads_read == heads_read:  # the head goes on past this part
                 self.head_bytes += len(part)
-                if data and not self.transport.is_closing():
+                if data and not self._answered():
                     self.refuse_head(
                         f"The request line and headers are longer than {self.limit.max_head_bytes}"
                         f" bytes ({self.limit.max_head_bytes / 1024:g} KiB), the most this "
@@ -289,9 +302,12 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
         error: type[OceanAPIError],
         detail: str,
         headers: dict[str, str] | None = None,
+        linger: bool = True,
         **extra: Any,
     ) -> None:
-        """Write ``error``'s problem document as the whole answer and close the connection."""
+        """Write ``error``'s problem document as the last answer and close the connection:
+        at once, or (``linger``) our side first, then the rest when the client has closed its
+        side or LINGER_SECONDS have passed, dropping what it still sends."""
         body = problem_body(error, detail, self.url, **extra)
         request_id = json.loads(body)["request_id"]
         fields = {**(headers or {}), REQUEST_ID_HEADER: request_id}
@@ -311,7 +327,11 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
         self._cancel_head_timer()
         self._unset_keepalive_if_required()
         self.transport.write(b"".join(content))
-        self.transport.close()
+        if linger and self.transport.can_write_eof():
+            self.transport.write_eof()
+            self.linger_timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        else:
+            self.transport.close()
 
     def refuse_head(self, detail: str, limit: int) -> None:
         """431 for a head past a cap (unless a response is being sent: then just close)."""
