@@ -28,8 +28,7 @@ $(DOCS): $(NODE_STAMP) openapi.yaml $(wildcard web/*)
 docs: $(DOCS)  ## Build the offline docs pages (ReDoc, Swagger UI) into build/docs
 
 serve: $(STAMP) $(DOCS)  ## Run the service on the bundled samples at http://$(HOST):$(PORT)
-	$(BIN)/uvicorn --factory api.main:create_app --http api.server:HttpToolsProtocol \
-		--no-access-log --host $(HOST) --port $(PORT)
+	$(BIN)/python -m api.server --host $(HOST) --port $(PORT)
 
 test: $(STAMP) lint typecheck pytest  ## Every check: ruff, mypy, pytest
 

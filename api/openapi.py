@@ -40,8 +40,8 @@ works on the samples, and "Try it out" at `/swagger` sends it.
 
 Every error is an RFC 9457 `application/problem+json` document; its `type` links to a
 description under `/problems/`. Unknown or repeated query parameters are rejected with 400;
-so is a request whose line and headers pass 64 KiB (`/problems/malformed-request`: send fewer
-or shorter values).
+a request whose line and headers pass 64 KiB with 431 (`/problems/request-head-too-large`:
+send fewer or shorter values).
 
 Every GET operation also answers **HEAD** with the GET's status and headers and no body. A
 plot's HEAD renders it once and caches it, so the GET that follows is a cache hit; a data
