@@ -50,7 +50,9 @@ log = logging.getLogger("oceanapi.server")
 LINGER_SECONDS = 2.0
 
 
-def problem_body(error: type[OceanAPIError], detail: str, url: bytes, **extra: Any) -> bytes:
+def problem_body(
+    error: type[OceanAPIError], detail: str, url: bytes, request_id: str, **extra: Any
+) -> bytes:
     """The problem document for a request refused before the app saw it; ``url`` is what was
     read of the target (its path names the instance, cut to 200 characters)."""
     path = url.split(b"?", 1)[0].decode("latin-1")[:200] or "/"
@@ -61,7 +63,7 @@ def problem_body(error: type[OceanAPIError], detail: str, url: bytes, **extra: A
             "status": error.status,
             "detail": detail,
             "instance": path,
-            "request_id": uuid.uuid4().hex,
+            "request_id": request_id,
             **extra,
         }
     ).encode()
@@ -307,9 +309,15 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
     ) -> None:
         """Write ``error``'s problem document as the last answer and close the connection:
         at once, or (``linger``) our side first, then the rest when the client has closed its
-        side or LINGER_SECONDS have passed, dropping what it still sends."""
-        body = problem_body(error, detail, self.url, **extra)
-        request_id = json.loads(body)["request_id"]
+        side or LINGER_SECONDS have passed, dropping what it still sends. While an earlier
+        request's answer is being sent (the refused head was pipelined behind it), the
+        connection is only closed: a problem written into that answer's body would corrupt it.
+        """
+        if self._in_flight():
+            self.transport.close()
+            return
+        request_id = uuid.uuid4().hex
+        body = problem_body(error, detail, self.url, request_id, **extra)
         fields = {**(headers or {}), REQUEST_ID_HEADER: request_id}
         content = [httptools_impl.STATUS_LINE[error.status]]
         for name, value in self.server_state.default_headers:
@@ -334,10 +342,7 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
             self.transport.close()
 
     def refuse_head(self, detail: str, limit: int) -> None:
-        """431 for a head past a cap (unless a response is being sent: then just close)."""
-        if self._in_flight():
-            self.transport.close()
-            return
+        """431 for a head past a cap."""
         self.answer(RequestHeadTooLarge, detail, limit=limit)
 
     def send_400_response(self, msg: str) -> None:
