@@ -54,8 +54,11 @@ APP = Starlette(routes=[Route("/health", _health), Route("/download", _download)
 
 
 @contextmanager
-def serve(limits: ServerSettings, app: Any = APP) -> Iterator[tuple[str, int]]:
-    """Serve ``app`` under ``limits`` on a free loopback port; yield (host, port)."""
+def serve(
+    limits: ServerSettings, app: Any = APP
+) -> Iterator[tuple[tuple[str, int], uvicorn.Server]]:
+    """Serve ``app`` under ``limits`` on a free loopback port; yield (host, port) and the
+    server (its ``server_state.connections`` are the protocol instances)."""
     sock = bound_socket()
     port = sock.getsockname()[1]
     server = uvicorn.Server(
@@ -70,7 +73,7 @@ def serve(limits: ServerSettings, app: Any = APP) -> Iterator[tuple[str, int]]:
             f"http://127.0.0.1:{port}/health",
             lambda: None if thread.is_alive() else "uvicorn stopped",
         )
-        yield "127.0.0.1", port
+        yield ("127.0.0.1", port), server
     finally:
         server.should_exit = True
         thread.join(timeout=30)
@@ -84,7 +87,8 @@ def server() -> Iterator[Callable[..., tuple[str, int]]]:
 
         def start(**limits: Any) -> tuple[str, int]:
             values = {"head_timeout": 1.0, "idle_timeout": 1.0, **limits}
-            return stack.enter_context(serve(ServerSettings(**values)))
+            address, _ = stack.enter_context(serve(ServerSettings(**values)))
+            return address
 
         yield start
 
@@ -287,6 +291,37 @@ def test_a_slow_download_outlives_the_head_and_idle_timeouts(server: Any) -> Non
     assert head.startswith(b"HTTP/1.1 200 OK")
     assert body == b"\0" * size
     assert elapsed > 2.0, elapsed  # well past both timeouts, with the response in progress
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 10) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+    return value
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
+@pytest.mark.parametrize("sent", [b"", b"GET /health HTTP/1.1\r\n"], ids=["idle", "mid-head"])
+def test_a_connection_gone_leaves_no_timer_behind(sent: bytes, reset: bool) -> None:
+    """The idle timer and the head deadline are cancelled when the client goes, however it goes
+    (uvicorn kept its keep-alive timer after a reset)."""
+    with serve(ServerSettings(head_timeout=60.0, idle_timeout=60.0)) as (address, server):
+        connection = socket.create_connection(address, timeout=10)
+        port = connection.getsockname()[1]
+        protocol = wait_for(
+            lambda: next((c for c in server.server_state.connections if c.client[1] == port), None)
+        )
+        connection.sendall(sent)
+        timer = wait_for(lambda: protocol.head_timer if sent else protocol.timeout_keep_alive_task)
+        if reset:  # a reset, not a close: the server sees connection_lost with an error
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+        connection.close()
+        wait_for(lambda: protocol not in server.server_state.connections)
+        assert timer.cancelled()
+        assert protocol.head_timer is None or protocol.head_timer.cancelled()
+        keep_alive = protocol.timeout_keep_alive_task
+        assert keep_alive is None or keep_alive.cancelled()
 
 
 def test_the_entry_point_serves_the_service_under_limits_from_the_environment() -> None:
