@@ -222,6 +222,10 @@ async def part2(process: subprocess.Popen[bytes], port: int, target: int) -> lis
                 return
         writers.append(writer)
         reads.append(asyncio.ensure_future(reader.read(256)))
+        if len(writers) % 2000 == 0:
+            print(
+                f"  {len(writers)} open after {time.perf_counter() - began:.1f} s", file=sys.stderr
+            )
 
     began = time.perf_counter()
     await asyncio.gather(*(one() for _ in range(target)))
