@@ -28,7 +28,7 @@ $(DOCS): $(NODE_STAMP) openapi.yaml $(wildcard web/*)
 docs: $(DOCS)  ## Build the offline docs pages (ReDoc, Swagger UI) into build/docs
 
 serve: $(STAMP) $(DOCS)  ## Run the service on the bundled samples at http://$(HOST):$(PORT)
-	$(BIN)/python -m api.server --host $(HOST) --port $(PORT)
+	$(BIN)/python -m api --host $(HOST) --port $(PORT)
 
 test: $(STAMP) lint typecheck pytest  ## Every check: ruff, mypy, pytest
 

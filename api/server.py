@@ -1,4 +1,4 @@
-"""The HTTP/1.1 protocol the service runs on, and its entry point ``python -m api.server``.
+"""The HTTP/1.1 protocol the service runs on, and ``main``, the entry point (``python -m api``).
 
 The protocol is uvicorn's httptools protocol with the limits that keep one client from holding
 what every client needs (OCEANAPI_SERVER__*, ``ServerSettings``): a deadline for a request's
@@ -9,7 +9,7 @@ open connections below the open-file limit (503 at once, never an empty reply fo
 file descriptor). Its refusals, and the parser's (malformed HTTP, 400), are problem documents
 like every other error instead of uvicorn's plain text.
 
-``python -m api.server [--host H] [--port P]`` reads the settings once and serves
+``python -m api [--host H] [--port P]`` reads the settings once and serves
 ``create_app(settings)`` with the protocol bound to them; ``uvicorn --factory
 api.main:create_app --http api.server:HttpToolsProtocol`` works too, the limits then read from
 the environment when the first connection is made.
@@ -378,9 +378,9 @@ def server_config(settings: Settings, **options: Any) -> uvicorn.Config:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve the service: ``python -m api.server [--host H] [--port P]``."""
+    """Serve the service: ``python -m api [--host H] [--port P]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m api.server",
+        prog="python -m api",
         description="Serve the Ocean Data API (settings from OCEANAPI_* environment variables).",
     )
     parser.add_argument("--host", help="address to bind (default: OCEANAPI_SERVER__HOST)")
@@ -397,7 +397,3 @@ def main(argv: list[str] | None = None) -> None:
         update={k: v for k, v in address.items() if v is not None}
     )
     uvicorn.Server(server_config(settings, forwarded_allow_ips=args.forwarded_allow_ips)).run()
-
-
-if __name__ == "__main__":
-    main()

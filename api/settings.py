@@ -35,10 +35,8 @@ class ServerSettings(BaseModel):
     """The HTTP server's connection limits and address (OCEANAPI_SERVER__*); the protocol in
     api/server.py enforces them before a request reaches the app."""
 
-    host: str = Field(default="127.0.0.1", description="Address `python -m api.server` binds.")
-    port: int = Field(
-        default=8000, ge=0, le=65535, description="Port `python -m api.server` listens on."
-    )
+    host: str = Field(default="127.0.0.1", description="Address `python -m api` binds.")
+    port: int = Field(default=8000, ge=0, le=65535, description="Port `python -m api` listens on.")
     head_timeout: float = Field(
         default=10.0,
         gt=0,

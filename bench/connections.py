@@ -1,6 +1,6 @@
 """Slow, idle and flooding connections against the service's connection limits.
 
-Starts the service as ``python -m api.server`` (one plot and one data worker; the protocol's
+Starts the service as ``python -m api`` (one plot and one data worker; the protocol's
 default limits except where noted) on loopback with the bundled samples, its output in a file:
 
 1. GET /api/v1/datasets p50/p99 from one keep-alive client, alone, then beside 200 slowloris
@@ -55,7 +55,7 @@ def serve(
     """The service on a free loopback port, its output to ``log``, once /ready is 200."""
     port = free_port()
     if protocol == "ours":
-        command = ["-m", "api.server", "--port", str(port)]
+        command = ["-m", "api", "--port", str(port)]
     else:
         command = [
             *("-m", "uvicorn", "--factory", "api.main:create_app", "--http", "httptools"),

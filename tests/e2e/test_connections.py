@@ -2,7 +2,7 @@
 
 A small ASGI app stands in for the service where only the protocol is under test (the limits act
 before a request reaches any app); the last test runs the real service through its entry point,
-``python -m api.server``, configured by environment.
+``python -m api``, configured by environment.
 """
 
 from __future__ import annotations
@@ -333,7 +333,7 @@ def test_the_entry_point_serves_the_service_under_limits_from_the_environment() 
         "OCEANAPI_DATA__WORKERS": "1",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "api.server", "--port", str(port)],
+        [sys.executable, "-m", "api", "--port", str(port)],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
