@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import logging
 import os
 import shutil
@@ -219,16 +220,17 @@ class DataRunner:
         context = contextvars.copy_context()  # the request id, for the log lines
         loop = asyncio.get_running_loop()
         inline = await loop.run_in_executor(self._inline, context.run, self._try_inline, job)
-        if inline is not None:
+        if isinstance(inline, Body):
             self.stats.inline += 1
             return inline
-        return await self._in_worker(job, disconnected)
+        return await self._in_worker(inline, disconnected)
 
-    def _try_inline(self, job: DataJob) -> Body | None:
-        """Estimate (413 above the limit); answer here when small enough, else None."""
+    def _try_inline(self, job: DataJob) -> Body | DataJob:
+        """Estimate (413 above the limit); answer here when small enough, else the job for a
+        worker, carrying the dataset's version it was estimated against."""
         with self.catalog.reading(job.dataset_id) as opened:
             if job.estimate(opened, self.max_values) > self.settings.inline_max_values:
-                return None
+                return dataclasses.replace(job, version=opened.version)
             spool = self._spool_folder()
             sink = tempfile.SpooledTemporaryFile(INLINE_MEMORY, dir=spool)  # noqa: SIM115
             try:

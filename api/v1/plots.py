@@ -110,7 +110,7 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
     ) -> Response:
         _check_limits(params, settings)
         plot_type.validate(opened, params)
-        job = RenderJob(plot_type.name, plot_type.render, opened.id, params)
+        job = RenderJob(plot_type.name, plot_type.render, opened.id, params, opened.version)
         try:
             cached, source = await runner.render(job, request.is_disconnected)
         except ClientGone:
