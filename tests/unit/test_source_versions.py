@@ -13,17 +13,24 @@ import xarray as xr
 from catalog.errors import DatasetUnavailable
 from catalog.sources import source_stamp
 from catalog.store import Catalog
+from schemas.catalog import ZarrSource
 from tests.conftest import SAMPLES, sample_entries, write_catalog
 
 CELL = {"lon": 330, "lat": 20, "time": "2016-12-01"}
 
 
-def write_shifted(target: Path, add: float, months: int = 0) -> None:
-    """The ERSST sample with ``add`` on every sst value and ``months`` more time steps."""
+def plain_sample() -> xr.Dataset:
+    """The ERSST sample in memory, without its file's encoding (to write it anew)."""
     with xr.open_dataset(SAMPLES / "sst.mnmean.nc") as raw:
         ds = raw.load()
     for var in ds.variables.values():
         var.encoding = {}
+    return ds
+
+
+def write_shifted(target: Path, add: float, months: int = 0) -> None:
+    """The ERSST sample with ``add`` on every sst value and ``months`` more time steps."""
+    ds = plain_sample()
     if months:
         last = ds.isel(time=[-1] * months)
         steps = np.arange(1, months + 1) * np.timedelta64(31, "D")
@@ -81,8 +88,10 @@ def test_a_worker_refuses_a_version_the_disk_no_longer_has(served: Path, tmp_pat
     api = Catalog(served, check_seconds=3600)  # the API has not looked again yet
     worker = Catalog(served, check_seconds=None)
     seen = api.dataset("ersst-v5").version
+    original = value(api)
     write_shifted(tmp_path / "plus1.nc", add=1)
     replace(tmp_path / "sst.nc", tmp_path / "plus1.nc")
+    assert value(api) == original  # within the check interval: the old version
     with pytest.raises(DatasetUnavailable) as refused:
         value(worker, version=seen)  # the worker has nothing open: it would open another file
     assert refused.value.extra["retry_after"] == 1
@@ -118,10 +127,7 @@ def test_a_vanished_source_is_unavailable_until_it_is_back(served: Path, tmp_pat
 
 
 def test_a_glob_source_gains_the_steps_of_a_new_file(tmp_path: Path) -> None:
-    with xr.open_dataset(SAMPLES / "sst.mnmean.nc") as raw:
-        ds = raw.load()
-    for var in ds.variables.values():
-        var.encoding = {}
+    ds = plain_sample()
     ds.sel(time="2010").to_netcdf(tmp_path / "sst-2010.nc")
     entry = sample_entries()[0]
     entry["source"] = {"glob": "sst-*.nc"}
@@ -129,3 +135,19 @@ def test_a_glob_source_gains_the_steps_of_a_new_file(tmp_path: Path) -> None:
     assert api.dataset("ersst-v5").times().size == 12
     ds.sel(time="2011").to_netcdf(tmp_path / "sst-2011.nc")
     assert api.dataset("ersst-v5").times().size == 24
+
+
+def test_a_zarr_store_is_checked_by_its_metadata(tmp_path: Path) -> None:
+    ds = plain_sample()
+    ds.sel(time="2010").to_zarr(tmp_path / "sst.zarr", zarr_format=2, consolidated=True)
+    entry = {**sample_entries()[0], "source": {"zarr": "sst.zarr"}}
+    api = Catalog(write_catalog(tmp_path, [entry]), check_seconds=0)
+    assert api.dataset("ersst-v5").times().size == 12
+    ds.sel(time="2011").to_zarr(tmp_path / "sst.zarr", append_dim="time", consolidated=True)
+    opened = api.dataset("ersst-v5")
+    assert opened.times().size == 24
+    assert opened.version.generation == 2
+
+
+def test_a_store_given_as_a_url_is_not_checked(tmp_path: Path) -> None:
+    assert source_stamp(ZarrSource(zarr="s3://bucket/store.zarr"), tmp_path) is None
