@@ -248,10 +248,10 @@ class Catalog:
             slot.checked = now
             try:
                 stamp = source_stamp(slot.entry.source, self.path.parent)
-            except SourceUnreadable as exc:
-                if slot.opened is not None:
+            except SourceUnreadable as exc:  # missing: as good as a failed attempt to open
+                if slot.opened is not None or slot.reason != str(exc):
                     log.warning("dataset %s: unavailable: %s", slot.entry.id, exc)
-                    self._drop(slot, str(exc))
+                self._drop(slot, str(exc))
                 slot.stamp = None
                 return
             if stamp != slot.stamp:
