@@ -140,6 +140,12 @@ class Catalog:
             for slot in self._slots.values()
         )
 
+    def recheck(self, dataset_id: str) -> None:
+        """Check the source at the next use, whatever the interval: a worker found it not as
+        this process last saw it (changed, or unreadable), and the endpoints answered here
+        must not go on serving the old version meanwhile."""
+        self._slot(dataset_id).checked = float("-inf")
+
     def settled(self, dataset_id: str) -> bool:
         """Whether ``dataset()`` answers without touching the disk (open, and its source checked
         within ``check_seconds``); never blocks, so the event loop may ask."""

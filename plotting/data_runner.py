@@ -34,7 +34,14 @@ from typing import IO, Literal
 
 from pydantic import BaseModel, Field
 
-from catalog.errors import DataBusy, DataFailed, DataTimeout, NotReady, StorageFailed
+from catalog.errors import (
+    DataBusy,
+    DataFailed,
+    DatasetUnavailable,
+    DataTimeout,
+    NotReady,
+    StorageFailed,
+)
 from catalog.jobs import DataJob
 from catalog.store import Catalog
 from plotting import data_worker
@@ -293,6 +300,9 @@ class DataRunner:
             timeout = self.settings.timeout
             try:
                 size: int = await self.backend.run(data_worker.run, (job, str(path)), timeout)
+            except DatasetUnavailable:
+                self.catalog.recheck(job.dataset_id)  # the worker saw another source
+                raise
             except WorkerTimeout:
                 self.stats.timeouts += 1
                 raise DataTimeout(

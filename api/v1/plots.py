@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from api.deps import AsyncDatasetDep, SettingsDep
+from api.deps import AsyncDatasetDep, CatalogDep, SettingsDep
 from api.encoding import CLIENT_CLOSED
 from api.responses import problem_responses
 from api.settings import Settings
@@ -106,6 +106,7 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
         opened: AsyncDatasetDep,
         runner: RunnerDep,
         settings: SettingsDep,
+        catalog: CatalogDep,
         params: Annotated[params_model, Query()],  # type: ignore[valid-type]
     ) -> Response:
         _check_limits(params, settings)
@@ -115,6 +116,9 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
             cached, source = await runner.render(job, request.is_disconnected)
         except ClientGone:
             return Response(status_code=CLIENT_CLOSED)
+        except DatasetUnavailable:
+            catalog.recheck(opened.id)  # the worker saw another source: every endpoint checks
+            raise
         headers = {
             "ETag": cached.etag,
             "Cache-Control": f"public, max-age={runner.settings.cache_seconds}",

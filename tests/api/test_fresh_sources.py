@@ -5,6 +5,7 @@ the plot workers alike; an unreadable one is 503 everywhere, and served again on
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,22 +33,30 @@ def shifted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def served(tmp_path: Path, make_client: Callable[..., TestClient]) -> tuple[TestClient, Path]:
-    """An app serving a copy of the ERSST sample that the test replaces; its source checked at
-    every use, small queries (<= 10 values) answered in the API process, larger ones by a data
-    worker, one plot and one data worker."""
+def serve_copy(
+    tmp_path: Path, make_client: Callable[..., TestClient], **settings: Any
+) -> tuple[TestClient, Path]:
+    """An app serving a copy of the ERSST sample that the test replaces; small queries (<= 10
+    values) answered in the API process, larger ones by a data worker; one plot and one data
+    worker."""
     target = tmp_path / "sst.nc"
     shutil.copyfile(SAMPLES / "sst.mnmean.nc", target)
     entry = sample_entries()[0]
     entry["source"] = {"path": "sst.nc"}
+    plot, data = settings.pop("plot", {}), settings.pop("data", {})
     client = make_client(
         write_catalog(tmp_path, [entry]),
-        source_check_seconds=0,
-        plot={"workers": 1},
-        data={"workers": 1, "inline_max_values": 10},
+        plot={"workers": 1, **plot},
+        data={"workers": 1, "inline_max_values": 10, **data},
+        **settings,
     )
     return client, target
+
+
+@pytest.fixture
+def served(tmp_path: Path, make_client: Callable[..., TestClient]) -> tuple[TestClient, Path]:
+    """``serve_copy`` with the source checked at every use."""
+    return serve_copy(tmp_path, make_client, source_check_seconds=0)
 
 
 def expected(file: Path) -> dict[str, Any]:
@@ -171,3 +180,47 @@ def test_an_unreadable_source_is_unavailable_everywhere_until_restored(
     shutil.copyfile(SAMPLES / "sst.mnmean.nc", target)  # noticed at once: its stamp changed
     assert_serves(client, SAMPLES / "sst.mnmean.nc")
     assert plot(client).status_code == 200
+
+
+@pytest.mark.parametrize("pool", ["plot", "data"])
+def test_a_worker_that_finds_another_source_makes_every_endpoint_check_it(
+    tmp_path: Path, make_client: Callable[..., TestClient], shifted: Path, pool: str
+) -> None:
+    """The API process would not look again for an hour; each worker serves one job and its
+    replacement opens the catalog as the disk has it. After the file is moved over, the first
+    job (of the old version) is answered by a worker that has the old file open: the old
+    values, as every endpoint gives them. The next one reaches a worker that opened the new
+    file: 503, and from then on the API process has checked and every endpoint gives the new
+    values, instead of the old ones for the rest of the hour beside 503s."""
+    client, target = serve_copy(
+        tmp_path,
+        make_client,
+        source_check_seconds=3600,
+        **{pool: {"max_tasks": 1}},  # type: ignore[arg-type]
+    )
+    old, new = expected(target), expected(shifted)
+    state = client.app.state  # type: ignore[attr-defined]
+    backend = (state.runner if pool == "plot" else state.data).backend
+    deadline = time.monotonic() + 120
+    while backend.warm_workers < 2:  # the first one served its start-up ping and was replaced
+        assert time.monotonic() < deadline, "the replacement worker did not start"
+        time.sleep(0.05)
+
+    def through_a_worker(year: str) -> Response:
+        if pool == "plot":
+            return client.get(f"{D}/plots/map", params={"time": f"{year}-01-01"})
+        year_long = {"start": f"{year}-01-01", "end": f"{year}-12-31"}  # 12 values: a worker's
+        return client.get(f"{D}/data/timeseries", params={**PLACE, **year_long})
+
+    replace(target, shifted)
+    first = through_a_worker("2016")
+    assert first.status_code == 200, first.text  # the old version, consistently:
+    assert client.get(f"{D}/data/point", params={**PLACE, "time": INSTANT}).json()["variables"][
+        "sst"
+    ]["values"] == pytest.approx(old["point"])
+    assert_unavailable(through_a_worker("2017"))  # a worker with the new file open
+    assert_serves(client, shifted)
+    again = through_a_worker("2016")
+    assert again.status_code == 200, again.text
+    assert again.content != first.content
+    assert new["point"] == pytest.approx(old["point"] + 10)
