@@ -67,8 +67,9 @@ DatasetDep = Annotated[OpenDataset, Depends(get_dataset, scope="function")]
 
 
 async def get_dataset_async(dataset_id: DatasetIdPath, catalog: CatalogDep) -> OpenDataset:
-    """The opened dataset, without a thread hop when it is open (the usual case)."""
-    if catalog.unavailable_reason(dataset_id) is None:
+    """The opened dataset, without a thread hop when it is open and its source was checked
+    lately (the usual case); a check (a stat) or a reopen runs in a thread."""
+    if catalog.settled(dataset_id):
         return catalog.dataset(dataset_id)
     return await run_in_threadpool(catalog.dataset, dataset_id)
 

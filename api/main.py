@@ -38,7 +38,11 @@ def create_app(
     """
     settings = settings or Settings()
     configure_logging(settings.log_level, json=settings.log_format == "json")
-    catalog = Catalog(settings.catalog, retry_seconds=settings.dataset_retry_seconds)
+    catalog = Catalog(
+        settings.catalog,
+        retry_seconds=settings.dataset_retry_seconds,
+        check_seconds=settings.source_check_seconds,
+    )
     registry = dict(PLOT_TYPES if plot_types is None else plot_types)
 
     @asynccontextmanager

@@ -79,6 +79,13 @@ class Settings(BaseSettings):
         ge=0,
         description="How often an unavailable dataset's source is tried again.",
     )
+    source_check_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="How often, at most, a dataset's source files are checked (os.stat) when "
+        "the dataset is used: a file replaced or rewritten is reopened, one removed makes the "
+        "dataset unavailable (0: at every use).",
+    )
     times_page_max: int = Field(
         default=10_000, ge=1, description="Largest page of time instants one request may ask for."
     )

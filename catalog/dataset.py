@@ -21,6 +21,7 @@ from catalog.errors import VariableNotFound, valid_values_hint, valid_values_sen
 from catalog.geo import BBox
 from catalog.grids import Grid, recognize_grid
 from catalog.numbers import tidy_floats
+from catalog.sources import UNVERSIONED, SourceVersion
 from catalog.variables import VariableInfo
 from catalog.vectors import earth_components
 from schemas.catalog import DatasetEntry, VariableOverride
@@ -37,9 +38,13 @@ class OpenDataset:
     entry: DatasetEntry
     ds: xr.Dataset = field(repr=False)
     variables: dict[str, VariableInfo]
+    version: SourceVersion = UNVERSIONED
+    """Which opening of the source this is (the catalog's generation and the files' stamp)."""
 
     @classmethod
-    def build(cls, entry: DatasetEntry, ds: xr.Dataset) -> OpenDataset:
+    def build(
+        cls, entry: DatasetEntry, ds: xr.Dataset, version: SourceVersion = UNVERSIONED
+    ) -> OpenDataset:
         """Describe every servable variable of ``ds`` under the catalog ``entry``."""
         ds = promote_coordinates(ds)
         named = set(entry.variables) | set(entry.hidden_variables)
@@ -78,7 +83,7 @@ class OpenDataset:
                 override=override,
                 vector=vectors.get(str(name)),
             )
-        return cls(entry=entry, ds=ds, variables=variables)
+        return cls(entry=entry, ds=ds, variables=variables, version=version)
 
     @property
     def id(self) -> str:

@@ -26,6 +26,7 @@ from catalog.geo import BBox
 from catalog.queries import Interp, QueryResult
 from catalog.sampling import guard
 from catalog.selection import time_range
+from catalog.sources import SourceVersion
 from catalog.variables import VariableInfo
 
 STENCIL = 4
@@ -435,13 +436,18 @@ class EdrTrajectory(Query):
 
 @dataclass(frozen=True)
 class DataJob:
-    """A query, the dataset it reads, and the answer's format: small and picklable."""
+    """A query, the dataset it reads, and the answer's format: small and picklable.
+
+    ``version``: set by the API process when it sends the job to a worker, the dataset's
+    version the job was estimated against; the worker reads that one or answers 503.
+    """
 
     dataset_id: str
     query: Query
     format: str = "json"
     units: str | None = None
     crs: str = CRS84
+    version: SourceVersion | None = None
 
     @property
     def media_type(self) -> str:

@@ -31,20 +31,31 @@ def to_datetimes(values: npt.NDArray[np.datetime64]) -> list[datetime]:
 
 
 def dataset_summary(catalog: Catalog, dataset_id: str, links: Links) -> DatasetSummary:
-    """Summary of one dataset, available or not."""
+    """Summary of one dataset, available or not, as it stands: it opens and checks nothing."""
     entry = catalog.entry(dataset_id)
-    reason = catalog.unavailable_reason(dataset_id)
+    opened = catalog.peek(dataset_id)
+    if opened is None:
+        return DatasetSummary(
+            id=entry.id,
+            title=entry.title,
+            attribution=entry.attribution,
+            available=False,
+            unavailable_reason=catalog.unavailable_reason(dataset_id) or "not opened yet",
+            links=links,
+        )
+    return _summary(opened, links)
+
+
+def _summary(opened: OpenDataset, links: Links) -> DatasetSummary:
+    """Summary of an opened dataset: extent, grid kind, time extent."""
     base = DatasetSummary(
-        id=entry.id,
-        title=entry.title,
-        attribution=entry.attribution,
-        available=reason is None,
-        unavailable_reason=reason,
+        id=opened.entry.id,
+        title=opened.entry.title,
+        attribution=opened.entry.attribution,
+        available=True,
+        unavailable_reason=None,
         links=links,
     )
-    if reason is not None:
-        return base
-    opened = catalog.dataset(dataset_id)
     times = opened.times()
     return base.model_copy(
         update={
@@ -65,7 +76,7 @@ def dataset_summary(catalog: Catalog, dataset_id: str, links: Links) -> DatasetS
 def dataset_detail(catalog: Catalog, dataset_id: str, links: Links) -> DatasetDetail:
     """Full description of an available dataset (DatasetUnavailable otherwise)."""
     opened = catalog.dataset(dataset_id)
-    summary = dataset_summary(catalog, dataset_id, links)
+    summary = _summary(opened, links)  # of this opening, even if a newer one replaces it now
     times = opened.times()
     depths = opened.depths()
     return DatasetDetail(

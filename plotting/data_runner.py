@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import logging
 import os
 import shutil
@@ -33,7 +34,14 @@ from typing import IO, Literal
 
 from pydantic import BaseModel, Field
 
-from catalog.errors import DataBusy, DataFailed, DataTimeout, NotReady, StorageFailed
+from catalog.errors import (
+    DataBusy,
+    DataFailed,
+    DatasetUnavailable,
+    DataTimeout,
+    NotReady,
+    StorageFailed,
+)
 from catalog.jobs import DataJob
 from catalog.store import Catalog
 from plotting import data_worker
@@ -219,10 +227,10 @@ class DataRunner:
         context = contextvars.copy_context()  # the request id, for the log lines
         loop = asyncio.get_running_loop()
         inline = await loop.run_in_executor(self._inline, context.run, self._try_inline, job)
-        if inline is not None:
+        if isinstance(inline, Body):
             self.stats.inline += 1
             return inline
-        return await self._in_worker(job, disconnected)
+        return await self._in_worker(inline, disconnected)
 
     async def where(self, job: DataJob) -> Literal["inline", "worker"]:
         """Where ``answer`` would compute the job, after the same checks (estimate: 413, units:
@@ -238,11 +246,12 @@ class DataRunner:
         with self.catalog.reading(job.dataset_id) as opened:
             return job.estimate(opened, self.max_values)
 
-    def _try_inline(self, job: DataJob) -> Body | None:
-        """Estimate (413 above the limit); answer here when small enough, else None."""
+    def _try_inline(self, job: DataJob) -> Body | DataJob:
+        """Estimate (413 above the limit); answer here when small enough, else the job for a
+        worker, carrying the dataset's version it was estimated against."""
         with self.catalog.reading(job.dataset_id) as opened:
             if job.estimate(opened, self.max_values) > self.settings.inline_max_values:
-                return None
+                return dataclasses.replace(job, version=opened.version)
             spool = self._spool_folder()
             sink = tempfile.SpooledTemporaryFile(INLINE_MEMORY, dir=spool)  # noqa: SIM115
             try:
@@ -305,6 +314,9 @@ class DataRunner:
             timeout = self.settings.timeout
             try:
                 size: int = await self.backend.run(data_worker.run, (job, str(path)), timeout)
+            except DatasetUnavailable:
+                self.catalog.recheck(job.dataset_id)  # the worker saw another source
+                raise
             except WorkerTimeout:
                 self.stats.timeouts += 1
                 raise DataTimeout(

@@ -26,10 +26,14 @@ WRITE_BUFFER = 1 << 20
 
 def warm(catalog_path: str, max_values: int) -> None:
     """Open the catalog and write a tiny NetCDF file (the netCDF library's first write costs
-    about a second), once per process and catalog."""
+    about a second), once per process and catalog.
+
+    The worker's catalog never checks its sources on its own (``check_seconds=None``): each job
+    carries the version the API process saw, which the worker opens or refuses.
+    """
     if _state.get("catalog_path") == catalog_path:
         return
-    catalog = Catalog(Path(catalog_path), retry_seconds=5.0)
+    catalog = Catalog(Path(catalog_path), retry_seconds=5.0, check_seconds=None)
     catalog.open_all()
     with tempfile.TemporaryDirectory(prefix="oceanapi-warm-") as folder:
         xr.Dataset({"x": ("x", [0.0])}).to_netcdf(Path(folder) / "warm.nc", engine="netcdf4")
@@ -73,7 +77,7 @@ def run(job: DataJob, path: str) -> int:
         raise StorageFailed("The query was cancelled before it started.") from None
     with file:
         sink = SpoolSink(file)
-        with catalog.reading(job.dataset_id) as dataset:
+        with catalog.reading(job.dataset_id, job.version) as dataset:
             job.answer(dataset, max_values, sink, scratch=str(spool.parent))
         sink.flush()
         return file.tell()

@@ -17,6 +17,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from catalog.sources import UNVERSIONED, SourceVersion
 from plotting import basemap, data_worker
 from plotting.common import RenderContext
 from plotting.figure import MEDIA_TYPES, encode
@@ -32,12 +33,18 @@ _state: dict[str, Any] = {}
 
 @dataclass(frozen=True)
 class RenderJob:
-    """One plot to draw: picklable, small, and with a stable key for caching."""
+    """One plot to draw: picklable, small, and with a stable key for caching.
+
+    ``version``: the dataset's version the API admitted it against; the worker draws from that
+    one (``Catalog.reading``), and its generation keys the cache, so that an image of a replaced
+    source is never served for the new one.
+    """
 
     plot_type: str
     render: Callable[[RenderContext, Any], Figure]
     dataset_id: str
     params: PlotParams
+    version: SourceVersion = UNVERSIONED
 
     @property
     def key(self) -> str:
@@ -47,6 +54,7 @@ class RenderJob:
             "type": self.plot_type,
             "render": f"{self.render.__module__}.{self.render.__qualname__}",
             "dataset": self.dataset_id,
+            "generation": self.version.generation,
             "params": self.params.model_dump(mode="json"),
         }
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
@@ -79,7 +87,7 @@ def run(job: RenderJob) -> Rendered:
     """Render one job (in a worker). Domain errors propagate to the API as they are."""
     begin = time.perf_counter()
     catalog, max_values = data_worker.opened()
-    with catalog.reading(job.dataset_id) as opened:
+    with catalog.reading(job.dataset_id, job.version) as opened:
         fig = job.render(RenderContext(opened, max_values), job.params)
     drawn = time.perf_counter()
     fmt = job.params.f

@@ -182,11 +182,10 @@ def api_document(request: Request) -> Response:
 def collections(request: Request, catalog: CatalogDep, f: PageFormat = None) -> Response:
     """Every dataset of the catalog that can be read now, as an EDR collection."""
     base = str(request.url_for("edr_collections"))
-    listed = [
-        describe(request, catalog.dataset(i))
-        for i in catalog.ids
-        if catalog.unavailable_reason(i) is None
-    ]
+    if catalog.refresh_due():  # retries and source checks, as the dataset list does
+        catalog.open_all()
+    opened = [catalog.peek(i) for i in catalog.ids]
+    listed = [describe(request, o) for o in opened if o is not None]
     document = Collections(
         links=[
             Link(href=base, rel="self", type="application/json", title="This document"),

@@ -41,7 +41,7 @@ async def list_datasets(request: Request, catalog: CatalogDep) -> DatasetList:
 
     Unavailable datasets are listed too, with `available: false` and the reason.
     """
-    if catalog.retry_due():  # file I/O only then, and off the event loop
+    if catalog.refresh_due():  # file I/O only then, and off the event loop
         await run_in_threadpool(catalog.open_all)
     return DatasetList(
         datasets=[dataset_summary(catalog, i, _links(request, i)) for i in catalog.ids]

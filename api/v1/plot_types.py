@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep
 from api.responses import problem_responses
@@ -25,7 +26,9 @@ router = APIRouter(tags=["Plots"])
 async def list_plot_types(request: Request, catalog: CatalogDep) -> PlotTypeList:
     """Every plot type with the datasets it applies to and the JSON Schema of its parameters."""
     registry: Mapping[str, PlotType] = request.app.state.plot_types
-    opened = [catalog.dataset(i) for i in catalog.ids if catalog.unavailable_reason(i) is None]
+    if catalog.refresh_due():  # file I/O only then, and off the event loop
+        await run_in_threadpool(catalog.open_all)
+    opened = [o for o in map(catalog.peek, catalog.ids) if o is not None]
     return PlotTypeList(
         plot_types=[
             PlotTypeInfo(

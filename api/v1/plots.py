@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from api.deps import AsyncDatasetDep, SettingsDep
+from api.deps import AsyncDatasetDep, CatalogDep, SettingsDep
 from api.encoding import CLIENT_CLOSED
 from api.negotiation import VARY_ACCEPT, negotiate
 from api.responses import problem_responses
@@ -113,17 +113,21 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
         opened: AsyncDatasetDep,
         runner: RunnerDep,
         settings: SettingsDep,
+        catalog: CatalogDep,
         params: Annotated[params_model, Query()],  # type: ignore[valid-type]
     ) -> Response:
         negotiated = "f" not in request.query_params
         params = _in_format(request, params) if negotiated else params
         _check_limits(params, settings)
         plot_type.validate(opened, params)
-        job = RenderJob(plot_type.name, plot_type.render, opened.id, params)
+        job = RenderJob(plot_type.name, plot_type.render, opened.id, params, opened.version)
         try:
             cached, source = await runner.render(job, request.is_disconnected)
         except ClientGone:
             return Response(status_code=CLIENT_CLOSED)
+        except DatasetUnavailable:
+            catalog.recheck(opened.id)  # the worker saw another source: every endpoint checks
+            raise
         headers = {
             "ETag": cached.etag,
             "Cache-Control": f"public, max-age={runner.settings.cache_seconds}",

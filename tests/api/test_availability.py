@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import xarray as xr
 from fastapi.testclient import TestClient
 from httpx2 import Response
 
@@ -115,18 +114,3 @@ def test_source_truncated_while_served_is_unavailable_until_restored(
     again = point(client, "2020-06-01")
     assert again.status_code == 200
     assert again.json() == before.json()
-
-
-def test_source_deleted_while_served_answers_from_the_open_file(
-    scratch_samples: Path, make_client: Callable[..., TestClient]
-) -> None:
-    client = make_client(scratch_samples / "catalog.yaml")
-    before = point(client, "2015-12-01")
-    (scratch_samples / "sst.mnmean.nc").unlink()
-    after = point(client, "2016-12-01")
-    with xr.open_dataset(SAMPLES / "sst.mnmean.nc") as ds:
-        expected = ds.sst.sel(lon=330, lat=20, time="2016-12-01").item()
-    assert before.status_code == after.status_code == 200
-    assert after.json()["variables"]["sst"]["values"] == pytest.approx(expected)
-    plot = client.get(f"{D}/ersst-v5/plots/map", params={"time": "2016-12-01"})
-    assert plot.status_code == 200 and plot.content.startswith(b"\x89PNG")
