@@ -329,9 +329,11 @@ class LocalPool(RenderBackend):
             pool, self._pool = self._pool, None
             pool.stop()
             await asyncio.to_thread(pool.join, 10)
-        # Drop the counter now: its semaphore is unlinked by its finaliser, not reported as
-        # leaked by the resource tracker when uvicorn ends the process with a signal.
+        # Drop the counter and the heartbeats' lock now: their semaphores are unlinked by their
+        # finalisers, not reported as leaked by the resource tracker when uvicorn ends the
+        # process with a signal.
         self._warm_at_close, self._started = self.warm_workers, None
+        self._heartbeats.claiming = None
 
     @property
     def warm_workers(self) -> int:
