@@ -133,6 +133,31 @@ def test_a_lone_stopped_worker_makes_the_service_unready_until_replaced(
     assert server.runner.stats.crashes == 0
 
 
+def test_a_pool_wedged_by_a_stale_worker_holding_its_lock_is_replaced(
+    live_server: Callable[..., LiveServer], stopped: list[int]
+) -> None:
+    # A worker stopped while taking a job holds pebble's channel lock: no other worker can take
+    # one, and one killed holding it would keep it held. The test holds the lock itself (it
+    # lives in this process) and stops an idle worker.
+    server = live_server(workers=2, **FAST)
+    backend = server.runner.backend
+    old = backend._pool  # type: ignore[attr-defined]
+    mutex = old._pool_manager.worker_manager.workers_channel.mutex
+    victim, other = server.runner.worker_pids()
+    assert mutex.acquire(block=True, timeout=10)
+    try:
+        os.kill(victim, signal.SIGSTOP)
+        stopped.append(victim)
+        wait_for(lambda: backend._pool is not old)  # type: ignore[attr-defined]
+    finally:
+        mutex.release()
+    wait_for(lambda: readiness(server) == (200, "ready", 2))
+    assert backend.pools_replaced == 1  # type: ignore[attr-defined]
+    assert backend.heartbeat_replacements == 0  # type: ignore[attr-defined]
+    assert set(server.runner.worker_pids()).isdisjoint({victim, other})
+    assert server.get(SLEEP, params={"tag": "after"}).status_code == 200
+
+
 def test_a_stopped_idle_data_worker_is_replaced(
     live_server: Callable[..., LiveServer], stopped: list[int]
 ) -> None:
