@@ -243,19 +243,20 @@ class LocalPool(RenderBackend):
         )
 
     def _working_pool(self) -> ProcessPool:
-        """The pool, replaced first if pebble has marked it broken.
+        """The pool, replaced first if pebble has marked it broken (or the monitor stopped it).
 
-        pebble does so when a worker dies while no job is recorded as running on it (killed
-        between taking a job and reporting it started): every later ``schedule`` would raise.
-        The jobs it held have failed with BrokenProcessPool; the new pool takes the next ones.
+        pebble does so when a worker dies while no job is recorded as running on it or on any
+        other worker (killed between taking a job and reporting it started, or while the whole
+        pool was idle): every later ``schedule`` would raise. The jobs it held fail with
+        BrokenProcessPool; the new pool takes the next ones.
         """
         assert self._pool is not None
         if not self._pool.active:
             broken, self._pool = self._pool, self._new_pool()
             self.pools_replaced += 1
-            log.error("%s pool broken (a worker died unaccounted for); new one", self.kind.name)
+            log.error("%s pool broken or wedged; new one", self.kind.name)
             broken.stop()
-            asyncio.get_running_loop().run_in_executor(None, broken.join, 10)
+            asyncio.get_running_loop().run_in_executor(None, pool_health.retire, broken)
         return self._pool
 
     async def run(self, call: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> Any:
@@ -299,7 +300,7 @@ class LocalPool(RenderBackend):
             self._killing.add(killing)
             killing.add_done_callback(self._killing.discard)
         if sweep.wedged:
-            log.error("%s pool wedged by a stale worker holding its lock; new pool", self.kind.name)
+            log.error("%s pool wedged by a stale worker holding its lock", self.kind.name)
             self._pool.stop()  # inactive now: _working_pool replaces it; its jobs fail
             self._working_pool().schedule(pool_worker.ping)
 

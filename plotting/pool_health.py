@@ -29,6 +29,7 @@ import logging
 import os
 import signal
 import time
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 
@@ -165,6 +166,14 @@ def detach(pool: ProcessPool, pid: int) -> BaseProcess | None:
             return None
         process: BaseProcess | None = manager.workers.pop(pid, None)
         return process
+
+
+def retire(pool: ProcessPool) -> None:
+    """Wait for a stopped pool's threads and workers to end, then fail the jobs it still held
+    with BrokenProcessPool: a pool stopped by hand leaves them pending for ever (a broken one
+    has failed them already). Blocks for seconds: run it in a thread."""
+    pool.join(10)
+    pool._pool_manager.task_manager.tasks_abort(BrokenProcessPool("the pool was replaced"))
 
 
 def kill(process: BaseProcess) -> None:

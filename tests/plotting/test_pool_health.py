@@ -143,14 +143,21 @@ def test_a_pool_wedged_by_a_stale_worker_holding_its_lock_is_replaced(
     backend = server.runner.backend
     old = backend._pool  # type: ignore[attr-defined]
     mutex = old._pool_manager.worker_manager.workers_channel.mutex
+    locks = (mutex.reader_mutex, mutex.writer_mutex)  # pebble drops them when the pool ends
     victim, other = server.runner.worker_pids()
-    assert mutex.acquire(block=True, timeout=10)
+    assert all(lock.acquire(timeout=10) for lock in locks)
     try:
         os.kill(victim, signal.SIGSTOP)
         stopped.append(victim)
-        wait_for(lambda: backend._pool is not old)  # type: ignore[attr-defined]
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(server.get, SLEEP, params={"tag": "waiting"})  # none takes it
+            wait_for(lambda: backend._pool is not old)  # type: ignore[attr-defined]
+            failed = waiting.result()  # failed with the pool, not left waiting for ever
     finally:
-        mutex.release()
+        for lock in locks:
+            lock.release()
+    assert failed.status_code == 500
+    assert failed.json()["type"] == "/problems/plot-failed"
     wait_for(lambda: readiness(server) == (200, "ready", 2))
     assert backend.pools_replaced == 1  # type: ignore[attr-defined]
     assert backend.heartbeat_replacements == 0  # type: ignore[attr-defined]
