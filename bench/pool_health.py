@@ -5,9 +5,12 @@ The stopped worker's jobs pile on the other one; before the pools had heartbeats
 for good, and /ready said 200 throughout. Here the monitor replaces the worker within
 ``--timeout`` seconds of silence; the figures show the renders' time come back, and /ready's
 answers while it happens. Cache off, every map a unique title (each one a real render).
-Prints figures; never fails on a time.
+``--sleep 0.3`` draws the test probe that sleeps that long in the worker instead of a map: the
+same queueing, without the renders' CPU (on a machine whose cores are busy with other work,
+the maps' figures measure the machine more than the pool). Prints figures; never fails on a
+time.
 
-    .venv/bin/python -m bench.pool_health [--rounds 5] [--timeout 5]
+    .venv/bin/python -m bench.pool_health [--rounds 5] [--timeout 5] [--sleep 0.3]
 """
 
 from __future__ import annotations
@@ -28,10 +31,15 @@ from bench.plots import MAP, unique
 RENDERS = 4
 
 
+SLEEP = "/api/v1/datasets/ersst-v5/plots/sleep?seconds={seconds}&width=64&height=64"
+"""The test probe (tests/plotting/probes.py): sleeps in the worker, then draws a tiny line."""
+PLOT = [MAP]
+
+
 async def four_maps(client: httpx.AsyncClient) -> float:
     """Seconds until four maps asked for at once have all arrived."""
     began = time.perf_counter()
-    answers = await asyncio.gather(*(client.get(unique(MAP)) for _ in range(RENDERS)))
+    answers = await asyncio.gather(*(client.get(unique(PLOT[0])) for _ in range(RENDERS)))
     assert [a.status_code for a in answers] == [200] * RENDERS
     return time.perf_counter() - began
 
@@ -92,7 +100,14 @@ def main() -> None:
     parser.add_argument(
         "--timeout", type=float, default=5.0, help="OCEANAPI_PLOT__HEARTBEAT_TIMEOUT (s)"
     )
+    parser.add_argument(
+        "--sleep", type=float, default=0.0, help="draw the sleeping probe instead of maps (s)"
+    )
     args = parser.parse_args()
+    factory = "api.main:create_app"
+    if args.sleep:
+        factory = "tests.plotting.probes:create_probe_app"
+        PLOT[0] = SLEEP.format(seconds=args.sleep)
     env = {
         "OCEANAPI_PLOT__WORKERS": "2",
         "OCEANAPI_PLOT__CACHE_SECONDS": "0",
@@ -100,11 +115,12 @@ def main() -> None:
         "OCEANAPI_PLOT__HEARTBEAT_TIMEOUT": str(args.timeout),
         "OCEANAPI_LOG_LEVEL": "WARNING",
     }
+    what = f"sleeping probes ({args.sleep:g} s)" if args.sleep else "maps"
     print(
-        f"{RENDERS} maps at once, 2 plot workers, heartbeat timeout {args.timeout:g} s "
+        f"{RENDERS} {what} at once, 2 plot workers, heartbeat timeout {args.timeout:g} s "
         f"({os.cpu_count()} cores; {args.rounds} rounds where a median is given):"
     )
-    process, port, ready = start("api.main:create_app", env)
+    process, port, ready = start(factory, env)
     print(f"  ready in {ready:.2f} s")
     try:
         asyncio.run(run(port, psutil.Process(process.pid), args.rounds))
