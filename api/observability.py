@@ -101,11 +101,16 @@ class _RunnerCollector(Collector):
 
 def _plot_figures(runner: Any) -> tuple[Figures, Figures]:
     """The plot runner's queue, workers, cache and outcomes."""
-    stats = runner.stats
+    stats, health = runner.stats, runner.health()
     gauges = {
         "queue_depth": ("Renders in flight plus waiting for a worker.", runner.queue_depth),
         "renders_running": ("Renders running in a worker now.", runner.running),
         "workers": ("Renders the backend runs at once (worker processes).", runner.workers),
+        "workers_healthy": (
+            "Plot workers alive and answering (running a render, or idle with a fresh "
+            "heartbeat; on Dask the cluster's threads).",
+            health.healthy,
+        ),
         "cache_bytes": ("Bytes of images in the render cache.", runner.cache_bytes),
     }
     counters = {
@@ -120,17 +125,26 @@ def _plot_figures(runner: Any) -> tuple[Figures, Figures]:
             "Workers started to replace one (after a timeout, a crash, or max_tasks).",
             runner.worker_restarts,
         ),
+        "heartbeat_replacements": (
+            "Idle plot workers killed and replaced because their heartbeat went stale.",
+            health.heartbeat_replacements,
+        ),
     }
     return gauges, counters
 
 
 def _data_figures(data: Any) -> tuple[Figures, Figures]:
     """Where data queries ran, the data workers' queue and outcomes."""
-    stats = data.stats
+    stats, health = data.stats, data.health()
     gauges = {
         "queue_depth": ("Large data queries in flight plus waiting.", data.queue_depth),
         "jobs_running": ("Large data queries running in a worker now.", data.running),
         "workers": ("Large data queries the backend runs at once.", data.workers),
+        "workers_healthy": (
+            "Data workers alive and answering (running a query, or idle with a fresh "
+            "heartbeat; on Dask the cluster's threads).",
+            health.healthy,
+        ),
     }
     counters = {
         "inline": ("Data queries answered in the API process (small).", stats.inline),
@@ -142,6 +156,10 @@ def _data_figures(data: Any) -> tuple[Figures, Figures]:
         "worker_restarts": (
             "Data workers started to replace one (timeout, crash, cancel, max_tasks).",
             data.worker_restarts,
+        ),
+        "heartbeat_replacements": (
+            "Idle data workers killed and replaced because their heartbeat went stale.",
+            health.heartbeat_replacements,
         ),
     }
     return gauges, counters
@@ -236,7 +254,8 @@ router = APIRouter(tags=["Service"])
             "description": "Metrics in the Prometheus text format (0.0.4): "
             "`oceanapi_http_requests_total` and `oceanapi_http_request_duration_seconds` by "
             "route template, method and status; `oceanapi_plot_*`: queue depth, renders "
-            "running, worker restarts, cache hits and bytes, renders, 503s, timeouts, crashes.",
+            "running, workers healthy, worker restarts and heartbeat replacements, cache hits "
+            "and bytes, renders, 503s, timeouts, crashes; `oceanapi_data_*` likewise.",
             "content": {
                 PROMETHEUS_TEXT: {
                     "schema": {"type": "string"},

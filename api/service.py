@@ -37,18 +37,31 @@ async def health() -> Health:
     responses=problem_responses(NotReady, limited=False),
 )
 async def ready(request: Request, catalog: CatalogDep) -> Health:
-    """200 once the catalog is loaded and the service can take traffic; 503 before that.
+    """200 once the catalog is loaded and each worker pool has a worker answering; 503 before
+    that, and while a pool has none (every worker stopped, being replaced, or a pool starting
+    again).
 
+    The body counts each pool's healthy workers: 'degraded' (still 200) while some, not all,
+    answer; the pool serves on with fewer at once and the stale ones are being replaced.
     Unavailable datasets do not make the service unready: they are counted, and each answers
     503 on its own.
     """
     if not getattr(request.app.state, "ready", False):
         raise NotReady("The service is starting or stopping.", retry_after=1)
+    pools = [request.app.state.runner.health(), request.app.state.data.health()]
+    down = [p.pool for p in pools if p.healthy == 0]
+    if down:
+        raise NotReady(
+            f"No {' or '.join(down)} worker is answering; they are being replaced.",
+            retry_after=1,
+            pools=[p.model_dump() for p in pools],
+        )
     unavailable = sum(catalog.unavailable_reason(i) is not None for i in catalog.ids)
     return Health(
-        status="ready",
+        status="ready" if all(p.healthy >= p.workers for p in pools) else "degraded",
         datasets_available=len(catalog.ids) - unavailable,
         datasets_unavailable=unavailable,
+        pools=pools,
     )
 
 

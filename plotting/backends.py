@@ -12,6 +12,11 @@ front of either:
 - Cancelling the coroutine awaiting ``run`` (its client left) stops the call: a waiting one
   never starts; a running one's worker is killed and replaced (pebble) or restarted (Dask).
 - A domain error raised by the call (an unknown time, an unavailable dataset) as it is.
+
+``health()`` says how many workers are alive and answering. Local workers beat a heartbeat;
+an idle one that stops beating is killed and replaced (``plotting.pool_health``). On Dask the
+scheduler and the nannies watch the workers (worker TTL, restarts): the count is the
+scheduler's.
 """
 
 from __future__ import annotations
@@ -34,8 +39,10 @@ from distributed import WorkerPlugin
 from pebble import ProcessExpired, ProcessPool
 from pydantic import BaseModel, Field
 
-from plotting import pool_worker, worker
-from plotting.pool_worker import WarmUp
+from plotting import pool_health, pool_worker, worker
+from plotting.pool_health import HeartbeatMonitor
+from plotting.pool_worker import Heartbeats, WarmUp
+from schemas.datasets import PoolHealth
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -93,6 +100,8 @@ class PoolSettings(Protocol):
     workers: int
     max_tasks: int
     start_timeout: float
+    heartbeat_seconds: float
+    heartbeat_timeout: float
 
     @property
     def model_fields_set(self) -> set[str]: ...
@@ -113,7 +122,13 @@ def make_backend(
         explicit = settings.workers if "workers" in settings.model_fields_set else None
         return DaskCluster(dask or DaskSettings(), explicit, catalog, max_values, kind)
     return LocalPool(
-        settings.workers, settings.max_tasks, settings.start_timeout, catalog, max_values, kind
+        settings.workers,
+        settings.max_tasks,
+        settings.start_timeout,
+        catalog,
+        max_values,
+        kind,
+        heartbeat=(settings.heartbeat_seconds, settings.heartbeat_timeout),
     )
 
 
@@ -146,13 +161,21 @@ class RenderBackend(ABC):
     def worker_restarts(self) -> int:
         """Workers started to replace one: after a timeout, a crash, a cancel, recycling."""
 
+    @abstractmethod
+    def health(self) -> PoolHealth:
+        """How many workers are alive and answering, of ``workers``."""
+
     def worker_pids(self) -> list[int]:
         """Process ids of the local workers (none for a remote cluster)."""
         return []
 
 
 class LocalPool(RenderBackend):
-    """A pebble process pool on this machine (forkserver; workers preload the code)."""
+    """A pebble process pool on this machine (forkserver; workers preload the code).
+
+    From ``start`` to ``close`` a monitor looks at the workers' heartbeats every
+    ``heartbeat_seconds`` and replaces an idle one silent for ``heartbeat_timeout`` seconds.
+    """
 
     def __init__(
         self,
@@ -162,10 +185,19 @@ class LocalPool(RenderBackend):
         catalog: Path,
         max_values: int,
         kind: WorkerKind = PLOT_WORKERS,
+        heartbeat: tuple[float, float] = (1.0, 10.0),
     ) -> None:
+        self._heartbeat_seconds, heartbeat_timeout = heartbeat
+        if heartbeat_timeout < 2 * self._heartbeat_seconds:
+            raise ValueError(
+                f"OCEANAPI_{kind.name.upper()}__HEARTBEAT_TIMEOUT ({heartbeat_timeout:g} s) "
+                f"must be at least twice HEARTBEAT_SECONDS ({self._heartbeat_seconds:g} s)"
+            )
         self.workers = workers
         self.kind = kind
         self.pools_replaced = 0
+        self.heartbeat_replacements = 0
+        """Idle workers killed and replaced because their heartbeat went stale."""
         self._max_tasks = max_tasks
         self._start_timeout = start_timeout
         self._catalog = catalog
@@ -174,6 +206,11 @@ class LocalPool(RenderBackend):
         self._started: Any = self._context.Value("i", 0)
         self._warm_at_close = 0
         self._pool: ProcessPool | None = None
+        # Slots for the workers and as many replacements beating at once (dead ones' reused).
+        self._heartbeats = Heartbeats.create(self._context, 2 * workers)
+        self._monitor = HeartbeatMonitor(self._heartbeats, heartbeat_timeout, start_timeout)
+        self._watching: asyncio.Task[None] | None = None
+        self._killing: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self._context.set_forkserver_preload(FORKSERVER_PRELOAD)
@@ -186,6 +223,7 @@ class LocalPool(RenderBackend):
                 raise RuntimeError(f"{self.kind.name} workers did not start in time")
             await asyncio.sleep(0.02)
         await asyncio.gather(*(asyncio.wrap_future(p) for p in pings))
+        self._watching = asyncio.create_task(self._watch(), name=f"{self.kind.name}-heartbeats")
 
     def _new_pool(self) -> ProcessPool:
         return ProcessPool(
@@ -198,24 +236,27 @@ class LocalPool(RenderBackend):
                 self._max_values,
                 self._started,
                 self.kind.nice,
+                self._heartbeats,
+                self._heartbeat_seconds,
             ),
             context=self._context,
         )
 
     def _working_pool(self) -> ProcessPool:
-        """The pool, replaced first if pebble has marked it broken.
+        """The pool, replaced first if pebble has marked it broken (or the monitor stopped it).
 
-        pebble does so when a worker dies while no job is recorded as running on it (killed
-        between taking a job and reporting it started): every later ``schedule`` would raise.
-        The jobs it held have failed with BrokenProcessPool; the new pool takes the next ones.
+        pebble does so when a worker dies while no job is recorded as running on it or on any
+        other worker (killed between taking a job and reporting it started, or while the whole
+        pool was idle): every later ``schedule`` would raise. The jobs it held fail with
+        BrokenProcessPool; the new pool takes the next ones.
         """
         assert self._pool is not None
         if not self._pool.active:
             broken, self._pool = self._pool, self._new_pool()
             self.pools_replaced += 1
-            log.error("%s pool broken (a worker died unaccounted for); new one", self.kind.name)
+            log.error("%s pool broken or wedged; new one", self.kind.name)
             broken.stop()
-            asyncio.get_running_loop().run_in_executor(None, broken.join, 10)
+            asyncio.get_running_loop().run_in_executor(None, pool_health.retire, broken)
         return self._pool
 
     async def run(self, call: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> Any:
@@ -231,14 +272,69 @@ class LocalPool(RenderBackend):
             log.error("%s worker died: %r", self.kind.name, exc)
             raise WorkerDied from None
 
+    # ------------------------------------------------------------------ heartbeats
+
+    async def _watch(self) -> None:
+        """Every heartbeat interval: renew a broken pool, replace the stale idle workers."""
+        while True:
+            await asyncio.sleep(self._heartbeat_seconds)
+            try:
+                self._check()
+            except Exception:  # the monitor must outlive any surprise, and say so
+                log.exception("%s pool: heartbeat check failed", self.kind.name)
+
+    def _check(self) -> None:
+        assert self._pool is not None
+        if not self._pool.active:  # renew it now, not at the next job: /ready waits for it
+            self._working_pool().schedule(pool_worker.ping)  # pebble starts its workers
+            return
+        sweep = self._monitor.sweep(self._pool)
+        for process in sweep.detached:
+            self.heartbeat_replacements += 1
+            log.error(
+                "%s worker %s answered no heartbeat while idle; killed and replaced",
+                self.kind.name,
+                process.pid,
+            )
+            killing = asyncio.create_task(self._kill(process))
+            self._killing.add(killing)
+            killing.add_done_callback(self._killing.discard)
+        if sweep.wedged:
+            log.error("%s pool wedged by a stale worker holding its lock", self.kind.name)
+            self._pool.stop()  # inactive now: _working_pool replaces it; its jobs fail
+            self._working_pool().schedule(pool_worker.ping)
+
+    async def _kill(self, process: Any) -> None:
+        await asyncio.sleep(pool_health.KILL_GRACE)
+        await asyncio.to_thread(pool_health.kill, process)
+
+    def health(self) -> PoolHealth:
+        healthy = 0
+        if self._pool is not None and self._pool.active:
+            healthy = self._monitor.look(self._pool).healthy
+        return PoolHealth(
+            pool=cast(Literal["plot", "data"], self.kind.name),
+            backend="local",
+            workers=self.workers,
+            healthy=healthy,
+            heartbeat_replacements=self.heartbeat_replacements,
+        )
+
     async def close(self) -> None:
+        if self._watching is not None:
+            self._watching.cancel()
+            await asyncio.gather(self._watching, return_exceptions=True)
+        if self._killing:
+            await asyncio.wait(self._killing)
         if self._pool is not None:
             pool, self._pool = self._pool, None
             pool.stop()
             await asyncio.to_thread(pool.join, 10)
-        # Drop the counter now: its semaphore is unlinked by its finaliser, not reported as
-        # leaked by the resource tracker when uvicorn ends the process with a signal.
+        # Drop the counter and the heartbeats' lock now: their semaphores are unlinked by their
+        # finalisers, not reported as leaked by the resource tracker when uvicorn ends the
+        # process with a signal.
         self._warm_at_close, self._started = self.warm_workers, None
+        self._heartbeats.claiming = None
 
     @property
     def warm_workers(self) -> int:
@@ -255,8 +351,7 @@ class LocalPool(RenderBackend):
     def worker_pids(self) -> list[int]:
         if self._pool is None:
             return []
-        manager = self._pool._pool_manager.worker_manager  # pebble has no public accessor
-        return [int(pid) for pid in tuple(manager.workers)]  # a snapshot: pebble changes it
+        return list(pool_health.worker_processes(self._pool))
 
 
 class DaskCluster(RenderBackend):
@@ -387,6 +482,18 @@ class DaskCluster(RenderBackend):
     @property
     def worker_restarts(self) -> int:
         return self._restarts
+
+    def health(self) -> PoolHealth:
+        """The cluster's worker threads, from the client's copy of the scheduler's figures
+        (refreshed every ``distributed.client.scheduler-info-interval``, 2 s)."""
+        info = self._client.scheduler_info() if self._client is not None else {}
+        return PoolHealth(
+            pool=cast(Literal["plot", "data"], self.kind.name),
+            backend="dask",
+            workers=self.workers,
+            healthy=int(info.get("total_threads", 0)),
+            heartbeat_replacements=0,
+        )
 
 
 async def _result(future: Any) -> Any:

@@ -56,6 +56,7 @@ from plotting.backends import (
 )
 from plotting.data_worker import SpoolSink
 from plotting.runner import ClientGone
+from schemas.datasets import PoolHealth
 
 log = logging.getLogger("oceanapi.data")
 
@@ -110,6 +111,18 @@ class DataSettings(BaseModel):
     )
     start_timeout: float = Field(
         default=120.0, gt=0, description="Seconds the data workers may take to start."
+    )
+    heartbeat_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often each local worker proves it is alive (its heartbeat), and how "
+        "often the API process looks.",
+    )
+    heartbeat_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds without a heartbeat after which an idle local worker is killed "
+        "and replaced (at least twice heartbeat_seconds).",
     )
     nice: int = Field(
         default=10,
@@ -217,6 +230,10 @@ class DataRunner:
     def worker_pids(self) -> list[int]:
         """Process ids of the local data workers."""
         return self.backend.worker_pids()
+
+    def health(self) -> PoolHealth:
+        """How many of the backend's workers are alive and answering (readiness, metrics)."""
+        return self.backend.health()
 
     # ------------------------------------------------------------------ answering
 

@@ -40,6 +40,7 @@ from plotting.backends import (
     retry_after,
 )
 from plotting.worker import Rendered, RenderJob
+from schemas.datasets import PoolHealth
 
 log = logging.getLogger("oceanapi.plotting")
 
@@ -83,6 +84,18 @@ class PlotSettings(BaseModel):
     )
     start_timeout: float = Field(
         default=120.0, gt=0, description="Seconds the workers may take to warm up."
+    )
+    heartbeat_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often each local worker proves it is alive (its heartbeat), and how "
+        "often the API process looks.",
+    )
+    heartbeat_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds without a heartbeat after which an idle local worker is killed "
+        "and replaced (at least twice heartbeat_seconds).",
     )
 
 
@@ -185,6 +198,10 @@ class PlotRunner:
     def worker_pids(self) -> list[int]:
         """Process ids of the local workers."""
         return self.backend.worker_pids()
+
+    def health(self) -> PoolHealth:
+        """How many of the backend's workers are alive and answering (readiness, metrics)."""
+        return self.backend.health()
 
     async def close(self) -> None:
         """Let in-flight renders finish (or time out), then stop the backend."""

@@ -268,17 +268,63 @@ class Depths(BaseModel):
     )
 
 
+class PoolHealth(BaseModel):
+    """A worker pool's state, as readiness reports it."""
+
+    pool: Literal["plot", "data"] = Field(description="Which pool: plot renders or data queries.")
+    backend: Literal["local", "dask"] = Field(
+        description="'local' (worker processes here) or 'dask' (a Dask cluster)."
+    )
+    workers: int = Field(
+        description="Jobs the pool runs at once: its worker processes, or on Dask its slots."
+    )
+    healthy: int = Field(
+        description="Local: workers alive and answering (running a job, or idle with a fresh "
+        "heartbeat). Dask: the cluster's worker threads, as the scheduler counts them."
+    )
+    heartbeat_replacements: int = Field(
+        description="Local workers killed and replaced so far because they stopped answering "
+        "while idle (0 on Dask)."
+    )
+
+
 class Health(BaseModel):
     """Liveness and readiness."""
 
     model_config = _examples(
-        {"status": "ready", "datasets_available": 4, "datasets_unavailable": 0}
+        {
+            "status": "ready",
+            "datasets_available": 4,
+            "datasets_unavailable": 0,
+            "pools": [
+                {
+                    "pool": "plot",
+                    "backend": "local",
+                    "workers": 2,
+                    "healthy": 2,
+                    "heartbeat_replacements": 0,
+                },
+                {
+                    "pool": "data",
+                    "backend": "local",
+                    "workers": 2,
+                    "healthy": 2,
+                    "heartbeat_replacements": 0,
+                },
+            ],
+        }
     )
 
-    status: Literal["ok", "ready"] = Field(description="'ok' (alive) or 'ready' (serving).")
+    status: Literal["ok", "ready", "degraded"] = Field(
+        description="'ok' (alive), 'ready' (serving, every worker healthy) or 'degraded' "
+        "(serving, some workers being replaced)."
+    )
     datasets_available: int | None = Field(
         default=None, description="Datasets that can be served (readiness only)."
     )
     datasets_unavailable: int | None = Field(
         default=None, description="Datasets whose source cannot be read (readiness only)."
+    )
+    pools: list[PoolHealth] | None = Field(
+        default=None, description="The plot and data worker pools (readiness only)."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -154,6 +156,23 @@ def test_health_and_ready(client: TestClient) -> None:
         "status": "ok",
         "datasets_available": None,
         "datasets_unavailable": None,
+        "pools": None,
     }
     ready = client.get("/ready").json()
-    assert ready == {"status": "ready", "datasets_available": 4, "datasets_unavailable": 0}
+    workers = os.cpu_count()  # each pool's default
+    pools = [
+        {
+            "pool": pool,
+            "backend": "local",
+            "workers": workers,
+            "healthy": workers,
+            "heartbeat_replacements": 0,
+        }
+        for pool in ("plot", "data")
+    ]
+    assert ready == {
+        "status": "ready",
+        "datasets_available": 4,
+        "datasets_unavailable": 0,
+        "pools": pools,
+    }

@@ -3,6 +3,9 @@ runner's counters while it talks real HTTP to the app."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -84,3 +87,14 @@ def live_server() -> Iterator[Callable[..., LiveServer]]:
     yield build
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def stopped() -> Iterator[list[int]]:
+    """Pids the test stopped with SIGSTOP; each is resumed at teardown whatever happened
+    (before the servers stop: this fixture is asked for after ``live_server``)."""
+    pids: list[int] = []
+    yield pids
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)

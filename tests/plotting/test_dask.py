@@ -102,6 +102,14 @@ def test_plots_are_drawn_by_the_cluster_as_the_local_pool_draws_them(
     metrics = server.get("/metrics").text.splitlines()
     assert "oceanapi_plot_renders_total 1.0" in metrics
     assert "oceanapi_plot_workers 2.0" in metrics
+    assert "oceanapi_plot_workers_healthy 2.0" in metrics  # the scheduler's threads
+    assert server.get("/ready").json()["pools"][0] == {
+        "pool": "plot",
+        "backend": "dask",
+        "workers": 2,
+        "healthy": 2,
+        "heartbeat_replacements": 0,
+    }
 
 
 def test_a_zarr_dataset_is_queried_and_plotted_through_the_cluster(

@@ -7,14 +7,13 @@ job: a state the test observes at leisure, then resumes (SIGCONT). Nothing here 
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import io
 import os
 import shutil
 import signal
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -54,17 +53,6 @@ def data_started(server: LiveServer) -> int:
     pool = server.data.backend._pool  # type: ignore[attr-defined]
     tasks = tuple(pool._pool_manager.task_manager.tasks.values()) if pool else ()
     return sum(task.started for task in tasks)
-
-
-@pytest.fixture
-def stopped() -> Iterator[list[int]]:
-    """Pids the test stopped with SIGSTOP; each is resumed at teardown whatever happened
-    (before the servers stop: this fixture is asked for after ``live_server``)."""
-    pids: list[int] = []
-    yield pids
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGCONT)
 
 
 def hold_in_workers(server: LiveServer, running: int, stopped: list[int]) -> list[int]:
