@@ -35,7 +35,7 @@ def bound_socket() -> socket.socket:
 def wait_until_up(
     url: str,
     exited: Callable[[], str | None],
-    timeout: float = 60,
+    timeout: float = 180,
     hint: Callable[[], str] = str,
 ) -> None:
     """Poll GET ``url`` until it is 200.
@@ -58,7 +58,7 @@ def wait_until_up(
 
 
 @contextmanager
-def serve(app: FastAPI, timeout: float = 60) -> Iterator[str]:
+def serve(app: FastAPI, timeout: float = 180) -> Iterator[str]:
     """Serve ``app`` on a free loopback port until GET /ready is 200; yield its base URL."""
     sock = bound_socket()
     port = sock.getsockname()[1]
