@@ -52,7 +52,7 @@ def start(env: dict[str, str], factory: str = "api.main:create_app") -> tuple[Uv
     return process, f"http://127.0.0.1:{port}"
 
 
-def wait_ready(process: Uvicorn, base: str, timeout: float = 60) -> None:
+def wait_ready(process: Uvicorn, base: str, timeout: float = 180) -> None:
     def exited() -> str | None:
         if process.poll() is None:
             return None
