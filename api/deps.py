@@ -131,6 +131,8 @@ async def reject_unknown_query_params(request: Request) -> None:
 
     FastAPI ignores both silently; a client that misspells `limit` as `limt` deserves to know.
     """
+    if not request.scope.get("query_string"):  # most requests: nothing to check
+        return
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return

@@ -14,10 +14,11 @@ from starlette.concurrency import run_in_threadpool
 from api import docs, edr, observability, service, v1
 from api.deps import reject_unknown_query_params
 from api.head import HeadMiddleware
-from api.middleware import ClientLimitMiddleware, RequestIdMiddleware
-from api.observability import Metrics, MetricsMiddleware, configure_logging
+from api.middleware import ClientLimitMiddleware, EdgeMiddleware
+from api.observability import Metrics, configure_logging
 from api.openapi import API_DESCRIPTION, install_openapi
 from api.problems import REQUEST_ID_HEADER, install_problem_handlers
+from api.proxy import Forwarding
 from api.settings import Settings
 from catalog.store import Catalog
 from plotting.data_runner import DataRunner
@@ -76,7 +77,6 @@ def create_app(
     )
     app.state.settings = settings
     app.state.metrics = metrics = Metrics(app.state)
-    app.state.route_templates = {}  # route id -> path template, for the metrics' labels
     app.state.catalog = catalog
     app.state.plot_types = registry
     app.state.ready = False
@@ -99,6 +99,12 @@ def create_app(
             expose_headers=["ETag", "Retry-After", "Server-Timing", REQUEST_ID_HEADER],
             max_age=600,
         )
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
-    app.add_middleware(RequestIdMiddleware)  # outermost: every answer carries the request id
+    forwarding = Forwarding(
+        None if settings.public_url is None else str(settings.public_url),
+        settings.forwarded_allow_ips,
+        settings.allowed_hosts,
+    )
+    # Outermost: every answer carries the request id and is counted, and everything inside
+    # sees the trusted host and client.
+    app.add_middleware(EdgeMiddleware, forwarding=forwarding, metrics=metrics)
     return app

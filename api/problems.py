@@ -184,7 +184,7 @@ def unexpected_error_response(request: Request, exc: BaseException) -> JSONRespo
 def install_problem_handlers(app: FastAPI) -> None:
     """Route every expected error, the framework's included, to a problem document.
 
-    Unexpected exceptions are caught by RequestIdMiddleware, which knows the request id.
+    Unexpected exceptions are caught by EdgeMiddleware, which knows the request id.
     """
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(OceanAPIError, _domain_error)

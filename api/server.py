@@ -372,6 +372,7 @@ def server_config(settings: Settings, **options: Any) -> uvicorn.Config:
         host=limits.host,
         port=limits.port,
         access_log=False,  # the service writes its own, with the request id
+        proxy_headers=False,  # the app trusts proxies itself (OCEANAPI_FORWARDED_ALLOW_IPS)
         timeout_keep_alive=math.ceil(limits.idle_timeout),  # the protocol uses the exact value
         **options,
     )
@@ -385,15 +386,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--host", help="address to bind (default: OCEANAPI_SERVER__HOST)")
     parser.add_argument("--port", type=int, help="port (default: OCEANAPI_SERVER__PORT)")
-    parser.add_argument(
-        "--forwarded-allow-ips",
-        help="proxies whose X-Forwarded-For is trusted, as uvicorn's option of that name "
-        "(default: $FORWARDED_ALLOW_IPS or 127.0.0.1)",
-    )
     args = parser.parse_args(argv)
     settings = Settings()
     address = {"host": args.host, "port": args.port}
     settings.server = settings.server.model_copy(
         update={k: v for k, v in address.items() if v is not None}
     )
-    uvicorn.Server(server_config(settings, forwarded_allow_ips=args.forwarded_allow_ips)).run()
+    uvicorn.Server(server_config(settings)).run()

@@ -6,7 +6,7 @@ import resource
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from catalog.geo import MAX_PATH_VERTICES
@@ -109,8 +109,29 @@ class Settings(BaseSettings):
         default=8,
         ge=0,
         description="Requests one client (IP address) may have in flight; beyond, 429 (0: no "
-        "limit). Behind a proxy, uvicorn takes the client from X-Forwarded-For when the proxy "
-        "is trusted (--forwarded-allow-ips).",
+        "limit). Behind a proxy, the client is X-Forwarded-For's when the proxy is trusted "
+        "(OCEANAPI_FORWARDED_ALLOW_IPS).",
+    )
+    public_url: AnyHttpUrl | None = Field(
+        default=None,
+        description="The URL clients reach the service at, e.g. https://ocean.example.org/"
+        "api-root: absolute links are built from it, whatever the request's Host or "
+        "X-Forwarded-* headers say. A path is the prefix a proxy strips before forwarding "
+        "(uvicorn's --root-path). Unset: links follow the request, as trusted below.",
+    )
+    forwarded_allow_ips: list[str] = Field(
+        default=["127.0.0.1", "::1"],
+        description='Peers trusted as proxies, as JSON: addresses or networks ("10.0.0.0/8"), '
+        '["*"] for any. From these only, X-Forwarded-For names the client (per-client limit, '
+        "access log) and X-Forwarded-Proto and X-Forwarded-Host the scheme and host of links. "
+        "Replaces uvicorn's --forwarded-allow-ips: run uvicorn with --no-proxy-headers.",
+    )
+    allowed_hosts: list[str] = Field(
+        default=["localhost", "127.0.0.1", "::1"],
+        description='Host names links may carry from the Host header, as JSON (["*"]: any). '
+        "Another Host is served all the same, its links naming the address the connection "
+        "arrived at, so a spoofed Host never reaches a link (the address the connection "
+        "arrived at is always allowed).",
     )
     cors_origins: list[str] = Field(
         default=["*"],
@@ -144,6 +165,13 @@ class Settings(BaseSettings):
         description="The Dask cluster for OCEANAPI_PLOT__BACKEND=dask or OCEANAPI_DATA__BACKEND="
         "dask (OCEANAPI_DASK__SCHEDULER).",
     )
+
+    @field_validator("public_url")
+    @classmethod
+    def _a_base_url(cls, url: AnyHttpUrl | None) -> AnyHttpUrl | None:
+        if url is not None and (url.query or url.fragment or url.username):
+            raise ValueError("give a base URL: scheme, host, port and path only")
+        return url
 
     @model_validator(mode="after")
     def _dask_needs_a_scheduler(self) -> Settings:

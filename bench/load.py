@@ -2,7 +2,7 @@
 
 Phase 1 (baseline, same server): one client, requests one at a time, p50 per request class.
 Phase 2 (load): ``--clients`` clients for ``--seconds``, each on its own keep-alive connection
-and its own address (X-Forwarded-For, which uvicorn trusts from 127.0.0.1), so the per-client
+and its own address (X-Forwarded-For, which the service trusts from 127.0.0.1), so the per-client
 limit applies as it would to real users; a client waits for each answer before sending the next
 and honours Retry-After. Plots ask for one of the 128 ERSST months or 12 GIOPS maps at a random
 size, so the render cache fills as a real one would. Prints throughput, p50/p99 per class and

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep, DatasetDep, DatasetIdPath
@@ -13,6 +14,7 @@ from api.responses import problem_responses
 from catalog.errors import DatasetNotFound, DatasetUnavailable
 from catalog.metadata import dataset_detail, dataset_summary, depth_levels, to_datetimes
 from catalog.selection import check_order, parse_instant
+from catalog.store import Catalog
 from schemas import patterns
 from schemas.datasets import DatasetDetail, DatasetList, Depths, Links, TimesPage
 
@@ -28,6 +30,52 @@ def _links(request: Request, dataset_id: str) -> Links:
     )
 
 
+class _Listings:
+    """The listing's JSON, kept per base URL while the catalog's state is unchanged.
+
+    The listing is the most requested document and changes only when a dataset opens, breaks
+    or is reopened; building it (a summary and four links per dataset, validated and
+    serialised) cost five times what sending it does. A handful of base URLs are kept (a
+    public URL, localhost, a proxy's name): Host ports are the client's to choose.
+    """
+
+    size = 8
+
+    def __init__(self) -> None:
+        self.bodies: dict[str, tuple[tuple[object, ...], bytes]] = {}
+
+    def body(self, request: Request, catalog: Catalog) -> bytes:
+        """The listing as JSON bytes, built when the catalog or the base URL is new."""
+        base = str(request.base_url)
+        state = _catalog_state(catalog)
+        kept = self.bodies.get(base)
+        if kept is not None and kept[0] == state:
+            return kept[1]
+        listing = DatasetList(
+            datasets=[dataset_summary(catalog, i, _links(request, i)) for i in catalog.ids]
+        )
+        body = listing.model_dump_json().encode()
+        self.bodies.pop(base, None)
+        if len(self.bodies) >= self.size:
+            del self.bodies[next(iter(self.bodies))]  # the oldest
+        self.bodies[base] = (state, body)
+        return body
+
+
+def _catalog_state(catalog: Catalog) -> tuple[object, ...]:
+    """What the listing shows of each dataset's state: why it is unavailable, or its opening
+    (compared by identity: a reopened source is a new one)."""
+    state: list[object] = []
+    for dataset_id in catalog.ids:
+        reason = catalog.unavailable_reason(dataset_id)
+        state.append(reason if reason is not None else catalog.peek(dataset_id))
+    return tuple(state)
+
+
+_LISTINGS: weakref.WeakKeyDictionary[Catalog, _Listings] = weakref.WeakKeyDictionary()
+"""One per catalog (tests build many apps), gone with it."""
+
+
 @router.get(
     "/datasets",
     operation_id="listDatasets",
@@ -36,16 +84,15 @@ def _links(request: Request, dataset_id: str) -> Links:
     response_model=DatasetList,
     responses=problem_responses(),
 )
-async def list_datasets(request: Request, catalog: CatalogDep) -> DatasetList:
+async def list_datasets(request: Request, catalog: CatalogDep) -> Response:
     """Every dataset of the catalog with its extent, grid kind and availability.
 
     Unavailable datasets are listed too, with `available: false` and the reason.
     """
     if catalog.refresh_due():  # file I/O only then, and off the event loop
         await run_in_threadpool(catalog.open_all)
-    return DatasetList(
-        datasets=[dataset_summary(catalog, i, _links(request, i)) for i in catalog.ids]
-    )
+    listings = _LISTINGS.get(catalog) or _LISTINGS.setdefault(catalog, _Listings())
+    return Response(listings.body(request, catalog), media_type="application/json")
 
 
 @router.get(

@@ -66,6 +66,24 @@ def test_source_that_comes_back_is_served_again(
     assert response.json()["available"] is True
 
 
+def test_the_kept_listing_follows_a_source_that_breaks_and_comes_back(
+    scratch_samples: Path, make_client: Callable[..., TestClient]
+) -> None:
+    client = make_client(scratch_samples / "catalog.yaml", dataset_retry_seconds=0)
+    before = client.get(D)
+    assert all(d["available"] for d in before.json()["datasets"])
+    assert client.get(D).content == before.content  # kept, byte for byte
+    source = scratch_samples / "sst.mnmean.nc"
+    break_file(source, "truncated")
+    point = client.get(f"{D}/ersst-v5/data/point", params={"lon": 0, "lat": 0})
+    assert point.status_code == 503
+    listing = {d["id"]: d for d in client.get(D).json()["datasets"]}
+    assert listing["ersst-v5"]["available"] is False
+    assert listing["ersst-v5"]["unavailable_reason"]
+    shutil.copy(SAMPLES / "sst.mnmean.nc", source)
+    assert client.get(D).json() == before.json()  # reopened: a new opening, listed again
+
+
 def test_catalog_naming_a_variable_the_file_lacks(
     tmp_path: Path, make_client: Callable[..., TestClient]
 ) -> None:

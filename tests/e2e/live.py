@@ -71,6 +71,7 @@ def serve(app: FastAPI, timeout: float = 180) -> Iterator[str]:
             log_level="warning",
             lifespan="on",
             http=HttpToolsProtocol,
+            proxy_headers=False,  # the app trusts X-Forwarded-* itself (api.proxy)
         )
     )
     thread = threading.Thread(

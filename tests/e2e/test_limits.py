@@ -1,6 +1,6 @@
 """The per-client limit on requests in flight, over real HTTP with concurrent requests.
 
-Clients are told apart by address; uvicorn takes it from X-Forwarded-For when the peer is a
+Clients are told apart by address; the app takes it from X-Forwarded-For when the peer is a
 trusted proxy (127.0.0.1 by default), which is how these tests play several clients.
 """
 
@@ -60,3 +60,26 @@ def test_a_client_beyond_its_limit_gets_429_and_others_are_served(
         gate.open()
         assert [f.result().status_code for f in slow] == [200, 200]
     assert server.get("/api/v1/datasets", headers=A).status_code == 200  # its slots are free again
+
+
+def test_forwarded_for_names_the_client_only_from_a_trusted_proxy(gate: Gate) -> None:
+    settings = Settings(
+        catalog=DEFAULT_CATALOG,
+        max_client_requests=2,
+        plot=PlotSettings(workers=2),
+        forwarded_allow_ips=["192.0.2.1"],  # not loopback: the test's peer is a client
+    )
+    server = LiveServer(create_app(settings, plot_types=PROBES)).start()
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            slow = [
+                pool.submit(server.get, SLEEP, params={"gate": str(gate), "tag": str(k)}, headers=A)
+                for k in range(2)
+            ]
+            wait_for(lambda: len(server.runner._pending) == 2)
+            # Another X-Forwarded-For from the same untrusted peer is the same client.
+            assert server.get("/api/v1/datasets", headers=B).status_code == 429
+            gate.open()
+            assert [f.result().status_code for f in slow] == [200, 200]
+    finally:
+        server.stop()
