@@ -1,16 +1,6 @@
 # The service on the bundled samples:
 #   docker build -t oceanapi . && docker run -p 8000:8000 oceanapi
-# Stage 1 builds the offline docs pages (redoc-cli, swagger-ui-dist) with Node; the image
-# itself has no Node.
-
-FROM node:20-slim AS docs
-WORKDIR /src
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY web ./web
-COPY openapi.yaml ./
-RUN node web/build.mjs /src/build/docs
-
+# No Node: the docs pages are committed in docs/site.
 FROM python:3.11-slim
 
 # PYTHONPATH: the same image runs `dask scheduler` and `dask worker` for the Dask backend.
@@ -26,7 +16,7 @@ COPY plotting ./plotting
 COPY schemas ./schemas
 COPY samples ./samples
 COPY docs/examples ./docs/examples
-COPY --from=docs /src/build/docs ./build/docs
+COPY docs/site ./docs/site
 
 # Run as an unprivileged user; the code and samples stay root-owned and read-only to it.
 RUN useradd --system --uid 10001 --no-create-home --home-dir /app oceanapi
