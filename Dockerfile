@@ -1,19 +1,24 @@
 # The service on the bundled samples:
 #   docker build -t oceanapi . && docker run -p 8000:8000 oceanapi
-# No Node: the docs pages are committed in docs/site.
+# The runtime only: the packages of requirements.lock (no test tools, no Node: the docs pages
+# are committed in docs/site) and the project installed as a package.
 FROM python:3.11-slim
 
-# PYTHONPATH: the same image runs `dask scheduler` and `dask worker` for the Dask backend.
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 MPLCONFIGDIR=/tmp/matplotlib PYTHONPATH=/app
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 MPLCONFIGDIR=/tmp/matplotlib
 WORKDIR /app
 
 COPY requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
 
+COPY pyproject.toml README.md LICENSE NOTICE ./
 COPY api ./api
 COPY catalog ./catalog
 COPY plotting ./plotting
 COPY schemas ./schemas
+# Editable, as `make serve` installs it: the code stays in /app beside the data it finds from
+# there (samples/, docs/), and every Python in the image imports it, `dask scheduler` and
+# `dask worker` included, from any folder.
+RUN pip install --no-cache-dir --no-deps -e .
 COPY samples ./samples
 COPY docs/examples ./docs/examples
 COPY docs/site ./docs/site
