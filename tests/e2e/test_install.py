@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import distribution
 from pathlib import Path
@@ -31,12 +31,19 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def program(args: list[str], cwd: Path, env: dict[str, str]) -> Iterator[Path]:
-    """Run one of the virtualenv's programs until the block ends; yields its log file."""
+def program(args: list[str], cwd: Path, env: dict[str, str]) -> Iterator[Callable[[], str | None]]:
+    """Run one of the virtualenv's programs until the block ends; yields what says why it
+    stopped (None while it runs), for wait_until_up."""
     with tempfile.NamedTemporaryFile("w", prefix=f"{Path(args[0]).name}-", suffix=".log") as log:
         process = subprocess.Popen(args, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+        def exited() -> str | None:
+            if process.poll() is None:
+                return None
+            return f"{args[0]} exited: {Path(log.name).read_text()}"
+
         try:
-            yield Path(log.name)
+            yield exited
         finally:
             process.terminate()
             try:
@@ -100,9 +107,10 @@ def test_plots_render_on_a_dask_cluster_started_from_the_virtualenv_without_pyth
             "OCEANAPI_DASK__SCHEDULER": scheduler,
             "OCEANAPI_DATA__WORKERS": "1",
         }
-        with program(service, tmp_path, {**env, **served}) as log:
+        with program(service, tmp_path, {**env, **served}) as exited:
             base = f"http://127.0.0.1:{http_port}"
-            wait_until_up(f"{base}/ready", lambda: None, 120, log.read_text)
+            # Three processes start and warm up: minutes on a busy shared machine.
+            wait_until_up(f"{base}/ready", exited, 300)
             params = {"time": "2016-07-01", "width": 640, "height": 400}
             answer = httpx.get(
                 f"{base}/api/v1/datasets/ersst-v5/plots/map", params=params, timeout=120
