@@ -1,59 +1,73 @@
-# The two commands that matter: `make serve` and `make test`. Both create .venv from the lock.
+# The two commands that matter: `make serve` and `make test`. Both create .venv from the locks:
+# serve installs the runtime (requirements.lock) and the project; test adds the dev tools
+# (requirements-dev.lock) and the Node packages of the docs build.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
-DOCS := build/docs/redoc.html
+# The docs pages are committed (docs/site): serving needs no Node. `make docs` rebuilds them.
+DOCS := docs/site/redoc.html
 
 .PHONY: serve test lint typecheck pytest openapi examples docs lock bench clean
 
-$(STAMP): requirements.lock
+# The runtime, then the project itself as an editable package: the code run is the checkout's,
+# and .venv/bin/dask (scheduler, workers) imports it from any folder, without PYTHONPATH.
+$(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11 or newer is needed ($(PYTHON) is older)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
-		-r requirements.lock
+	$(PIP) install --require-hashes --no-deps -r requirements.lock
+	$(PIP) install --no-deps -e .
+	@touch $@
+
+# The dev lock pins the runtime's packages at the same versions (make lock), plus the tools.
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(PIP) install --require-hashes --no-deps -r requirements-dev.lock
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(DOCS): $(NODE_STAMP) openapi.yaml $(wildcard web/*)
+docs: $(NODE_STAMP)  ## Rebuild the committed docs pages (ReDoc, Swagger UI) in docs/site
 	node web/build.mjs
-
-docs: $(DOCS)  ## Build the offline docs pages (ReDoc, Swagger UI) into build/docs
 
 serve: $(STAMP) $(DOCS)  ## Run the service on the bundled samples at http://$(HOST):$(PORT)
 	$(BIN)/python -m api --host $(HOST) --port $(PORT)
 
-test: $(STAMP) lint typecheck pytest  ## Every check: ruff, mypy, pytest
+test: $(DEV_STAMP) lint typecheck pytest  ## Every check: ruff, mypy, pytest
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(DOCS)
+pytest: $(DEV_STAMP) $(NODE_STAMP)  # Node: a test rebuilds the docs pages to compare
 	$(BIN)/pytest
 
 openapi: $(STAMP)  ## Regenerate openapi.yaml from the app
 	$(BIN)/python -m api.openapi
 
-examples: $(STAMP)  ## Re-render the plot examples' images (docs/examples), then the document
+examples: $(DEV_STAMP)  ## Re-render the plot examples' images (docs/examples), then the document
 	$(BIN)/python -m api.examples
 	$(BIN)/python -m api.openapi
 
-lock:  ## Re-pin requirements.lock from pyproject.toml (needs uv)
-	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+# The runtime first; the dev lock is resolved with it as a constraint, so the two agree on every
+# package they share. Each keeps its other pins unless pyproject.toml asks for a change.
+lock:  ## Re-pin requirements.lock and requirements-dev.lock from pyproject.toml (needs uv)
+	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes \
 		-o requirements.lock
+	uv pip compile pyproject.toml --extra dev -c requirements.lock --python-version 3.11 \
+		--generate-hashes -o requirements-dev.lock
 
-bench: $(STAMP) $(DOCS)
+bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.metadata
 	$(BIN)/python -m bench.data
 	$(BIN)/python -m bench.data_load

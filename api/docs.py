@@ -1,8 +1,9 @@
 """The API's own documentation: the OpenAPI document, ReDoc at /docs, Swagger UI at /swagger.
 
 The pages are static files built by ``make docs`` (``web/build.mjs``: redoc-cli and
-swagger-ui-dist from npm) into ``build/docs``; they load nothing from another host, and the
-Content-Security-Policy sent with them tells the browser to hold them to that.
+swagger-ui-dist from npm) into ``docs/site``, where they are committed so that serving needs no
+Node; they load nothing from another host, and the Content-Security-Policy sent with them tells
+the browser to hold them to that.
 """
 
 from __future__ import annotations
@@ -129,8 +130,8 @@ class _Files(StaticFiles):
 def _page(path: Path) -> FileResponse:
     if not path.is_file():
         raise NotFound(
-            f"The documentation page {path.name} has not been built: run `make docs` "
-            "(or `make serve`, which builds it)."
+            f"The documentation page {path.name} is not in the docs folder (OCEANAPI_DOCS_DIR): "
+            "the checkout has the pages in docs/site, and `make docs` rebuilds them."
         )
     return FileResponse(
         path,

@@ -17,7 +17,7 @@ from plotting.runner import PlotSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOG = REPO_ROOT / "samples" / "catalog.yaml"
-DEFAULT_DOCS_DIR = REPO_ROOT / "build" / "docs"
+DEFAULT_DOCS_DIR = REPO_ROOT / "docs" / "site"
 MAX_CONNECTIONS = 10_000
 
 
@@ -140,7 +140,7 @@ class Settings(BaseSettings):
     )
     docs_dir: Path = Field(
         default=DEFAULT_DOCS_DIR,
-        description="Folder of the built documentation pages (`make docs` writes it).",
+        description="Folder of the built documentation pages (committed; `make docs` rebuilds it).",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
     log_format: Literal["json", "text"] = Field(

@@ -422,8 +422,9 @@ class DaskCluster(RenderBackend):
         except Exception as exc:
             raise RuntimeError(
                 f"the Dask cluster at {self.address} cannot run the service's code ({where}: "
-                f"{exc!r}): start the scheduler and the workers from a checkout of this "
-                "repository with PYTHONPATH=. and the packages of requirements.lock"
+                f"{exc!r}): start the scheduler and the workers from a virtualenv with the "
+                "packages of requirements.lock and this project installed, as `make serve` "
+                "builds .venv (.venv/bin/dask scheduler, .venv/bin/dask worker)"
             ) from None
 
     async def run(self, call: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> Any:

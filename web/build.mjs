@@ -1,4 +1,5 @@
-// Builds the offline API documentation into build/docs (or the folder given):
+// Builds the offline API documentation into docs/site (or the folder given), where it is
+// committed, so that serving needs no Node:
 //   redoc.html        ReDoc of openapi.yaml, one self-contained file, built by redoc-cli
 //   swagger.html      Swagger UI, with its assets under assets/ (from swagger-ui-dist)
 // Nothing in the output loads from another host: redoc-cli's Google Fonts link is off, the one
@@ -13,7 +14,7 @@ import { fileURLToPath } from "node:url";
 const require = createRequire(import.meta.url);
 const web = dirname(fileURLToPath(import.meta.url));
 const root = resolve(web, "..");
-const out = resolve(process.argv[2] ?? join(root, "build", "docs"));
+const out = resolve(process.argv[2] ?? join(root, "docs", "site"));
 const assets = join(out, "assets");
 mkdirSync(assets, { recursive: true });
 
@@ -54,6 +55,26 @@ for (const name of ["swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png
 }
 copyFileSync(join(web, "swagger-init.js"), join(assets, "swagger-init.js"));
 copyFileSync(join(web, "swagger.html"), join(out, "swagger.html"));
+
+// Third-party licences ---------------------------------------------------------------------
+// The pages are committed and shipped, so the licence texts of the code they carry go with
+// them: ReDoc (MIT, inlined into redoc.html) and Swagger UI (Apache-2.0, with its NOTICE).
+// The bundle's first line points to its LICENSE.txt beside it, in assets/.
+copyFileSync(
+  join(dist, "swagger-ui-bundle.js.LICENSE.txt"),
+  join(assets, "swagger-ui-bundle.js.LICENSE.txt"),
+);
+const licences = join(out, "licenses");
+mkdirSync(licences, { recursive: true });
+const redoc = dirname(require.resolve("redoc/package.json"));
+for (const [from, name] of [
+  [join(redoc, "LICENSE"), "redoc.LICENSE"],
+  [join(redoc, "bundles", "redoc.standalone.js.LICENSE.txt"), "redoc.standalone.js.LICENSE.txt"],
+  [join(dist, "LICENSE"), "swagger-ui-dist.LICENSE"],
+  [join(dist, "NOTICE"), "swagger-ui-dist.NOTICE"],
+]) {
+  copyFileSync(from, join(licences, name));
+}
 
 // No off-site resources --------------------------------------------------------------------
 // A load is a src= attribute, a <link href>, a CSS url() or an @import; <a href> links are fine.

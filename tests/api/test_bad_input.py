@@ -211,7 +211,7 @@ ALLOWED_ROOTS = [
     Path(sys.base_prefix).resolve(),  # the standard library
     # The service's own code (FastAPI reads an endpoint's source lines for error context) and
     # the documents it serves: files it ships, never ones a request names.
-    *(REPO_ROOT / name for name in ("api", "catalog", "plotting", "schemas", "docs", "build")),
+    *(REPO_ROOT / name for name in ("api", "catalog", "plotting", "schemas", "docs")),
     Path("/etc/mime.types"),  # Python's mimetypes reads it to name a served file's type
 ]
 
@@ -263,5 +263,5 @@ def test_the_audit_sees_what_a_request_opens(client: TestClient) -> None:
     with watching() as opened:
         assert client.get("/docs/assets/swagger-init.js").status_code == 200
         (REPO_ROOT / "README.md").read_bytes()
-    assert any(p.endswith("build/docs/assets/swagger-init.js") for p in opened)
+    assert any(p.endswith("docs/site/assets/swagger-init.js") for p in opened)
     assert str(REPO_ROOT / "README.md") in outside_the_catalog(opened)

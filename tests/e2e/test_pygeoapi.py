@@ -143,15 +143,15 @@ def pygeoapi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     config = work / "pygeoapi-config.yml"
     config.write_text(CONFIG.substitute(port=port, catalog=SAMPLES / "catalog.yaml"))
     openapi = work / "pygeoapi-openapi.yml"
+    # No PYTHONPATH, another folder: pygeoapi imports the provider from the installed project.
     env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
+        **{k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
         "PYGEOAPI_CONFIG": str(config),
         "PYGEOAPI_OPENAPI": str(openapi),
     }
     generated = subprocess.run(
         [BIN / "pygeoapi", "openapi", "generate", config, "--output-file", openapi],
-        cwd=REPO_ROOT,
+        cwd=work,
         env=env,
         capture_output=True,
         text=True,
@@ -169,7 +169,7 @@ def pygeoapi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 "--port",
                 str(port),
             ],
-            cwd=REPO_ROOT,
+            cwd=work,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
