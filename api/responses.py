@@ -21,6 +21,7 @@ from catalog.errors import (
     PlotFailed,
     PlotTimeout,
     PlotTypeNotFound,
+    RequestHeadTooLarge,
     SelectionTooLarge,
     StorageFailed,
     TooManyRequests,
@@ -29,6 +30,15 @@ from catalog.errors import (
 from schemas.problems import Problem
 
 _EXAMPLES: dict[type[OceanAPIError], tuple[str, dict[str, Any]]] = {
+    RequestHeadTooLarge: (
+        "Request line and headers past the server's cap",
+        {
+            "detail": "The request line and headers are longer than 65536 bytes (64 KiB), the "
+            "most this service reads.",
+            "instance": "/edr/collections/ersst-v5/area",
+            "limit": 65536,
+        },
+    ),
     InvalidParameters: (
         "Unknown or invalid query parameter",
         {
@@ -200,6 +210,8 @@ _DESCRIPTIONS = {
     406: "The Accept header rules out every format this operation answers in (problem+json "
     "naming them); `f` chooses one whatever Accept says.",
     413: "Selection too large (problem+json with the estimate, the limit and how to ask for less).",
+    431: "The request line and headers are longer than the server reads (64 KiB by default), or "
+    "have more fields (100): problem+json naming the limit; the connection is closed.",
     429: "This client has the most requests in flight one client may have (problem+json, with "
     "Retry-After).",
     500: "A worker process died (problem+json); only this request failed.",
@@ -211,10 +223,13 @@ _DESCRIPTIONS = {
 def problem_responses(
     *errors: type[OceanAPIError], limited: bool = True
 ) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` entry for an operation: 400 always, 429 unless the operation is exempt
-    from the per-client limit (probes), plus each given error."""
+    """The `responses=` entry for an operation: 400 and 431 (the server's cap on a request's
+    head, which any URL can pass) always, 429 unless the operation is exempt from the
+    per-client limit (probes), plus each given error."""
     by_status: dict[int, list[type[OceanAPIError]]] = {}
-    always = (InvalidParameters, TooManyRequests) if limited else (InvalidParameters,)
+    always: tuple[type[OceanAPIError], ...] = (InvalidParameters, RequestHeadTooLarge)
+    if limited:
+        always = (*always, TooManyRequests)
     kinds_given: tuple[type[OceanAPIError], ...] = (*always, *errors)
     for error in kinds_given:
         by_status.setdefault(error.status, []).append(error)

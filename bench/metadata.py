@@ -2,10 +2,12 @@
 
 Both servers run as `uvicorn --factory` with the same settings (one process, httptools, uvloop,
 no uvicorn access log, no uvicorn proxy headers: the service does its own of both, as deployed)
-on loopback, their output to /dev/null: the service still formats and writes its access-log
-line per request, but the figures do not depend on how fast this terminal reads them. One
-asyncio load generator with keep-alive connections drives each in turn, rounds alternating, so
-the ratio compares like with like on this machine. Prints figures; never fails on a time.
+on loopback, the service on its own HTTP protocol with its connection limits (what
+`python -m api` serves with), the hello-world on uvicorn's, their output to /dev/null: the
+service still formats and writes its access-log line per request, but the figures do not
+depend on how fast this terminal reads them. One asyncio load generator with keep-alive
+connections drives each in turn, rounds alternating, so the ratio compares like with like on
+this machine. Prints figures; never fails on a time.
 
     .venv/bin/python bench/metadata.py [--seconds 5] [--rounds 3] [--connections 32]
 """
@@ -60,12 +62,12 @@ def start(
             "--log-level",
             "warning",
             "--http",
-            "httptools",
+            "httptools" if factory == BASELINE[0] else "api.server:HttpToolsProtocol",
             "--loop",
             "uvloop",
         ],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        env={**os.environ, **(env or {})},  # the project is a package of the .venv
         stdout=output,
         stderr=output,
     )

@@ -21,7 +21,7 @@ from schemathesis import Case
 from api.edr.openapi import OPENAPI_MEDIA_TYPE, edr_openapi
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, Settings
-from tests.contract.test_schemathesis import fuzzing
+from tests.contract.test_schemathesis import REJECTIONS, fuzzing
 from tests.e2e.live import serve
 
 # Hypothesis keeps its files (example database, caches) in ./.hypothesis; schemathesis starts
@@ -37,6 +37,7 @@ DOCUMENT: dict[str, Any] = edr_openapi(APP)
 
 CONFIG = schemathesis.Config.from_dict(
     {
+        "checks": {"negative_data_rejection": REJECTIONS},
         "operations": [
             {
                 # The data queries only. OGC API - EDR 1.1 gives a query 400, 404 and 413
@@ -50,6 +51,7 @@ CONFIG = schemathesis.Config.from_dict(
                 "include-operation-id-regex": "^edrQuery",
                 "checks": {
                     "positive_data_acceptance": {"expected-statuses": ["2xx", "400", "404", "413"]},
+                    "negative_data_rejection": REJECTIONS,
                 },
             }
         ],

@@ -19,9 +19,11 @@ import yaml
 from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis import Case
+from schemathesis.config._checks import NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES
 
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, REPO_ROOT, Settings
+from catalog.errors import RequestHeadTooLarge
 from plotting.runner import PlotSettings
 from tests.e2e.live import serve
 
@@ -38,13 +40,20 @@ DATA_OPERATIONS = (
     "^(query|plot|edrQuery|edrCollection$|getDataset|getVariable|getColormapPreview|"
     "getProblemType|listTimes|listDepths|listVariables)"
 )
+# A value far past its documented maxLength can make the whole request line longer than the
+# server reads (64 KiB; multi-byte characters are 9 to 12 bytes once percent-encoded): the
+# server refuses it with its 431 problem before the app sees it. That is a rejection too.
+HEAD_TOO_LARGE = str(RequestHeadTooLarge.status)
+REJECTIONS = {"expected-statuses": [*NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES, HEAD_TOO_LARGE]}
 CONFIG = schemathesis.Config.from_dict(
     {
+        "checks": {"negative_data_rejection": REJECTIONS},
         "operations": [
             {
                 "include-operation-id-regex": DATA_OPERATIONS,
                 "checks": {
                     "positive_data_acceptance": {"expected-statuses": ["2xx", "400", "404", "413"]},
+                    "negative_data_rejection": REJECTIONS,
                 },
             }
         ],
