@@ -56,7 +56,16 @@ def program(args: list[str], cwd: Path, env: dict[str, str]) -> Iterator[Callabl
 def test_the_project_is_installed_in_the_virtualenv_from_this_checkout() -> None:
     installed = distribution("ocean-data-api")
     scripts = {e.name: e.value for e in installed.entry_points if e.group == "console_scripts"}
-    assert scripts == {"oceanapi": "api.server:main"}
+    assert scripts == {"oceanapi": "api.__main__:run"}  # the same as `python -m api`
+    usage = subprocess.run(
+        [BIN / "oceanapi", "--help"],
+        cwd=tempfile.gettempdir(),
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert usage.stdout.startswith("usage: python -m api [-h] [--host HOST] [--port PORT]")
     assert any(f.name in {"LICENSE", "NOTICE"} for f in installed.files or [])
     found = subprocess.run(
         [BIN / "python", "-c", "import api.edr.pages, plotting.basemap; print(api.__file__)"],
