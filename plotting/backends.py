@@ -93,6 +93,23 @@ FORKSERVER_PRELOAD = ["plotting.worker", "plotting.types", "plotting.data_worker
 per process, shared by the plot and data pools (the pages stay shared, copy-on-write)."""
 
 
+class HeartbeatSettings(BaseModel):
+    """How a local pool's workers prove they are alive; the plot and data settings have both."""
+
+    heartbeat_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often each local worker proves it is alive (its heartbeat), and how "
+        "often the API process looks.",
+    )
+    heartbeat_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds without a heartbeat after which an idle local worker is killed "
+        "and replaced (at least twice heartbeat_seconds).",
+    )
+
+
 class PoolSettings(Protocol):
     """The settings a runner gives its backend (PlotSettings, DataSettings)."""
 

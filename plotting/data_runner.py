@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from catalog.errors import (
     DataBusy,
@@ -47,6 +47,7 @@ from catalog.store import Catalog
 from plotting import data_worker
 from plotting.backends import (
     DaskSettings,
+    HeartbeatSettings,
     RenderBackend,
     WorkerDied,
     WorkerKind,
@@ -69,7 +70,7 @@ CHUNK = 256 << 10
 """Bytes per read when streaming a body to the client."""
 
 
-class DataSettings(BaseModel):
+class DataSettings(HeartbeatSettings):
     """Where data queries run (OCEANAPI_DATA__*)."""
 
     backend: Literal["local", "dask"] = Field(
@@ -111,18 +112,6 @@ class DataSettings(BaseModel):
     )
     start_timeout: float = Field(
         default=120.0, gt=0, description="Seconds the data workers may take to start."
-    )
-    heartbeat_seconds: float = Field(
-        default=1.0,
-        gt=0,
-        description="How often each local worker proves it is alive (its heartbeat), and how "
-        "often the API process looks.",
-    )
-    heartbeat_timeout: float = Field(
-        default=10.0,
-        gt=0,
-        description="Seconds without a heartbeat after which an idle local worker is killed "
-        "and replaced (at least twice heartbeat_seconds).",
     )
     nice: int = Field(
         default=10,

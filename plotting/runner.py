@@ -25,13 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from catalog.errors import NotReady, PlotBusy, PlotFailed, PlotTimeout
 from plotting import worker
 from plotting.backends import (
     PLOT_WORKERS,
     DaskSettings,
+    HeartbeatSettings,
     LocalPool,
     RenderBackend,
     WorkerDied,
@@ -47,7 +48,7 @@ log = logging.getLogger("oceanapi.plotting")
 Disconnected = Callable[[], Awaitable[bool]]
 
 
-class PlotSettings(BaseModel):
+class PlotSettings(HeartbeatSettings):
     """The plot runner's settings (OCEANAPI_PLOT__*)."""
 
     backend: Literal["local", "dask"] = Field(
@@ -84,18 +85,6 @@ class PlotSettings(BaseModel):
     )
     start_timeout: float = Field(
         default=120.0, gt=0, description="Seconds the workers may take to warm up."
-    )
-    heartbeat_seconds: float = Field(
-        default=1.0,
-        gt=0,
-        description="How often each local worker proves it is alive (its heartbeat), and how "
-        "often the API process looks.",
-    )
-    heartbeat_timeout: float = Field(
-        default=10.0,
-        gt=0,
-        description="Seconds without a heartbeat after which an idle local worker is killed "
-        "and replaced (at least twice heartbeat_seconds).",
     )
 
 

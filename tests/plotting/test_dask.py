@@ -38,16 +38,22 @@ from tests.plotting.test_pool import SLEEP, assert_a_full_queue_refuses, wait_fo
 D = "/api/v1/datasets"
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[LocalCluster]:
+def local_cluster(workers: int) -> LocalCluster:
+    """A Dask cluster on loopback as the README advises one: processes of one thread each, no
+    retries (a worker that dies fails its task)."""
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        local = LocalCluster(
-            n_workers=2,
+        return LocalCluster(
+            n_workers=workers,
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
         )
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalCluster]:
+    local = local_cluster(2)
     yield local
     local.close()
 

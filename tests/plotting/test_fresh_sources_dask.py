@@ -7,7 +7,6 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import dask
 import pytest
 import xarray as xr
 from distributed import LocalCluster
@@ -15,7 +14,7 @@ from distributed import LocalCluster
 from plotting.backends import DaskCluster, DaskSettings
 from tests.conftest import SAMPLES, sample_entries, write_catalog
 from tests.plotting.conftest import LiveServer
-from tests.plotting.test_dask import cluster_pids
+from tests.plotting.test_dask import cluster_pids, local_cluster
 from tests.unit.test_source_versions import replace, write_shifted
 
 D = "/api/v1/datasets/ersst-v5"
@@ -24,14 +23,7 @@ SERIES = {"variables": "sst", "lon": -30, "lat": 20, "start": "2016-01-01", "end
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalCluster]:
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        local = LocalCluster(
-            n_workers=1,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        )
+    local = local_cluster(1)
     yield local
     local.close()
 
