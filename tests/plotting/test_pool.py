@@ -25,11 +25,14 @@ SLEEP = "/api/v1/datasets/ersst-v5/plots/sleep"
 DIE = "/api/v1/datasets/ersst-v5/plots/die"
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
+def wait_for(
+    condition: Callable[[], bool], timeout: float = 30, state: Callable[[], object] = str
+) -> None:
+    """Poll ``condition`` until true; past ``timeout`` an AssertionError showing ``state()``."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
+            raise AssertionError(f"condition not reached; state: {state()}")
         time.sleep(0.02)
 
 
@@ -181,7 +184,14 @@ def test_metadata_is_answered_while_every_worker_renders(
             pool.submit(server.get, SLEEP, params={"gate": str(gate), "tag": str(k)})
             for k in range(4)
         ]
-        wait_for(lambda: server.runner.running == 2 and len(server.runner._pending) == 4)
+        wait_for(
+            lambda: server.runner.running == 2 and len(server.runner._pending) == 4,
+            state=lambda: (
+                f"running {server.runner.running}, pending {len(server.runner._pending)}, "
+                f"health {server.runner.health()}, answered "
+                f"{[r.result().text[:300] for r in renders if r.done()]}"
+            ),
+        )
         listing = server.get("/api/v1/datasets")
         assert listing.status_code == 200
         assert [d["id"] for d in listing.json()["datasets"]][:1] == ["ersst-v5"]
