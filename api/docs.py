@@ -11,13 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.examples import EXAMPLE_IMAGES, EXAMPLE_IMAGES_URL
 from api.openapi import dump
 from api.responses import problem_responses
+from api.routing import Router
 from catalog.errors import NotFound
 
 OPENAPI_YAML = "application/yaml"
@@ -44,9 +45,9 @@ _DOCUMENT_EXAMPLE = {
 }
 
 
-def build_router(docs_dir: Path) -> APIRouter:
+def build_router(docs_dir: Path) -> Router:
     """Routes for the document and the two pages built into ``docs_dir``."""
-    router = APIRouter(tags=["Service"])
+    router = Router(tags=["Service"])
 
     @router.get(
         "/openapi.json",

@@ -7,17 +7,14 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
+from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api import docs, edr, observability, service, v1
-from api.deps import reject_unknown_query_params
-from api.head import HeadMiddleware
-from api.middleware import ClientLimitMiddleware, EdgeMiddleware
+from api.middleware import EdgeMiddleware
 from api.observability import Metrics, configure_logging
 from api.openapi import API_DESCRIPTION, install_openapi
-from api.problems import REQUEST_ID_HEADER, install_problem_handlers
+from api.problems import install_problem_handlers
 from api.proxy import Forwarding
 from api.settings import Settings
 from catalog.store import Catalog
@@ -70,7 +67,6 @@ def create_app(
         version=VERSION,
         description=API_DESCRIPTION,
         lifespan=lifespan,
-        dependencies=[Depends(reject_unknown_query_params)],
         docs_url=None,  # FastAPI's pages load their scripts from a CDN: api/docs.py serves ours
         redoc_url=None,
         openapi_url=None,
@@ -88,23 +84,18 @@ def create_app(
     docs.mount_assets(app, settings.docs_dir)
     install_problem_handlers(app)
     install_openapi(app)
-    app.add_middleware(HeadMiddleware)  # innermost: the others see the client's HEAD
-    app.add_middleware(ClientLimitMiddleware, limit=settings.max_client_requests)
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "HEAD", "OPTIONS"],
-            allow_headers=["Accept", "If-None-Match", REQUEST_ID_HEADER],
-            expose_headers=["ETag", "Retry-After", "Server-Timing", REQUEST_ID_HEADER],
-            max_age=600,
-        )
     forwarding = Forwarding(
         None if settings.public_url is None else str(settings.public_url),
         settings.forwarded_allow_ips,
         settings.allowed_hosts,
     )
-    # Outermost: every answer carries the request id and is counted, and everything inside
-    # sees the trusted host and client.
-    app.add_middleware(EdgeMiddleware, forwarding=forwarding, metrics=metrics)
+    # The one middleware layer: every answer carries the request id and the CORS headers, is
+    # counted and logged, and everything inside sees the trusted host and client.
+    app.add_middleware(
+        EdgeMiddleware,
+        forwarding=forwarding,
+        metrics=metrics,
+        client_limit=settings.max_client_requests,
+        cors_origins=settings.cors_origins,
+    )
     return app

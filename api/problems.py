@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.deps import route_params
+from api.routing import route_params
 from catalog.errors import InvalidParameters, MethodNotAllowed, NotFound, OceanAPIError
 from schemas import patterns
 from schemas.problems import Problem

@@ -34,6 +34,7 @@ _HOST = re.compile(r"[A-Za-z0-9._~-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,
 """A Host value links may carry: a name or IPv4 address, or a bracketed IPv6 address, and an
 optional port. Anything else (a path, user info, spaces) is not a host."""
 _SCHEMES = frozenset({"http", "https"})
+VERDICTS_KEPT = 1024
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -56,6 +57,9 @@ class Forwarding:
         names = {_bare(name) for name in allowed_hosts}
         self.any_host = "*" in names
         self.allowed_hosts = frozenset(names)
+        self.verdicts: dict[tuple[bytes, str | None], bool] = {}
+        """(Host, the socket's address) -> whether links may carry that Host: the same few
+        pairs arrive again and again, and a check parses the Host."""
 
     def resolve(self, scope: Scope) -> None:
         """Rewrite an HTTP scope's scheme, Host header, root_path and client as trusted."""
@@ -101,7 +105,16 @@ class Forwarding:
                 if _HOST.fullmatch(named):
                     _set_host(scope, named.encode("latin-1"))
                     return
-        if host is not None and not self._allowed(host, scope):
+        if host is None:
+            return
+        server = scope.get("server")
+        key = (host, server[0] if server else None)
+        allowed = self.verdicts.get(key)
+        if allowed is None:
+            if len(self.verdicts) >= VERDICTS_KEPT:  # a client making up names: start again
+                self.verdicts.clear()
+            allowed = self.verdicts[key] = self._allowed(host, scope)
+        if not allowed:
             _set_host(scope, _socket_authority(scope))
 
     def _allowed(self, host: bytes, scope: Scope) -> bool:

@@ -217,7 +217,9 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
     # Reading
 
     def data_received(self, data: bytes) -> None:
-        """Feed the parser, counting the bytes of each head against the byte cap.
+        """Feed the parser, counting the bytes of each head against the byte cap; start the
+        head deadline when a head is left unfinished (the usual request, whole in one read,
+        never starts one).
 
         No more of a head than the cap is fed to the parser: a byte past it is a 431. After a
         head or body ends in the middle of a read, the next head's bytes in the rest of that
@@ -227,14 +229,17 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
         if self._answered():
             return
         self._unset_keepalive_if_required()
-        if not self._in_flight():
+        self._read(data)
+        if not (self._answered() or self._in_flight()) and (self.head_bytes or self.in_body):
             self._start_head_timer()
+
+    def _read(self, data: bytes) -> None:
         while data and not self._answered():
             if self.in_body:
                 self._feed(data)
                 return
             room = self.limit.max_head_bytes - self.head_bytes
-            part, data = data[:room], data[room:]
+            part, data = (data, b"") if len(data) <= room else (data[:room], data[room:])
             heads_read = self.heads_read
             self._feed(part)
             if self.heads_read == heads_read:  # the head goes on past this part

@@ -19,7 +19,7 @@ from edr_pydantic.observed_property import ObservedProperty
 from edr_pydantic.parameter import Parameter, Parameters
 from edr_pydantic.unit import Unit
 from edr_pydantic.variables import CubeVariables, RadiusVariables, Variables
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyproj import CRS
@@ -30,6 +30,7 @@ from api.edr.params import TAG, CollectionId, PageFormat
 from api.edr.queries import OUTPUT_FORMATS
 from api.negotiation import VARY_ACCEPT, negotiate
 from api.responses import problem_responses
+from api.routing import Router
 from catalog.dataset import OpenDataset
 from catalog.errors import DatasetNotFound, DatasetUnavailable, NotAcceptable
 from catalog.formats import CRS84, EPSG4326
@@ -37,7 +38,7 @@ from catalog.metadata import to_datetimes
 from catalog.selection import iso
 from catalog.variables import VariableInfo
 
-router = APIRouter(tags=[TAG])
+router = Router(tags=[TAG])
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",

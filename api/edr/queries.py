@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import numpy as np
 import shapely
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
@@ -34,6 +34,7 @@ from api.edr.params import (
 from api.encoding import answer
 from api.negotiation import negotiate
 from api.responses import DATA_ERRORS, problem_responses
+from api.routing import Router
 from catalog import edr, jobs
 from catalog.errors import (
     InvalidParameters,
@@ -43,7 +44,7 @@ from catalog.errors import (
 from catalog.formats import CRS84, EPSG4326
 from catalog.geo import check_vertices, parse_bbox
 
-router = APIRouter(prefix="/collections/{collectionId}", tags=[TAG])
+router = Router(prefix="/collections/{collectionId}", tags=[TAG])
 
 # f value -> our format key; Accept is consulted only when f is absent (OFFERS).
 FORMATS = {

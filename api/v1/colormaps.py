@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 from fastapi.responses import Response
 
 from api.responses import problem_responses
+from api.routing import Router
 from catalog.errors import NotFound
 from plotting import colormaps
 from schemas import patterns
 from schemas.plots import ColormapInfo, ColormapList
 
-router = APIRouter(tags=["Plots"])
+router = Router(tags=["Plots"])
 
 
 @router.get(

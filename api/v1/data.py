@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 
 from api.deps import AsyncDatasetDep, SettingsDep
 from api.encoding import answer
 from api.negotiation import negotiate
 from api.responses import DATA_ERRORS, problem_responses
+from api.routing import Router
 from catalog import jobs
 from catalog.dataset import OpenDataset
 from catalog.errors import (
@@ -24,7 +25,7 @@ from catalog.selection import parse_depth
 from schemas import patterns
 from schemas.data import DataResult
 
-router = APIRouter(tags=["Data"])
+router = Router(tags=["Data"])
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Response]])
 
 MAX_SAMPLES = 2000

@@ -6,11 +6,13 @@ import weakref
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
 from api.deps import CatalogDep, DatasetDep, DatasetIdPath
 from api.responses import problem_responses
+from api.routing import Router
 from catalog.errors import DatasetNotFound, DatasetUnavailable
 from catalog.metadata import dataset_detail, dataset_summary, depth_levels, to_datetimes
 from catalog.selection import check_order, parse_instant
@@ -18,7 +20,7 @@ from catalog.store import Catalog
 from schemas import patterns
 from schemas.datasets import DatasetDetail, DatasetList, Depths, Links, TimesPage
 
-router = APIRouter(tags=["Datasets"])
+router = Router(tags=["Datasets"])
 
 TIMES_PAGE_MAX = 10_000
 
@@ -42,11 +44,11 @@ class _Listings:
     size = 8
 
     def __init__(self) -> None:
-        self.bodies: dict[str, tuple[tuple[object, ...], bytes]] = {}
+        self.bodies: dict[tuple[object, ...], tuple[tuple[object, ...], bytes]] = {}
 
     def body(self, request: Request, catalog: Catalog) -> bytes:
         """The listing as JSON bytes, built when the catalog or the base URL is new."""
-        base = str(request.base_url)
+        base = _base_key(request.scope)
         state = _catalog_state(catalog)
         kept = self.bodies.get(base)
         if kept is not None and kept[0] == state:
@@ -60,6 +62,16 @@ class _Listings:
             del self.bodies[next(iter(self.bodies))]  # the oldest
         self.bodies[base] = (state, body)
         return body
+
+
+def _base_key(scope: Scope) -> tuple[object, ...]:
+    """What the links' base URL is made of (scheme, Host or socket, path prefix): the key of a
+    kept listing, read from the scope without building the URL."""
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    if host is None:
+        server = scope.get("server")
+        host = tuple(server) if server else None
+    return (scope["scheme"], host, scope.get("root_path", ""))
 
 
 def _catalog_state(catalog: Catalog) -> tuple[object, ...]:
@@ -84,11 +96,14 @@ _LISTINGS: weakref.WeakKeyDictionary[Catalog, _Listings] = weakref.WeakKeyDictio
     response_model=DatasetList,
     responses=problem_responses(),
 )
-async def list_datasets(request: Request, catalog: CatalogDep) -> Response:
+async def list_datasets(request: Request) -> Response:
     """Every dataset of the catalog with its extent, grid kind and availability.
 
     Unavailable datasets are listed too, with `available: false` and the reason.
     """
+    # The app's catalog read here, not through CatalogDep: FastAPI solving one dependency cost
+    # a tenth of this answer, the most requested document (bench/metadata.py).
+    catalog: Catalog = request.app.state.catalog
     if catalog.refresh_due():  # file I/O only then, and off the event loop
         await run_in_threadpool(catalog.open_all)
     listings = _LISTINGS.get(catalog) or _LISTINGS.setdefault(catalog, _Listings())

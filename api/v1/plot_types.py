@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep
 from api.responses import problem_responses
+from api.routing import Router
 from plotting.types import PlotType
 from schemas.plots import PlotTypeInfo, PlotTypeList
 
-router = APIRouter(tags=["Plots"])
+router = Router(tags=["Plots"])
 
 
 @router.get(

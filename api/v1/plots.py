@@ -7,13 +7,14 @@ must see each plot type's parameter model as a real annotation.
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
 from api.deps import AsyncDatasetDep, CatalogDep, SettingsDep
 from api.encoding import CLIENT_CLOSED
 from api.negotiation import VARY_ACCEPT, negotiate
 from api.responses import problem_responses
+from api.routing import Router
 from api.settings import Settings
 from catalog.errors import (
     DatasetNotFound,
@@ -76,9 +77,9 @@ _IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def build_router(plot_types: Mapping[str, PlotType]) -> APIRouter:
+def build_router(plot_types: Mapping[str, PlotType]) -> Router:
     """The plot routes: one per plot type, then a catch-all naming the valid types."""
-    router = APIRouter(tags=["Plots"])
+    router = Router(tags=["Plots"])
     for plot_type in plot_types.values():
         router.add_api_route(
             f"/datasets/{{dataset_id}}/plots/{plot_type.name}",

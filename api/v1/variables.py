@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from api.deps import DatasetDep, VariableDep
 from api.responses import problem_responses
+from api.routing import Router
 from catalog.errors import DatasetNotFound, DatasetUnavailable, VariableNotFound
 from catalog.metadata import describe_variable, variable_list
 from schemas.datasets import Variable, VariableList
 
-router = APIRouter(tags=["Datasets"])
+router = Router(tags=["Datasets"])
 
 
 @router.get(
