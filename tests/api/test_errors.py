@@ -34,8 +34,9 @@ def test_limit_reason_says_what_is_valid(client: TestClient) -> None:
 
 
 def test_request_id_generated_when_absent_or_unsafe(client: TestClient) -> None:
-    generated = client.get("/health").headers["x-request-id"]
-    assert len(generated) == 32
+    generated = [client.get("/health").headers["x-request-id"] for _ in range(3)]
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in generated)  # 32 hex digits
+    assert len(set(generated)) == 3
     unsafe = client.get("/health", headers={"X-Request-ID": "a b\tc<script>"})
     assert unsafe.headers["x-request-id"] != "a b\tc<script>"
 
@@ -48,8 +49,11 @@ def test_500_is_a_problem_without_internals(caplog: pytest.LogCaptureFixture) ->
         raise RuntimeError(f"secret failure reading {Path('/srv/data/secret.nc')}")
 
     with TestClient(app, raise_server_exceptions=False) as test_client:
-        response = test_client.get("/boom", headers={"X-Request-ID": "boom-1"})
+        response = test_client.get(
+            "/boom", headers={"X-Request-ID": "boom-1", "Origin": "https://maps.example.org"}
+        )
     assert response.status_code == 500
+    assert response.headers["access-control-allow-origin"] == "*"  # a web page can read it
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["x-request-id"] == "boom-1"
     body = response.text

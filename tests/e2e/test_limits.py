@@ -50,6 +50,10 @@ def test_a_client_beyond_its_limit_gets_429_and_others_are_served(
         problem = refused.json()
         assert problem["type"] == "/problems/too-many-requests"
         assert problem["limit"] == 2 and "2 requests in flight" in problem["detail"]
+        page = server.get("/api/v1/datasets", headers={**A, "Origin": "https://maps.example.org"})
+        assert page.status_code == 429  # a web page can read why: the answer carries CORS
+        assert page.headers["access-control-allow-origin"] == "*"
+        assert "retry-after" in page.headers["access-control-expose-headers"].lower()
 
         other = server.get(
             "/api/v1/datasets/ersst-v5/data/point", params={"lon": 0, "lat": 0}, headers=B
