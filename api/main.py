@@ -76,11 +76,17 @@ def create_app(
     app.state.catalog = catalog
     app.state.plot_types = registry
     app.state.ready = False
-    app.include_router(v1.build_router(registry))
-    app.include_router(edr.build_router())
-    app.include_router(service.router)
-    app.include_router(observability.router)
-    app.include_router(docs.build_router(settings.docs_dir))
+    # Each router declines a path outside its prefix at once (api.routing.PrefixedRouter), but
+    # the app asks them in order: the probes (/health, /ready, /metrics) first, as they are
+    # the most frequent requests; the document keeps its own order (api.openapi).
+    for router in (
+        service.router,
+        observability.router,
+        *v1.build_routers(registry),
+        *edr.build_routers(),
+        docs.build_router(settings.docs_dir),
+    ):
+        app.include_router(router)
     docs.mount_assets(app, settings.docs_dir)
     install_problem_handlers(app)
     install_openapi(app)

@@ -17,6 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from api import examples
 from api.edr.params import TAG
 from api.problems import PROBLEM_MEDIA_TYPE
+from api.routing import API_V1, EDR
 
 API_DESCRIPTION = """\
 Query ocean model and observation data, and fetch plots of it, over HTTP.
@@ -81,6 +82,11 @@ TAGS = [
 ]
 
 
+def _section(path: str) -> int:
+    """Where a path goes in the document: /api/v1, then /edr, then the rest."""
+    return 0 if path.startswith(API_V1) else 1 if path.startswith(EDR) else 2
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     """The OpenAPI document of ``app``, with problem+json errors and no 422s."""
     doc = get_openapi(
@@ -90,6 +96,9 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
         tags=TAGS,
     )
+    # The routers are included in the order requests are best matched (api.main: the service's
+    # probes first); the document lists the native API, then EDR, then the service's paths.
+    doc["paths"] = dict(sorted(doc.get("paths", {}).items(), key=lambda item: _section(item[0])))
     schemas = doc.get("components", {}).get("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)

@@ -90,18 +90,34 @@ class Router(APIRouter):
         super().__init__(route_class=CheckedRoute, **options)
 
 
+API_V1 = "/api/v1"
+"""Where version 1 of the native API is served."""
+EDR = "/edr"
+"""Where the OGC API - EDR facade is served."""
+
+
 class PrefixedRouter(Router):
-    """A Router, included at the top level, that declines paths outside its prefix at once.
+    """A Router of routes under one prefix that declines paths outside it at once; the app
+    includes each such router itself, never one inside another.
 
     FastAPI (0.165) keeps an included router whole and asks every one of its routes whether it
     matches, its prefix unchecked, so a request for /health first tried each /api/v1 and /edr
-    route: two thirds of that answer's time (bench/metadata.py). Every route of this router
-    starts with its prefix, so a path that does not can match none of them.
+    route: two thirds of that answer's time. A router included in another router costs more
+    again: each level matches the request twice (once to choose, once to handle), which was a
+    quarter of the dataset listing's time (``bench/metadata.py``). So each group of routes (the
+    datasets, the data queries, the EDR queries…) is a PrefixedRouter with its full prefix,
+    included by the app directly. Every route of it starts with the prefix's fixed part (up to
+    a path parameter), so a path that does not can match none of them.
     """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.fixed_prefix = self.prefix.split("{", 1)[0]
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         path: str = scope["path"]
         root_path: str = scope.get("root_path", "")
-        if not path.startswith(self.prefix, len(root_path) if path.startswith(root_path) else 0):
+        start = len(root_path) if root_path and path.startswith(root_path) else 0
+        if not path.startswith(self.fixed_prefix, start):
             return Match.NONE, {}
         return super().matches(scope)

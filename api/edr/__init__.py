@@ -1,4 +1,4 @@
-"""The OGC API - Environmental Data Retrieval 1.1 facade, under /edr.
+"""The OGC API - Environmental Data Retrieval 1.1 facade, under /edr (``api.routing.EDR``).
 
 It answers from the same query engine as /api/v1, through ``catalog.edr``.
 """
@@ -7,9 +7,7 @@ from api.edr import pages, queries
 from api.routing import PrefixedRouter
 
 
-def build_router() -> PrefixedRouter:
-    """The /edr routes: landing page, conformance, API document, collections, queries."""
-    router = PrefixedRouter(prefix="/edr")
-    router.include_router(pages.router)
-    router.include_router(queries.router)
-    return router
+def build_routers() -> list[PrefixedRouter]:
+    """The /edr routers (landing page, conformance, API document, collections; queries), each
+    for the app to include itself (``PrefixedRouter`` says why)."""
+    return [pages.router, queries.router]

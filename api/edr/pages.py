@@ -30,7 +30,7 @@ from api.edr.params import TAG, CollectionId, PageFormat
 from api.edr.queries import OUTPUT_FORMATS
 from api.negotiation import VARY_ACCEPT, negotiate
 from api.responses import problem_responses
-from api.routing import Router
+from api.routing import EDR, PrefixedRouter
 from catalog.dataset import OpenDataset
 from catalog.errors import DatasetNotFound, DatasetUnavailable, NotAcceptable
 from catalog.formats import CRS84, EPSG4326
@@ -38,7 +38,7 @@ from catalog.metadata import to_datetimes
 from catalog.selection import iso
 from catalog.variables import VariableInfo
 
-router = Router(tags=[TAG])
+router = PrefixedRouter(prefix=EDR, tags=[TAG])
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",

@@ -34,7 +34,7 @@ from api.edr.params import (
 from api.encoding import answer
 from api.negotiation import negotiate
 from api.responses import DATA_ERRORS, problem_responses
-from api.routing import Router
+from api.routing import EDR, PrefixedRouter
 from catalog import edr, jobs
 from catalog.errors import (
     InvalidParameters,
@@ -44,7 +44,7 @@ from catalog.errors import (
 from catalog.formats import CRS84, EPSG4326
 from catalog.geo import check_vertices, parse_bbox
 
-router = Router(prefix="/collections/{collectionId}", tags=[TAG])
+router = PrefixedRouter(prefix=f"{EDR}/collections/{{collectionId}}", tags=[TAG])
 
 # f value -> our format key; Accept is consulted only when f is absent (OFFERS).
 FORMATS = {

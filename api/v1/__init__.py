@@ -1,4 +1,4 @@
-"""Version 1 of the native API, under /api/v1."""
+"""Version 1 of the native API, under /api/v1 (``api.routing.API_V1``)."""
 
 from collections.abc import Mapping
 
@@ -7,10 +7,8 @@ from api.v1 import colormaps, data, datasets, plot_types, plots, variables
 from plotting.types import PlotType
 
 
-def build_router(registry: Mapping[str, PlotType]) -> PrefixedRouter:
-    """The /api/v1 routes; the plot routes come from the plot type registry."""
-    router = PrefixedRouter(prefix="/api/v1")
-    for module in (datasets, variables, data, plot_types, colormaps):
-        router.include_router(module.router)
-    router.include_router(plots.build_router(registry))
-    return router
+def build_routers(registry: Mapping[str, PlotType]) -> list[PrefixedRouter]:
+    """The /api/v1 routers, each for the app to include itself (``PrefixedRouter`` says why);
+    the plot routes come from the plot type registry."""
+    modules = (datasets, variables, data, plot_types, colormaps)
+    return [*(module.router for module in modules), plots.build_router(registry)]

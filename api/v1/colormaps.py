@@ -8,13 +8,13 @@ from fastapi import Path
 from fastapi.responses import Response
 
 from api.responses import problem_responses
-from api.routing import Router
+from api.routing import API_V1, PrefixedRouter
 from catalog.errors import NotFound
 from plotting import colormaps
 from schemas import patterns
 from schemas.plots import ColormapInfo, ColormapList
 
-router = Router(tags=["Plots"])
+router = PrefixedRouter(prefix=API_V1, tags=["Plots"])
 
 
 @router.get(

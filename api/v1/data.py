@@ -12,7 +12,7 @@ from api.deps import AsyncDatasetDep, SettingsDep
 from api.encoding import answer
 from api.negotiation import negotiate
 from api.responses import DATA_ERRORS, problem_responses
-from api.routing import Router
+from api.routing import API_V1, PrefixedRouter
 from catalog import jobs
 from catalog.dataset import OpenDataset
 from catalog.errors import (
@@ -25,7 +25,7 @@ from catalog.selection import parse_depth
 from schemas import patterns
 from schemas.data import DataResult
 
-router = Router(tags=["Data"])
+router = PrefixedRouter(prefix=API_V1, tags=["Data"])
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Response]])
 
 MAX_SAMPLES = 2000

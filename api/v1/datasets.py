@@ -12,7 +12,7 @@ from starlette.types import Scope
 
 from api.deps import CatalogDep, DatasetDep, DatasetIdPath
 from api.responses import problem_responses
-from api.routing import Router
+from api.routing import API_V1, PrefixedRouter
 from catalog.errors import DatasetNotFound, DatasetUnavailable
 from catalog.metadata import dataset_detail, dataset_summary, depth_levels, to_datetimes
 from catalog.selection import check_order, parse_instant
@@ -20,7 +20,7 @@ from catalog.store import Catalog
 from schemas import patterns
 from schemas.datasets import DatasetDetail, DatasetList, Depths, Links, TimesPage
 
-router = Router(tags=["Datasets"])
+router = PrefixedRouter(prefix=API_V1, tags=["Datasets"])
 
 TIMES_PAGE_MAX = 10_000
 

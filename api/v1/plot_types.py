@@ -9,11 +9,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep
 from api.responses import problem_responses
-from api.routing import Router
+from api.routing import API_V1, PrefixedRouter
 from plotting.types import PlotType
 from schemas.plots import PlotTypeInfo, PlotTypeList
 
-router = Router(tags=["Plots"])
+router = PrefixedRouter(prefix=API_V1, tags=["Plots"])
 
 
 @router.get(

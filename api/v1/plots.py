@@ -14,7 +14,7 @@ from api.deps import AsyncDatasetDep, CatalogDep, SettingsDep
 from api.encoding import CLIENT_CLOSED
 from api.negotiation import VARY_ACCEPT, negotiate
 from api.responses import problem_responses
-from api.routing import Router
+from api.routing import API_V1, PrefixedRouter
 from api.settings import Settings
 from catalog.errors import (
     DatasetNotFound,
@@ -77,9 +77,9 @@ _IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def build_router(plot_types: Mapping[str, PlotType]) -> Router:
+def build_router(plot_types: Mapping[str, PlotType]) -> PrefixedRouter:
     """The plot routes: one per plot type, then a catch-all naming the valid types."""
-    router = Router(tags=["Plots"])
+    router = PrefixedRouter(prefix=API_V1, tags=["Plots"])
     for plot_type in plot_types.values():
         router.add_api_route(
             f"/datasets/{{dataset_id}}/plots/{plot_type.name}",

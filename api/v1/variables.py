@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from api.deps import DatasetDep, VariableDep
 from api.responses import problem_responses
-from api.routing import Router
+from api.routing import API_V1, PrefixedRouter
 from catalog.errors import DatasetNotFound, DatasetUnavailable, VariableNotFound
 from catalog.metadata import describe_variable, variable_list
 from schemas.datasets import Variable, VariableList
 
-router = Router(tags=["Datasets"])
+router = PrefixedRouter(prefix=API_V1, tags=["Datasets"])
 
 
 @router.get(
