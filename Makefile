@@ -53,11 +53,11 @@ pytest: $(DEV_STAMP) $(NODE_STAMP)  # Node: a test rebuilds the docs pages to co
 	$(BIN)/pytest
 
 openapi: $(STAMP)  ## Regenerate openapi.yaml from the app
-	$(BIN)/python -m api.openapi
+	$(BIN)/python -m tools.openapi
 
 examples: $(DEV_STAMP)  ## Re-render the plot examples' images (docs/examples), then the document
-	$(BIN)/python -m api.examples
-	$(BIN)/python -m api.openapi
+	$(BIN)/python -m tools.examples
+	$(BIN)/python -m tools.openapi
 
 # The runtime first; the dev lock is resolved with it as a constraint, so the two agree on every
 # package they share. Each keeps its other pins unless pyproject.toml asks for a change.

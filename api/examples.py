@@ -10,7 +10,6 @@ CSV, CoverageJSON and GeoJSON answers, are kept under ``docs/examples`` by
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -107,35 +106,3 @@ def answer_of(operation_id: str, media_type: str) -> Path | None:
 def image_of(operation_id: str) -> Path:
     """Where a plot operation's example image is kept."""
     return EXAMPLE_IMAGES / f"{operation_id}.png"
-
-
-def main() -> None:
-    """Send every example request whose answer the document shows, and keep the answers under
-    docs/examples: plot images, and CSV, CoverageJSON and GeoJSON answers."""
-    from fastapi.testclient import TestClient
-
-    from api.main import create_app
-
-    EXAMPLE_IMAGES.mkdir(parents=True, exist_ok=True)
-    with TestClient(create_app()) as client:
-        document = client.app.openapi()  # type: ignore[attr-defined]
-        for path, item in document["paths"].items():
-            for operation in item.values():
-                for media_type in operation["responses"]["200"].get("content", {}):
-                    target: Path | None
-                    if media_type == "image/png" and "/plots/" in path:
-                        target = image_of(operation["operationId"])
-                    else:
-                        target = answer_of(operation["operationId"], media_type)
-                    if target is None:
-                        continue
-                    url = request_of(path, operation, media_type)
-                    response = client.get(url)
-                    if response.status_code != 200:
-                        sys.exit(f"{url}: {response.status_code} {response.text}")
-                    target.write_bytes(response.content)
-                    print(f"wrote {target.relative_to(REPO_ROOT)} from GET {url}")
-
-
-if __name__ == "__main__":
-    main()

@@ -28,11 +28,11 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import TooManyRequests
 from api.head import HEAD_KEY
 from api.observability import REQUEST_ID, Metrics
 from api.problems import REQUEST_ID_HEADER, problem_response, unexpected_error_response
 from api.proxy import Forwarding
-from catalog.errors import TooManyRequests
 
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _REQUEST_ID = b"x-request-id"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from catalog.errors import NotAcceptable
+from api.errors import NotAcceptable
 
 VARY_ACCEPT = {"Vary": "Accept"}
 """The header an answer chosen by ``negotiate`` carries, so caches key it on Accept too."""

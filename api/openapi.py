@@ -6,8 +6,6 @@ Run ``python -m api.openapi`` (``make openapi``) to regenerate the file.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -197,17 +195,3 @@ _Dumper.add_representer(list, _list)
 def dump(doc: dict[str, Any]) -> str:
     """The document as YAML, in the document's own key order."""
     return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-
-
-def main() -> None:
-    """Write openapi.yaml (or the path given) from a freshly built app."""
-    from api.main import create_app
-    from api.settings import REPO_ROOT
-
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO_ROOT / "openapi.yaml"
-    target.write_text(dump(create_app().openapi()), encoding="utf-8")
-    print(f"wrote {target}")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,4 +1,10 @@
-"""Every error as an RFC 9457 application/problem+json response."""
+"""Every error as an RFC 9457 application/problem+json response.
+
+The errors are raised where they belong: the data's in ``catalog.errors``, the worker pools'
+in ``plotting.errors``, the web layer's in ``api.errors``. All are ``OceanAPIError``s, each
+with its status, title and description; this module turns any of them into a problem
+document, and ``PROBLEM_TYPES`` is the one table of them (``/problems`` lists it).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,24 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import errors as web_errors
+from api.errors import MethodNotAllowed
 from api.routing import route_params
-from catalog.errors import InvalidParameters, MethodNotAllowed, NotFound, OceanAPIError
+from catalog import errors as data_errors
+from catalog.errors import InvalidParameters, NotFound, OceanAPIError
+from plotting import errors as pool_errors
 from schemas import patterns
 from schemas.problems import Problem
 
 log = logging.getLogger("oceanapi.errors")
+
+PROBLEM_TYPES: dict[str, type[OceanAPIError]] = {
+    error.slug: error
+    for module in (data_errors, pool_errors, web_errors)
+    for error in vars(module).values()
+    if isinstance(error, type) and issubclass(error, OceanAPIError)
+}
+"""slug -> error class: every problem type, the data's, then the pools', then the web's."""
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_PREFIX = "/problems/"

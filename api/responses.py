@@ -4,28 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.errors import NotAcceptable, RequestHeadTooLarge, TooManyRequests
 from api.problems import problem_type_uri
 from catalog.errors import (
-    DataBusy,
-    DataFailed,
     DatasetNotFound,
     DatasetUnavailable,
-    DataTimeout,
     InvalidParameters,
     NoData,
-    NotAcceptable,
     NotFound,
-    NotReady,
     OceanAPIError,
+    SelectionTooLarge,
+    StorageFailed,
+    VariableNotFound,
+)
+from plotting.errors import (
+    DataBusy,
+    DataFailed,
+    DataTimeout,
+    NotReady,
     PlotBusy,
     PlotFailed,
     PlotTimeout,
     PlotTypeNotFound,
-    RequestHeadTooLarge,
-    SelectionTooLarge,
-    StorageFailed,
-    TooManyRequests,
-    VariableNotFound,
 )
 from schemas.problems import Problem
 

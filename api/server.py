@@ -31,16 +31,11 @@ import httptools
 import uvicorn
 from uvicorn.protocols.http import httptools_impl
 
+from api.errors import MalformedRequest, RequestHeadTimeout, RequestHeadTooLarge, TooManyConnections
 from api.main import create_app
 from api.problems import PROBLEM_MEDIA_TYPE, REQUEST_ID_HEADER, problem_type_uri
 from api.settings import ServerSettings, Settings
-from catalog.errors import (
-    MalformedRequest,
-    OceanAPIError,
-    RequestHeadTimeout,
-    RequestHeadTooLarge,
-    TooManyConnections,
-)
+from catalog.errors import OceanAPIError
 
 log = logging.getLogger("oceanapi.server")
 

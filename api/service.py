@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import Path, Request, Response
 
 from api.deps import CatalogDep
-from api.problems import problem_type_uri
+from api.problems import PROBLEM_TYPES, problem_type_uri
 from api.responses import problem_responses
 from api.routing import Router
-from catalog.errors import NotFound, NotReady, OceanAPIError
+from catalog.errors import NotFound, OceanAPIError
+from plotting.errors import NotReady
 from schemas import patterns
 from schemas.datasets import Health
 from schemas.problems import ProblemType
@@ -88,7 +89,7 @@ def _describe(error: type[OceanAPIError]) -> ProblemType:
 )
 def list_problem_types() -> list[ProblemType]:
     """Every problem type an error response can carry in its `type` field."""
-    return [_describe(e) for e in OceanAPIError.registry.values()]
+    return [_describe(e) for e in PROBLEM_TYPES.values()]
 
 
 @router.get(
@@ -110,7 +111,7 @@ def get_problem_type(
     ],
 ) -> ProblemType:
     """What a problem type means; error responses link here from their `type` field."""
-    error = OceanAPIError.registry.get(slug)
+    error = PROBLEM_TYPES.get(slug)
     if error is None:
         raise NotFound(f"No problem type '{slug}'. GET /problems lists them.")
     return _describe(error)

@@ -18,12 +18,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from catalog.dataset import OpenDataset
-from catalog.errors import InvalidParameters, PlotTypeNotFound
+from catalog.errors import InvalidParameters
 from catalog.formats import convert_or_400
 from catalog.geo import parse_path
 from catalog.queries import QueryResult
 from catalog.variables import VariableInfo
 from plotting import colormaps
+from plotting.errors import PlotTypeNotFound
 from plotting.figure import annotate
 from plotting.params import PlotParams
 

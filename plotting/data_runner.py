@@ -34,14 +34,7 @@ from typing import IO, Literal
 
 from pydantic import Field
 
-from catalog.errors import (
-    DataBusy,
-    DataFailed,
-    DatasetUnavailable,
-    DataTimeout,
-    NotReady,
-    StorageFailed,
-)
+from catalog.errors import DatasetUnavailable, StorageFailed
 from catalog.jobs import DataJob
 from catalog.store import Catalog
 from plotting import data_worker
@@ -56,6 +49,7 @@ from plotting.backends import (
     retry_after,
 )
 from plotting.data_worker import SpoolSink
+from plotting.errors import DataBusy, DataFailed, DataTimeout, NotReady
 from plotting.runner import ClientGone
 from schemas.datasets import PoolHealth
 

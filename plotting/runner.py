@@ -27,7 +27,6 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from catalog.errors import NotReady, PlotBusy, PlotFailed, PlotTimeout
 from plotting import worker
 from plotting.backends import (
     PLOT_WORKERS,
@@ -40,6 +39,7 @@ from plotting.backends import (
     make_backend,
     retry_after,
 )
+from plotting.errors import NotReady, PlotBusy, PlotFailed, PlotTimeout
 from plotting.worker import Rendered, RenderJob
 from schemas.datasets import PoolHealth
 

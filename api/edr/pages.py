@@ -28,11 +28,12 @@ from api.deps import CatalogDep
 from api.edr.openapi import OPENAPI_MEDIA_TYPE, edr_openapi
 from api.edr.params import TAG, CollectionId, PageFormat
 from api.edr.queries import OUTPUT_FORMATS
+from api.errors import NotAcceptable
 from api.negotiation import VARY_ACCEPT, negotiate
 from api.responses import problem_responses
 from api.routing import EDR, PrefixedRouter
 from catalog.dataset import OpenDataset
-from catalog.errors import DatasetNotFound, DatasetUnavailable, NotAcceptable
+from catalog.errors import DatasetNotFound, DatasetUnavailable
 from catalog.formats import CRS84, EPSG4326
 from catalog.metadata import to_datetimes
 from catalog.selection import iso

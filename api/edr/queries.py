@@ -32,15 +32,12 @@ from api.edr.params import (
     Z,
 )
 from api.encoding import answer
+from api.errors import NotAcceptable
 from api.negotiation import negotiate
 from api.responses import DATA_ERRORS, problem_responses
 from api.routing import EDR, PrefixedRouter
 from catalog import edr, jobs
-from catalog.errors import (
-    InvalidParameters,
-    NoData,
-    NotAcceptable,
-)
+from catalog.errors import InvalidParameters, NoData
 from catalog.formats import CRS84, EPSG4326
 from catalog.geo import check_vertices, parse_bbox
 

@@ -10,16 +10,13 @@ from fastapi.responses import Response
 
 from api.deps import AsyncDatasetDep, SettingsDep
 from api.encoding import answer
+from api.errors import NotAcceptable
 from api.negotiation import negotiate
 from api.responses import DATA_ERRORS, problem_responses
 from api.routing import API_V1, PrefixedRouter
 from catalog import jobs
 from catalog.dataset import OpenDataset
-from catalog.errors import (
-    InvalidParameters,
-    NoData,
-    NotAcceptable,
-)
+from catalog.errors import InvalidParameters, NoData
 from catalog.geo import parse_bbox, parse_path
 from catalog.selection import parse_depth
 from schemas import patterns

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from api.deps import AsyncDatasetDep, CatalogDep, SettingsDep
 from api.encoding import CLIENT_CLOSED
+from api.errors import NotAcceptable
 from api.negotiation import VARY_ACCEPT, negotiate
 from api.responses import problem_responses
 from api.routing import API_V1, PrefixedRouter
@@ -21,17 +22,13 @@ from catalog.errors import (
     DatasetUnavailable,
     InvalidParameters,
     NoData,
-    NotAcceptable,
-    PlotBusy,
-    PlotFailed,
-    PlotTimeout,
-    PlotTypeNotFound,
     SelectionTooLarge,
     VariableNotFound,
     valid_values_hint,
     valid_values_sentence,
 )
 from catalog.geo import check_vertices
+from plotting.errors import PlotBusy, PlotFailed, PlotTimeout, PlotTypeNotFound
 from plotting.figure import MEDIA_TYPES
 from plotting.params import PlotParams
 from plotting.runner import Cached, ClientGone, PlotRunner

@@ -1,62 +1,22 @@
 """The plot types: one module each, one registry line each.
 
 The router, the OpenAPI document, GET /api/v1/plot-types and the parametrised tests are all
-built from ``PLOT_TYPES``.
+built from ``PLOT_TYPES``. What a plot type is lives in ``plotting.plot_type``, which the
+modules import, so this package imports them and none imports it back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from plotting.plot_type import Location, PlotType
+from plotting.types import colorbar, hovmoller, map, profile, timeseries, transect
 
-from matplotlib.figure import Figure
+__all__ = ["PLOT_TYPES", "Location", "PlotType"]
 
-from catalog.dataset import OpenDataset
-from plotting.common import Needs, RenderContext, candidates, choose_variable
-from plotting.params import PlotParams
-
-Location = Literal["box", "path", "points", "none"]
-
-
-@dataclass(frozen=True)
-class PlotType:
-    """A kind of plot: its parameters, the variables it applies to, and how it is drawn."""
-
-    name: str
-    summary: str
-    description: str
-    params: type[PlotParams]
-    render: Callable[[RenderContext, Any], Figure]
-    """Runs in a worker process; must be a module-level function (it is pickled by name)."""
-    needs: Needs = ()
-    location: Location = "none"
-    """Which location parameters it takes, as the matching data query: bbox, path, lon/lat."""
-    check: Callable[[OpenDataset, Any], None] | None = None
-    """Cheap checks run before queueing (no data read), so bad requests cost no render."""
-
-    def applies_to(self, opened: OpenDataset) -> bool:
-        """Whether some variable of the dataset can be drawn this way."""
-        return bool(candidates(opened, self.needs))
-
-    def validate(self, opened: OpenDataset, params: PlotParams) -> None:
-        """The checks that need the dataset: variable, extra parameters (400/404)."""
-        choose_variable(opened, params.variable, self.needs, self.name)
-        if self.check is not None:
-            self.check(opened, params)
-
-
-def _registry() -> dict[str, PlotType]:
-    from plotting.types import colorbar, hovmoller, map, profile, timeseries, transect
-
-    return {
-        "map": map.PLOT_TYPE,
-        "transect": transect.PLOT_TYPE,
-        "profile": profile.PLOT_TYPE,
-        "timeseries": timeseries.PLOT_TYPE,
-        "hovmoller": hovmoller.PLOT_TYPE,
-        "colorbar": colorbar.PLOT_TYPE,
-    }
-
-
-PLOT_TYPES: dict[str, PlotType] = _registry()
+PLOT_TYPES: dict[str, PlotType] = {
+    "map": map.PLOT_TYPE,
+    "transect": transect.PLOT_TYPE,
+    "profile": profile.PLOT_TYPE,
+    "timeseries": timeseries.PLOT_TYPE,
+    "hovmoller": hovmoller.PLOT_TYPE,
+    "colorbar": colorbar.PLOT_TYPE,
+}

@@ -15,7 +15,7 @@ from catalog.formats import convert_units
 from catalog.selection import parse_depth
 from plotting.common import RenderContext, choose_variable, colormap, colour_range, label, pick
 from plotting.params import Depth, PlotParams, Time
-from plotting.types import PlotType
+from plotting.plot_type import PlotType
 
 
 class ColorbarParams(PlotParams):

@@ -22,7 +22,7 @@ from plotting.common import (
 )
 from plotting.figure import new_figure
 from plotting.params import Depth, End, PathText, PlotParams, Samples, Start
-from plotting.types import PlotType
+from plotting.plot_type import PlotType
 
 NEEDS = ("time",)
 

@@ -37,7 +37,7 @@ from plotting.common import (
 )
 from plotting.figure import new_figure
 from plotting.params import Depth, PlotParams, Time
-from plotting.types import PlotType
+from plotting.plot_type import PlotType
 from schemas import patterns
 
 

@@ -24,7 +24,7 @@ from plotting.common import (
 )
 from plotting.figure import new_figure
 from plotting.params import PlotParams, Time
-from plotting.types import PlotType
+from plotting.plot_type import PlotType
 from schemas import patterns
 
 NEEDS = ("vertical",)

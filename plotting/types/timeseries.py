@@ -25,7 +25,7 @@ from plotting.common import (
 )
 from plotting.figure import new_figure
 from plotting.params import End, PlotParams, Start
-from plotting.types import PlotType
+from plotting.plot_type import PlotType
 from schemas import patterns
 
 NEEDS = ("time",)

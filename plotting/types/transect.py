@@ -21,7 +21,7 @@ from plotting.common import (
 )
 from plotting.figure import new_figure
 from plotting.params import PathText, PlotParams, Samples, Time
-from plotting.types import PlotType
+from plotting.plot_type import PlotType
 from schemas import patterns
 
 NEEDS = ("vertical",)

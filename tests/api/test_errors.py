@@ -71,3 +71,25 @@ def test_type_errors_say_the_valid_range(client: TestClient) -> None:
         "limit": "must be an integer, >= 1 and <= 10000",
         "offset": "must be an integer, >= 0 and <= 100000000",
     }
+
+
+def test_problems_lists_every_error_the_service_defines(client: TestClient) -> None:
+    """The one table (api.problems.PROBLEM_TYPES) holds every OceanAPIError subclass defined in
+    the service's packages, wherever it is raised from (data, pools, web)."""
+    from catalog.errors import OceanAPIError
+
+    def subclasses(cls: type[OceanAPIError]) -> set[type[OceanAPIError]]:
+        found = set(cls.__subclasses__())
+        return found.union(*(subclasses(c) for c in found)) if found else found
+
+    defined = {
+        c.slug
+        for c in subclasses(OceanAPIError)
+        if c.__module__.split(".")[0] in {"api", "catalog", "plotting"}
+    } | {"internal-error"}
+    listed = [p["type"].removeprefix("/problems/") for p in client.get("/problems").json()]
+    assert sorted(listed) == sorted(defined)
+    assert {"dataset-unavailable", "plot-busy", "too-many-requests"} <= set(listed)
+    for slug in ("plot-busy", "request-head-too-large", "no-data"):
+        described = client.get(f"/problems/{slug}").json()
+        assert described["type"] == f"/problems/{slug}" and described["status"] >= 400

@@ -21,9 +21,9 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis import Case
 from schemathesis.config._checks import NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES
 
+from api.errors import RequestHeadTooLarge
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, REPO_ROOT, Settings
-from catalog.errors import RequestHeadTooLarge
 from plotting.runner import PlotSettings
 from tests.e2e.live import serve
 

@@ -1,0 +1,45 @@
+"""What a plot type is: its parameters, the variables it applies to, and how it is drawn.
+
+Each plot type module (``plotting.types.*``) makes one; ``plotting.types`` lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from matplotlib.figure import Figure
+
+from catalog.dataset import OpenDataset
+from plotting.common import Needs, RenderContext, candidates, choose_variable
+from plotting.params import PlotParams
+
+Location = Literal["box", "path", "points", "none"]
+
+
+@dataclass(frozen=True)
+class PlotType:
+    """A kind of plot: its parameters, the variables it applies to, and how it is drawn."""
+
+    name: str
+    summary: str
+    description: str
+    params: type[PlotParams]
+    render: Callable[[RenderContext, Any], Figure]
+    """Runs in a worker process; must be a module-level function (it is pickled by name)."""
+    needs: Needs = ()
+    location: Location = "none"
+    """Which location parameters it takes, as the matching data query: bbox, path, lon/lat."""
+    check: Callable[[OpenDataset, Any], None] | None = None
+    """Cheap checks run before queueing (no data read), so bad requests cost no render."""
+
+    def applies_to(self, opened: OpenDataset) -> bool:
+        """Whether some variable of the dataset can be drawn this way."""
+        return bool(candidates(opened, self.needs))
+
+    def validate(self, opened: OpenDataset, params: PlotParams) -> None:
+        """The checks that need the dataset: variable, extra parameters (400/404)."""
+        choose_variable(opened, params.variable, self.needs, self.name)
+        if self.check is not None:
+            self.check(opened, params)
