@@ -125,6 +125,19 @@ class RegularGrid:
         order = np.argsort((wrap180(self.lon[cols]) - west) % 360.0, kind="stable")
         return rows, cols[order]
 
+    def inside(self, bbox: BBox, rows: Index, cols: Index) -> npt.NDArray[np.bool_] | None:
+        """Which cells of the index box are inside the geographic box: all (None), as ``box``
+        chose rows and columns by their own coordinates."""
+        return None
+
+    def located(self, data: xr.Dataset, rows: Index, cols: Index) -> xr.Dataset:
+        """An index box of data (dims y, x of this grid) with its coordinates: 1-D latitude
+        and longitude (-180..180) as its dimensions."""
+        y, x = self.dims
+        return data.rename({y: "latitude", x: "longitude"}).assign_coords(
+            latitude=self.lat[rows], longitude=wrap180(self.lon[cols])
+        )
+
 
 @dataclass(frozen=True, eq=False)
 class CurvilinearGrid:
@@ -246,6 +259,15 @@ class CurvilinearGrid:
             (lat >= south) & (lat <= north) & in_lon_range(lon, west, east)
         )
         return mask
+
+    def located(self, data: xr.Dataset, rows: Index, cols: Index) -> xr.Dataset:
+        """An index box of data (dims y, x of this grid) with its coordinates: dims y and x,
+        2-D latitude and longitude (-180..180) on them."""
+        y, x = self.dims
+        return data.rename({y: "y", x: "x"}).assign_coords(
+            latitude=(("y", "x"), self.lat[np.ix_(rows, cols)]),
+            longitude=(("y", "x"), wrap180(self.lon[np.ix_(rows, cols)])),
+        )
 
 
 Grid = RegularGrid | CurvilinearGrid

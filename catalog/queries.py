@@ -21,7 +21,7 @@ from catalog.axes import VerticalAxis
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, NoData
 from catalog.geo import BBox, normalise_lon, wrap180
-from catalog.grids import CurvilinearGrid, Stencil
+from catalog.grids import Stencil
 from catalog.sampling import combine, guard, read_stencils, stack, stencil_at
 from catalog.selection import (
     DepthChoice,
@@ -201,21 +201,13 @@ def area(
         elif info.vertical is not None and choice.index is not None:
             used["depth"] = float(info.vertical.depths[choice.index])
         block = block.transpose(..., y, x)
-        if isinstance(grid, CurvilinearGrid):
-            block = block.where(grid.inside(bbox, rows, cols))
+        inside = grid.inside(bbox, rows, cols)
+        if inside is not None:
+            block = block.where(inside)
         per_var[info.id] = used
         values[info.id] = _named(block.reset_coords(drop=True), info)
     data = _finish(xr.Dataset(values), per_var)
-    if isinstance(grid, CurvilinearGrid):
-        lat = grid.lat[np.ix_(rows, cols)]
-        lon = wrap180(grid.lon[np.ix_(rows, cols)])
-        data = data.rename({y: "y", x: "x"}).assign_coords(
-            latitude=(("y", "x"), lat), longitude=(("y", "x"), lon)
-        )
-    else:
-        data = data.rename({y: "latitude", x: "longitude"}).assign_coords(
-            latitude=grid.lat[rows], longitude=wrap180(grid.lon[cols])
-        )
+    data = grid.located(data, rows, cols)
     selection = {"stride": stride, "cells": int(rows.size * cols.size), "variables": per_var}
     return QueryResult("area", opened.id, data, selection)
 
