@@ -31,7 +31,14 @@ from catalog.errors import InvalidParameters, NoData, VariableNotFound
 from catalog.geo import BBox, wrap180
 from catalog.queries import DEFAULT_MAX_VALUES, GEOD, QueryResult
 from catalog.sampling import guard
-from catalog.selection import depth_range, iso, nearest_levels, parse_instant, time_range
+from catalog.selection import (
+    Instant,
+    depth_range,
+    iso,
+    nearest_levels,
+    parse_instant,
+    time_range,
+)
 from catalog.units import to_metres_factor
 from catalog.variables import VariableInfo
 from schemas import patterns
@@ -287,7 +294,9 @@ def cube(
             rows.append(_stack(column, "depth"))
         assert first is not None
     selection = dict(first.selection)
-    selection["times"] = [s for s in steps if s is not None] or None
+    selection["times"] = [
+        iso(s) if isinstance(s, np.datetime64) else s for s in steps if s is not None
+    ] or None
     selection["depths"] = [d for d in depths if d is not None] or None
     return QueryResult("area", opened.id, _stack(rows, "time"), selection)
 
@@ -415,15 +424,16 @@ def three_d(infos: list[VariableInfo], names: list[str] | None) -> list[Variable
     return having
 
 
-def time_steps(infos: list[VariableInfo], when: Instants) -> list[str | None]:
-    """The instants to read: the one asked for (None: latest) or every step of an interval."""
+def time_steps(infos: list[VariableInfo], when: Instants) -> list[Instant]:
+    """The instants to read: the one asked for (None: latest) or every step of an interval,
+    as the axis holds it (parsed once: the engine reads each without parsing it again)."""
     if not when.interval:
         return [when.instant]
     axis = infos[0].time
     if axis is None or axis.dim is None:
         raise InvalidParameters.single("datetime", "this collection has no time axis to range")
     steps = time_range(axis, when.start, when.end)
-    return [iso(v) for v in axis.values[steps]]
+    return list(axis.values[steps])
 
 
 def chosen_levels(infos: list[VariableInfo], levels: Levels) -> list[float | None]:

@@ -25,6 +25,7 @@ from catalog.grids import Stencil
 from catalog.sampling import combine, guard, read_stencils, stack, stencil_at
 from catalog.selection import (
     DepthChoice,
+    Instant,
     depth_range,
     iso,
     nearest_depth,
@@ -56,7 +57,7 @@ def point(
     names: list[str] | None,
     lon: float,
     lat: float,
-    time: str | None = None,
+    time: Instant = None,
     depth: float | str | None = None,
     interp: Interp = "nearest",
     max_values: int = DEFAULT_MAX_VALUES,
@@ -121,7 +122,7 @@ def profile(
     names: list[str] | None,
     lon: float,
     lat: float,
-    time: str | None = None,
+    time: Instant = None,
     depth_min: float | None = None,
     depth_max: float | None = None,
     interp: Interp = "nearest",
@@ -155,7 +156,7 @@ def area(
     opened: OpenDataset,
     names: list[str] | None,
     bbox: BBox,
-    time: str | None = None,
+    time: Instant = None,
     depth: float | str | None = None,
     stride: int = 1,
     max_cells: int | None = None,
@@ -243,7 +244,7 @@ def transect(
     names: list[str] | None,
     vertices: list[tuple[float, float]],
     n: int = 100,
-    time: str | None = None,
+    time: Instant = None,
     depth: float | str | None = None,
     interp: Interp = "nearest",
     max_values: int = DEFAULT_MAX_VALUES,
@@ -380,11 +381,11 @@ def _common_time_axis(infos: list[VariableInfo]) -> Any:
     return axis
 
 
-def _time_isel(info: VariableInfo, spec: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+def _time_isel(info: VariableInfo, spec: Instant) -> tuple[dict[str, Any], dict[str, Any]]:
     if info.time is None:
         return {}, {}
     if info.time.dim is None:
-        if spec is not None and spec.strip().lower() != "latest":
+        if spec is not None and not (isinstance(spec, str) and spec.strip().lower() == "latest"):
             nearest_time(info.time, spec)  # still rejects a time outside the coverage
         return {}, {"time": iso(info.time.values[0])}
     index = nearest_time(info.time, spec)

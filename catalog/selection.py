@@ -65,19 +65,28 @@ def _tolerance(values: npt.NDArray[np.datetime64]) -> np.timedelta64:
     return np.median(np.diff(values)) / 2
 
 
-def nearest_time(axis: TimeAxis, spec: str | None, name: str = "time") -> int:
-    """Index of the step nearest to ``spec`` (ISO 8601, or 'latest'/None for the last step).
+Instant = str | np.datetime64 | None
+"""A time as a query takes it: ISO 8601 text as the client gave it ('latest' or None: the last
+step), or an instant already parsed (a step of an axis, as an EDR cube walks them)."""
+
+
+def nearest_time(axis: TimeAxis, spec: Instant, name: str = "time") -> int:
+    """Index of the step nearest to ``spec`` (ISO 8601, or 'latest'/None for the last step; a
+    parsed instant is used as it is).
 
     Instants further than half a step outside the coverage are a 400 naming the coverage.
     """
     values = axis.values
-    if spec is None or spec.strip().lower() == "latest":
+    if spec is None or (isinstance(spec, str) and spec.strip().lower() == "latest"):
         return values.size - 1
-    instant = parse_instant(name, spec)
+    if isinstance(spec, np.datetime64):
+        instant = spec.astype("datetime64[ns]")
+    else:
+        instant = parse_instant(name, spec)
     slack = _tolerance(values)
     if instant < values[0] - slack or instant > values[-1] + slack:
         held = instant in (_EARLIEST.to_datetime64(), _LATEST.to_datetime64())
-        asked = spec.strip() if held else iso(instant)
+        asked = spec.strip() if held and isinstance(spec, str) else iso(instant)
         raise InvalidParameters.single(
             name, f"{asked} is outside the time coverage {_coverage(axis)}"
         )
