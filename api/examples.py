@@ -5,7 +5,7 @@ Swagger UI's "Try it out" starts from one; ``tests/contract/test_openapi.py`` se
 operation's example request. Operations not listed here take their parameters' own examples,
 which work together as they stand. The answers the document shows, a plot's image and the
 CSV, CoverageJSON and GeoJSON answers, are kept under ``docs/examples`` by
-``python -m api.examples`` (``make examples``); a test checks they are still what the API says.
+``python -m tools.examples`` (``make examples``); a test checks they are still what the API says.
 """
 
 from __future__ import annotations

@@ -359,8 +359,9 @@ class AccessLog:
     lines are kept as they are made and written at the end of the event loop's turn: formatted
     together (``JsonLineFormatter.line``, the text that handler would write) and written in one
     write. A line waits at most that turn; the lines keep their order. Under load several
-    answers end in one turn, and the access log went from a tenth of a /health answer's time
-    to a fraction of that (``bench/metadata.py``). Any other arrangement (text format, another
+    answers end in one turn, and the lines are formatted in one pass rather than between
+    requests, where the code is not hot (``bench/metadata.py``; this machine's runs are too
+    noisy to give this change a figure of its own). Any other arrangement (text format, another
     handler, a test's capture) logs each line at once, through ``logging``.
     """
 
@@ -373,9 +374,8 @@ class AccessLog:
         fields["request_id"] = REQUEST_ID.get()
         handler = _direct_handler()
         if handler is None:
-            message = f"{fields['method']} {fields['path']} {fields['status']}"
             record = access_log.makeRecord(
-                access_log.name, logging.INFO, __file__, 0, message, (), None, extra=fields
+                access_log.name, logging.INFO, __file__, 0, _message(fields), (), None, extra=fields
             )
             access_log.handle(record)
             return
@@ -394,15 +394,17 @@ class AccessLog:
         self.pending = []
         name, end = access_log.name, handler.terminator
         text = "".join(
-            JsonLineFormatter.line(
-                "INFO", name, f"{f['method']} {f['path']} {f['status']}", f, created
-            )
-            + end
+            JsonLineFormatter.line("INFO", name, _message(f), f, created) + end
             for f, created in pending
         )
         with handler.lock or contextlib.nullcontext():
             handler.stream.write(text)
             handler.flush()
+
+
+def _message(fields: dict[str, Any]) -> str:
+    """An access line's message: "GET /path 200"."""
+    return f"{fields['method']} {fields['path']} {fields['status']}"
 
 
 def _direct_handler() -> logging.StreamHandler[Any] | None:

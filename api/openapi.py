@@ -1,6 +1,6 @@
 """The OpenAPI document: generated from the app, committed as openapi.yaml.
 
-Run ``python -m api.openapi`` (``make openapi``) to regenerate the file.
+Run ``python -m tools.openapi`` (``make openapi``) to regenerate the file.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from catalog.selection import (
     DepthChoice,
     Instant,
     depth_range,
+    is_latest,
     iso,
     nearest_depth,
     nearest_levels,
@@ -182,6 +183,7 @@ def area(
     per_var: dict[str, dict[str, Any]] = {}
     values: dict[str, xr.DataArray] = {}
     y, x = grid.dims
+    inside = grid.inside(bbox, rows, cols)  # one grid for every variable: one mask
     for info in infos:
         isel, used = _time_isel(info, time)
         choice = _depth_choice(info, depth)
@@ -202,7 +204,6 @@ def area(
         elif info.vertical is not None and choice.index is not None:
             used["depth"] = float(info.vertical.depths[choice.index])
         block = block.transpose(..., y, x)
-        inside = grid.inside(bbox, rows, cols)
         if inside is not None:
             block = block.where(inside)
         per_var[info.id] = used
@@ -385,7 +386,7 @@ def _time_isel(info: VariableInfo, spec: Instant) -> tuple[dict[str, Any], dict[
     if info.time is None:
         return {}, {}
     if info.time.dim is None:
-        if spec is not None and not (isinstance(spec, str) and spec.strip().lower() == "latest"):
+        if not is_latest(spec):
             nearest_time(info.time, spec)  # still rejects a time outside the coverage
         return {}, {"time": iso(info.time.values[0])}
     index = nearest_time(info.time, spec)

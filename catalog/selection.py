@@ -70,6 +70,11 @@ Instant = str | np.datetime64 | None
 step), or an instant already parsed (a step of an axis, as an EDR cube walks them)."""
 
 
+def is_latest(spec: Instant) -> bool:
+    """Whether a time asks for the last step: None, or the text 'latest'."""
+    return spec is None or (isinstance(spec, str) and spec.strip().lower() == "latest")
+
+
 def nearest_time(axis: TimeAxis, spec: Instant, name: str = "time") -> int:
     """Index of the step nearest to ``spec`` (ISO 8601, or 'latest'/None for the last step; a
     parsed instant is used as it is).
@@ -77,11 +82,12 @@ def nearest_time(axis: TimeAxis, spec: Instant, name: str = "time") -> int:
     Instants further than half a step outside the coverage are a 400 naming the coverage.
     """
     values = axis.values
-    if spec is None or (isinstance(spec, str) and spec.strip().lower() == "latest"):
+    if is_latest(spec):
         return values.size - 1
     if isinstance(spec, np.datetime64):
         instant = spec.astype("datetime64[ns]")
     else:
+        assert spec is not None  # None is the latest
         instant = parse_instant(name, spec)
     slack = _tolerance(values)
     if instant < values[0] - slack or instant > values[-1] + slack:

@@ -101,8 +101,8 @@ async def list_datasets(request: Request) -> Response:
 
     Unavailable datasets are listed too, with `available: false` and the reason.
     """
-    # The app's catalog read here, not through CatalogDep: FastAPI solving one dependency cost
-    # a tenth of this answer, the most requested document (bench/metadata.py).
+    # The app's catalog read here, not through CatalogDep: the most requested document need
+    # not pay for FastAPI solving a dependency on every request.
     catalog: Catalog = request.app.state.catalog
     if catalog.refresh_due():  # file I/O only then, and off the event loop
         await run_in_threadpool(catalog.open_all)

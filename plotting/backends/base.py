@@ -3,28 +3,18 @@ base class and the Retry-After estimate."""
 
 from __future__ import annotations
 
-import logging
 import math
 import statistics
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
 from plotting import worker
 from plotting.pool_worker import WarmUp
 from schemas.datasets import PoolHealth
-
-if TYPE_CHECKING:
-    pass
-
-
-log = logging.getLogger("oceanapi.plotting")
-
-
-log = logging.getLogger("oceanapi.plotting")
 
 
 class WorkerTimeout(Exception):

@@ -13,13 +13,6 @@ from distributed import WorkerPlugin
 from pydantic import BaseModel, Field
 
 from plotting import pool_worker
-from plotting.pool_worker import WarmUp
-from schemas.datasets import PoolHealth
-
-if TYPE_CHECKING:
-    from distributed import Client
-
-
 from plotting.backends.base import (
     PLOT_WORKERS,
     RenderBackend,
@@ -27,6 +20,11 @@ from plotting.backends.base import (
     WorkerKind,
     WorkerTimeout,
 )
+from plotting.pool_worker import WarmUp
+from schemas.datasets import PoolHealth
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 log = logging.getLogger("oceanapi.plotting")
 

@@ -9,19 +9,11 @@ from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, Literal, cast
 
 from pebble import ProcessExpired, ProcessPool
 
 from plotting import pool_health, pool_worker
-from plotting.pool_health import HeartbeatMonitor
-from plotting.pool_worker import Heartbeats
-from schemas.datasets import PoolHealth
-
-if TYPE_CHECKING:
-    pass
-
-
 from plotting.backends.base import (
     FORKSERVER_PRELOAD,
     PLOT_WORKERS,
@@ -30,6 +22,9 @@ from plotting.backends.base import (
     WorkerKind,
     WorkerTimeout,
 )
+from plotting.pool_health import HeartbeatMonitor
+from plotting.pool_worker import Heartbeats
+from schemas.datasets import PoolHealth
 
 log = logging.getLogger("oceanapi.plotting")
 
