@@ -9,9 +9,9 @@ A pygeoapi collection serves one dataset of a catalog file::
         dataset: glorys              # the dataset id in it
         max_values: 2000000          # optional: most values one query may read (413 beyond)
 
-Every query is one of ``catalog.jobs``' EDR queries, the EDR semantics the service's own EDR
+Every query is one of ``catalog.query.edr_requests``, the EDR semantics the service's own EDR
 facade uses: estimated first (413 before any reading, as in the service), then answered by the
-service's CoverageJSON encoder (``catalog.encoders``); nothing is selected, interpolated or
+service's CoverageJSON encoder (``catalog.formats``); nothing is selected, interpolated or
 encoded here. pygeoapi wants a dict, so the encoded document is parsed back (orjson).
 Domain errors become pygeoapi provider errors with their user-facing message.
 """
@@ -40,7 +40,7 @@ from pygeoapi.provider.base import (
 from pygeoapi.provider.base_edr import BaseEDRProvider
 from shapely.geometry.base import BaseGeometry
 
-from catalog import edr, jobs
+from catalog import jobs
 from catalog.errors import (
     CatalogError,
     DatasetNotFound,
@@ -52,7 +52,8 @@ from catalog.errors import (
     VariableNotFound,
 )
 from catalog.geo import BBox
-from catalog.queries import DEFAULT_MAX_VALUES
+from catalog.query import DEFAULT_MAX_VALUES, requests, shapes
+from catalog.query.edr_requests import EdrArea, EdrCube, EdrPosition, EdrRadius, EdrTrajectory
 from catalog.store import Catalog
 
 log = logging.getLogger("oceanapi.pygeoapi")
@@ -211,7 +212,7 @@ class OceanDataEDRProvider(BaseEDRProvider):  # type: ignore[misc]
             point = _coords(kwargs.get("wkt"), "Point")
             place = [(float(point.x), float(point.y))]
             return self._answer(
-                jobs.EdrPosition(_names(kwargs), place, kwargs.get("datetime_"), kwargs.get("z"))
+                EdrPosition(_names(kwargs), place, kwargs.get("datetime_"), kwargs.get("z"))
             )
 
     def area(self, **kwargs: Any) -> dict[str, Any]:
@@ -219,14 +220,14 @@ class OceanDataEDRProvider(BaseEDRProvider):  # type: ignore[misc]
         with translated_errors():
             polygon = _coords(kwargs.get("wkt"), "Polygon", "MultiPolygon")
             return self._answer(
-                jobs.EdrArea.of(_names(kwargs), polygon, kwargs.get("datetime_"), kwargs.get("z"))
+                EdrArea.of(_names(kwargs), polygon, kwargs.get("datetime_"), kwargs.get("z"))
             )
 
     def cube(self, **kwargs: Any) -> dict[str, Any]:
         """Cells in a bbox; a 6-number bbox (minx,miny,minz,maxx,maxy,maxz) gives a z range."""
         with translated_errors():
             bbox, z = _cube_bbox(kwargs.get("bbox"), kwargs.get("z"))
-            return self._answer(jobs.EdrCube(_names(kwargs), bbox, kwargs.get("datetime_"), z))
+            return self._answer(EdrCube(_names(kwargs), bbox, kwargs.get("datetime_"), z))
 
     def radius(self, **kwargs: Any) -> dict[str, Any]:
         """Cells whose centres lie within ``within`` ``within-units`` of a POINT."""
@@ -234,7 +235,7 @@ class OceanDataEDRProvider(BaseEDRProvider):  # type: ignore[misc]
             point = _coords(kwargs.get("wkt"), "Point")
             x, y = float(point.x), float(point.y)
             return self._answer(
-                jobs.EdrRadius.around(
+                EdrRadius.around(
                     _names(kwargs),
                     (x, y),
                     _within(kwargs.get("within")),
@@ -250,12 +251,10 @@ class OceanDataEDRProvider(BaseEDRProvider):  # type: ignore[misc]
             line = _coords(kwargs.get("wkt"), "LineString")
             vertices = [(float(x), float(y)) for x, y in line.coords]
             return self._answer(
-                jobs.EdrTrajectory(
-                    _names(kwargs), vertices, kwargs.get("datetime_"), kwargs.get("z")
-                )
+                EdrTrajectory(_names(kwargs), vertices, kwargs.get("datetime_"), kwargs.get("z"))
             )
 
-    def _answer(self, query: jobs.Query) -> dict[str, Any]:
+    def _answer(self, query: requests.Query) -> dict[str, Any]:
         """Estimate (413 before reading), run, encode as CoverageJSON, parse for pygeoapi."""
         with self.catalog.reading(self.dataset_id) as opened:
             query.estimate(opened, self.max_values)
@@ -281,7 +280,7 @@ def _coords(geometry: BaseGeometry | None, *kinds: str) -> BaseGeometry:
     """pygeoapi's parsed ``coords``, checked by the same rules as the service's EDR facade."""
     if geometry is None:
         raise InvalidParameters.single("coords", f"is required: WKT {' or '.join(kinds).upper()}")
-    checked: BaseGeometry = edr.parse_coords(geometry.wkt, kinds)
+    checked: BaseGeometry = shapes.parse_coords(geometry.wkt, kinds)
     return checked
 
 

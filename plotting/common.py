@@ -19,9 +19,9 @@ from matplotlib.ticker import FuncFormatter
 
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters
-from catalog.formats import convert_or_400
 from catalog.geo import parse_path
-from catalog.queries import QueryResult
+from catalog.query import QueryResult
+from catalog.query.convert import convert_or_400
 from catalog.variables import VariableInfo
 from plotting import colormaps
 from plotting.errors import PlotTypeNotFound

@@ -1,6 +1,6 @@
 """The OGC API - Environmental Data Retrieval 1.1 facade, under /edr (``api.routing.EDR``).
 
-It answers from the same query engine as /api/v1, through ``catalog.edr``.
+It answers from the same query engine as /api/v1, through ``catalog.query.shapes``.
 """
 
 from api.edr import pages, queries

@@ -1,4 +1,4 @@
-"""EDR data queries: position, area, cube, trajectory and radius, over catalog.edr."""
+"""EDR data queries: position, area, cube, trajectory and radius, over catalog.query.shapes."""
 
 from __future__ import annotations
 
@@ -36,10 +36,12 @@ from api.errors import NotAcceptable
 from api.negotiation import negotiate
 from api.responses import DATA_ERRORS, problem_responses
 from api.routing import EDR, PrefixedRouter
-from catalog import edr, jobs
+from catalog import jobs
 from catalog.errors import InvalidParameters, NoData
 from catalog.formats import CRS84, EPSG4326
 from catalog.geo import check_vertices, parse_bbox
+from catalog.query import requests, shapes
+from catalog.query.edr_requests import EdrArea, EdrCube, EdrPosition, EdrRadius, EdrTrajectory
 
 router = PrefixedRouter(prefix=f"{EDR}/collections/{{collectionId}}", tags=[TAG])
 
@@ -121,14 +123,14 @@ class EdrQuery:
 
     def geometry(self, coords: str, *kinds: str) -> BaseGeometry:
         """``coords`` parsed, in CRS84 (EPSG:4326 lat/lon swapped by pyproj's axis rules)."""
-        geometry = edr.parse_coords(coords, kinds)
+        geometry = shapes.parse_coords(coords, kinds)
         if self.crs == EPSG4326:
             geometry = shapely.transform(
                 geometry, lambda xy: np.column_stack(_TO_CRS84.transform(xy[:, 0], xy[:, 1]))
             )
         return geometry
 
-    async def answer(self, query: jobs.Query) -> Response:
+    async def answer(self, query: requests.Query) -> Response:
         """Run the query wherever its size sends it, in the format asked for; no cell in the
         shape is a 204."""
         job = jobs.DataJob(self.collection_id, query, self.format, crs=self.crs)
@@ -148,7 +150,7 @@ async def position(query: QueryDep, coords: PointCoords) -> Response:
     coverage per place."""
     geometry = query.geometry(coords, "Point", "MultiPoint")
     points = [(float(p.x), float(p.y)) for p in getattr(geometry, "geoms", [geometry])]
-    return await query.answer(jobs.EdrPosition(query.names, points, query.datetime, query.z))
+    return await query.answer(EdrPosition(query.names, points, query.datetime, query.z))
 
 
 @_route("area", "Values in a polygon")
@@ -162,7 +164,7 @@ async def area(
     coverage on regular grids, a MultiPoint on curvilinear ones (cells outside are null)."""
     polygon = query.geometry(coords, "Polygon", "MultiPolygon")
     resolution = _resolution(resolution_x, resolution_y)
-    job = jobs.EdrArea.of(query.names, polygon, query.datetime, query.z, resolution)
+    job = EdrArea.of(query.names, polygon, query.datetime, query.z, resolution)
     return await query.answer(job)
 
 
@@ -178,7 +180,7 @@ async def cube(
     if query.crs == EPSG4326 and len(parts := bbox.split(",")) == 4:
         bbox = ",".join([parts[1], parts[0], parts[3], parts[2]])  # lat/lon order
     resolution = _resolution(resolution_x, resolution_y)
-    job = jobs.EdrCube(query.names, parse_bbox(bbox), query.datetime, query.z, resolution)
+    job = EdrCube(query.names, parse_bbox(bbox), query.datetime, query.z, resolution)
     return await query.answer(job)
 
 
@@ -189,7 +191,7 @@ async def trajectory(query: QueryDep, coords: LineCoords) -> Response:
     line = query.geometry(coords, "LineString")
     vertices = [(float(x), float(y)) for x, y in shapely.get_coordinates(line)]
     check_vertices("coords", len(vertices), query.max_path_points)
-    return await query.answer(jobs.EdrTrajectory(query.names, vertices, query.datetime, query.z))
+    return await query.answer(EdrTrajectory(query.names, vertices, query.datetime, query.z))
 
 
 @_route("radius", "Values within a distance of a place")
@@ -203,7 +205,7 @@ async def radius(
     point, at each chosen time step and level."""
     point = query.geometry(coords, "Point")
     x, y = float(point.x), float(point.y)
-    job = jobs.EdrRadius.around(query.names, (x, y), within, within_units, query.datetime, query.z)
+    job = EdrRadius.around(query.names, (x, y), within, within_units, query.datetime, query.z)
     return await query.answer(job)
 
 

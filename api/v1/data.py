@@ -18,6 +18,7 @@ from catalog import jobs
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, NoData
 from catalog.geo import parse_bbox, parse_path
+from catalog.query import requests
 from catalog.selection import parse_depth
 from schemas import patterns
 from schemas.data import DataResult
@@ -145,7 +146,7 @@ def _names(variables: str | None) -> list[str] | None:
 
 
 async def _respond(
-    request: Request, dataset: OpenDataset, query: jobs.Query, f: str | None, units: str | None
+    request: Request, dataset: OpenDataset, query: requests.Query, f: str | None, units: str | None
 ) -> Response:
     """The answer in the format asked for with `f`, else the one Accept prefers (406 if none)."""
     chosen = negotiate(request, OFFERS) if f is None else f
@@ -170,7 +171,7 @@ async def point(
     The response reports the time, depth and grid cells (with weights) actually used. A point
     on land gives null with `on_land: true`.
     """
-    query = jobs.Point(_names(variables), lon, lat, time, parse_depth(depth), interp)
+    query = requests.Point(_names(variables), lon, lat, time, parse_depth(depth), interp)
     return await _respond(request, dataset, query, f, units)
 
 
@@ -205,7 +206,7 @@ async def timeseries(
     units: Units = None,
 ) -> Response:
     """Values at a place and level over a time range (the whole axis by default)."""
-    query = jobs.Timeseries(_names(variables), lon, lat, start, end, parse_depth(depth), interp)
+    query = requests.Timeseries(_names(variables), lon, lat, start, end, parse_depth(depth), interp)
     return await _respond(request, dataset, query, f, units)
 
 
@@ -242,7 +243,7 @@ async def profile(
     units: Units = None,
 ) -> Response:
     """Values at a place and time over every level, or the levels in a depth range."""
-    query = jobs.Profile(_names(variables), lon, lat, time, depth_min, depth_max, interp)
+    query = requests.Profile(_names(variables), lon, lat, time, depth_min, depth_max, interp)
     return await _respond(request, dataset, query, f, units)
 
 
@@ -284,7 +285,7 @@ async def area(
     Regular grids give a latitude x longitude grid; curvilinear grids the index box holding
     the cells inside, with 2-D coordinates and null outside the box.
     """
-    query = jobs.Area(
+    query = requests.Area(
         _names(variables), parse_bbox(bbox), time, parse_depth(depth), stride, max_cells
     )
     return await _respond(request, dataset, query, f, units)
@@ -332,5 +333,5 @@ async def transect(
 ) -> Response:
     """Values along a path: a vertical section (distance x depth) or one level."""
     vertices = parse_path(path, settings.max_path_points)
-    query = jobs.Transect(_names(variables), vertices, n, time, parse_depth(depth), interp)
+    query = requests.Transect(_names(variables), vertices, n, time, parse_depth(depth), interp)
     return await _respond(request, dataset, query, f, units)

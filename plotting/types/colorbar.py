@@ -10,8 +10,8 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from pydantic import Field
 
-from catalog import queries
-from catalog.formats import convert_units
+from catalog import query
+from catalog.query.convert import convert_units
 from catalog.selection import parse_depth
 from plotting.common import RenderContext, choose_variable, colormap, colour_range, label, pick
 from plotting.params import Depth, PlotParams, Time
@@ -40,7 +40,7 @@ def render(ctx: RenderContext, p: ColorbarParams) -> Figure:
     name, info = choose_variable(opened, p.variable, (), "colorbar")
     units = p.units or info.units
     if p.scale_range() is None and info.override.scale is None and opened.bbox is not None:
-        result = queries.area(
+        result = query.area(
             opened,
             [name],
             opened.bbox,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from catalog import queries
-from catalog.formats import convert_units
+from catalog import query
 from catalog.geo import parse_path
+from catalog.query.convert import convert_units
 from catalog.selection import parse_depth
 from plotting.basemap import LAND_COLOUR
 from plotting.common import (
@@ -41,7 +41,7 @@ def render(ctx: RenderContext, p: HovmollerParams) -> Figure:
     """Draw the diagram (runs in a worker)."""
     opened = ctx.opened
     name, info = choose_variable(opened, p.variable, NEEDS, "hovmoller")
-    result = queries.hovmoller(
+    result = query.hovmoller(
         opened,
         name,
         parse_path(p.path),

@@ -12,12 +12,12 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from pydantic import Field
 
-from catalog import queries
+from catalog import query
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, NoData
-from catalog.formats import convert_units
 from catalog.geo import BBox, normalise_lon, parse_bbox
-from catalog.queries import QueryResult
+from catalog.query import QueryResult
+from catalog.query.convert import convert_units
 from catalog.selection import parse_depth
 from plotting import basemap
 from plotting.common import (
@@ -194,7 +194,7 @@ def _even(axis: npt.NDArray[np.float64]) -> bool:
 
 def _box(ctx: RenderContext, p: MapParams, name: str, bbox: BBox, max_cells: int) -> QueryResult:
     """A variable (or vector pair) over the map's box at its time and depth."""
-    return queries.area(
+    return query.area(
         ctx.opened,
         [name],
         bbox,

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from matplotlib.figure import Figure
 from pydantic import Field
 
-from catalog import queries
+from catalog import query
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters
-from catalog.formats import convert_units
+from catalog.query.convert import convert_units
 from plotting.common import (
     LAT_FORMAT,
     LON_FORMAT,
@@ -83,7 +83,7 @@ def render(ctx: RenderContext, p: ProfileParams) -> Figure:
     used: dict[str, Any] = {}
     axis_label = ""
     for lon, lat in zip(p.lon, p.lat, strict=True):
-        result = queries.profile(
+        result = query.profile(
             opened, [name], lon, lat, p.time, p.depth_min, p.depth_max, max_values=ctx.max_values
         )
         result = convert_units(result, p.units)

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from matplotlib.figure import Figure
 from pydantic import Field
 
-from catalog import queries
+from catalog import query
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters
-from catalog.formats import convert_units
+from catalog.query.convert import convert_units
 from catalog.selection import parse_depth
 from plotting.common import (
     LAT_FORMAT,
@@ -75,7 +75,7 @@ def render(ctx: RenderContext, p: TimeseriesParams) -> Figure:
     axis_label = ""
     depths: list[str | None] = list(p.depth) or [None]
     for text in depths:
-        result = queries.timeseries(
+        result = query.timeseries(
             opened,
             [name],
             p.lon,

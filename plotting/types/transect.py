@@ -6,9 +6,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from pydantic import Field
 
-from catalog import queries
-from catalog.formats import convert_units
+from catalog import query
 from catalog.geo import parse_path
+from catalog.query.convert import convert_units
 from plotting.common import (
     RenderContext,
     check_path,
@@ -48,7 +48,7 @@ def render(ctx: RenderContext, p: TransectParams) -> Figure:
     """Draw the section (runs in a worker)."""
     opened = ctx.opened
     name, info = choose_variable(opened, p.variable, NEEDS, "transect")
-    result = queries.transect(
+    result = query.transect(
         opened, [name], parse_path(p.path), p.n, p.time, None, max_values=ctx.max_values
     )
     result = convert_units(result, p.units)

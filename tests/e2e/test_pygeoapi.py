@@ -1,6 +1,6 @@
 """pygeoapi, as installed, serving the samples through integrations.pygeoapi_edr.
 
-Its answers must be the query engine's (``catalog.edr``, as the service computes them) and
+Its answers must be the query engine's (``catalog.query.shapes``, as the service computes them) and
 hold the values xarray reads from the sample files for the same cells.
 """
 
@@ -27,9 +27,8 @@ from pygeoapi.config import validate_config
 from pygeoapi.provider.base import ProviderGenericError
 from pyproj import Geod
 
-from catalog import edr
-from catalog.encoders import write
-from catalog.queries import QueryResult
+from catalog.formats import write
+from catalog.query import QueryResult, shapes
 from catalog.store import Catalog
 from integrations.pygeoapi_edr import OceanDataEDRProvider
 from tests.conftest import sample_entries, write_catalog
@@ -267,7 +266,7 @@ def test_position_glorys_is_the_xarray_cell_and_the_engine_answer(
     assert document["domain"]["axes"]["z"]["values"] == [depth]
     assert document["domain"]["axes"]["t"]["values"] == [day]
     assert list(document["parameters"]) == ["thetao"]
-    engine = edr.position(catalog.dataset("glorys"), ["thetao"], -10.0, 50.0, None, "100")
+    engine = shapes.position(catalog.dataset("glorys"), ["thetao"], -10.0, 50.0, None, "100")
     assert document == to_covjson(engine)  # the service's own encoder
 
 
@@ -289,7 +288,7 @@ def test_position_ersst_is_the_xarray_cell_at_the_asked_month(
     assert 25 < expected < 32  # El Niño 2015: a warm equatorial Pacific
     assert document["ranges"]["sst"]["values"] == [expected]
     assert document["domain"]["axes"]["t"]["values"] == ["2015-12-01T00:00:00Z"]
-    engine = edr.position(
+    engine = shapes.position(
         catalog.dataset("ersst-v5"), ["sst"], -140.0, 0.0, "2015-12-01T00:00:00Z", None
     )
     assert document == to_covjson(engine)  # the service's own encoder
@@ -397,7 +396,7 @@ def test_trajectory_starts_at_the_first_vertex(pygeoapi: str) -> None:
     with xr.open_dataset(SAMPLES / "GLORYS_coarse_test_data.nc") as ds:
         first = float(ds["zos"].sel(longitude=-15, latitude=50, method="nearest").values)
     values = document["ranges"]["zos"]["values"]
-    assert len(values) == edr.TRAJECTORY_SAMPLES
+    assert len(values) == shapes.TRAJECTORY_SAMPLES
     assert values[0] == first
 
 

@@ -19,9 +19,9 @@ from covjson_pydantic.coverage import Coverage, CoverageCollection
 from geojson_pydantic import FeatureCollection
 
 from api.settings import DEFAULT_CATALOG
-from catalog import edr, encoders, queries
-from catalog.encoders import EPSG4326
-from catalog.queries import QueryResult
+from catalog import formats, query
+from catalog.formats import EPSG4326
+from catalog.query import QueryResult, shapes
 from catalog.store import Catalog
 
 Query = Callable[[Catalog], QueryResult]
@@ -35,73 +35,71 @@ def along_points(results: list[QueryResult]) -> QueryResult:
 
 # One small result of every query kind, on regular and curvilinear grids.
 CASES: dict[str, Query] = {
-    "point": lambda c: queries.point(c.dataset("glorys"), None, -10, 50, None, 100),
-    "point-bottom": lambda c: queries.point(
-        c.dataset("glorys"), ["thetao"], -10, 50, None, "bottom"
-    ),
-    "point-curvilinear": lambda c: queries.point(c.dataset("wcofs"), None, -124.5, 44.5),
-    "timeseries": lambda c: queries.timeseries(
+    "point": lambda c: query.point(c.dataset("glorys"), None, -10, 50, None, 100),
+    "point-bottom": lambda c: query.point(c.dataset("glorys"), ["thetao"], -10, 50, None, "bottom"),
+    "point-curvilinear": lambda c: query.point(c.dataset("wcofs"), None, -124.5, 44.5),
+    "timeseries": lambda c: query.timeseries(
         c.dataset("ersst-v5"), None, -150, 10, "2015-01-01", "2016-01-01"
     ),
-    "timeseries-curvilinear": lambda c: queries.timeseries(
+    "timeseries-curvilinear": lambda c: query.timeseries(
         c.dataset("wcofs"), None, -124.5, 44.5, interp="linear"
     ),
-    "profile": lambda c: queries.profile(c.dataset("glorys"), None, -10, 50),
-    "profile-curvilinear": lambda c: queries.profile(c.dataset("giops"), None, -150, 10),
-    "area": lambda c: queries.area(c.dataset("ersst-v5"), None, (-100, 0, -70, 20), "2015-01-01"),
-    "area-bottom": lambda c: queries.area(
+    "profile": lambda c: query.profile(c.dataset("glorys"), None, -10, 50),
+    "profile-curvilinear": lambda c: query.profile(c.dataset("giops"), None, -150, 10),
+    "area": lambda c: query.area(c.dataset("ersst-v5"), None, (-100, 0, -70, 20), "2015-01-01"),
+    "area-bottom": lambda c: query.area(
         c.dataset("glorys"), ["thetao"], (-10, 50, 0, 60), None, "bottom"
     ),
-    "area-curvilinear": lambda c: queries.area(
+    "area-curvilinear": lambda c: query.area(
         c.dataset("wcofs"), ["surface-current"], (-125, 43, -124, 45), "2024-10-17T02:00:00Z"
     ),
-    "area-curvilinear-level": lambda c: queries.area(
+    "area-curvilinear-level": lambda c: query.area(
         c.dataset("giops"), None, (-155, 5, -150, 10), depth=100
     ),
-    "transect-section": lambda c: queries.transect(
+    "transect-section": lambda c: query.transect(
         c.dataset("glorys"), ["thetao", "so"], [(-15, 50), (5, 65)], 20
     ),
-    "transect-level": lambda c: queries.transect(
+    "transect-level": lambda c: query.transect(
         c.dataset("glorys"), None, [(-15, 50), (5, 65)], 20, depth=10
     ),
-    "hovmoller": lambda c: queries.hovmoller(
+    "hovmoller": lambda c: query.hovmoller(
         c.dataset("ersst-v5"), "sst", [(-170, 0), (-100, 0)], 8, "2015-01-01", "2016-01-01"
     ),
-    "edr-position": lambda c: edr.position(c.dataset("glorys"), None, -10, 50, None, "10"),
-    "edr-trajectory": lambda c: edr.trajectory(
+    "edr-position": lambda c: shapes.position(c.dataset("glorys"), None, -10, 50, None, "10"),
+    "edr-trajectory": lambda c: shapes.trajectory(
         c.dataset("ersst-v5"), None, [(-170, 0), (-100, 0)], "2015-01-01"
     ),
-    "edr-cube-time": lambda c: edr.cube(
+    "edr-cube-time": lambda c: shapes.cube(
         c.dataset("ersst-v5"), None, (-100, 0, -70, 20), "2015-01-01/2015-06-01"
     ),
-    "edr-cube-depth": lambda c: edr.cube(
+    "edr-cube-depth": lambda c: shapes.cube(
         c.dataset("glorys"), ["thetao", "so"], (-10, 50, 0, 60), None, "0/500"
     ),
-    "edr-cube-curvilinear-time": lambda c: edr.cube(
+    "edr-cube-curvilinear-time": lambda c: shapes.cube(
         c.dataset("wcofs"), ["surface-current"], (-125, 44, -124.5, 45), "../.."
     ),
-    "edr-cube-curvilinear-time-depth": lambda c: edr.cube(
+    "edr-cube-curvilinear-time-depth": lambda c: shapes.cube(
         c.dataset("giops"), None, (-152, 5, -150, 7), "../..", "0/10"
     ),
-    "edr-polygon": lambda c: edr.area(
+    "edr-polygon": lambda c: shapes.area(
         c.dataset("ersst-v5"),
         None,
-        edr.parse_coords("POLYGON((-160 -10, -140 -10, -140 10, -160 -10))", ("Polygon",)),
+        shapes.parse_coords("POLYGON((-160 -10, -140 -10, -140 10, -160 -10))", ("Polygon",)),
         "2015-01-01",
     ),
     # the places of a MULTIPOINT along a `point` dimension, as JSON, CSV, GeoJSON or NetCDF
     "multipoint-combined": lambda c: along_points(
-        [edr.position(c.dataset("glorys"), None, x, y, None, "0/100") for x, y in PLACES]
+        [shapes.position(c.dataset("glorys"), None, x, y, None, "0/100") for x, y in PLACES]
     ),
 }
 COVERAGES = [case for case in CASES if case != "multipoint-combined"]  # one place each
 MULTIPOINT: dict[str, Callable[[Catalog], list[QueryResult]]] = {
     "multipoint-series": lambda c: [
-        edr.position(c.dataset("ersst-v5"), None, x, y, "2015-01-01/2015-04-01")
+        shapes.position(c.dataset("ersst-v5"), None, x, y, "2015-01-01/2015-04-01")
         for x, y in [(-150, 10), (-140, 0)]
     ],
     "multipoint-profile": lambda c: [
-        edr.position(c.dataset("glorys"), None, x, y, None, "0/200")
+        shapes.position(c.dataset("glorys"), None, x, y, None, "0/200")
         for x, y in [(-10, 50), (0, 60)]
     ],
 }
@@ -134,20 +132,20 @@ def results(catalog: Catalog) -> Callable[[str], QueryResult]:
 def large(catalog: Catalog) -> QueryResult:
     """An ERSST cube of 20 global monthly fields (320,400 values)."""
     box = (-180, -80, 180, 88)
-    result = edr.cube(catalog.dataset("ersst-v5"), None, box, "2019-01-01/2020-08-01")
+    result = shapes.cube(catalog.dataset("ersst-v5"), None, box, "2019-01-01/2020-08-01")
     result.data.load()
     return result
 
 
 def encode(result: QueryResult, fmt: str, **options: Any) -> bytes:
     sink = io.BytesIO()
-    encoders.write(result, fmt, sink, **options)
+    formats.write(result, fmt, sink, **options)
     return sink.getvalue()
 
 
-def collection(results: list[QueryResult], crs: str = encoders.CRS84) -> bytes:
+def collection(results: list[QueryResult], crs: str = formats.CRS84) -> bytes:
     sink = io.BytesIO()
-    encoders.write_collection(results, sink, crs)
+    formats.write_collection(results, sink, crs)
     return sink.getvalue()
 
 
@@ -199,7 +197,7 @@ def test_json_values_are_the_datasets(case: str, results: Callable[[str], QueryR
             assert_same(values, coord.values)
 
 
-@pytest.mark.parametrize("crs", [encoders.CRS84, EPSG4326])
+@pytest.mark.parametrize("crs", [formats.CRS84, EPSG4326])
 @pytest.mark.parametrize("case", COVERAGES)
 def test_covjson_validates_and_holds_the_datasets_values(
     case: str, crs: str, results: Callable[[str], QueryResult]
@@ -309,7 +307,7 @@ def test_text_does_not_depend_on_the_chunk_size(
     whole = encode(result, fmt)
     # JSON arrays split into blocks at every level; tables into batches of a few rows
     for chunk in (1, 7, 300) if fmt in {"json", "covjson"} else (40, 300):
-        monkeypatch.setattr(encoders, "CHUNK", chunk)
+        monkeypatch.setattr(formats.stream, "CHUNK", chunk)
         assert encode(result, fmt) == whole
 
 
@@ -328,7 +326,7 @@ class Recorder:
 @pytest.mark.parametrize("fmt", ["json", "covjson", "geojson", "csv", "nc"])
 def test_a_large_body_is_written_in_bounded_chunks(fmt: str, large: QueryResult) -> None:
     sink = Recorder()
-    encoders.write(large, fmt, sink)
+    formats.write(large, fmt, sink)
     assert len(sink.sizes) >= 2
     assert max(sink.sizes) <= 4 * 2**20
 
@@ -337,12 +335,12 @@ def test_a_large_body_is_written_in_bounded_chunks(fmt: str, large: QueryResult)
 def test_the_body_is_never_held_whole(
     fmt: str, large: QueryResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(encoders, "CHUNK", 4096)
-    monkeypatch.setattr(encoders, "FLUSH", 2**16)
+    monkeypatch.setattr(formats.stream, "CHUNK", 4096)
+    monkeypatch.setattr(formats.stream, "FLUSH", 2**16)
     sink = Recorder()
     tracemalloc.start()  # Python objects and numpy arrays (Arrow's pool is not traced)
     try:
-        encoders.write(large, fmt, sink)
+        formats.write(large, fmt, sink)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -4,7 +4,7 @@ The EDR facade (``api/edr``) and the pygeoapi provider (``integrations/pygeoapi_
 both call these functions. They parse the EDR parameter forms (``z``, ``datetime``, WKT
 ``coords``, ``within``), choose the engine query that answers them (point, time series,
 profile, area, transect), stack areas over several time steps or levels, and clip areas to a
-polygon or a circle. Selection and interpolation stay in ``catalog.queries``.
+polygon or a circle. Selection and interpolation stay in the engine (``catalog.query``).
 
 Errors the engine raises under its own parameter names (``variables``, ``lon``, ``time`` …)
 are renamed to the EDR names (``parameter-name``, ``coords``, ``datetime`` …).
@@ -25,12 +25,12 @@ from shapely import wkt
 from shapely.errors import ShapelyError
 from shapely.geometry.base import BaseGeometry
 
-from catalog import queries
+from catalog import query
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, NoData, VariableNotFound
 from catalog.geo import BBox, wrap180
-from catalog.queries import DEFAULT_MAX_VALUES, GEOD, QueryResult
-from catalog.sampling import guard
+from catalog.query.result import DEFAULT_MAX_VALUES, GEOD, QueryResult
+from catalog.query.sampling import guard
 from catalog.selection import (
     Instant,
     depth_range,
@@ -234,7 +234,7 @@ def position(
         if levels.multiple:
             if when.interval:
                 raise _one_of_datetime_or_z("position")
-            return queries.profile(
+            return query.profile(
                 opened,
                 names,
                 lon,
@@ -247,11 +247,11 @@ def position(
             )
         depth = levels.values[0] if levels.values else None
         if when.interval:
-            result = queries.timeseries(
+            result = query.timeseries(
                 opened, names, lon, lat, when.start, when.end, depth, max_values=max_values
             )
         else:
-            result = queries.point(
+            result = query.point(
                 opened, names, lon, lat, when.instant, depth, max_values=max_values
             )
     return _with_depth(result)
@@ -281,7 +281,7 @@ def cube(
         for step in steps:
             column: list[xr.Dataset] = []
             for depth in depths:
-                part = queries.area(opened, names, bbox, step, depth, stride, max_values=max_values)
+                part = query.area(opened, names, bbox, step, depth, stride, max_values=max_values)
                 if first is None:
                     first = part
                     guard(
@@ -387,7 +387,7 @@ def trajectory(
         raise InvalidParameters.single("z", "a trajectory is drawn at one level; give one depth")
     depth: float | str = levels.values[0] if levels.values else "surface"
     with edr_names():
-        result = queries.transect(
+        result = query.transect(
             opened,
             names,
             vertices,
@@ -440,7 +440,7 @@ def chosen_levels(infos: list[VariableInfo], levels: Levels) -> list[float | Non
     """The depths to read, in metres (None: the surface, the engine's default)."""
     if not levels.multiple:
         return [levels.values[0] if levels.values else None]
-    axis = queries.shared_levels(infos)  # inside edr_names: the 400 names parameter-name
+    axis = query.shared_levels(infos)  # inside edr_names: the 400 names parameter-name
     if levels.values:
         indices = nearest_levels(axis, list(levels.values))
     else:

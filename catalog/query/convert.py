@@ -1,28 +1,15 @@
-"""Data formats (media types, CRS names) and unit conversion of results.
-
-The encoders that write each format are in ``catalog.encoders``.
-"""
+"""Answers converted to other units (pint, UDUNITS names); a 400 naming ``units`` when a
+variable's units do not convert."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from catalog.errors import InvalidParameters
-from catalog.queries import QueryResult
+from catalog.query.result import QueryResult
 from catalog.units import canonical_units, compatible_units, convert
-
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
-Format = Literal["json", "csv", "nc", "covjson"]
-MEDIA_TYPES: dict[str, str] = {
-    "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
-    "nc": "application/x-netcdf",
-    "covjson": "application/prs.coverage+json",
-    "geojson": "application/geo+json",
-}
 
 
 def convert_units(result: QueryResult, units: str | None) -> QueryResult:

@@ -1,0 +1,213 @@
+"""What every query family shares: time and depth choices, reading values at stencils, the
+bottom rule, the record of cells used, and the finishing of an answer (names, CF attributes,
+speed and direction of vector pairs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import xarray as xr
+
+from catalog.axes import VerticalAxis
+from catalog.dataset import OpenDataset
+from catalog.errors import InvalidParameters
+from catalog.grids import Stencil
+from catalog.query.sampling import combine, read_stencils, stack
+from catalog.selection import DepthChoice, Instant, is_latest, iso, nearest_depth, nearest_time
+from catalog.variables import VariableInfo
+from catalog.vectors import speed_and_direction
+
+
+def shared_levels(infos: list[VariableInfo]) -> VerticalAxis:
+    """The depth levels all the variables share; a 400 naming ``variables`` otherwise."""
+    axis = infos[0].vertical
+    if axis is None or any(i.vertical is None or i.vertical.name != axis.name for i in infos):
+        raise InvalidParameters.single("variables", "must share one set of depth levels")
+    return axis
+
+
+def indexer(index: npt.NDArray[np.intp], dim: str) -> slice | xr.DataArray:
+    """A slice when the indices step evenly (cheap for lazy and dask arrays), else an array."""
+    if index.size >= 2:
+        steps = np.diff(index)
+        if steps[0] > 0 and np.all(steps == steps[0]):
+            return slice(int(index[0]), int(index[-1]) + 1, int(steps[0]))
+    elif index.size == 1:
+        return slice(int(index[0]), int(index[0]) + 1)
+    return xr.DataArray(index, dims=dim)
+
+
+def with_axis(
+    infos: list[VariableInfo], names: list[str] | None, axis: str, what: str
+) -> list[VariableInfo]:
+    """The variables that have ``axis``; a named one without it is a 400."""
+    having = [i for i in infos if getattr(i, axis) is not None and real_axis(i, axis)]
+    lacking = [i.id for i in infos if i not in having]
+    if names and lacking:
+        raise InvalidParameters.single("variables", f"{', '.join(lacking)} has no {what}")
+    if not having:
+        raise InvalidParameters.single("variables", f"no variable of this dataset has {what}")
+    return having
+
+
+def real_axis(info: VariableInfo, axis: str) -> bool:
+    return not (axis == "time" and info.time is not None and info.time.dim is None)
+
+
+def common_time_axis(infos: list[VariableInfo]) -> Any:
+    axis = infos[0].time
+    for info in infos[1:]:
+        if info.time is None or not np.array_equal(info.time.values, axis.values):  # type: ignore[union-attr]
+            raise InvalidParameters.single("variables", "must share one time axis")
+    return axis
+
+
+def time_isel(info: VariableInfo, spec: Instant) -> tuple[dict[str, Any], dict[str, Any]]:
+    if info.time is None:
+        return {}, {}
+    if info.time.dim is None:
+        if not is_latest(spec):
+            nearest_time(info.time, spec)  # still rejects a time outside the coverage
+        return {}, {"time": iso(info.time.values[0])}
+    index = nearest_time(info.time, spec)
+    return {info.time.dim: index}, {"time": iso(info.time.values[index])}
+
+
+def depth_choice(info: VariableInfo, depth: float | str | None) -> DepthChoice:
+    if info.vertical is None:
+        return DepthChoice(None)
+    return nearest_depth(info.vertical, depth)
+
+
+def level_count(info: VariableInfo, choice: DepthChoice) -> int:
+    if info.vertical is None or choice.index is not None:
+        return 1
+    return int(info.vertical.depths.size)
+
+
+def at_stencils(
+    opened: OpenDataset,
+    info: VariableInfo,
+    stencils: list[Stencil],
+    isel: dict[str, Any],
+    choice: DepthChoice,
+) -> xr.DataArray:
+    """Values at the stencils, dims (*remaining dims, point); 'bottom' picks per point."""
+    isel = dict(isel)
+    if info.vertical is not None and choice.index is not None:
+        isel[info.vertical.dim] = choice.index
+    selected = opened.array(info).isel(isel)
+    rows, cols, weights = stack(stencils)
+    raw = read_stencils(selected, info.grid.dims, rows, cols)
+    remaining = [d for d in selected.dims if d not in info.grid.dims]
+    values = combine(raw, weights)
+    result = xr.DataArray(values, dims=[*remaining, "point"])
+    if choice.bottom and info.vertical is not None:
+        result = bottom_of_points(result, raw, weights, info)
+    return result
+
+
+def bottom_of_points(
+    result: xr.DataArray,
+    raw: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64],
+    info: VariableInfo,
+) -> xr.DataArray:
+    """At each point the deepest level where its heaviest cell has data."""
+    assert info.vertical is not None
+    dim = info.vertical.dim
+    points = weights.shape[0]
+    heaviest = np.argmax(weights, axis=-1)
+    picked = raw[..., np.arange(points), heaviest]  # the heaviest cell: (*dims, point)
+    finite: npt.NDArray[np.bool_] = np.asarray(
+        np.isfinite(np.moveaxis(picked, result.dims.index(dim), 0))
+    )
+    valid: npt.NDArray[np.bool_] = np.asarray(  # (depth, point): valid at any time
+        finite.reshape(finite.shape[0], -1, points).any(axis=1)
+    )
+    deepest = np.where(valid.any(axis=0), valid.shape[0] - 1 - np.argmax(valid[::-1], axis=0), 0)
+    chosen = result.isel({dim: xr.DataArray(deepest, dims="point")})
+    depths = np.where(valid.any(axis=0), info.vertical.depths[deepest], np.nan)
+    return chosen.assign_coords(depth=("point", depths))
+
+
+def bottom_values(block: xr.DataArray, info: VariableInfo) -> tuple[xr.DataArray, xr.DataArray]:
+    """Per cell the value at the deepest valid level, and that level's depth."""
+    assert info.vertical is not None
+    dim = info.vertical.dim
+    loaded = block.load()
+    valid = loaded.notnull()
+    n = loaded.sizes[dim]
+    index = (n - 1 - valid.isel({dim: slice(None, None, -1)}).argmax(dim)).where(valid.any(dim))
+    filled = index.fillna(0).astype(int)
+    values = loaded.isel({dim: filled}).where(valid.any(dim))
+    depths = xr.DataArray(info.vertical.depths, dims=dim).isel({dim: filled}).where(valid.any(dim))
+    depths = depths.assign_attrs(units="m", positive="down", long_name="depth of the bottom value")
+    return values.drop_vars(dim, errors="ignore"), depths.reset_coords(drop=True)
+
+
+def depth_used(info: VariableInfo, choice: DepthChoice, values: xr.DataArray) -> dict[str, Any]:
+    if info.vertical is None:
+        return {}
+    if choice.bottom:
+        depths = np.atleast_1d(values.coords["depth"].values)
+        finite = depths[np.isfinite(depths)]
+        return {"depth": float(finite[0]) if finite.size else None, "depth_rule": "bottom"}
+    assert choice.index is not None
+    return {"depth": float(info.vertical.depths[choice.index])}
+
+
+def cells_used(info: VariableInfo, stencil: Stencil) -> list[dict[str, Any]]:
+    cells = []
+    for j, i, w in zip(stencil.j, stencil.i, stencil.w, strict=True):
+        if w <= 1e-12:
+            continue
+        lon, lat = info.grid.cell_lonlat(int(j), int(i))
+        cells.append(
+            {
+                "index": {info.grid.y_dim: int(j), info.grid.x_dim: int(i)},
+                "lon": round(lon, 6),
+                "lat": round(lat, 6),
+                "weight": round(float(w), 6),
+            }
+        )
+    return cells
+
+
+def named(da: xr.DataArray, info: VariableInfo) -> xr.DataArray:
+    """The values under the variable's id, with only our CF attributes (no source encoding)."""
+    attrs = {
+        "units": info.units,
+        "long_name": info.long_name or info.display_name,
+        "standard_name": info.standard_name,
+    }
+    named = da.rename(info.id).drop_encoding()
+    named.attrs = {k: v for k, v in attrs.items() if v}
+    return named
+
+
+def finish(data: xr.Dataset, per_var: dict[str, dict[str, Any]]) -> xr.Dataset:
+    """Add speed and direction for complete vector pairs; copy the used time as a coordinate."""
+    easts = [n for n in data.data_vars if str(n).endswith("_east")]
+    for east in easts:
+        base = str(east)[: -len("_east")]
+        north = f"{base}_north"
+        if north in data:
+            speed, direction = speed_and_direction(data[east], data[north])
+            data[f"{base}_speed"] = speed.assign_attrs(
+                units=data[east].attrs.get("units"), long_name=f"{base} speed"
+            )
+            data[f"{base}_direction"] = direction.assign_attrs(
+                units="degree",
+                long_name=f"{base} direction, to which it flows, clockwise from north",
+            )
+            per_var[f"{base}_speed"] = per_var[str(east)]
+            per_var[f"{base}_direction"] = per_var[str(east)]
+    times = {str(v["time"]) for v in per_var.values() if "time" in v}
+    shared = len(times) == 1 and all("time" in v for v in per_var.values())
+    if shared and "time" not in data.dims:
+        data = data.assign_coords(time=pd.Timestamp(times.pop().rstrip("Z")).to_datetime64())
+    return data

@@ -1,0 +1,145 @@
+"""Queries along a path: samples equally spaced along the geodesics joining its vertices, as a
+section over depth or at one level (transect), or over time (Hovmöller)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import xarray as xr
+
+from catalog.axes import VerticalAxis
+from catalog.dataset import OpenDataset
+from catalog.geo import wrap180
+from catalog.grids import Stencil
+from catalog.query.common import (
+    at_stencils,
+    common_time_axis,
+    depth_choice,
+    depth_used,
+    finish,
+    level_count,
+    named,
+    shared_levels,
+    time_isel,
+    with_axis,
+)
+from catalog.query.result import DEFAULT_MAX_VALUES, GEOD, Interp, QueryResult
+from catalog.query.sampling import guard, stencil_at
+from catalog.selection import DepthChoice, Instant, time_range
+from catalog.variables import VariableInfo
+
+
+def sample_path(vertices: list[tuple[float, float]], n: int) -> tuple[npt.NDArray[np.float64], ...]:
+    """``n`` points equally spaced along the geodesics (WGS84) joining the vertices.
+
+    Returns longitudes, latitudes and distances from the start in km.
+    """
+    lons = np.array([v[0] for v in vertices], dtype=np.float64)
+    lats = np.array([v[1] for v in vertices], dtype=np.float64)
+    _, _, legs = GEOD.inv(lons[:-1], lats[:-1], lons[1:], lats[1:])
+    legs = np.atleast_1d(legs)
+    ends = np.concatenate([[0.0], np.cumsum(legs)])
+    targets = np.linspace(0.0, ends[-1], n)
+    out_lon, out_lat = np.empty(n), np.empty(n)
+    for k, distance in enumerate(targets):
+        leg = min(int(np.searchsorted(ends, distance, side="right")) - 1, legs.size - 1)
+        azimuth, _, _ = GEOD.inv(lons[leg], lats[leg], lons[leg + 1], lats[leg + 1])
+        out_lon[k], out_lat[k], _ = GEOD.fwd(lons[leg], lats[leg], azimuth, distance - ends[leg])
+    return wrap180(out_lon), out_lat, targets / 1000.0
+
+
+def transect(
+    opened: OpenDataset,
+    names: list[str] | None,
+    vertices: list[tuple[float, float]],
+    n: int = 100,
+    time: Instant = None,
+    depth: float | str | None = None,
+    interp: Interp = "nearest",
+    max_values: int = DEFAULT_MAX_VALUES,
+) -> QueryResult:
+    """Values along a path at ``n`` points: a section over every level, or one depth."""
+    infos = opened.resolve(names)
+    lons, lats, distances = sample_path(vertices, n)
+    section = depth is None and any(i.vertical is not None for i in infos)
+    axis: VerticalAxis | None = None
+    if section:
+        infos = with_axis(infos, names, "vertical", "depth levels (or give depth=)")
+        axis = shared_levels(infos)
+    per_var: dict[str, dict[str, Any]] = {}
+    values: dict[str, xr.DataArray] = {}
+    for info in infos:
+        stencils = [on_path(info, lo, la, interp) for lo, la in zip(lons, lats, strict=True)]
+        isel, used = time_isel(info, time)
+        choice = DepthChoice(None) if section else depth_choice(info, depth)
+        k = max(s.w.size for s in stencils)
+        guard(n * k * level_count(info, choice), max_values, "Ask for fewer samples (n).")
+        line = at_stencils(opened, info, stencils, isel, choice)
+        if section:
+            assert info.vertical is not None
+            line = line.rename({info.vertical.dim: "depth"})
+        else:
+            used.update(depth_used(info, choice, line))
+            line = line.drop_vars("depth", errors="ignore")
+        per_var[info.id] = used
+        values[info.id] = named(line, info)
+    data = along_path(finish(xr.Dataset(values), per_var), lons, lats, distances)
+    if axis is not None:
+        data = data.assign_coords(depth=("depth", axis.depths))
+    selection = {"interp": interp, "n": n, "length_km": float(distances[-1]), "variables": per_var}
+    return QueryResult("transect", opened.id, data, selection)
+
+
+def hovmoller(
+    opened: OpenDataset,
+    name: str,
+    vertices: list[tuple[float, float]],
+    n: int = 100,
+    start: str | None = None,
+    end: str | None = None,
+    depth: float | str | None = None,
+    interp: Interp = "nearest",
+    max_values: int = DEFAULT_MAX_VALUES,
+) -> QueryResult:
+    """A variable (or vector pair) along a path over a time range, at one level."""
+    infos = with_axis(opened.resolve([name]), [name], "time", "a time axis")
+    axis = common_time_axis(infos)
+    steps = time_range(axis, start, end)
+    lons, lats, distances = sample_path(vertices, n)
+    per_var: dict[str, dict[str, Any]] = {}
+    values: dict[str, xr.DataArray] = {}
+    for info in infos:
+        assert info.time is not None and info.time.dim is not None
+        stencils = [on_path(info, lo, la, interp) for lo, la in zip(lons, lats, strict=True)]
+        choice = depth_choice(info, depth)
+        k = max(s.w.size for s in stencils)
+        count = n * k * (steps.stop - steps.start) * level_count(info, choice)
+        guard(count, max_values, "Ask for fewer samples (n) or a shorter time range.")
+        block = at_stencils(opened, info, stencils, {info.time.dim: steps}, choice)
+        per_var[info.id] = depth_used(info, choice, block)
+        block = block.drop_vars("depth", errors="ignore").rename({info.time.dim: "time"})
+        values[info.id] = named(block, info)
+    data = along_path(finish(xr.Dataset(values), per_var), lons, lats, distances)
+    data = data.assign_coords(time=axis.values[steps])
+    selection = {"interp": interp, "n": n, "length_km": float(distances[-1]), "variables": per_var}
+    return QueryResult("hovmoller", opened.id, data, selection)
+
+
+def along_path(
+    data: xr.Dataset,
+    lons: npt.NDArray[np.float64],
+    lats: npt.NDArray[np.float64],
+    distances: npt.NDArray[np.float64],
+) -> xr.Dataset:
+    """Samples along a path: the point dimension becomes distance (km), with lon/lat."""
+    return data.rename({"point": "distance"}).assign_coords(
+        distance=("distance", distances, {"units": "km", "long_name": "distance along path"}),
+        longitude=("distance", lons),
+        latitude=("distance", lats),
+    )
+
+
+def on_path(info: VariableInfo, lon: float, lat: float, interp: str) -> Stencil:
+    return stencil_at(info.grid, float(lon), float(lat), interp, name="path")
