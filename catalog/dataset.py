@@ -65,7 +65,7 @@ class OpenDataset:
             lat, lon = coords
             key = (str(lat.name), str(lon.name))
             if key not in grids:
-                grid = recognize_grid(lat, lon)
+                grid = recognize_grid(ds, lat, lon)
                 if grid is None:
                     continue
                 grids[key] = grid
@@ -125,7 +125,7 @@ class OpenDataset:
         return np.unique(np.concatenate(axes))
 
     @cached_property
-    def grid_kind(self) -> Literal["regular", "curvilinear", "mixed"] | None:
+    def grid_kind(self) -> Literal["regular", "curvilinear", "ugrid", "mixed"] | None:
         """The kind of every variable's grid, 'mixed' when they differ, None without any."""
         kinds = {v.grid.kind for v in self.variables.values()}
         if not kinds:

@@ -40,7 +40,7 @@ def earth_components(
     assert pair.angle is not None  # checked by the catalog schema
     angle = ds[pair.angle]
     coords = horizontal_coordinates(angle)
-    grid = recognize_grid(*coords) if coords else None
+    grid = recognize_grid(ds, *coords) if coords else None
     if grid is None:
         raise ValueError(f"the angle variable '{pair.angle}' has no grid")
     u_rho = _to_centres(ds[pair.x], grid, axis=-1)
@@ -80,7 +80,7 @@ def _to_centres(da: xr.DataArray, grid: Grid, axis: int) -> xr.DataArray:
     pad = [(0, 0)] * data.ndim
     pad[axis] = (1, 1)
     centred = dask.array.pad(mean, pad, constant_values=np.nan)
-    dims = [*da.dims[:-2], grid.y_dim, grid.x_dim]
+    dims = [*da.dims[:-2], *grid.dims]
     other = {d: da.coords[d] for d in da.dims[:-2] if d in da.coords}
     scalar = {n: c for n, c in da.coords.items() if c.ndim == 0}
     return xr.DataArray(centred, dims=dims, coords={**other, **scalar})

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-GridKindName = Literal["regular", "curvilinear", "mixed"]
+GridKindName = Literal["regular", "curvilinear", "ugrid", "mixed"]
 
 _BASE = "http://127.0.0.1:8000/api/v1/datasets"
 
@@ -85,7 +85,8 @@ class DatasetSummary(BaseModel):
     )
     grid_kind: GridKindName | None = Field(
         default=None,
-        description="'regular' (1-D lat/lon), 'curvilinear' (2-D lat/lon) or 'mixed'. "
+        description="'regular' (1-D lat/lon), 'curvilinear' (2-D lat/lon), 'ugrid' (a UGRID-1.0 "
+        "triangular mesh) or 'mixed'. "
         "Null when unavailable.",
     )
     bbox: list[float] | None = Field(
@@ -135,8 +136,9 @@ class Variable(BaseModel):
     standard_name: str | None = Field(description="CF standard name, if the file gives one.")
     units: str | None = Field(description="Units in UDUNITS spelling.")
     dimensions: list[str] = Field(description="Dimension names, in storage order.")
-    grid_kind: Literal["regular", "curvilinear"] = Field(
-        description="'regular': 1-D latitude and longitude; 'curvilinear': 2-D."
+    grid_kind: Literal["regular", "curvilinear", "ugrid"] = Field(
+        description="'regular': 1-D latitude and longitude; 'curvilinear': 2-D; 'ugrid': a "
+        "UGRID-1.0 triangular mesh (values on its nodes or faces)."
     )
     has_time: bool = Field(description="Whether the variable has a time (a scalar time counts).")
     has_depth: bool = Field(description="Whether the variable has depth levels.")

@@ -19,7 +19,15 @@ from catalog.geo import (
     typical_spacing,
     wrap180,
 )
-from catalog.grids.base import GridKind, Index, OutsideFootprint, Stencil, rounded
+from catalog.grids.base import (
+    Cells,
+    GridKind,
+    Index,
+    OutsideFootprint,
+    QuadMesh,
+    Stencil,
+    rounded,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,7 +43,9 @@ class CurvilinearGrid:
     x_dim: str
 
     @classmethod
-    def recognize(cls, lat: xr.DataArray, lon: xr.DataArray) -> CurvilinearGrid | None:
+    def recognize(
+        cls, ds: xr.Dataset, lat: xr.DataArray, lon: xr.DataArray
+    ) -> CurvilinearGrid | None:
         """This grid when latitude and longitude are 2-D on the same two dimensions."""
         if lat.ndim != 2 or lat.dims != lon.dims:
             return None
@@ -64,8 +74,9 @@ class CurvilinearGrid:
         west, east = longitude_extent(self.lon, spacing=1.5 * spacing)
         return rounded(west, float(np.nanmin(self.lat)), east, float(np.nanmax(self.lat)))
 
-    def cell_lonlat(self, j: int, i: int) -> tuple[float, float]:
-        """(lon, lat) of a cell centre, longitude in -180..180."""
+    def cell_lonlat(self, cell: tuple[int, ...]) -> tuple[float, float]:
+        """(lon, lat) of a cell centre (row, column), longitude in -180..180."""
+        j, i = cell
         return float(wrap180(self.lon[j, i])), float(self.lat[j, i])
 
     @cached_property
@@ -86,7 +97,7 @@ class CurvilinearGrid:
     def nearest(self, lon: float, lat: float) -> Stencil:
         """The cell nearest on the sphere (KD-tree on 3-D unit vectors)."""
         js, is_ = self._nearest_cells(lon, lat, 1)
-        return Stencil(js, is_, np.array([1.0]))
+        return Stencil((js, is_), np.array([1.0]))
 
     def _nearest_cells(self, lon: float, lat: float, k: int) -> tuple[Index, Index]:
         """Rows and columns of the ``k`` nearest centres, nearest first (one tree query)."""
@@ -108,7 +119,7 @@ class CurvilinearGrid:
         the edge of the grid) the nearest cell is used.
         """
         js, is_ = self._nearest_cells(lon, lat, 12)
-        nearest = Stencil(js[:1], is_[:1], np.array([1.0]))
+        nearest = Stencil((js[:1], is_[:1]), np.array([1.0]))
         east, north = _tangent_plane(lon, lat, self.lon[js, is_], self.lat[js, is_])
         try:
             triangulation = Delaunay(np.column_stack([east, north]))
@@ -121,9 +132,9 @@ class CurvilinearGrid:
         b = transform[:2] @ (np.zeros(2) - transform[2])
         weights = np.append(b, 1 - b.sum())
         vertices = triangulation.simplices[simplex]
-        return Stencil(js[vertices], is_[vertices], weights)
+        return Stencil((js[vertices], is_[vertices]), weights)
 
-    def box(self, bbox: BBox) -> tuple[Index, Index]:
+    def box(self, bbox: BBox) -> Cells:
         """Row and column ranges of the index box holding every cell inside the box."""
         west, south, east, north = bbox
         inside = (self.lat >= south) & (self.lat <= north) & in_lon_range(self.lon, west, east)
@@ -133,8 +144,9 @@ class CurvilinearGrid:
             return rows, cols
         return np.arange(rows[0], rows[-1] + 1), np.arange(cols[0], cols[-1] + 1)
 
-    def inside(self, bbox: BBox, rows: Index, cols: Index) -> npt.NDArray[np.bool_]:
+    def inside(self, bbox: BBox, cells: Cells) -> npt.NDArray[np.bool_]:
         """Which cells of the index box are inside the geographic box."""
+        rows, cols = cells
         west, south, east, north = bbox
         lat = self.lat[np.ix_(rows, cols)]
         lon = self.lon[np.ix_(rows, cols)]
@@ -143,13 +155,23 @@ class CurvilinearGrid:
         )
         return mask
 
-    def located(self, data: xr.Dataset, rows: Index, cols: Index) -> xr.Dataset:
+    def located(self, data: xr.Dataset, cells: Cells) -> xr.Dataset:
         """An index box of data (dims y, x of this grid) with its coordinates: dims y and x,
         2-D latitude and longitude (-180..180) on them."""
+        rows, cols = cells
         y, x = self.dims
         return data.rename({y: "y", x: "x"}).assign_coords(
             latitude=(("y", "x"), self.lat[np.ix_(rows, cols)]),
             longitude=(("y", "x"), wrap180(self.lon[np.ix_(rows, cols)])),
+        )
+
+    def drawing(self, field: xr.DataArray) -> QuadMesh:
+        """A mesh of quadrilaterals around the cell centres."""
+        values = field.transpose("y", "x").values
+        return QuadMesh(
+            np.asarray(field.coords["longitude"].transpose("y", "x").values, dtype=np.float64),
+            np.asarray(field.coords["latitude"].transpose("y", "x").values, dtype=np.float64),
+            np.asarray(values, dtype=np.float64),
         )
 
 

@@ -11,7 +11,7 @@ import numpy.typing as npt
 import xarray as xr
 
 from catalog.geo import BBox, in_lon_range, longitude_extent, typical_spacing, wrap180
-from catalog.grids.base import GridKind, Index, OutsideFootprint, Stencil, rounded
+from catalog.grids.base import Cells, GridKind, OutsideFootprint, Raster, Stencil, rounded
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,7 +27,7 @@ class RegularGrid:
     x_dim: str
 
     @classmethod
-    def recognize(cls, lat: xr.DataArray, lon: xr.DataArray) -> RegularGrid | None:
+    def recognize(cls, ds: xr.Dataset, lat: xr.DataArray, lon: xr.DataArray) -> RegularGrid | None:
         """This grid when latitude and longitude are 1-D on different dimensions."""
         if lat.ndim != 1 or lon.ndim != 1 or lat.dims == lon.dims:
             return None
@@ -63,8 +63,9 @@ class RegularGrid:
         west, east = longitude_extent(self.lon, spacing=1.5 * self._dlon)
         return rounded(west, float(np.nanmin(self.lat)), east, float(np.nanmax(self.lat)))
 
-    def cell_lonlat(self, j: int, i: int) -> tuple[float, float]:
-        """(lon, lat) of a cell centre, longitude in -180..180."""
+    def cell_lonlat(self, cell: tuple[int, ...]) -> tuple[float, float]:
+        """(lon, lat) of a cell centre (row, column), longitude in -180..180."""
+        j, i = cell
         return float(wrap180(self.lon[i])), float(self.lat[j])
 
     def nearest(self, lon: float, lat: float) -> Stencil:
@@ -75,7 +76,7 @@ class RegularGrid:
         i = int(np.argmin(np.abs(dlon)))
         if abs(dlat[j]) > 0.5 * self._dlat + 1e-9 or abs(dlon[i]) > 0.5 * self._dlon + 1e-9:
             raise OutsideFootprint
-        return Stencil(np.array([j]), np.array([i]), np.array([1.0]))
+        return Stencil.one(j, i)
 
     def linear(self, lon: float, lat: float) -> Stencil:
         """Bilinear weights of the four cells around the point (in degrees of lat and lon)."""
@@ -83,12 +84,11 @@ class RegularGrid:
         j0, j1, tj = _bracket(self.lat - lat)
         i0, i1, ti = _bracket(wrap180(self.lon - lon))
         return Stencil(
-            np.array([j0, j0, j1, j1]),
-            np.array([i0, i1, i0, i1]),
+            (np.array([j0, j0, j1, j1]), np.array([i0, i1, i0, i1])),
             np.array([(1 - tj) * (1 - ti), (1 - tj) * ti, tj * (1 - ti), tj * ti]),
         )
 
-    def box(self, bbox: BBox) -> tuple[Index, Index]:
+    def box(self, bbox: BBox) -> Cells:
         """Row and column indices of the cells inside the box, west to east, in grid order."""
         west, south, east, north = bbox
         rows = np.flatnonzero((self.lat >= south) & (self.lat <= north))
@@ -97,17 +97,26 @@ class RegularGrid:
         order = np.argsort((wrap180(self.lon[cols]) - west) % 360.0, kind="stable")
         return rows, cols[order]
 
-    def inside(self, bbox: BBox, rows: Index, cols: Index) -> npt.NDArray[np.bool_] | None:
+    def inside(self, bbox: BBox, cells: Cells) -> npt.NDArray[np.bool_] | None:
         """Which cells of the index box are inside the geographic box: all (None), as ``box``
         chose rows and columns by their own coordinates."""
         return None
 
-    def located(self, data: xr.Dataset, rows: Index, cols: Index) -> xr.Dataset:
+    def located(self, data: xr.Dataset, cells: Cells) -> xr.Dataset:
         """An index box of data (dims y, x of this grid) with its coordinates: 1-D latitude
         and longitude (-180..180) as its dimensions."""
+        rows, cols = cells
         y, x = self.dims
         return data.rename({y: "latitude", x: "longitude"}).assign_coords(
             latitude=self.lat[rows], longitude=wrap180(self.lon[cols])
+        )
+
+    def drawing(self, field: xr.DataArray) -> Raster:
+        """A raster of the cell centres, in the order the answer gives them."""
+        return Raster(
+            np.asarray(field.coords["longitude"].values, dtype=np.float64),
+            np.asarray(field.coords["latitude"].values, dtype=np.float64),
+            np.asarray(field.transpose("latitude", "longitude").values, dtype=np.float64),
         )
 
 

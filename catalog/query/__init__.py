@@ -8,7 +8,7 @@ of what was used (time steps, levels, cells and weights). One module per family:
 EDR query semantics over these).
 """
 
-from catalog.query.area import area, thinned_stride
+from catalog.query.area import area
 from catalog.query.common import shared_levels
 from catalog.query.path import hovmoller, sample_path, transect
 from catalog.query.points import point, profile, timeseries
@@ -26,7 +26,6 @@ __all__ = [
     "profile",
     "sample_path",
     "shared_levels",
-    "thinned_stride",
     "timeseries",
     "transect",
 ]

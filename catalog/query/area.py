@@ -3,7 +3,6 @@ on whatever grid: the grid chooses the cells and says which of them are inside."
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import xarray as xr
@@ -11,6 +10,7 @@ import xarray as xr
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, NoData
 from catalog.geo import BBox
+from catalog.grids import cell_count, thin, thinned_stride
 from catalog.query.common import (
     bottom_values,
     depth_choice,
@@ -43,28 +43,28 @@ def area(
             "variables",
             "must be on one grid; ask for these separately, or for their vector pair",
         )
-    rows, cols = grid.box(bbox)
-    if rows.size == 0 or cols.size == 0:
+    cells = grid.box(bbox)
+    if cell_count(cells) == 0:
         west, south, east, north = grid.bbox()
         raise NoData(
             f"No cell centre of '{opened.id}' lies in the box; the data cover "
             f"[{west:g}, {south:g}, {east:g}, {north:g}].",
         )
-    stride = thinned_stride(rows.size, cols.size, stride, max_cells)
-    rows, cols = rows[::stride], cols[::stride]
+    stride = thinned_stride(cells, stride, max_cells)
+    cells = thin(cells, stride)
+    count = cell_count(cells)
     per_var: dict[str, dict[str, Any]] = {}
     values: dict[str, xr.DataArray] = {}
-    y, x = grid.dims
-    inside = grid.inside(bbox, rows, cols)  # one grid for every variable: one mask
+    inside = grid.inside(bbox, cells)  # one grid for every variable: one mask
     for info in infos:
         isel, used = time_isel(info, time)
         choice = depth_choice(info, depth)
         guard(
-            rows.size * cols.size * level_count(info, choice),
+            count * level_count(info, choice),
             max_values,
             "Ask for a smaller box, or thin it with stride or max_cells.",
         )
-        isel.update({y: indexer(rows, y), x: indexer(cols, x)})
+        isel.update({d: indexer(c, d) for d, c in zip(grid.dims, cells, strict=True)})
         if choice.index is not None and info.vertical is not None:
             isel[info.vertical.dim] = choice.index
         block = opened.array(info).isel(isel)
@@ -75,19 +75,12 @@ def area(
             values["bottom_depth"] = bottom
         elif info.vertical is not None and choice.index is not None:
             used["depth"] = float(info.vertical.depths[choice.index])
-        block = block.transpose(..., y, x)
+        block = block.transpose(..., *grid.dims)
         if inside is not None:
             block = block.where(inside)
         per_var[info.id] = used
         values[info.id] = named(block.reset_coords(drop=True), info)
     data = finish(xr.Dataset(values), per_var)
-    data = grid.located(data, rows, cols)
-    selection = {"stride": stride, "cells": int(rows.size * cols.size), "variables": per_var}
+    data = grid.located(data, cells)
+    selection = {"stride": stride, "cells": count, "variables": per_var}
     return QueryResult("area", opened.id, data, selection)
-
-
-def thinned_stride(rows: int, cols: int, stride: int, max_cells: int | None) -> int:
-    """The stride an area query takes: ``stride``, or larger until at most ``max_cells``."""
-    if max_cells is not None and rows * cols > max_cells:
-        return max(stride, math.ceil(math.sqrt(rows * cols / max_cells)))
-    return stride

@@ -100,8 +100,8 @@ def at_stencils(
     if info.vertical is not None and choice.index is not None:
         isel[info.vertical.dim] = choice.index
     selected = opened.array(info).isel(isel)
-    rows, cols, weights = stack(stencils)
-    raw = read_stencils(selected, info.grid.dims, rows, cols)
+    cells, weights = stack(stencils)
+    raw = read_stencils(selected, info.grid.dims, cells)
     remaining = [d for d in selected.dims if d not in info.grid.dims]
     values = combine(raw, weights)
     result = xr.DataArray(values, dims=[*remaining, "point"])
@@ -161,20 +161,22 @@ def depth_used(info: VariableInfo, choice: DepthChoice, values: xr.DataArray) ->
 
 
 def cells_used(info: VariableInfo, stencil: Stencil) -> list[dict[str, Any]]:
-    cells = []
-    for j, i, w in zip(stencil.j, stencil.i, stencil.w, strict=True):
+    """The cells a value was made of: index on each grid dimension, position and weight."""
+    grid, used = info.grid, []
+    for k, w in enumerate(stencil.w):
         if w <= 1e-12:
             continue
-        lon, lat = info.grid.cell_lonlat(int(j), int(i))
-        cells.append(
+        cell = tuple(int(c[k]) for c in stencil.cells)
+        lon, lat = grid.cell_lonlat(cell)
+        used.append(
             {
-                "index": {info.grid.y_dim: int(j), info.grid.x_dim: int(i)},
+                "index": dict(zip(grid.dims, cell, strict=True)),
                 "lon": round(lon, 6),
                 "lat": round(lat, 6),
                 "weight": round(float(w), 6),
             }
         )
-    return cells
+    return used
 
 
 def named(da: xr.DataArray, info: VariableInfo) -> xr.DataArray:

@@ -10,7 +10,6 @@ place, so both give the same bytes.
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
@@ -18,6 +17,7 @@ from typing import ClassVar
 from catalog import query
 from catalog.dataset import OpenDataset
 from catalog.geo import BBox
+from catalog.grids import cell_count, thin, thinned_stride
 from catalog.query.result import Interp, QueryResult
 from catalog.query.sampling import guard
 from catalog.selection import time_range
@@ -49,9 +49,8 @@ def steps_between(infos: list[VariableInfo], start: str | None, end: str | None)
 
 def cells_read(info: VariableInfo, bbox: BBox, stride: int, max_cells: int | None) -> int:
     """Cells of the box the engine's area query reads, after its thinning."""
-    rows, cols = info.grid.box(bbox)
-    stride = query.thinned_stride(rows.size, cols.size, stride, max_cells)
-    return math.ceil(rows.size / stride) * math.ceil(cols.size / stride)
+    cells = info.grid.box(bbox)
+    return cell_count(thin(cells, thinned_stride(cells, stride, max_cells)))
 
 
 class Query(ABC):

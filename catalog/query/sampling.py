@@ -7,7 +7,7 @@ import numpy.typing as npt
 import xarray as xr
 
 from catalog.errors import InvalidParameters, SelectionTooLarge
-from catalog.grids import Grid, OutsideFootprint, Stencil
+from catalog.grids import Grid, Index, OutsideFootprint, Stencil
 
 _NEIGHBOUR = "_neighbour"
 
@@ -30,37 +30,33 @@ def stencil_at(grid: Grid, lon: float, lat: float, interp: str, name: str = "lon
         ) from None
 
 
-def stack(
-    stencils: list[Stencil],
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.float64]]:
-    """Stencils as (points, neighbours) arrays of rows, columns and weights (padded with 0)."""
+def stack(stencils: list[Stencil]) -> tuple[tuple[Index, ...], npt.NDArray[np.float64]]:
+    """Stencils as (points, neighbours) arrays: one index array per grid dimension, and the
+    weights (padded with cell 0 and weight 0)."""
     k = max(s.w.size for s in stencils)
-    rows = np.zeros((len(stencils), k), dtype=np.intp)
-    cols = np.zeros((len(stencils), k), dtype=np.intp)
+    ndim = len(stencils[0].cells)
+    cells = tuple(np.zeros((len(stencils), k), dtype=np.intp) for _ in range(ndim))
     weights = np.zeros((len(stencils), k))
     for p, s in enumerate(stencils):
-        w = np.where(s.w > 1e-12, s.w, 0.0)
-        rows[p, : s.j.size], cols[p, : s.i.size], weights[p, : s.w.size] = s.j, s.i, w
-    return rows, cols, weights
+        weights[p, : s.w.size] = np.where(s.w > 1e-12, s.w, 0.0)
+        for d in range(ndim):
+            cells[d][p, : s.w.size] = s.cells[d]
+    return cells, weights
 
 
 def read_stencils(
-    da: xr.DataArray, dims: tuple[str, str], rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp]
+    da: xr.DataArray, dims: tuple[str, ...], cells: tuple[Index, ...]
 ) -> npt.NDArray[np.float64]:
     """Values at stacked stencil cells (see ``stack``): shape (*other dims, points, neighbours).
 
-    ``dims`` are the grid's (y, x) dimensions; ``da`` already has its other selections.
+    ``dims`` are the grid's dimensions; ``da`` already has its other selections.
     """
-    y, x = dims
     picked = da.isel(
-        {
-            y: xr.DataArray(rows.ravel(), dims=_NEIGHBOUR),
-            x: xr.DataArray(cols.ravel(), dims=_NEIGHBOUR),
-        }
+        {dim: xr.DataArray(c.ravel(), dims=_NEIGHBOUR) for dim, c in zip(dims, cells, strict=True)}
     )
     picked = picked.transpose(..., _NEIGHBOUR)
     values = np.asarray(picked.values, dtype=np.float64)
-    return values.reshape(*values.shape[:-1], *rows.shape)
+    return values.reshape(*values.shape[:-1], *cells[0].shape)
 
 
 def combine(

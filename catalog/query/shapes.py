@@ -29,6 +29,7 @@ from catalog import query
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, NoData, VariableNotFound
 from catalog.geo import BBox, wrap180
+from catalog.grids import thinned_stride
 from catalog.query.result import DEFAULT_MAX_VALUES, GEOD, QueryResult
 from catalog.query.sampling import guard
 from catalog.selection import (
@@ -449,10 +450,14 @@ def chosen_levels(infos: list[VariableInfo], levels: Levels) -> list[float | Non
 
 
 def thinning(info: VariableInfo, bbox: BBox, resolution: tuple[int, int] | None) -> int:
-    """The even stride that leaves at most resolution-x columns and resolution-y rows."""
+    """The even stride that leaves at most resolution-x columns and resolution-y rows (on a
+    mesh: at most resolution-x times resolution-y cells)."""
     if resolution is None:
         return 1
-    rows, cols = info.grid.box(bbox)
+    cells = info.grid.box(bbox)
+    if len(cells) == 1:
+        return thinned_stride(cells, 1, resolution[0] * resolution[1])
+    rows, cols = cells
     return max(1, math.ceil(cols.size / resolution[0]), math.ceil(rows.size / resolution[1]))
 
 

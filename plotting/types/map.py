@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-import numpy.typing as npt
 import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -16,10 +13,11 @@ from catalog import query
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, NoData
 from catalog.geo import BBox, normalise_lon, parse_bbox
+from catalog.grids import Drawing
 from catalog.query import QueryResult
 from catalog.query.convert import convert_units
 from catalog.selection import parse_depth
-from plotting import basemap
+from plotting import basemap, drawing
 from plotting.common import (
     LAT_FORMAT,
     LON_FORMAT,
@@ -109,11 +107,6 @@ def plot_extent(bbox: BBox) -> basemap.Extent:
     return x0, x1, south, north
 
 
-def unwrap(lon: npt.ArrayLike, x0: float) -> npt.NDArray[np.float64]:
-    """Longitudes moved into [x0, x0 + 360)."""
-    return (np.asarray(lon, dtype=np.float64) - x0) % 360.0 + x0
-
-
 def render(ctx: RenderContext, p: MapParams) -> Figure:
     """Draw the map (runs in a worker)."""
     opened = ctx.opened
@@ -130,7 +123,8 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
     ax = fig.add_subplot()
     ax.set_facecolor("#f2f2f2")
     low, high = colour_range(p, info, [field.values], field.attrs.get("units"), is_speed(field))
-    mappable = _draw_field(ax, field, x0, colormap(p, info, is_speed(field)), low, high)
+    style = {"cmap": colormap(p, info, is_speed(field)), "vmin": low, "vmax": high, "zorder": 1}
+    mappable = drawing.draw(ax, _drawing(ctx, name, field), x0, style)
     fig.colorbar(mappable, ax=ax, label=label(info, field, name), shrink=0.9, pad=0.02)
     if p.contour:
         _contour(ax, ctx, p, bbox, x0)
@@ -149,49 +143,6 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
     return finish(fig, p, info, name, opened, subtitle(used_in(result)))
 
 
-def _draw_field(
-    ax: Axes, field: xr.DataArray, x0: float, cmap: Any, low: float, high: float
-) -> Any:
-    """imshow when the grid is regular and evenly spaced (fast path), else pcolormesh."""
-    x, y, raw = _coords(field, x0)
-    values = np.ma.masked_invalid(raw)
-    style = {"cmap": cmap, "vmin": low, "vmax": high, "zorder": 1}
-    if x.ndim == 1:
-        if _even(x) and _even(y):
-            dx = (x[-1] - x[0]) / max(x.size - 1, 1) or 1.0
-            dy = (y[-1] - y[0]) / max(y.size - 1, 1) or 1.0
-            edges = (x[0] - dx / 2, x[-1] + dx / 2, y[0] - dy / 2, y[-1] + dy / 2)
-            return ax.imshow(
-                values,
-                extent=edges,
-                origin="lower",
-                interpolation="nearest",
-                aspect="auto",
-                **style,
-            )
-        return ax.pcolormesh(x, y, values, shading="nearest", **style)
-    if min(x.shape) < 2:
-        return ax.pcolormesh(x, y, values, shading="nearest", **style)
-    return ax.pcolormesh(corners(x), corners(y), values, shading="flat", **style)
-
-
-def corners(centres: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Cell corners of a curvilinear grid from its centres (edges extrapolated linearly)."""
-    rows = np.vstack([2 * centres[:1] - centres[1:2], centres, 2 * centres[-1:] - centres[-2:-1]])
-    full = np.hstack([2 * rows[:, :1] - rows[:, 1:2], rows, 2 * rows[:, -1:] - rows[:, -2:-1]])
-    out: npt.NDArray[np.float64] = 0.25 * (
-        full[:-1, :-1] + full[1:, :-1] + full[:-1, 1:] + full[1:, 1:]
-    )
-    return out
-
-
-def _even(axis: npt.NDArray[np.float64]) -> bool:
-    if axis.size < 3:
-        return True
-    steps = np.diff(axis)
-    return bool(np.allclose(steps, steps.mean(), rtol=1e-3, atol=1e-6))
-
-
 def _box(ctx: RenderContext, p: MapParams, name: str, bbox: BBox, max_cells: int) -> QueryResult:
     """A variable (or vector pair) over the map's box at its time and depth."""
     return query.area(
@@ -205,42 +156,26 @@ def _box(ctx: RenderContext, p: MapParams, name: str, bbox: BBox, max_cells: int
     )
 
 
-def _coords(field: xr.DataArray, x0: float) -> tuple[npt.NDArray[np.float64], ...]:
-    """x (unwrapped from x0), y and values; a regular grid sorted to increase along both."""
-    x = unwrap(field.coords["longitude"].values, x0)
-    y = np.asarray(field.coords["latitude"].values, dtype=np.float64)
-    values = np.asarray(field.values, dtype=np.float64)
-    if x.ndim == 1:
-        xi, yi = np.argsort(x), np.argsort(y)
-        return x[xi], y[yi], values[np.ix_(yi, xi)]
-    return x, y, values
+def _drawing(ctx: RenderContext, name: str, field: xr.DataArray) -> Drawing:
+    """How the grid the field was read from draws it."""
+    return ctx.opened.resolve([name])[0].grid.drawing(field)
 
 
 def _contour(ax: Axes, ctx: RenderContext, p: MapParams, bbox: BBox, x0: float) -> None:
     assert p.contour is not None
     result = _box(ctx, p, p.contour, bbox, max(p.width * p.height // 8, 1))
-    x, y, values = _coords(result.data[p.contour], x0)
-    if np.isfinite(values).sum() < 4:
-        return
-    lines = ax.contour(
-        x,
-        y,
-        np.ma.masked_invalid(values),
-        levels=p.contour_levels,
-        colors="k",
-        linewidths=0.6,
-        zorder=4,
-    )
-    ax.clabel(lines, fontsize="x-small", inline=True, fmt="%g")
+    field = result.data[p.contour]
+    lines = drawing.contour(ax, _drawing(ctx, p.contour, field), x0, p.contour_levels)
+    if lines is not None:
+        ax.clabel(lines, fontsize="x-small", inline=True, fmt="%g")
 
 
 def _quiver(ax: Axes, ctx: RenderContext, p: MapParams, bbox: BBox, x0: float) -> None:
     assert p.quiver is not None
     result = _box(ctx, p, p.quiver, bbox, p.quiver_density**2)
-    x, y, east = _coords(result.data[f"{p.quiver}_east"], x0)
-    _, _, north = _coords(result.data[f"{p.quiver}_north"], x0)
-    if x.ndim == 1:
-        x, y = np.meshgrid(x, y)
+    east_field = result.data[f"{p.quiver}_east"]
+    x, y, east = drawing.points(_drawing(ctx, p.quiver, east_field), x0)
+    _, _, north = drawing.points(_drawing(ctx, p.quiver, result.data[f"{p.quiver}_north"]), x0)
     ok = np.isfinite(east) & np.isfinite(north)
     if not ok.any():
         return

@@ -1,0 +1,146 @@
+"""Fields drawn on a map's axes as their grid says to draw them (``catalog.grids`` drawings).
+
+A regular grid gives a ``Raster`` (an image when evenly spaced, else a mesh of rectangles), a
+curvilinear grid a ``QuadMesh`` (quadrilaterals around its centres), a UGRID mesh a ``TriMesh``
+(its triangles: shaded linearly between nodes, or one colour per face). Longitudes are
+unwrapped from the map's west edge ``x0`` so that maps across the antimeridian are continuous.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from matplotlib.axes import Axes
+from matplotlib.tri import Triangulation
+
+from catalog.grids import Drawing, QuadMesh, Raster, TriMesh
+
+Floats = npt.NDArray[np.float64]
+
+
+def unwrap(lon: npt.ArrayLike, x0: float) -> Floats:
+    """Longitudes moved into [x0, x0 + 360)."""
+    return (np.asarray(lon, dtype=np.float64) - x0) % 360.0 + x0
+
+
+def draw(ax: Axes, drawing: Drawing, x0: float, style: dict[str, Any]) -> Any:
+    """The field as colours (``style``: cmap, vmin, vmax, zorder); returns the mappable."""
+    if isinstance(drawing, Raster):
+        return _raster(ax, drawing, x0, style)
+    if isinstance(drawing, QuadMesh):
+        return _quads(ax, drawing, x0, style)
+    return _triangles(ax, drawing, x0, style)
+
+
+def contour(ax: Axes, drawing: Drawing, x0: float, levels: int) -> Any | None:
+    """Labelled contour lines of the field (None when there is too little to contour)."""
+    style: dict[str, Any] = {"levels": levels, "colors": "k", "linewidths": 0.6, "zorder": 4}
+    if isinstance(drawing, TriMesh):
+        lon, lat = drawing.points()
+        values = drawing.values
+        if np.isfinite(values).sum() < 4:
+            return None
+        if drawing.on == "node":
+            mesh = _triangulation(drawing, x0)
+        else:  # values at the faces' centroids: contoured on their own triangulation
+            finite = np.isfinite(values)
+            mesh = Triangulation(unwrap(lon[finite], x0), lat[finite])
+            values = values[finite]
+        return ax.tricontour(mesh, np.ma.masked_invalid(values), **style)
+    x, y, values = _grid(drawing, x0)
+    if np.isfinite(values).sum() < 4:
+        return None
+    return ax.contour(x, y, np.ma.masked_invalid(values), **style)
+
+
+def points(drawing: Drawing, x0: float) -> tuple[Floats, Floats, Floats]:
+    """Every value with its place, flattened: x (unwrapped), y, value."""
+    if isinstance(drawing, TriMesh):
+        lon, lat = drawing.points()
+        return unwrap(lon, x0), lat, drawing.values
+    x, y, values = _grid(drawing, x0)
+    if x.ndim == 1:
+        x, y = np.meshgrid(x, y)
+    return x.ravel(), y.ravel(), values.ravel()
+
+
+def _grid(drawing: Raster | QuadMesh, x0: float) -> tuple[Floats, Floats, Floats]:
+    """x (unwrapped from x0), y and values; a raster sorted to increase along both axes."""
+    x = unwrap(drawing.lon, x0)
+    if isinstance(drawing, QuadMesh):
+        return x, drawing.lat, drawing.values
+    xi, yi = np.argsort(x, kind="stable"), np.argsort(drawing.lat, kind="stable")
+    return x[xi], drawing.lat[yi], drawing.values[np.ix_(yi, xi)]
+
+
+def _raster(ax: Axes, drawing: Raster, x0: float, style: dict[str, Any]) -> Any:
+    """An image when both axes are evenly spaced (the fast path), else rectangles."""
+    x, y, raw = _grid(drawing, x0)
+    values = np.ma.masked_invalid(raw)
+    if _even(x) and _even(y):
+        dx = (x[-1] - x[0]) / max(x.size - 1, 1) or 1.0
+        dy = (y[-1] - y[0]) / max(y.size - 1, 1) or 1.0
+        edges = (x[0] - dx / 2, x[-1] + dx / 2, y[0] - dy / 2, y[-1] + dy / 2)
+        return ax.imshow(
+            values, extent=edges, origin="lower", interpolation="nearest", aspect="auto", **style
+        )
+    return ax.pcolormesh(x, y, values, shading="nearest", **style)
+
+
+def _quads(ax: Axes, drawing: QuadMesh, x0: float, style: dict[str, Any]) -> Any:
+    x, y, raw = _grid(drawing, x0)
+    values = np.ma.masked_invalid(raw)
+    if min(x.shape) < 2:
+        return ax.pcolormesh(x, y, values, shading="nearest", **style)
+    return ax.pcolormesh(corners(x), corners(y), values, shading="flat", **style)
+
+
+def _triangles(ax: Axes, drawing: TriMesh, x0: float, style: dict[str, Any]) -> Any:
+    """Triangles: Gouraud shading between node values (the mesh's linear interpolation), or
+    one colour per face. Triangles without a value (a NaN node or face) are left out."""
+    mesh = _triangulation(drawing, x0)
+    values = drawing.values
+    if drawing.on == "node":
+        missing = ~np.isfinite(values)
+        mesh.set_mask(missing[drawing.triangles].any(axis=1))
+        return ax.tripcolor(mesh, np.where(missing, 0.0, values), shading="gouraud", **style)
+    mesh.set_mask(~np.isfinite(values))
+    return ax.tripcolor(mesh, facecolors=np.ma.masked_invalid(values), **style)
+
+
+def _triangulation(drawing: TriMesh, x0: float) -> Triangulation:
+    """The mesh's triangles; a triangle across the map's seam is shifted whole by 360°."""
+    x = unwrap(drawing.lon, x0)
+    corners_x = x[drawing.triangles]
+    split = corners_x.max(axis=1) - corners_x.min(axis=1) > 180.0
+    if not split.any():
+        return Triangulation(x, drawing.lat, drawing.triangles)
+    # Nodes of split triangles duplicated 360° east, so every triangle is drawn whole.
+    extra = np.unique(drawing.triangles[split][corners_x[split] < x0 + 180.0])
+    position = np.full(x.size, -1, dtype=np.intp)
+    position[extra] = x.size + np.arange(extra.size)
+    triangles = drawing.triangles.copy()
+    low = split[:, None] & (corners_x < x0 + 180.0)
+    triangles[low] = position[triangles[low]]
+    return Triangulation(
+        np.concatenate([x, x[extra] + 360.0]),
+        np.concatenate([drawing.lat, drawing.lat[extra]]),
+        triangles,
+    )
+
+
+def corners(centres: Floats) -> Floats:
+    """Cell corners of a curvilinear grid from its centres (edges extrapolated linearly)."""
+    rows = np.vstack([2 * centres[:1] - centres[1:2], centres, 2 * centres[-1:] - centres[-2:-1]])
+    full = np.hstack([2 * rows[:, :1] - rows[:, 1:2], rows, 2 * rows[:, -1:] - rows[:, -2:-1]])
+    out: Floats = 0.25 * (full[:-1, :-1] + full[1:, :-1] + full[:-1, 1:] + full[1:, 1:])
+    return out
+
+
+def _even(axis: Floats) -> bool:
+    if axis.size < 3:
+        return True
+    steps = np.diff(axis)
+    return bool(np.allclose(steps, steps.mean(), rtol=1e-3, atol=1e-6))
