@@ -74,19 +74,20 @@ class QuadMesh:
 @dataclass(frozen=True)
 class TriMesh:
     """Values on a triangular mesh: at its nodes (drawn linearly across each triangle) or on
-    its faces (one colour per triangle). ``triangles`` index ``lon``/``lat`` (the nodes)."""
+    its faces (one colour per triangle). ``triangles`` index ``lon``/``lat`` (the nodes);
+    ``value_lon``/``value_lat`` say where each value is (the nodes, or the faces' centres)."""
 
     lon: Floats
     lat: Floats
     triangles: Index
     values: Floats
     on: Literal["node", "face"]
+    value_lon: Floats
+    value_lat: Floats
 
     def points(self) -> tuple[Floats, Floats]:
-        """Where each value is: the nodes, or the faces' centroids."""
-        if self.on == "node":
-            return self.lon, self.lat
-        return self.lon[self.triangles].mean(axis=1), self.lat[self.triangles].mean(axis=1)
+        """Where each value is."""
+        return self.value_lon, self.value_lat
 
 
 Drawing = Raster | QuadMesh | TriMesh

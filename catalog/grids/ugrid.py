@@ -49,6 +49,9 @@ class MeshGrid:
     lon_name: str
     location: Location
     dim: str
+    lon: Floats = field(repr=False)
+    """Longitude of each cell (-180..180): the nodes', or the faces' as the file gives them."""
+    lat: Floats = field(repr=False)
     node_lon: Floats = field(repr=False)
     node_lat: Floats = field(repr=False)
     triangles: Index = field(repr=False)
@@ -78,6 +81,8 @@ class MeshGrid:
                 lon_name=str(lon.name),
                 location=location,
                 dim=str(lat.dims[0]),
+                lon=wrap180(np.asarray(lon.values, dtype=np.float64)),
+                lat=np.asarray(lat.values, dtype=np.float64),
                 node_lon=node_lon,
                 node_lat=node_lat,
                 triangles=triangles,
@@ -88,20 +93,6 @@ class MeshGrid:
     def dims(self) -> tuple[str, ...]:
         """The one dimension of the nodes or faces the data are on."""
         return (self.dim,)
-
-    @cached_property
-    def lon(self) -> Floats:
-        """Longitude of each cell: a node, or a face's centroid (-180..180)."""
-        if self.location == "node":
-            return wrap180(self.node_lon)
-        return _centroids(self.node_lon, self.node_lat, self.triangles)[0]
-
-    @cached_property
-    def lat(self) -> Floats:
-        """Latitude of each cell: a node, or a face's centroid."""
-        if self.location == "node":
-            return self.node_lat
-        return _centroids(self.node_lon, self.node_lat, self.triangles)[1]
 
     def bbox(self) -> BBox:
         """Footprint of the cells in -180..180 longitudes."""
@@ -175,6 +166,8 @@ class MeshGrid:
             triangles,
             values,
             self.location,
+            self.lon[index],
+            self.lat[index],
         )
 
     # ------------------------------------------------------------------------- search
