@@ -19,7 +19,7 @@ from catalog.axes import (
 )
 from catalog.errors import VariableNotFound, valid_values_hint, valid_values_sentence
 from catalog.geo import BBox
-from catalog.grids import Grid, recognize_grid
+from catalog.grids import Grid, GridKind, recognize_grid
 from catalog.numbers import tidy_floats
 from catalog.sources import UNVERSIONED, SourceVersion
 from catalog.variables import VariableInfo
@@ -125,7 +125,7 @@ class OpenDataset:
         return np.unique(np.concatenate(axes))
 
     @cached_property
-    def grid_kind(self) -> Literal["regular", "curvilinear", "ugrid", "mixed"] | None:
+    def grid_kind(self) -> GridKind | Literal["mixed"] | None:
         """The kind of every variable's grid, 'mixed' when they differ, None without any."""
         kinds = {v.grid.kind for v in self.variables.values()}
         if not kinds:

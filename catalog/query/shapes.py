@@ -487,13 +487,9 @@ def _stack(parts: list[xr.Dataset], dim: str) -> xr.Dataset:
 def _clip(result: QueryResult, inside: Inside, what: str) -> QueryResult:
     """Cells outside the shape set to NaN; a shape that holds no cell centre is NoData."""
     data = result.data
-    lon = np.asarray(data["longitude"].values, dtype=np.float64)
-    lat = np.asarray(data["latitude"].values, dtype=np.float64)
-    if data["longitude"].ndim == 1:  # a regular grid: latitude x longitude
-        lon2, lat2 = np.meshgrid(lon, lat)
-        mask = xr.DataArray(inside(lon2, lat2), dims=("latitude", "longitude"))
-    else:
-        mask = xr.DataArray(inside(wrap180(lon), lat), dims=data["longitude"].dims)
+    lon, lat = xr.broadcast(data["longitude"], data["latitude"])  # a cell's place, any grid
+    hits = inside(wrap180(lon.values.astype(np.float64)), lat.values.astype(np.float64))
+    mask = xr.DataArray(hits, dims=lon.dims)
     if not bool(mask.any()):
         raise NoData(f"No cell centre of '{result.dataset_id}' lies within {what}.")
     clipped = data.copy()
