@@ -10,8 +10,8 @@ to know how many there are.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import ClassVar, Literal, Protocol
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal, Protocol, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -148,6 +148,38 @@ class Grid(Protocol):
     def drawing(self, field: xr.DataArray) -> Drawing:
         """How to draw a field ``located`` by this grid (its last dims are the cells')."""
         ...
+
+
+# ----------------------------------------------------------------------------- rows and columns
+
+
+@dataclass(frozen=True, eq=False)
+class RowsAndColumns:
+    """What the two-dimensional kinds share: coordinates as stored, on (y, x) dimensions."""
+
+    lat_name: str
+    lon_name: str
+    lat: Floats = field(repr=False)
+    lon: Floats = field(repr=False)
+    y_dim: str
+    x_dim: str
+
+    @classmethod
+    def of(cls, lat: xr.DataArray, lon: xr.DataArray, y_dim: str, x_dim: str) -> Self:
+        """The grid of these coordinates, as float64 arrays."""
+        return cls(
+            lat_name=str(lat.name),
+            lon_name=str(lon.name),
+            lat=np.asarray(lat.values, dtype=np.float64),
+            lon=np.asarray(lon.values, dtype=np.float64),
+            y_dim=y_dim,
+            x_dim=x_dim,
+        )
+
+    @property
+    def dims(self) -> tuple[str, str]:
+        """(y, x) dimension names."""
+        return self.y_dim, self.x_dim
 
 
 # ----------------------------------------------------------------------------- cell sets

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar
 
@@ -25,22 +25,17 @@ from catalog.grids.base import (
     Index,
     OutsideFootprint,
     QuadMesh,
+    RowsAndColumns,
     Stencil,
     rounded,
 )
 
 
 @dataclass(frozen=True, eq=False)
-class CurvilinearGrid:
+class CurvilinearGrid(RowsAndColumns):
     """Curvilinear grid: 2-D latitude and longitude sharing two dimensions."""
 
     kind: ClassVar[GridKind] = "curvilinear"
-    lat_name: str
-    lon_name: str
-    lat: npt.NDArray[np.float64] = field(repr=False)
-    lon: npt.NDArray[np.float64] = field(repr=False)
-    y_dim: str
-    x_dim: str
 
     @classmethod
     def recognize(
@@ -49,19 +44,7 @@ class CurvilinearGrid:
         """This grid when latitude and longitude are 2-D on the same two dimensions."""
         if lat.ndim != 2 or lat.dims != lon.dims:
             return None
-        return cls(
-            lat_name=str(lat.name),
-            lon_name=str(lon.name),
-            lat=np.asarray(lat.values, dtype=np.float64),
-            lon=np.asarray(lon.values, dtype=np.float64),
-            y_dim=str(lat.dims[0]),
-            x_dim=str(lat.dims[1]),
-        )
-
-    @property
-    def dims(self) -> tuple[str, str]:
-        """(y, x) dimension names."""
-        return self.y_dim, self.x_dim
+        return cls.of(lat, lon, str(lat.dims[0]), str(lat.dims[1]))
 
     @property
     def shape(self) -> tuple[int, int]:

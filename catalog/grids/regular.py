@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar
 
@@ -11,39 +11,29 @@ import numpy.typing as npt
 import xarray as xr
 
 from catalog.geo import BBox, in_lon_range, longitude_extent, typical_spacing, wrap180
-from catalog.grids.base import Cells, GridKind, OutsideFootprint, Raster, Stencil, rounded
+from catalog.grids.base import (
+    Cells,
+    GridKind,
+    OutsideFootprint,
+    Raster,
+    RowsAndColumns,
+    Stencil,
+    rounded,
+)
 
 
 @dataclass(frozen=True, eq=False)
-class RegularGrid:
+class RegularGrid(RowsAndColumns):
     """Rectilinear grid: 1-D latitude and longitude on their own dimensions."""
 
     kind: ClassVar[GridKind] = "regular"
-    lat_name: str
-    lon_name: str
-    lat: npt.NDArray[np.float64] = field(repr=False)
-    lon: npt.NDArray[np.float64] = field(repr=False)
-    y_dim: str
-    x_dim: str
 
     @classmethod
     def recognize(cls, ds: xr.Dataset, lat: xr.DataArray, lon: xr.DataArray) -> RegularGrid | None:
         """This grid when latitude and longitude are 1-D on different dimensions."""
         if lat.ndim != 1 or lon.ndim != 1 or lat.dims == lon.dims:
             return None
-        return cls(
-            lat_name=str(lat.name),
-            lon_name=str(lon.name),
-            lat=np.asarray(lat.values, dtype=np.float64),
-            lon=np.asarray(lon.values, dtype=np.float64),
-            y_dim=str(lat.dims[0]),
-            x_dim=str(lon.dims[0]),
-        )
-
-    @property
-    def dims(self) -> tuple[str, str]:
-        """(y, x) dimension names."""
-        return self.y_dim, self.x_dim
+        return cls.of(lat, lon, str(lat.dims[0]), str(lon.dims[0]))
 
     @property
     def shape(self) -> tuple[int, int]:
