@@ -59,6 +59,8 @@ class OpenDataset:
         for name, da in ds.data_vars.items():
             if name in entry.hidden_variables or not np.issubdtype(da.dtype, np.number):
                 continue
+            if "cf_role" in da.attrs:  # identifiers, a mesh's topology and connectivity
+                continue
             coords = horizontal_coordinates(da)
             if coords is None:
                 continue

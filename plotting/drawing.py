@@ -42,13 +42,17 @@ def contour(ax: Axes, drawing: Drawing, x0: float, levels: int) -> Any | None:
         values = drawing.values
         if np.isfinite(values).sum() < 4:
             return None
-        if drawing.on == "node":
+        finite = np.isfinite(values)
+        if drawing.on == "node":  # triangles with a node without a value are left out
             mesh = _triangulation(drawing, x0)
-        else:  # values at the faces' centroids: contoured on their own triangulation
-            finite = np.isfinite(values)
+            mesh.set_mask(~finite[drawing.triangles].all(axis=1))
+            if mesh.mask is not None and mesh.mask.all():
+                return None
+            values = np.where(finite, values, 0.0)
+        else:  # values at the faces' centres: contoured on their own triangulation
             mesh = Triangulation(unwrap(lon[finite], x0), lat[finite])
             values = values[finite]
-        return ax.tricontour(mesh, np.ma.masked_invalid(values), **style)
+        return ax.tricontour(mesh, values, **style)
     x, y, values = _grid(drawing, x0)
     if np.isfinite(values).sum() < 4:
         return None

@@ -39,7 +39,7 @@ class PlotTypeList(BaseModel):
                             "description": "A variable over a box at one time and depth...",
                             "location": "box",
                             "needs": [],
-                            "datasets": ["ersst-v5", "glorys", "wcofs", "giops"],
+                            "datasets": ["ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"],
                             "url": "/api/v1/datasets/{dataset_id}/plots/map",
                             "parameters": {"type": "object", "properties": {}},
                         }

@@ -34,9 +34,10 @@ class Problem(BaseModel):
                     "type": "/problems/dataset-not-found",
                     "title": "Dataset not found",
                     "status": 404,
-                    "detail": "No dataset 'ersst'. Valid ids: ersst-v5, glorys, wcofs, giops.",
+                    "detail": "No dataset 'ersst'. Valid ids: ersst-v5, glorys, wcofs, giops, "
+                    "glorys-mesh.",
                     "instance": "/api/v1/datasets/ersst",
-                    "valid_values": ["ersst-v5", "glorys", "wcofs", "giops"],
+                    "valid_values": ["ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"],
                 }
             ]
         },

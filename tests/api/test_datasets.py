@@ -22,7 +22,7 @@ def test_list_has_every_catalog_dataset_in_order(client: TestClient) -> None:
     response = client.get("/api/v1/datasets")
     assert response.status_code == 200
     datasets = response.json()["datasets"]
-    assert [d["id"] for d in datasets] == ["ersst-v5", "glorys", "wcofs", "giops"]
+    assert [d["id"] for d in datasets] == ["ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"]
     assert all(d["available"] for d in datasets)
     for d in datasets:
         assert d["links"]["self"].endswith(f"/api/v1/datasets/{d['id']}")

@@ -91,7 +91,7 @@ def test_pages_answer_html_to_browsers_and_json_otherwise(client: TestClient, pa
 
 def test_collections_html_names_every_dataset(client: TestClient) -> None:
     text = client.get(f"{E}/collections", params={"f": "html"}).text
-    for dataset_id in ("ersst-v5", "glorys", "wcofs", "giops"):
+    for dataset_id in ("ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"):
         assert f"<code>{dataset_id}</code>" in text
 
 
@@ -128,7 +128,7 @@ def test_ersst_temporal_extent_lists_every_step(client: TestClient, ersst: xr.Da
     assert len(temporal["values"]) == ersst.sizes["time"] == 128
     assert temporal["interval"] == [["2010-01-01T00:00:00Z", "2020-08-01T00:00:00Z"]]
     listed = {c["id"] for c in get(client, "/collections")["collections"]}
-    assert listed == {"ersst-v5", "glorys", "wcofs", "giops"}
+    assert listed == {"ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"}
 
 
 def test_edr_openapi_is_valid_30_and_declares_what_the_routes_use(client: TestClient) -> None:

@@ -16,7 +16,7 @@ from plotting.basemap import LAND_COLOUR
 from plotting.types import PLOT_TYPES
 
 SAMPLES = DEFAULT_CATALOG.parent
-DATASETS = ["ersst-v5", "glorys", "wcofs", "giops"]
+DATASETS = ["ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"]
 
 # Places in the water of each sample (checked against the files below).
 PLACES: dict[str, dict[str, Any]] = {
@@ -28,6 +28,7 @@ PLACES: dict[str, dict[str, Any]] = {
         "file": "WCOFS_subset.nc",
     },
     "giops": {"point": (-150.0, 10.0), "path": "-160,5;-140,15", "file": "nemo_test.nc"},
+    "glorys-mesh": {"point": (-10.0, 50.0), "path": "-15,48;5,62", "file": "glorys_mesh.nc"},
 }
 
 
