@@ -201,8 +201,9 @@ PLOT_TYPE = PlotType(
     summary="Map of a variable over a box",
     description="A variable over a box (default: the whole dataset) at one time and depth, "
     "with land and coastlines (Natural Earth), a labelled graticule and a colour bar. Regular "
-    "grids are drawn as an image, curvilinear grids as a mesh. Optional arrows of a vector pair "
-    "(`quiver`) and contours of another variable (`contour`).",
+    "grids are drawn as an image, curvilinear grids as a mesh of quadrilaterals, UGRID meshes "
+    "as their triangles (shaded linearly between nodes, or one colour per face). Optional "
+    "arrows of a vector pair (`quiver`) and contours of another variable (`contour`).",
     params=MapParams,
     render=render,
     location="box",

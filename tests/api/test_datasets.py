@@ -172,7 +172,7 @@ def test_health_and_ready(client: TestClient) -> None:
     ]
     assert ready == {
         "status": "ready",
-        "datasets_available": 4,
+        "datasets_available": 5,
         "datasets_unavailable": 0,
         "pools": pools,
     }

@@ -69,6 +69,8 @@ def test_listed_as_a_ugrid_dataset_with_its_variables(client: TestClient) -> Non
     names = {v["id"] for v in get(client, f"{D}/variables")["variables"]}
     assert {"thetao", "so", "uo", "vo", "zos", "sst"} <= names
     assert not any(n.startswith(("node_source", "face_source", "mesh")) for n in names)
+    mesh = xr.open_dataset(SAMPLES / "glorys_mesh.nc")  # as the README says
+    assert (mesh.sizes["node"], mesh.sizes["face"]) == (1270, 2340)
     west, south, east, north = body["bbox"]
     assert (west, south) == pytest.approx((-17.625, 46.375), abs=0.01)
     assert (east, north) == pytest.approx((7.708, 70.375), abs=0.01)

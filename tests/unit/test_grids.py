@@ -325,3 +325,12 @@ def test_mesh_outside_the_footprint_is_refused(
             grid.nearest(0.0, 0.0)
         with pytest.raises(OutsideFootprint):
             grid.linear(160.0, 15.0)
+
+
+def test_a_mesh_of_quadrilaterals_is_not_recognised() -> None:
+    ds = _mesh_dataset()
+    quads = np.array([[0, 1, 7, 6], [1, 2, 8, 7]], dtype=np.int32)
+    ds = ds.drop_vars(["face_nodes", "g", "face_lon", "face_lat"]).assign(
+        face_nodes=(("nele", "four"), quads, {"cf_role": "face_node_connectivity"})
+    )
+    assert recognize_grid(ds, ds["node_lat"], ds["node_lon"]) is None
