@@ -67,7 +67,8 @@ def parse_instant(text: str) -> Instant:
         instant: np.datetime64 = stamp.to_datetime64().astype("datetime64[ns]")
         return instant
     unit = "D" if stamp == stamp.normalize() else "s"
-    return stamp.to_datetime64().astype(f"datetime64[{unit}]")
+    beyond: np.datetime64 = stamp.to_datetime64().astype(f"datetime64[{unit}]")
+    return beyond
 
 
 def parse_instant_or_latest(text: str) -> Instant | None:
@@ -92,8 +93,10 @@ def _finite(text: str) -> float:
 def parse_depth(text: str) -> DepthSpec:
     """'surface', 'bottom' or a depth in metres (0 to ``DEPTH_MAX_M``)."""
     word = text.strip().lower()
-    if word == "surface" or word == "bottom":
-        return word
+    if word == "surface":
+        return "surface"
+    if word == "bottom":
+        return "bottom"
     try:
         value = _finite(word)
     except ValueError:
@@ -108,7 +111,7 @@ def parse_depth(text: str) -> DepthSpec:
     return value
 
 
-def check_bbox(box: Sequence[float]) -> BBox:
+def check_bbox(box: Sequence[float | str]) -> BBox:
     """Four numbers as a box, by the rules of ``parse_bbox``."""
     try:
         west, south, east, north = (_finite(str(v)) for v in box)

@@ -13,7 +13,7 @@ from catalog.geo import BBox
 from schemas import params
 
 
-def coords(text: str, kinds: tuple[str, ...]) -> BaseGeometry:
+def parse_coords(text: str, kinds: tuple[str, ...]) -> BaseGeometry:
     """A WKT geometry of one of ``kinds`` (e.g. 'Point', 'MultiPoint') in lon/lat degrees."""
     try:
         geometry = wkt.loads(text)
@@ -23,7 +23,7 @@ def coords(text: str, kinds: tuple[str, ...]) -> BaseGeometry:
         return params.check_geometry(geometry, kinds)
 
 
-def bbox(text: str, lat_lon: bool = False) -> BBox:
+def parse_bbox(text: str, lat_lon: bool = False) -> BBox:
     """minx,miny,maxx,maxy as a box (``lat_lon``: EPSG:4326's order, swapped to lon/lat)."""
     parts = text.split(",")
     if lat_lon and len(parts) == 4:
@@ -32,13 +32,13 @@ def bbox(text: str, lat_lon: bool = False) -> BBox:
         return params.check_bbox(parts)
 
 
-def datetime(text: str | None) -> params.DatetimeSelection:
+def parse_datetime(text: str | None) -> params.DatetimeSelection:
     """An instant, an interval or nothing (the latest step)."""
     with parameter("datetime"):
         return params.parse_datetime(text)
 
 
-def z(text: str | None) -> params.Levels:
+def parse_z(text: str | None) -> params.Levels:
     """A level, a list, a range, a recurring list or nothing (the surface)."""
     with parameter("z"):
         return params.parse_z(text)

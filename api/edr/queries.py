@@ -14,7 +14,6 @@ from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from api.deps import CatalogDep, SettingsDep
-from api.edr import parsing
 from api.edr.params import (
     TAG,
     Bbox,
@@ -33,6 +32,7 @@ from api.edr.params import (
     WithinUnits,
     Z,
 )
+from api.edr.parsing import parse_bbox, parse_coords, parse_datetime, parse_z
 from api.encoding import answer
 from api.errors import NotAcceptable
 from api.negotiation import negotiate
@@ -127,16 +127,16 @@ class EdrQuery:
     @cached_property
     def datetime(self) -> DatetimeSelection:
         """``datetime`` parsed (once, when a query first needs it: after its place)."""
-        return parsing.datetime(self._datetime)
+        return parse_datetime(self._datetime)
 
     @cached_property
     def z(self) -> Levels:
         """``z`` parsed (once, as ``datetime``)."""
-        return parsing.z(self._z)
+        return parse_z(self._z)
 
     def geometry(self, coords: str, *kinds: str) -> BaseGeometry:
         """``coords`` parsed, in CRS84 (EPSG:4326 lat/lon swapped by pyproj's axis rules)."""
-        geometry = parsing.coords(coords, kinds)
+        geometry = parse_coords(coords, kinds)
         if self.crs == EPSG4326:
             geometry = shapely.transform(
                 geometry, lambda xy: np.column_stack(_TO_CRS84.transform(xy[:, 0], xy[:, 1]))
@@ -190,7 +190,7 @@ async def cube(
 ) -> Response:
     """The cells in the box at each chosen time step and level (a stack of the native area
     query); the box may cross the antimeridian."""
-    box = parsing.bbox(bbox, lat_lon=query.crs == EPSG4326)
+    box = parse_bbox(bbox, lat_lon=query.crs == EPSG4326)
     resolution = _resolution(resolution_x, resolution_y)
     job = EdrCube(query.names, box, query.datetime, query.z, resolution)
     return await query.answer(job)

@@ -33,7 +33,7 @@ from catalog.query.sampling import guard
 from catalog.selection import Instant, depth_range, iso, nearest_levels, time_range
 from catalog.units import to_metres_factor
 from catalog.variables import VariableInfo
-from schemas.params import DatetimeSelection, Levels, Vertex
+from schemas.params import DatetimeSelection, DepthSpec, Levels, Vertex
 
 NO_DATETIME, NO_LEVELS = DatetimeSelection(), Levels()
 """No ``datetime`` (the latest step), no ``z`` (the surface)."""
@@ -257,7 +257,7 @@ def trajectory(
         )
     if levels.multiple:
         raise InvalidParameters.single("z", "a trajectory is drawn at one level; give one depth")
-    depth: float | str = levels.values[0] if levels.values else "surface"
+    depth: DepthSpec = levels.values[0] if levels.values else "surface"
     with edr_names():
         result = query.transect(
             opened,
