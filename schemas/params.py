@@ -266,14 +266,19 @@ class Parsed:
     """``Annotated`` metadata: a parameter sent as text of a form, delivered parsed.
 
     Validation: the text's form (``pattern``, ``max_length``: pydantic's own errors, which the
-    API words from ``patterns.FORMS``), then ``parse`` (its ValueError is the reason). The JSON
-    schema is the text's; ``dump`` gives the value's JSON form (a plot's cache key).
+    API words from ``patterns.FORMS``), then the parser of this module named ``parser`` (its
+    ValueError is the reason; looked up when called, so that a test can wrap it and count). The
+    JSON schema is the text's; ``dump`` gives the value's JSON form (a plot's cache key).
     """
 
-    parse: Callable[[str], Any]
+    parser: str
     dump: Callable[[Any], Any]
     pattern: str
     max_length: int
+
+    def parse(self, text: str) -> Any:
+        """The text parsed by ``parser``."""
+        return globals()[self.parser](text)
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -295,17 +300,17 @@ def _path_json(path: Path) -> list[list[float]]:
     return [list(vertex) for vertex in path]
 
 
-INSTANT = Parsed(parse_instant, iso_text, patterns.INSTANT, patterns.INSTANT_MAX)
+INSTANT = Parsed("parse_instant", iso_text, patterns.INSTANT, patterns.INSTANT_MAX)
 """An instant: ISO 8601 text, delivered as an ``Instant``."""
 INSTANT_OR_LATEST = Parsed(
-    parse_instant_or_latest, iso_text, patterns.INSTANT_OR_LATEST, patterns.INSTANT_MAX
+    "parse_instant_or_latest", iso_text, patterns.INSTANT_OR_LATEST, patterns.INSTANT_MAX
 )
 """An instant or 'latest' (None)."""
-DEPTH = Parsed(parse_depth, _plain, patterns.DEPTH, patterns.NAME_MAX)
+DEPTH = Parsed("parse_depth", _plain, patterns.DEPTH, patterns.NAME_MAX)
 """A ``DepthSpec``."""
-BBOX = Parsed(parse_bbox, list, patterns.BBOX, patterns.NUMBERS_MAX)
+BBOX = Parsed("parse_bbox", list, patterns.BBOX, patterns.NUMBERS_MAX)
 """A ``BBox``."""
-PATH = Parsed(parse_path, _path_json, patterns.PATH, patterns.PATH_MAX)
+PATH = Parsed("parse_path", _path_json, patterns.PATH, patterns.PATH_MAX)
 """A ``Path``."""
 
 
