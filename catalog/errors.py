@@ -9,6 +9,8 @@ Every subclass is a problem type, listed at ``/problems``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 
@@ -65,6 +67,15 @@ class InvalidParameters(OceanAPIError):
     def single(cls, name: str, reason: str, location: str = "query") -> InvalidParameters:
         """One invalid parameter."""
         return cls([(name, reason, location)], detail=f"Invalid parameter '{name}': {reason}.")
+
+
+@contextmanager
+def parameter(name: str, location: str = "query") -> Iterator[None]:
+    """A parser's ValueError (``schemas.params``) as the 400 naming the parameter ``name``."""
+    try:
+        yield
+    except ValueError as exc:
+        raise InvalidParameters.single(name, str(exc), location) from None
 
 
 class NotFound(OceanAPIError):

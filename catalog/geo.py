@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import numpy.typing as npt
 
 from catalog.errors import InvalidParameters
+from schemas import params
 
-BBox = tuple[float, float, float, float]
+BBox = params.BBox
 """(west, south, east, north) in degrees; west > east when the box crosses the antimeridian."""
 
 MAX_PATH_VERTICES = 1000
@@ -69,52 +68,6 @@ def in_lon_range(lon: npt.ArrayLike, west: float, east: float) -> npt.NDArray[np
     else:
         inside = (wrapped >= west) | (wrapped <= east)
     return inside
-
-
-def _number(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError
-    return value
-
-
-def parse_bbox(text: str) -> BBox:
-    """minlon,minlat,maxlon,maxlat; 400 naming `bbox` when malformed."""
-    rule = (
-        "must be minlon,minlat,maxlon,maxlat: finite numbers, latitudes in -90..90, "
-        "minlat < maxlat, longitudes in -360..360"
-    )
-    try:
-        west, south, east, north = (_number(p) for p in text.split(","))
-    except ValueError:
-        raise InvalidParameters.single("bbox", rule) from None
-    if not (-90 <= south < north <= 90) or not all(-360 <= v <= 360 for v in (west, east)):
-        raise InvalidParameters.single("bbox", rule)
-    if west == east:
-        raise InvalidParameters.single("bbox", "minlon and maxlon must differ")
-    return west, south, east, north
-
-
-def parse_path(text: str, max_vertices: int | None = None) -> list[tuple[float, float]]:
-    """lon,lat;lon,lat;...; 400 naming `path` when malformed or longer than ``max_vertices``."""
-    vertices = []
-    for part in text.split(";"):
-        try:
-            lon, lat = (_number(p) for p in part.split(","))
-        except ValueError:
-            raise InvalidParameters.single(
-                "path", "must be lon,lat;lon,lat;... with finite numbers"
-            ) from None
-        if not (-90 <= lat <= 90 and -360 <= lon <= 360):
-            raise InvalidParameters.single(
-                "path",
-                f"({lon:g}, {lat:g}): latitude must be in -90..90 and longitude in -360..360",
-            )
-        vertices.append((lon, lat))
-    if len(vertices) < 2:
-        raise InvalidParameters.single("path", "needs at least two vertices")
-    check_vertices("path", len(vertices), max_vertices)
-    return vertices
 
 
 def check_vertices(name: str, count: int, max_vertices: int | None) -> None:

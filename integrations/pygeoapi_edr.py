@@ -50,11 +50,13 @@ from catalog.errors import (
     OceanAPIError,
     SelectionTooLarge,
     VariableNotFound,
+    parameter,
 )
 from catalog.geo import BBox
 from catalog.query import DEFAULT_MAX_VALUES, requests, shapes
 from catalog.query.edr_requests import EdrArea, EdrCube, EdrPosition, EdrRadius, EdrTrajectory
 from catalog.store import Catalog
+from schemas import params
 
 log = logging.getLogger("oceanapi.pygeoapi")
 
@@ -210,49 +212,43 @@ class OceanDataEDRProvider(BaseEDRProvider):  # type: ignore[misc]
         """Values at a POINT: one instant and level, a time series or a profile."""
         with translated_errors():
             point = _coords(kwargs.get("wkt"), "Point")
-            place = [(float(point.x), float(point.y))]
-            return self._answer(
-                EdrPosition(_names(kwargs), place, kwargs.get("datetime_"), kwargs.get("z"))
-            )
+            place = ((float(point.x), float(point.y)),)
+            when, levels = _datetime(kwargs), _z(kwargs.get("z"))
+            return self._answer(EdrPosition(_names(kwargs), place, when, levels))
 
     def area(self, **kwargs: Any) -> dict[str, Any]:
         """Cells whose centres lie in a POLYGON (or MULTIPOLYGON)."""
         with translated_errors():
             polygon = _coords(kwargs.get("wkt"), "Polygon", "MultiPolygon")
-            return self._answer(
-                EdrArea.of(_names(kwargs), polygon, kwargs.get("datetime_"), kwargs.get("z"))
-            )
+            when, levels = _datetime(kwargs), _z(kwargs.get("z"))
+            return self._answer(EdrArea.of(_names(kwargs), polygon, when, levels))
 
     def cube(self, **kwargs: Any) -> dict[str, Any]:
         """Cells in a bbox; a 6-number bbox (minx,miny,minz,maxx,maxy,maxz) gives a z range."""
         with translated_errors():
-            bbox, z = _cube_bbox(kwargs.get("bbox"), kwargs.get("z"))
-            return self._answer(EdrCube(_names(kwargs), bbox, kwargs.get("datetime_"), z))
+            bbox, levels = _cube_bbox(kwargs.get("bbox"), kwargs.get("z"))
+            return self._answer(EdrCube(_names(kwargs), bbox, _datetime(kwargs), levels))
 
     def radius(self, **kwargs: Any) -> dict[str, Any]:
         """Cells whose centres lie within ``within`` ``within-units`` of a POINT."""
         with translated_errors():
             point = _coords(kwargs.get("wkt"), "Point")
             x, y = float(point.x), float(point.y)
+            within, units = _within(kwargs.get("within")), kwargs.get("within_units")
+            metres = shapes.within_metres(within, units)
+            label = f"{within:g} {units}"
+            when, levels = _datetime(kwargs), _z(kwargs.get("z"))
             return self._answer(
-                EdrRadius.around(
-                    _names(kwargs),
-                    (x, y),
-                    _within(kwargs.get("within")),
-                    kwargs.get("within_units"),
-                    kwargs.get("datetime_"),
-                    kwargs.get("z"),
-                )
+                EdrRadius.around(_names(kwargs), (x, y), metres, label, when, levels)
             )
 
     def trajectory(self, **kwargs: Any) -> dict[str, Any]:
         """Values sampled along a LINESTRING at one instant and level."""
         with translated_errors():
             line = _coords(kwargs.get("wkt"), "LineString")
-            vertices = [(float(x), float(y)) for x, y in line.coords]
-            return self._answer(
-                EdrTrajectory(_names(kwargs), vertices, kwargs.get("datetime_"), kwargs.get("z"))
-            )
+            vertices = tuple((float(x), float(y)) for x, y in line.coords)
+            when, levels = _datetime(kwargs), _z(kwargs.get("z"))
+            return self._answer(EdrTrajectory(_names(kwargs), vertices, when, levels))
 
     def _answer(self, query: requests.Query) -> dict[str, Any]:
         """Estimate (413 before reading), run, encode as CoverageJSON, parse for pygeoapi."""
@@ -277,21 +273,34 @@ def _names(kwargs: dict[str, Any]) -> list[str] | None:
 
 
 def _coords(geometry: BaseGeometry | None, *kinds: str) -> BaseGeometry:
-    """pygeoapi's parsed ``coords``, checked by the same rules as the service's EDR facade."""
+    """pygeoapi's parsed ``coords`` as it is, checked by the same rules as the service's EDR
+    facade (no WKT round trip)."""
     if geometry is None:
         raise InvalidParameters.single("coords", f"is required: WKT {' or '.join(kinds).upper()}")
-    checked: BaseGeometry = shapes.parse_coords(geometry.wkt, kinds)
-    return checked
+    with parameter("coords"):
+        return params.check_geometry(geometry, kinds)
 
 
-def _cube_bbox(bbox: list[float] | None, z: str | None) -> tuple[BBox, str | None]:
-    """pygeoapi's validated bbox (4 or 6 numbers) as a BBox and the z it implies."""
+def _datetime(kwargs: dict[str, Any]) -> params.DatetimeSelection:
+    """pygeoapi's ``datetime_`` (the text as it came), parsed as the EDR facade parses it."""
+    with parameter("datetime"):
+        return params.parse_datetime(kwargs.get("datetime_"))
+
+
+def _z(text: str | None) -> params.Levels:
+    """pygeoapi's ``z`` (the text as it came), parsed as the EDR facade parses it."""
+    with parameter("z"):
+        return params.parse_z(text)
+
+
+def _cube_bbox(bbox: list[float] | None, z: str | None) -> tuple[BBox, params.Levels]:
+    """pygeoapi's validated bbox (4 or 6 numbers) as a BBox and the levels it implies."""
     if not bbox:
         raise InvalidParameters.single("bbox", "is required: minx,miny,maxx,maxy")
     values = [float(v) for v in bbox]
     if len(values) == 4:
         west, south, east, north = values
-        return (west, south, east, north), z
+        return (west, south, east, north), _z(z)
     west, south, low, east, north, high = values
     if z:
         raise InvalidParameters(
@@ -300,7 +309,8 @@ def _cube_bbox(bbox: list[float] | None, z: str | None) -> tuple[BBox, str | Non
                 ("z", "cannot be given with a 6-number bbox", "query"),
             ]
         )
-    return (west, south, east, north), f"{low}/{high}"
+    with parameter("z"):  # as the z it stands for
+        return (west, south, east, north), params.z_range(low, high)
 
 
 def _within(text: str | None) -> float | None:

@@ -19,7 +19,6 @@ from matplotlib.ticker import FuncFormatter
 
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters
-from catalog.geo import parse_path
 from catalog.query import QueryResult
 from catalog.query.convert import convert_or_400
 from catalog.variables import VariableInfo
@@ -143,11 +142,6 @@ def used_in(result: QueryResult) -> dict[str, Any]:
     """What the query used for the drawn variable (time, depth): the first one's record."""
     used: dict[str, Any] = next(iter(result.selection["variables"].values()))
     return used
-
-
-def check_path(opened: OpenDataset, p: Any) -> None:
-    """A path plot's check before queueing: the path is well formed."""
-    parse_path(p.path)
 
 
 def shade(

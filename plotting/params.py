@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from plotting import colormaps
-from schemas import patterns
+from schemas import params, patterns
 
 MAX_PIXELS = 8_000_000
 """The default limit on width x height (OCEANAPI_MAX_IMAGE_PIXELS); the API checks it."""
@@ -121,50 +121,42 @@ def parse_scale(text: str) -> tuple[float, float] | None:
     return low, high
 
 
+# The location parameters, declared once each: sent as text, held parsed (schemas.params), so
+# a render job reaches its worker with typed values, pickled, and is never parsed there.
 Time = Annotated[
-    str | None,
+    params.TimeParam,
     Field(
         description="ISO 8601 instant (the nearest step is drawn) or 'latest' (the default).",
-        pattern=patterns.INSTANT_OR_LATEST,
-        max_length=patterns.INSTANT_MAX,
         examples=["latest"],
     ),
 ]
 Depth = Annotated[
-    str | None,
+    params.DepthParam | None,
     Field(
         description="Metres, positive down (nearest level), 'surface' (the default) or "
         "'bottom' (the deepest level with data at each place).",
-        pattern=patterns.DEPTH,
-        max_length=patterns.NAME_MAX,
         examples=["surface"],
     ),
 ]
 Start = Annotated[
-    str | None,
+    params.InstantParam | None,
     Field(
         description="First instant (ISO 8601); default: the start of the data.",
-        pattern=patterns.INSTANT,
-        max_length=patterns.INSTANT_MAX,
         examples=["2019-01-01"],
     ),
 ]
 End = Annotated[
-    str | None,
+    params.InstantParam | None,
     Field(
         description="Last instant (ISO 8601); default: the end of the data.",
-        pattern=patterns.INSTANT,
-        max_length=patterns.INSTANT_MAX,
         examples=["2020-08-01"],
     ),
 ]
-PathText = Annotated[
-    str,
+Path = Annotated[
+    params.PathParam,
     Field(
         description="Vertices as lon,lat;lon,lat;... (at least two; at most 1000 unless the "
         "service sets another limit), as in the transect data query.",
-        pattern=patterns.PATH,
-        max_length=patterns.PATH_MAX,
         examples=["-20,45;-10,55"],
     ),
 ]

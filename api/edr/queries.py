@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import cached_property
 from typing import Annotated, Any
 
 import numpy as np
@@ -31,6 +32,7 @@ from api.edr.params import (
     WithinUnits,
     Z,
 )
+from api.edr.parsing import parse_bbox, parse_coords, parse_datetime, parse_z
 from api.encoding import answer
 from api.errors import NotAcceptable
 from api.negotiation import negotiate
@@ -39,9 +41,10 @@ from api.routing import EDR, PrefixedRouter
 from catalog import jobs
 from catalog.errors import InvalidParameters, NoData
 from catalog.formats import CRS84, EPSG4326
-from catalog.geo import check_vertices, parse_bbox
+from catalog.geo import check_vertices
 from catalog.query import requests, shapes
 from catalog.query.edr_requests import EdrArea, EdrCube, EdrPosition, EdrRadius, EdrTrajectory
+from schemas.params import DatetimeSelection, Levels
 
 router = PrefixedRouter(prefix=f"{EDR}/collections/{{collectionId}}", tags=[TAG])
 
@@ -116,14 +119,24 @@ class EdrQuery:
         self.crs = EPSG4326 if crs in {EPSG4326, "EPSG:4326"} else CRS84
         self.negotiated = f is None
         self.format = negotiate(request, OFFERS) if f is None else FORMATS[f]
-        self.z, self.datetime = z, datetime
+        self._z, self._datetime = z, datetime
         self.max_path_points = settings.max_path_points
         self.catalog, self.collection_id = catalog, collection_id
         self.dataset = catalog.dataset(collection_id)
 
+    @cached_property
+    def datetime(self) -> DatetimeSelection:
+        """``datetime`` parsed (once, when a query first needs it: after its place)."""
+        return parse_datetime(self._datetime)
+
+    @cached_property
+    def z(self) -> Levels:
+        """``z`` parsed (once, as ``datetime``)."""
+        return parse_z(self._z)
+
     def geometry(self, coords: str, *kinds: str) -> BaseGeometry:
         """``coords`` parsed, in CRS84 (EPSG:4326 lat/lon swapped by pyproj's axis rules)."""
-        geometry = shapes.parse_coords(coords, kinds)
+        geometry = parse_coords(coords, kinds)
         if self.crs == EPSG4326:
             geometry = shapely.transform(
                 geometry, lambda xy: np.column_stack(_TO_CRS84.transform(xy[:, 0], xy[:, 1]))
@@ -149,7 +162,7 @@ async def position(query: QueryDep, coords: PointCoords) -> Response:
     of `datetime` a PointSeries, over several `z` a VerticalProfile. A MULTIPOINT gives one
     coverage per place."""
     geometry = query.geometry(coords, "Point", "MultiPoint")
-    points = [(float(p.x), float(p.y)) for p in getattr(geometry, "geoms", [geometry])]
+    points = tuple((float(p.x), float(p.y)) for p in getattr(geometry, "geoms", [geometry]))
     return await query.answer(EdrPosition(query.names, points, query.datetime, query.z))
 
 
@@ -177,10 +190,9 @@ async def cube(
 ) -> Response:
     """The cells in the box at each chosen time step and level (a stack of the native area
     query); the box may cross the antimeridian."""
-    if query.crs == EPSG4326 and len(parts := bbox.split(",")) == 4:
-        bbox = ",".join([parts[1], parts[0], parts[3], parts[2]])  # lat/lon order
+    box = parse_bbox(bbox, lat_lon=query.crs == EPSG4326)
     resolution = _resolution(resolution_x, resolution_y)
-    job = EdrCube(query.names, parse_bbox(bbox), query.datetime, query.z, resolution)
+    job = EdrCube(query.names, box, query.datetime, query.z, resolution)
     return await query.answer(job)
 
 
@@ -189,7 +201,7 @@ async def trajectory(query: QueryDep, coords: LineCoords) -> Response:
     """Values at 100 points equally spaced along the line, at one instant and level (a
     Trajectory coverage)."""
     line = query.geometry(coords, "LineString")
-    vertices = [(float(x), float(y)) for x, y in shapely.get_coordinates(line)]
+    vertices = tuple((float(x), float(y)) for x, y in shapely.get_coordinates(line))
     check_vertices("coords", len(vertices), query.max_path_points)
     return await query.answer(EdrTrajectory(query.names, vertices, query.datetime, query.z))
 
@@ -205,7 +217,9 @@ async def radius(
     point, at each chosen time step and level."""
     point = query.geometry(coords, "Point")
     x, y = float(point.x), float(point.y)
-    job = EdrRadius.around(query.names, (x, y), within, within_units, query.datetime, query.z)
+    metres = shapes.within_metres(within, within_units)
+    label = f"{within:g} {within_units}"
+    job = EdrRadius.around(query.names, (x, y), metres, label, query.datetime, query.z)
     return await query.answer(job)
 
 

@@ -17,10 +17,9 @@ from api.routing import API_V1, PrefixedRouter
 from catalog import jobs
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, NoData
-from catalog.geo import parse_bbox, parse_path
+from catalog.geo import check_vertices
 from catalog.query import requests
-from catalog.selection import parse_depth
-from schemas import patterns
+from schemas import params, patterns
 from schemas.data import DataResult
 
 router = PrefixedRouter(prefix=API_V1, tags=["Data"])
@@ -55,21 +54,17 @@ Lat = Annotated[
     ),
 ]
 Time = Annotated[
-    str | None,
+    params.TimeParam,
     Query(
         description="ISO 8601 instant (nearest step is used) or 'latest' (the default).",
-        pattern=patterns.INSTANT_OR_LATEST,
-        max_length=patterns.INSTANT_MAX,
         examples=["2015-12-01T00:00:00Z"],
     ),
 ]
 Depth = Annotated[
-    str | None,
+    params.DepthParam | None,
     Query(
         description="Metres, positive down (nearest level), 'surface' (the default) or "
         "'bottom' (the deepest level with data at that place).",
-        pattern=patterns.DEPTH,
-        max_length=patterns.NAME_MAX,
         examples=["surface"],
     ),
 ]
@@ -171,7 +166,7 @@ async def point(
     The response reports the time, depth and grid cells (with weights) actually used. A point
     on land gives null with `on_land: true`.
     """
-    query = requests.Point(_names(variables), lon, lat, time, parse_depth(depth), interp)
+    query = requests.Point(_names(variables), lon, lat, time, depth, interp)
     return await _respond(request, dataset, query, f, units)
 
 
@@ -183,20 +178,16 @@ async def timeseries(
     lat: Lat,
     variables: Variables = None,
     start: Annotated[
-        str | None,
+        params.InstantParam | None,
         Query(
             description="First instant (ISO 8601); default: the start of the data.",
-            pattern=patterns.INSTANT,
-            max_length=patterns.INSTANT_MAX,
             examples=["2015-01-01"],
         ),
     ] = None,
     end: Annotated[
-        str | None,
+        params.InstantParam | None,
         Query(
             description="Last instant (ISO 8601); default: the end of the data.",
-            pattern=patterns.INSTANT,
-            max_length=patterns.INSTANT_MAX,
             examples=["2015-12-31"],
         ),
     ] = None,
@@ -206,7 +197,7 @@ async def timeseries(
     units: Units = None,
 ) -> Response:
     """Values at a place and level over a time range (the whole axis by default)."""
-    query = requests.Timeseries(_names(variables), lon, lat, start, end, parse_depth(depth), interp)
+    query = requests.Timeseries(_names(variables), lon, lat, start, end, depth, interp)
     return await _respond(request, dataset, query, f, units)
 
 
@@ -252,12 +243,10 @@ async def area(
     request: Request,
     dataset: AsyncDatasetDep,
     bbox: Annotated[
-        str,
+        params.BBoxParam,
         Query(
             description="minlon,minlat,maxlon,maxlat in degrees; minlon > maxlon crosses the "
             "antimeridian (170,-10,-170,10).",
-            pattern=patterns.BBOX,
-            max_length=patterns.NUMBERS_MAX,
             examples=["-170,-5,-120,5"],
         ),
     ],
@@ -285,9 +274,7 @@ async def area(
     Regular grids give a latitude x longitude grid; curvilinear grids the index box holding
     the cells inside, with 2-D coordinates and null outside the box.
     """
-    query = requests.Area(
-        _names(variables), parse_bbox(bbox), time, parse_depth(depth), stride, max_cells
-    )
+    query = requests.Area(_names(variables), bbox, time, depth, stride, max_cells)
     return await _respond(request, dataset, query, f, units)
 
 
@@ -297,12 +284,10 @@ async def transect(
     dataset: AsyncDatasetDep,
     settings: SettingsDep,
     path: Annotated[
-        str,
+        params.PathParam,
         Query(
             description="Vertices as lon,lat;lon,lat;... (at least two; at most 1000 unless "
             "the service sets another limit).",
-            pattern=patterns.PATH,
-            max_length=patterns.PATH_MAX,
             examples=["-15,50;0,60"],
         ),
     ],
@@ -318,12 +303,10 @@ async def transect(
     ] = 100,
     time: Time = None,
     depth: Annotated[
-        str | None,
+        params.DepthParam | None,
         Query(
             description="One level (metres, 'surface' or 'bottom'); default: every level "
             "(a vertical section).",
-            pattern=patterns.DEPTH,
-            max_length=patterns.NAME_MAX,
             examples=["10"],
         ),
     ] = None,
@@ -332,6 +315,6 @@ async def transect(
     units: Units = None,
 ) -> Response:
     """Values along a path: a vertical section (distance x depth) or one level."""
-    vertices = parse_path(path, settings.max_path_points)
-    query = requests.Transect(_names(variables), vertices, n, time, parse_depth(depth), interp)
+    check_vertices("path", len(path), settings.max_path_points)
+    query = requests.Transect(_names(variables), path, n, time, depth, interp)
     return await _respond(request, dataset, query, f, units)

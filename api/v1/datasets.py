@@ -15,9 +15,9 @@ from api.responses import problem_responses
 from api.routing import API_V1, PrefixedRouter
 from catalog.errors import DatasetNotFound, DatasetUnavailable
 from catalog.metadata import dataset_detail, dataset_summary, depth_levels, to_datetimes
-from catalog.selection import check_order, parse_instant
+from catalog.selection import as_ns, check_order
 from catalog.store import Catalog
-from schemas import patterns
+from schemas import params
 from schemas.datasets import DatasetDetail, DatasetList, Depths, Links, TimesPage
 
 router = PrefixedRouter(prefix=API_V1, tags=["Datasets"])
@@ -135,20 +135,16 @@ def list_times(
     request: Request,
     dataset: DatasetDep,
     start: Annotated[
-        str | None,
+        params.InstantParam | None,
         Query(
             description="Only instants at or after this one (ISO 8601; UTC when no offset).",
-            pattern=patterns.INSTANT,
-            max_length=patterns.INSTANT_MAX,
             examples=["2015-01-01T00:00:00Z"],
         ),
     ] = None,
     end: Annotated[
-        str | None,
+        params.InstantParam | None,
         Query(
             description="Only instants at or before this one (ISO 8601; UTC when no offset).",
-            pattern=patterns.INSTANT,
-            max_length=patterns.INSTANT_MAX,
             examples=["2015-12-31T00:00:00Z"],
         ),
     ] = None,
@@ -165,8 +161,8 @@ def list_times(
 
     Follow `next` for the following page; it is null on the last one.
     """
-    low = None if start is None else parse_instant("start", start)
-    high = None if end is None else parse_instant("end", end)
+    low = None if start is None else as_ns(start)
+    high = None if end is None else as_ns(end)
     if low is not None and high is not None:
         check_order(low, high)
     times = dataset.times()

@@ -157,8 +157,8 @@ def _check_limits(params: PlotParams, settings: Settings) -> None:
             f"(e.g. {params.width} x {settings.max_image_pixels // params.width})",
         )
     path = getattr(params, "path", None)
-    if isinstance(path, str):
-        check_vertices("path", path.count(";") + 1, settings.max_path_points)
+    if path is not None:
+        check_vertices("path", len(path), settings.max_path_points)
 
 
 def _server_timing(cached: Cached, source: str) -> str:

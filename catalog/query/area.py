@@ -23,6 +23,7 @@ from catalog.query.common import (
 from catalog.query.result import DEFAULT_MAX_VALUES, QueryResult
 from catalog.query.sampling import guard
 from catalog.selection import Instant
+from schemas.params import DepthSpec
 
 
 def area(
@@ -30,7 +31,7 @@ def area(
     names: list[str] | None,
     bbox: BBox,
     time: Instant = None,
-    depth: float | str | None = None,
+    depth: DepthSpec | None = None,
     stride: int = 1,
     max_cells: int | None = None,
     max_values: int = DEFAULT_MAX_VALUES,

@@ -16,9 +16,10 @@ from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters
 from catalog.grids import Stencil
 from catalog.query.sampling import combine, read_stencils, stack
-from catalog.selection import DepthChoice, Instant, is_latest, iso, nearest_depth, nearest_time
+from catalog.selection import DepthChoice, Instant, iso, nearest_depth, nearest_time
 from catalog.variables import VariableInfo
 from catalog.vectors import speed_and_direction
+from schemas.params import DepthSpec
 
 
 def shared_levels(infos: list[VariableInfo]) -> VerticalAxis:
@@ -69,14 +70,14 @@ def time_isel(info: VariableInfo, spec: Instant) -> tuple[dict[str, Any], dict[s
     if info.time is None:
         return {}, {}
     if info.time.dim is None:
-        if not is_latest(spec):
+        if spec is not None:
             nearest_time(info.time, spec)  # still rejects a time outside the coverage
         return {}, {"time": iso(info.time.values[0])}
     index = nearest_time(info.time, spec)
     return {info.time.dim: index}, {"time": iso(info.time.values[index])}
 
 
-def depth_choice(info: VariableInfo, depth: float | str | None) -> DepthChoice:
+def depth_choice(info: VariableInfo, depth: DepthSpec | None) -> DepthChoice:
     if info.vertical is None:
         return DepthChoice(None)
     return nearest_depth(info.vertical, depth)

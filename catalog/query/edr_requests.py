@@ -17,14 +17,15 @@ from catalog.query.requests import (
     steps_between,
 )
 from catalog.query.result import QueryResult
+from catalog.query.shapes import NO_DATETIME, NO_LEVELS
 from catalog.variables import VariableInfo
+from schemas.params import DatetimeSelection, Levels, Path, Vertex
 
 
 def _edr_count(
-    opened: OpenDataset, names: list[str] | None, datetime_: str | None, z: str | None
+    opened: OpenDataset, names: list[str] | None, when: DatetimeSelection, levels: Levels
 ) -> tuple[list[VariableInfo], int]:
     """The variables an EDR query reads, and its time steps x levels (errors in EDR names)."""
-    when, levels = shapes.parse_datetime(datetime_), shapes.parse_z(z)
     with shapes.edr_names():
         infos = opened.resolve(names)
         if levels.multiple:
@@ -32,7 +33,7 @@ def _edr_count(
         return infos, _edr_steps(infos, when) * len(shapes.chosen_levels(infos, levels))
 
 
-def _edr_steps(infos: list[VariableInfo], when: shapes.Instants) -> int:
+def _edr_steps(infos: list[VariableInfo], when: DatetimeSelection) -> int:
     """The time steps an EDR ``datetime`` selects, counted without listing them."""
     axis = infos[0].time
     if when.interval and axis is not None and axis.dim is not None:
@@ -45,14 +46,14 @@ class EdrPosition(Query):
     """EDR position: one or several places (a MULTIPOINT gives one result each)."""
 
     names: list[str] | None
-    points: list[tuple[float, float]]
-    datetime: str | None = None
-    z: str | None = None
+    points: tuple[Vertex, ...]
+    datetime: DatetimeSelection = NO_DATETIME
+    z: Levels = NO_LEVELS
     kind: ClassVar[str] = "point"
     advice: ClassVar[str] = "Ask for fewer places, time steps (datetime) or levels (z)."
 
     def count(self, opened: OpenDataset) -> int:
-        when, levels = shapes.parse_datetime(self.datetime), shapes.parse_z(self.z)
+        when, levels = self.datetime, self.z
         if when.interval and levels.multiple:
             return 0  # the engine's 400 (one of datetime or z), before reading anything
         with shapes.edr_names():
@@ -78,8 +79,8 @@ class EdrCube(Query):
 
     names: list[str] | None
     bbox: BBox
-    datetime: str | None = None
-    z: str | None = None
+    datetime: DatetimeSelection = NO_DATETIME
+    z: Levels = NO_LEVELS
     resolution: tuple[int, int] | None = None
     kind: ClassVar[str] = "area"
     advice: ClassVar[str] = (
@@ -113,8 +114,8 @@ class EdrArea(EdrCube):
         cls,
         names: list[str] | None,
         polygon: BaseGeometry,
-        datetime: str | None = None,
-        z: str | None = None,
+        datetime: DatetimeSelection = NO_DATETIME,
+        z: Levels = NO_LEVELS,
         resolution: tuple[int, int] | None = None,
     ) -> EdrArea:
         """The query for a polygon (400 naming ``coords`` when it encloses no area)."""
@@ -140,23 +141,24 @@ class EdrArea(EdrCube):
 class EdrRadius(EdrCube):
     """EDR radius: the cells within a geodesic distance of a point (``bbox``: around it)."""
 
-    center: tuple[float, float] = (0.0, 0.0)
-    within: float | None = None
-    within_units: str | None = None
+    center: Vertex = (0.0, 0.0)
+    metres: float = 0.0
+    within: str = ""
+    """The radius as the client gave it ('100 km'), for messages."""
 
     @classmethod
     def around(
         cls,
         names: list[str] | None,
-        center: tuple[float, float],
-        within: float | None,
-        within_units: str | None,
-        datetime: str | None = None,
-        z: str | None = None,
+        center: Vertex,
+        metres: float,
+        within: str,
+        datetime: DatetimeSelection = NO_DATETIME,
+        z: Levels = NO_LEVELS,
     ) -> EdrRadius:
-        """The query for a circle (400 naming ``within`` or ``within-units`` when invalid)."""
-        box = shapes.radius_box(*center, shapes.within_metres(within, within_units))
-        return cls(names, box, datetime, z, None, center, within, within_units)
+        """The query for a circle of ``metres`` (``within``: as the client said it)."""
+        box = shapes.radius_box(*center, metres)
+        return cls(names, box, datetime, z, None, center, metres, within)
 
     def run(self, opened: OpenDataset, max_values: int) -> list[QueryResult]:
         x, y = self.center
@@ -166,8 +168,8 @@ class EdrRadius(EdrCube):
                 self.names,
                 x,
                 y,
+                self.metres,
                 self.within,
-                self.within_units,
                 self.datetime,
                 self.z,
                 max_values,
@@ -180,9 +182,9 @@ class EdrTrajectory(Query):
     """EDR trajectory: values at points along a line, at one instant and level."""
 
     names: list[str] | None
-    vertices: list[tuple[float, float]]
-    datetime: str | None = None
-    z: str | None = None
+    vertices: Path
+    datetime: DatetimeSelection = NO_DATETIME
+    z: Levels = NO_LEVELS
     kind: ClassVar[str] = "transect"
     advice: ClassVar[str] = "Ask for fewer parameters."
 

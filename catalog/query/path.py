@@ -3,6 +3,7 @@ section over depth or at one level (transect), or over time (Hovmöller)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -29,9 +30,10 @@ from catalog.query.result import DEFAULT_MAX_VALUES, GEOD, Interp, QueryResult
 from catalog.query.sampling import guard, stencil_at
 from catalog.selection import DepthChoice, Instant, time_range
 from catalog.variables import VariableInfo
+from schemas.params import DepthSpec, Vertex
 
 
-def sample_path(vertices: list[tuple[float, float]], n: int) -> tuple[npt.NDArray[np.float64], ...]:
+def sample_path(vertices: Sequence[Vertex], n: int) -> tuple[npt.NDArray[np.float64], ...]:
     """``n`` points equally spaced along the geodesics (WGS84) joining the vertices.
 
     Returns longitudes, latitudes and distances from the start in km.
@@ -53,10 +55,10 @@ def sample_path(vertices: list[tuple[float, float]], n: int) -> tuple[npt.NDArra
 def transect(
     opened: OpenDataset,
     names: list[str] | None,
-    vertices: list[tuple[float, float]],
+    vertices: Sequence[Vertex],
     n: int = 100,
     time: Instant = None,
-    depth: float | str | None = None,
+    depth: DepthSpec | None = None,
     interp: Interp = "nearest",
     max_values: int = DEFAULT_MAX_VALUES,
 ) -> QueryResult:
@@ -95,11 +97,11 @@ def transect(
 def hovmoller(
     opened: OpenDataset,
     name: str,
-    vertices: list[tuple[float, float]],
+    vertices: Sequence[Vertex],
     n: int = 100,
-    start: str | None = None,
-    end: str | None = None,
-    depth: float | str | None = None,
+    start: Instant = None,
+    end: Instant = None,
+    depth: DepthSpec | None = None,
     interp: Interp = "nearest",
     max_values: int = DEFAULT_MAX_VALUES,
 ) -> QueryResult:

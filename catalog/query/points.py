@@ -25,6 +25,7 @@ from catalog.query.common import (
 from catalog.query.result import DEFAULT_MAX_VALUES, Interp, QueryResult
 from catalog.query.sampling import guard, stencil_at
 from catalog.selection import DepthChoice, Instant, depth_range, nearest_levels, time_range
+from schemas.params import DepthSpec
 
 
 def point(
@@ -33,7 +34,7 @@ def point(
     lon: float,
     lat: float,
     time: Instant = None,
-    depth: float | str | None = None,
+    depth: DepthSpec | None = None,
     interp: Interp = "nearest",
     max_values: int = DEFAULT_MAX_VALUES,
 ) -> QueryResult:
@@ -63,9 +64,9 @@ def timeseries(
     names: list[str] | None,
     lon: float,
     lat: float,
-    start: str | None = None,
-    end: str | None = None,
-    depth: float | str | None = None,
+    start: Instant = None,
+    end: Instant = None,
+    depth: DepthSpec | None = None,
     interp: Interp = "nearest",
     max_values: int = DEFAULT_MAX_VALUES,
 ) -> QueryResult:

@@ -20,8 +20,9 @@ from catalog.geo import BBox
 from catalog.grids import cell_count, thin, thinned_stride
 from catalog.query.result import Interp, QueryResult
 from catalog.query.sampling import guard
-from catalog.selection import time_range
+from catalog.selection import Instant, time_range
 from catalog.variables import VariableInfo
+from schemas.params import DepthSpec, Path
 
 STENCIL = 4
 """Most cells one interpolated value reads (bilinear); nearest reads one."""
@@ -38,7 +39,7 @@ def levels_read(info: VariableInfo, every: bool) -> int:
     return int(info.vertical.depths.size)
 
 
-def steps_between(infos: list[VariableInfo], start: str | None, end: str | None) -> int:
+def steps_between(infos: list[VariableInfo], start: Instant, end: Instant) -> int:
     """Time steps between ``start`` and ``end`` on the first real time axis (1 without one)."""
     for info in infos:
         if info.time is not None and info.time.dim is not None:
@@ -83,8 +84,8 @@ class Point(Query):
     names: list[str] | None
     lon: float
     lat: float
-    time: str | None = None
-    depth: float | str | None = None
+    time: Instant = None
+    depth: DepthSpec | None = None
     interp: Interp = "nearest"
     kind: ClassVar[str] = "point"
     advice: ClassVar[str] = "Ask for fewer variables."
@@ -115,9 +116,9 @@ class Timeseries(Query):
     names: list[str] | None
     lon: float
     lat: float
-    start: str | None = None
-    end: str | None = None
-    depth: float | str | None = None
+    start: Instant = None
+    end: Instant = None
+    depth: DepthSpec | None = None
     interp: Interp = "nearest"
     kind: ClassVar[str] = "timeseries"
     advice: ClassVar[str] = "Ask for a shorter time range (start/end) or fewer variables."
@@ -150,7 +151,7 @@ class Profile(Query):
     names: list[str] | None
     lon: float
     lat: float
-    time: str | None = None
+    time: Instant = None
     depth_min: float | None = None
     depth_max: float | None = None
     interp: Interp = "nearest"
@@ -183,8 +184,8 @@ class Area(Query):
 
     names: list[str] | None
     bbox: BBox
-    time: str | None = None
-    depth: float | str | None = None
+    time: Instant = None
+    depth: DepthSpec | None = None
     stride: int = 1
     max_cells: int | None = None
     kind: ClassVar[str] = "area"
@@ -217,10 +218,10 @@ class Transect(Query):
     """/api/v1 data/transect."""
 
     names: list[str] | None
-    vertices: list[tuple[float, float]]
+    vertices: Path
     n: int = 100
-    time: str | None = None
-    depth: float | str | None = None
+    time: Instant = None
+    depth: DepthSpec | None = None
     interp: Interp = "nearest"
     kind: ClassVar[str] = "transect"
     advice: ClassVar[str] = "Ask for fewer samples (n), one depth or fewer variables."

@@ -1,10 +1,11 @@
 """OGC API - EDR query semantics over the query engine, free of any web framework.
 
 The EDR facade (``api/edr``) and the pygeoapi provider (``integrations/pygeoapi_edr.py``)
-both call these functions. They parse the EDR parameter forms (``z``, ``datetime``, WKT
-``coords``, ``within``), choose the engine query that answers them (point, time series,
-profile, area, transect), stack areas over several time steps or levels, and clip areas to a
-polygon or a circle. Selection and interpolation stay in the engine (``catalog.query``).
+both call these functions, with the EDR parameters as they parsed them (``schemas.params``:
+``DatetimeSelection``, ``Levels``, shapely geometries; ``within_metres``). They choose the
+engine query that answers them (point, time series, profile, area, transect), stack areas over
+several time steps or levels, and clip areas to a polygon or a circle. Selection and
+interpolation stay in the engine (``catalog.query``).
 
 Errors the engine raises under its own parameter names (``variables``, ``lon``, ``time`` …)
 are renamed to the EDR names (``parameter-name``, ``coords``, ``datetime`` …).
@@ -13,16 +14,13 @@ are renamed to the EDR names (``parameter-name``, ``coords``, ``datetime`` …).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 import xarray as xr
-from shapely import wkt
-from shapely.errors import ShapelyError
 from shapely.geometry.base import BaseGeometry
 
 from catalog import query
@@ -32,21 +30,15 @@ from catalog.geo import BBox, wrap180
 from catalog.grids import thinned_stride
 from catalog.query.result import DEFAULT_MAX_VALUES, GEOD, QueryResult
 from catalog.query.sampling import guard
-from catalog.selection import (
-    Instant,
-    depth_range,
-    iso,
-    nearest_levels,
-    parse_instant,
-    time_range,
-)
+from catalog.selection import Instant, depth_range, iso, nearest_levels, time_range
 from catalog.units import to_metres_factor
 from catalog.variables import VariableInfo
-from schemas import patterns
+from schemas.params import DatetimeSelection, DepthSpec, Levels, Vertex
 
+NO_DATETIME, NO_LEVELS = DatetimeSelection(), Levels()
+"""No ``datetime`` (the latest step), no ``z`` (the surface)."""
 Inside = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.NDArray[np.bool_]]
 TRAJECTORY_SAMPLES = 100
-MAX_LEVELS = 1000
 
 # Engine parameter name -> the EDR parameter that carries the same information.
 EDR_NAMES = {
@@ -85,122 +77,6 @@ def edr_names() -> Iterator[None]:
 # ----------------------------------------------------------------------------- parameters
 
 
-@dataclass(frozen=True)
-class Levels:
-    """An EDR ``z``: explicit levels (a value, a list, ``R{n}/{min}/{step}``) or a range."""
-
-    values: tuple[float, ...] = ()
-    low: float | None = None
-    high: float | None = None
-
-    @property
-    def given(self) -> bool:
-        return bool(self.values) or self.low is not None
-
-    @property
-    def multiple(self) -> bool:
-        return len(self.values) > 1 or self.low is not None
-
-
-_Z_RULE = (
-    f"must be a depth in metres (0 to {patterns.DEPTH_MAX_M:,}, positive down), a list "
-    "'z1,z2,...', a range "
-    "'min/max' or a recurring list 'R{count}/{first}/{step}'"
-)
-
-
-def parse_z(text: str | None) -> Levels:
-    """``10``, ``10,50,100``, ``0/100`` or ``R5/0/10``; 400 naming ``z`` otherwise."""
-    if text is None or not text.strip():
-        return Levels()
-    text = text.strip()
-    try:
-        if text[0] in "Rr":
-            count_text, first_text, step_text = text[1:].split("/")
-            count, first, step = int(count_text), _finite(first_text), _finite(step_text)
-            if not 1 <= count <= MAX_LEVELS or step <= 0:
-                raise ValueError
-            return Levels(values=_depths([first + k * step for k in range(count)]))
-        if "/" in text:
-            low, high = (_finite(p) for p in text.split("/"))
-            if low > high:
-                raise InvalidParameters.single("z", f"{_Z_RULE}; in 'min/max' min <= max")
-            _depths([low, high], deepest=math.inf)  # a range may reach past every level
-            return Levels(low=low, high=high)
-        values = [_finite(p) for p in text.split(",")]
-        if len(values) > MAX_LEVELS:
-            raise ValueError
-        return Levels(values=_depths(values))
-    except ValueError:
-        raise InvalidParameters.single("z", _Z_RULE) from None
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError
-    return value
-
-
-def _depths(values: list[float], deepest: float = patterns.DEPTH_MAX_M) -> tuple[float, ...]:
-    if any(v < 0 or v > deepest for v in values):
-        raise ValueError
-    return tuple(values)
-
-
-@dataclass(frozen=True)
-class Instants:
-    """An EDR ``datetime``: nothing (the latest step), an instant, or a (half-open) interval."""
-
-    instant: str | None = None
-    start: str | None = None
-    end: str | None = None
-    interval: bool = False
-
-
-def parse_datetime(text: str | None) -> Instants:
-    """``2020-01-01T00:00:00Z``, ``start/end``, ``../end``, ``start/..``; 400 otherwise."""
-    if text is None or not text.strip():
-        return Instants()
-    parts = text.strip().split("/")
-    if len(parts) == 1:
-        parse_instant("datetime", parts[0])
-        return Instants(instant=parts[0])
-    if len(parts) != 2:
-        raise InvalidParameters.single(
-            "datetime", "must be an instant or an interval 'start/end' ('..' for an open end)"
-        )
-    start, end = (None if p.strip() in {"", ".."} else p.strip() for p in parts)
-    low = parse_instant("datetime", start) if start else None
-    high = parse_instant("datetime", end) if end else None
-    if low is not None and high is not None and low > high:
-        raise InvalidParameters.single("datetime", "the interval's start is after its end")
-    return Instants(start=start, end=end, interval=True)
-
-
-def parse_coords(text: str, kinds: tuple[str, ...]) -> BaseGeometry:
-    """A WKT geometry of one of ``kinds`` (e.g. 'Point', 'MultiPoint') in lon/lat degrees."""
-    rule = f"must be WKT: {' or '.join(k.upper() for k in kinds)}, with lon lat in degrees"
-    try:
-        geometry = wkt.loads(text)
-    except (ShapelyError, ValueError, TypeError):
-        raise InvalidParameters.single("coords", rule) from None
-    if geometry.geom_type not in kinds or geometry.is_empty:
-        raise InvalidParameters.single("coords", f"{rule}, not {geometry.geom_type.upper()}")
-    xy = shapely.get_coordinates(geometry)
-    if not np.all(np.isfinite(xy)):
-        raise InvalidParameters.single("coords", f"{rule}; coordinates must be finite")
-    if np.any(np.abs(xy[:, 1]) > 90) or np.any(np.abs(xy[:, 0]) > 360):
-        raise InvalidParameters.single(
-            "coords", "latitudes must be in -90..90 and longitudes in -360..360"
-        )
-    if shapely.get_coordinates(geometry, include_z=True).shape[1] > 2 and geometry.has_z:
-        raise InvalidParameters.single(
-            "coords", "give 2-D coordinates; choose levels with z and instants with datetime"
-        )
-    return geometry
-
-
 def within_metres(within: float | None, units: str | None) -> float:
     """The radius of a radius query in metres (``within`` in ``within-units``)."""
     if within is None:
@@ -225,12 +101,11 @@ def position(
     names: list[str] | None,
     lon: float,
     lat: float,
-    datetime_: str | None = None,
-    z: str | None = None,
+    when: DatetimeSelection = NO_DATETIME,
+    levels: Levels = NO_LEVELS,
     max_values: int = DEFAULT_MAX_VALUES,
 ) -> QueryResult:
     """A point (one instant, one level), time series (an interval) or profile (several z)."""
-    when, levels = parse_datetime(datetime_), parse_z(z)
     with edr_names():
         if levels.multiple:
             if when.interval:
@@ -262,13 +137,12 @@ def cube(
     opened: OpenDataset,
     names: list[str] | None,
     bbox: BBox,
-    datetime_: str | None = None,
-    z: str | None = None,
+    when: DatetimeSelection = NO_DATETIME,
+    levels: Levels = NO_LEVELS,
     resolution: tuple[int, int] | None = None,
     max_values: int = DEFAULT_MAX_VALUES,
 ) -> QueryResult:
     """Cells in a box at every chosen time step and level (the engine's area, stacked)."""
-    when, levels = parse_datetime(datetime_), parse_z(z)
     with edr_names():
         infos = opened.resolve(names)
         if levels.multiple:
@@ -295,9 +169,7 @@ def cube(
             rows.append(_stack(column, "depth"))
         assert first is not None
     selection = dict(first.selection)
-    selection["times"] = [
-        iso(s) if isinstance(s, np.datetime64) else s for s in steps if s is not None
-    ] or None
+    selection["times"] = [iso(s) for s in steps if s is not None] or None
     selection["depths"] = [d for d in depths if d is not None] or None
     return QueryResult("area", opened.id, _stack(rows, "time"), selection)
 
@@ -306,13 +178,13 @@ def area(
     opened: OpenDataset,
     names: list[str] | None,
     polygon: BaseGeometry,
-    datetime_: str | None = None,
-    z: str | None = None,
+    when: DatetimeSelection = NO_DATETIME,
+    levels: Levels = NO_LEVELS,
     resolution: tuple[int, int] | None = None,
     max_values: int = DEFAULT_MAX_VALUES,
 ) -> QueryResult:
     """The cells whose centres lie in a polygon (its bounding box, then clipped)."""
-    result = cube(opened, names, polygon_box(polygon), datetime_, z, resolution, max_values)
+    result = cube(opened, names, polygon_box(polygon), when, levels, resolution, max_values)
 
     def inside(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
         hits = np.zeros(lon.shape, dtype=bool)
@@ -328,15 +200,15 @@ def radius(
     names: list[str] | None,
     lon: float,
     lat: float,
-    within: float | None,
-    within_units: str | None,
-    datetime_: str | None = None,
-    z: str | None = None,
+    metres: float,
+    within: str,
+    when: DatetimeSelection = NO_DATETIME,
+    levels: Levels = NO_LEVELS,
     max_values: int = DEFAULT_MAX_VALUES,
 ) -> QueryResult:
-    """The cells whose centres lie within a geodesic (WGS84) distance of a point."""
-    metres = within_metres(within, within_units)
-    result = cube(opened, names, radius_box(lon, lat, metres), datetime_, z, None, max_values)
+    """The cells whose centres lie within ``metres`` (geodesic, WGS84) of a point; ``within``
+    says that distance as the client gave it ('100 km')."""
+    result = cube(opened, names, radius_box(lon, lat, metres), when, levels, None, max_values)
 
     def inside(
         lons: npt.NDArray[np.float64], lats: npt.NDArray[np.float64]
@@ -345,7 +217,7 @@ def radius(
         near: npt.NDArray[np.bool_] = np.asarray(distance) <= metres
         return near
 
-    clipped = _clip(result, inside, f"{within:g} {within_units} of ({lon:g}, {lat:g})")
+    clipped = _clip(result, inside, f"{within} of ({lon:g}, {lat:g})")
     clipped.selection["within_m"] = metres
     return clipped
 
@@ -373,20 +245,19 @@ def radius_box(lon: float, lat: float, metres: float) -> BBox:
 def trajectory(
     opened: OpenDataset,
     names: list[str] | None,
-    vertices: list[tuple[float, float]],
-    datetime_: str | None = None,
-    z: str | None = None,
+    vertices: Sequence[Vertex],
+    when: DatetimeSelection = NO_DATETIME,
+    levels: Levels = NO_LEVELS,
     max_values: int = DEFAULT_MAX_VALUES,
 ) -> QueryResult:
     """Values at ``TRAJECTORY_SAMPLES`` points along the path, at one instant and level."""
-    when, levels = parse_datetime(datetime_), parse_z(z)
     if when.interval:
         raise InvalidParameters.single(
             "datetime", "a trajectory is drawn at one instant; give an instant, not an interval"
         )
     if levels.multiple:
         raise InvalidParameters.single("z", "a trajectory is drawn at one level; give one depth")
-    depth: float | str = levels.values[0] if levels.values else "surface"
+    depth: DepthSpec = levels.values[0] if levels.values else "surface"
     with edr_names():
         result = query.transect(
             opened,
@@ -425,7 +296,7 @@ def three_d(infos: list[VariableInfo], names: list[str] | None) -> list[Variable
     return having
 
 
-def time_steps(infos: list[VariableInfo], when: Instants) -> list[Instant]:
+def time_steps(infos: list[VariableInfo], when: DatetimeSelection) -> list[Instant]:
     """The instants to read: the one asked for (None: latest) or every step of an interval,
     as the axis holds it (parsed once: the engine reads each without parsing it again)."""
     if not when.interval:

@@ -12,7 +12,6 @@ from pydantic import Field
 
 from catalog import query
 from catalog.query.convert import convert_units
-from catalog.selection import parse_depth
 from plotting.common import RenderContext, choose_variable, colormap, colour_range, label, pick
 from plotting.params import Depth, PlotParams, Time
 from plotting.plot_type import PlotType
@@ -45,7 +44,7 @@ def render(ctx: RenderContext, p: ColorbarParams) -> Figure:
             [name],
             opened.bbox,
             p.time,
-            parse_depth(p.depth),
+            p.depth,
             max_cells=200_000,
             max_values=ctx.max_values,
         )

@@ -5,13 +5,10 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from catalog import query
-from catalog.geo import parse_path
 from catalog.query.convert import convert_units
-from catalog.selection import parse_depth
 from plotting.basemap import LAND_COLOUR
 from plotting.common import (
     RenderContext,
-    check_path,
     choose_variable,
     date_axis,
     finish,
@@ -21,7 +18,7 @@ from plotting.common import (
     used_in,
 )
 from plotting.figure import new_figure
-from plotting.params import Depth, End, PathText, PlotParams, Samples, Start
+from plotting.params import Depth, End, Path, PlotParams, Samples, Start
 from plotting.plot_type import PlotType
 
 NEEDS = ("time",)
@@ -30,7 +27,7 @@ NEEDS = ("time",)
 class HovmollerParams(PlotParams):
     """Parameters of a Hovmöller diagram."""
 
-    path: PathText
+    path: Path
     n: Samples = 200
     start: Start = None
     end: End = None
@@ -44,11 +41,11 @@ def render(ctx: RenderContext, p: HovmollerParams) -> Figure:
     result = query.hovmoller(
         opened,
         name,
-        parse_path(p.path),
+        p.path,
         p.n,
         p.start,
         p.end,
-        parse_depth(p.depth),
+        p.depth,
         max_values=ctx.max_values,
     )
     result = convert_units(result, p.units)
@@ -76,5 +73,4 @@ PLOT_TYPE = PlotType(
     render=render,
     needs=NEEDS,
     location="path",
-    check=check_path,
 )

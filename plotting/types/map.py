@@ -12,11 +12,10 @@ from pydantic import Field
 from catalog import query
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, NoData
-from catalog.geo import BBox, normalise_lon, parse_bbox
+from catalog.geo import BBox, normalise_lon
 from catalog.grids import Drawing
 from catalog.query import QueryResult
 from catalog.query.convert import convert_units
-from catalog.selection import parse_depth
 from plotting import basemap, drawing
 from plotting.common import (
     LAT_FORMAT,
@@ -36,18 +35,16 @@ from plotting.common import (
 from plotting.figure import new_figure
 from plotting.params import Depth, PlotParams, Time
 from plotting.plot_type import PlotType
-from schemas import patterns
+from schemas import params, patterns
 
 
 class MapParams(PlotParams):
     """Parameters of a map."""
 
-    bbox: str | None = Field(
+    bbox: params.BBoxParam | None = Field(
         default=None,
         description="minlon,minlat,maxlon,maxlat as in the area data query; minlon > maxlon "
         "crosses the antimeridian. Default: the whole dataset.",
-        pattern=patterns.BBOX,
-        max_length=patterns.NUMBERS_MAX,
         examples=["-80,0,0,60"],
     )
     time: Time = None
@@ -76,9 +73,7 @@ class MapParams(PlotParams):
 
 
 def check(opened: OpenDataset, p: MapParams) -> None:
-    """bbox form, quiver pair and contour variable, before any data is read."""
-    if p.bbox is not None:
-        parse_bbox(p.bbox)
+    """Quiver pair and contour variable, before any data is read (the bbox is parsed)."""
     pairs = [pair.id for pair in opened.entry.vectors]
     if p.quiver is not None and p.quiver not in pairs:
         raise InvalidParameters.single(
@@ -111,7 +106,7 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
     """Draw the map (runs in a worker)."""
     opened = ctx.opened
     name, info = choose_variable(opened, p.variable, (), "map")
-    bbox = parse_bbox(p.bbox) if p.bbox else opened.bbox
+    bbox = p.bbox if p.bbox is not None else opened.bbox
     if bbox is None:
         raise NoData(f"Dataset '{opened.id}' has no horizontal extent to map.")
     result = convert_units(_box(ctx, p, name, bbox, max(p.width * p.height // 2, 1)), p.units)
@@ -150,7 +145,7 @@ def _box(ctx: RenderContext, p: MapParams, name: str, bbox: BBox, max_cells: int
         [name],
         bbox,
         p.time,
-        parse_depth(p.depth),
+        p.depth,
         max_cells=max_cells,
         max_values=ctx.max_values,
     )

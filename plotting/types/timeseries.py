@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from matplotlib.figure import Figure
 from pydantic import Field
@@ -11,7 +11,6 @@ from catalog import query
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters
 from catalog.query.convert import convert_units
-from catalog.selection import parse_depth
 from plotting.common import (
     LAT_FORMAT,
     LON_FORMAT,
@@ -26,7 +25,8 @@ from plotting.common import (
 from plotting.figure import new_figure
 from plotting.params import End, PlotParams, Start
 from plotting.plot_type import PlotType
-from schemas import patterns
+from schemas import params
+from schemas.params import DepthSpec
 
 NEEDS = ("time",)
 MAX_DEPTHS = 10
@@ -47,23 +47,19 @@ class TimeseriesParams(PlotParams):
     )
     start: Start = None
     end: End = None
-    depth: list[Annotated[str, Field(pattern=patterns.DEPTH, max_length=patterns.NAME_MAX)]] = (
-        Field(
-            default_factory=list,
-            max_length=MAX_DEPTHS,
-            description=f"Depth in metres, 'surface' or 'bottom'; repeat for up to {MAX_DEPTHS} "
-            "lines. Default: the surface.",
-            examples=[["surface"]],
-        )
+    depth: list[params.DepthParam] = Field(
+        default_factory=list,
+        max_length=MAX_DEPTHS,
+        description=f"Depth in metres, 'surface' or 'bottom'; repeat for up to {MAX_DEPTHS} "
+        "lines. Default: the surface.",
+        examples=[["surface"]],
     )
 
 
 def check(opened: OpenDataset, p: TimeseriesParams) -> None:
-    """Depths well formed and not too many."""
+    """Not too many depths (each is parsed)."""
     if len(p.depth) > MAX_DEPTHS:
         raise InvalidParameters.single("depth", f"at most {MAX_DEPTHS} depths")
-    for text in p.depth:
-        parse_depth(text)
 
 
 def render(ctx: RenderContext, p: TimeseriesParams) -> Figure:
@@ -73,8 +69,8 @@ def render(ctx: RenderContext, p: TimeseriesParams) -> Figure:
     fig = new_figure(p.width, p.height, p.dpi)
     ax = fig.add_subplot()
     axis_label = ""
-    depths: list[str | None] = list(p.depth) or [None]
-    for text in depths:
+    depths: list[DepthSpec | None] = list(p.depth) or [None]
+    for depth in depths:
         result = query.timeseries(
             opened,
             [name],
@@ -82,7 +78,7 @@ def render(ctx: RenderContext, p: TimeseriesParams) -> Figure:
             p.lat,
             p.start,
             p.end,
-            parse_depth(text),
+            depth,
             max_values=ctx.max_values,
         )
         result = convert_units(result, p.units)

@@ -7,11 +7,9 @@ from matplotlib.figure import Figure
 from pydantic import Field
 
 from catalog import query
-from catalog.geo import parse_path
 from catalog.query.convert import convert_units
 from plotting.common import (
     RenderContext,
-    check_path,
     choose_variable,
     finish,
     pick,
@@ -20,7 +18,7 @@ from plotting.common import (
     used_in,
 )
 from plotting.figure import new_figure
-from plotting.params import PathText, PlotParams, Samples, Time
+from plotting.params import Path, PlotParams, Samples, Time
 from plotting.plot_type import PlotType
 from schemas import patterns
 
@@ -31,7 +29,7 @@ SEABED = "#6b5a4a"
 class TransectParams(PlotParams):
     """Parameters of a vertical section."""
 
-    path: PathText
+    path: Path
     n: Samples = 200
     time: Time = None
     depth_max: float | None = Field(
@@ -48,9 +46,7 @@ def render(ctx: RenderContext, p: TransectParams) -> Figure:
     """Draw the section (runs in a worker)."""
     opened = ctx.opened
     name, info = choose_variable(opened, p.variable, NEEDS, "transect")
-    result = query.transect(
-        opened, [name], parse_path(p.path), p.n, p.time, None, max_values=ctx.max_values
-    )
+    result = query.transect(opened, [name], p.path, p.n, p.time, None, max_values=ctx.max_values)
     result = convert_units(result, p.units)
     field = pick(result.data, name).transpose("depth", "distance")
     distance = result.data["distance"].values
@@ -80,5 +76,4 @@ PLOT_TYPE = PlotType(
     render=render,
     needs=NEEDS,
     location="path",
-    check=check_path,
 )

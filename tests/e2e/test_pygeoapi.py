@@ -31,6 +31,7 @@ from catalog.formats import write
 from catalog.query import QueryResult, shapes
 from catalog.store import Catalog
 from integrations.pygeoapi_edr import OceanDataEDRProvider
+from schemas.params import parse_datetime, parse_z
 from tests.conftest import sample_entries, write_catalog
 from tests.e2e.live import free_port, wait_until_up
 
@@ -266,7 +267,9 @@ def test_position_glorys_is_the_xarray_cell_and_the_engine_answer(
     assert document["domain"]["axes"]["z"]["values"] == [depth]
     assert document["domain"]["axes"]["t"]["values"] == [day]
     assert list(document["parameters"]) == ["thetao"]
-    engine = shapes.position(catalog.dataset("glorys"), ["thetao"], -10.0, 50.0, None, "100")
+    engine = shapes.position(
+        catalog.dataset("glorys"), ["thetao"], -10.0, 50.0, levels=parse_z("100")
+    )
     assert document == to_covjson(engine)  # the service's own encoder
 
 
@@ -289,7 +292,7 @@ def test_position_ersst_is_the_xarray_cell_at_the_asked_month(
     assert document["ranges"]["sst"]["values"] == [expected]
     assert document["domain"]["axes"]["t"]["values"] == ["2015-12-01T00:00:00Z"]
     engine = shapes.position(
-        catalog.dataset("ersst-v5"), ["sst"], -140.0, 0.0, "2015-12-01T00:00:00Z", None
+        catalog.dataset("ersst-v5"), ["sst"], -140.0, 0.0, parse_datetime("2015-12-01T00:00:00Z")
     )
     assert document == to_covjson(engine)  # the service's own encoder
 

@@ -17,12 +17,16 @@ import pytest
 import xarray as xr
 from covjson_pydantic.coverage import Coverage, CoverageCollection
 from geojson_pydantic import FeatureCollection
+from shapely import wkt
 
 from api.settings import DEFAULT_CATALOG
 from catalog import formats, query
 from catalog.formats import EPSG4326
 from catalog.query import QueryResult, shapes
 from catalog.store import Catalog
+from schemas.params import parse_datetime as when
+from schemas.params import parse_instant as instant
+from schemas.params import parse_z as z
 
 Query = Callable[[Catalog], QueryResult]
 PLACES = [(-10, 50), (0, 60), (-5, 55)]
@@ -39,19 +43,24 @@ CASES: dict[str, Query] = {
     "point-bottom": lambda c: query.point(c.dataset("glorys"), ["thetao"], -10, 50, None, "bottom"),
     "point-curvilinear": lambda c: query.point(c.dataset("wcofs"), None, -124.5, 44.5),
     "timeseries": lambda c: query.timeseries(
-        c.dataset("ersst-v5"), None, -150, 10, "2015-01-01", "2016-01-01"
+        c.dataset("ersst-v5"), None, -150, 10, instant("2015-01-01"), instant("2016-01-01")
     ),
     "timeseries-curvilinear": lambda c: query.timeseries(
         c.dataset("wcofs"), None, -124.5, 44.5, interp="linear"
     ),
     "profile": lambda c: query.profile(c.dataset("glorys"), None, -10, 50),
     "profile-curvilinear": lambda c: query.profile(c.dataset("giops"), None, -150, 10),
-    "area": lambda c: query.area(c.dataset("ersst-v5"), None, (-100, 0, -70, 20), "2015-01-01"),
+    "area": lambda c: query.area(
+        c.dataset("ersst-v5"), None, (-100, 0, -70, 20), instant("2015-01-01")
+    ),
     "area-bottom": lambda c: query.area(
         c.dataset("glorys"), ["thetao"], (-10, 50, 0, 60), None, "bottom"
     ),
     "area-curvilinear": lambda c: query.area(
-        c.dataset("wcofs"), ["surface-current"], (-125, 43, -124, 45), "2024-10-17T02:00:00Z"
+        c.dataset("wcofs"),
+        ["surface-current"],
+        (-125, 43, -124, 45),
+        instant("2024-10-17T02:00:00Z"),
     ),
     "area-curvilinear-level": lambda c: query.area(
         c.dataset("giops"), None, (-155, 5, -150, 10), depth=100
@@ -63,43 +72,48 @@ CASES: dict[str, Query] = {
         c.dataset("glorys"), None, [(-15, 50), (5, 65)], 20, depth=10
     ),
     "hovmoller": lambda c: query.hovmoller(
-        c.dataset("ersst-v5"), "sst", [(-170, 0), (-100, 0)], 8, "2015-01-01", "2016-01-01"
+        c.dataset("ersst-v5"),
+        "sst",
+        [(-170, 0), (-100, 0)],
+        8,
+        instant("2015-01-01"),
+        instant("2016-01-01"),
     ),
-    "edr-position": lambda c: shapes.position(c.dataset("glorys"), None, -10, 50, None, "10"),
+    "edr-position": lambda c: shapes.position(c.dataset("glorys"), None, -10, 50, levels=z("10")),
     "edr-trajectory": lambda c: shapes.trajectory(
-        c.dataset("ersst-v5"), None, [(-170, 0), (-100, 0)], "2015-01-01"
+        c.dataset("ersst-v5"), None, [(-170, 0), (-100, 0)], when("2015-01-01")
     ),
     "edr-cube-time": lambda c: shapes.cube(
-        c.dataset("ersst-v5"), None, (-100, 0, -70, 20), "2015-01-01/2015-06-01"
+        c.dataset("ersst-v5"), None, (-100, 0, -70, 20), when("2015-01-01/2015-06-01")
     ),
     "edr-cube-depth": lambda c: shapes.cube(
-        c.dataset("glorys"), ["thetao", "so"], (-10, 50, 0, 60), None, "0/500"
+        c.dataset("glorys"), ["thetao", "so"], (-10, 50, 0, 60), levels=z("0/500")
     ),
     "edr-cube-curvilinear-time": lambda c: shapes.cube(
-        c.dataset("wcofs"), ["surface-current"], (-125, 44, -124.5, 45), "../.."
+        c.dataset("wcofs"), ["surface-current"], (-125, 44, -124.5, 45), when("../..")
     ),
     "edr-cube-curvilinear-time-depth": lambda c: shapes.cube(
-        c.dataset("giops"), None, (-152, 5, -150, 7), "../..", "0/10"
+        c.dataset("giops"), None, (-152, 5, -150, 7), when("../.."), z("0/10")
     ),
     "edr-polygon": lambda c: shapes.area(
         c.dataset("ersst-v5"),
         None,
-        shapes.parse_coords("POLYGON((-160 -10, -140 -10, -140 10, -160 -10))", ("Polygon",)),
-        "2015-01-01",
+        wkt.loads("POLYGON((-160 -10, -140 -10, -140 10, -160 -10))"),
+        when("2015-01-01"),
     ),
     # the places of a MULTIPOINT along a `point` dimension, as JSON, CSV, GeoJSON or NetCDF
     "multipoint-combined": lambda c: along_points(
-        [shapes.position(c.dataset("glorys"), None, x, y, None, "0/100") for x, y in PLACES]
+        [shapes.position(c.dataset("glorys"), None, x, y, levels=z("0/100")) for x, y in PLACES]
     ),
 }
 COVERAGES = [case for case in CASES if case != "multipoint-combined"]  # one place each
 MULTIPOINT: dict[str, Callable[[Catalog], list[QueryResult]]] = {
     "multipoint-series": lambda c: [
-        shapes.position(c.dataset("ersst-v5"), None, x, y, "2015-01-01/2015-04-01")
+        shapes.position(c.dataset("ersst-v5"), None, x, y, when("2015-01-01/2015-04-01"))
         for x, y in [(-150, 10), (-140, 0)]
     ],
     "multipoint-profile": lambda c: [
-        shapes.position(c.dataset("glorys"), None, x, y, None, "0/200")
+        shapes.position(c.dataset("glorys"), None, x, y, levels=z("0/200"))
         for x, y in [(-10, 50), (0, 60)]
     ],
 }
@@ -132,7 +146,7 @@ def results(catalog: Catalog) -> Callable[[str], QueryResult]:
 def large(catalog: Catalog) -> QueryResult:
     """An ERSST cube of 20 global monthly fields (320,400 values)."""
     box = (-180, -80, 180, 88)
-    result = shapes.cube(catalog.dataset("ersst-v5"), None, box, "2019-01-01/2020-08-01")
+    result = shapes.cube(catalog.dataset("ersst-v5"), None, box, when("2019-01-01/2020-08-01"))
     result.data.load()
     return result
 
