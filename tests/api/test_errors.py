@@ -16,7 +16,7 @@ D = "/api/v1/datasets"
 
 def test_not_found_lists_valid_ids(client: TestClient) -> None:
     problem = client.get(f"{D}/nope").json()
-    assert problem["valid_values"] == ["ersst-v5", "giops", "glorys", "wcofs"]
+    assert problem["valid_values"] == ["ersst-v5", "giops", "glorys", "glorys-mesh", "wcofs"]
     assert "ersst-v5" in problem["detail"]
     problem = client.get(f"{D}/glorys/variables/temp").json()
     assert problem["valid_values"] == ["so", "thetao", "uo", "vo", "zos"]
