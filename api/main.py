@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api import docs, edr, observability, service, v1
+from api.logs import configure_logging
 from api.middleware import EdgeMiddleware
-from api.observability import Metrics, configure_logging
+from api.observability import Metrics
 from api.openapi import API_DESCRIPTION, install_openapi
 from api.problems import install_problem_handlers
 from api.proxy import Forwarding

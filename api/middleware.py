@@ -30,7 +30,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import TooManyRequests
 from api.head import HEAD_KEY
-from api.observability import REQUEST_ID, Metrics
+from api.logs import REQUEST_ID
+from api.observability import Metrics
 from api.problems import REQUEST_ID_HEADER, problem_response, unexpected_error_response
 from api.proxy import Forwarding
 

@@ -147,7 +147,13 @@ def test_edr_openapi_is_valid_30_and_declares_what_the_routes_use(client: TestCl
         assert {"collectionId", "z", "datetime", "parameter-name", "crs", "f"} <= declared
         assert {"200", "204", "400", "404", "413", "503"} <= set(operation["responses"])
         collection = next(p for p in operation["parameters"] if p["name"] == "collectionId")
-        assert collection["schema"]["enum"] == ["ersst-v5", "giops", "glorys", "glorys-mesh", "wcofs"]
+        assert collection["schema"]["enum"] == [
+            "ersst-v5",
+            "giops",
+            "glorys",
+            "glorys-mesh",
+            "wcofs",
+        ]
     text = json.dumps(doc)
     assert '"type": "null"' not in text and "prefixItems" not in text
 
@@ -396,7 +402,13 @@ def test_unknown_collection_is_404_listing_the_collections(client: TestClient) -
     for url in ("/edr/collections/argo", "/edr/collections/argo/position?coords=POINT(0 0)"):
         response = client.get(url)
         assert response.status_code == 404
-        assert response.json()["valid_values"] == ["ersst-v5", "giops", "glorys", "glorys-mesh", "wcofs"]
+        assert response.json()["valid_values"] == [
+            "ersst-v5",
+            "giops",
+            "glorys",
+            "glorys-mesh",
+            "wcofs",
+        ]
 
 
 def test_too_much_data_is_413_with_the_limit(client: TestClient) -> None:

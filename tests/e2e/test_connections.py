@@ -347,7 +347,13 @@ def test_the_entry_point_serves_the_service_under_limits_from_the_environment() 
             timeout=180,  # the worker pools warm up slowly on a busy machine
         )
         listing = httpx.get(f"{base}/api/v1/datasets", timeout=30).json()
-        assert [d["id"] for d in listing["datasets"]] == ["ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"]
+        assert [d["id"] for d in listing["datasets"]] == [
+            "ersst-v5",
+            "glorys",
+            "wcofs",
+            "giops",
+            "glorys-mesh",
+        ]
         answer = exchange(("127.0.0.1", port), get("/api/v1/datasets", *("X-A: 1",) * 5))
         assert answer.status == 431
         assert answer.problem()["limit"] == 5

@@ -120,7 +120,13 @@ def test_collections_have_their_extents(
 ) -> None:
     listing = edr.collections()
     collections = {c["id"]: c for c in listing["collections"]}
-    assert [c["id"] for c in listing["collections"]] == ["ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"]
+    assert [c["id"] for c in listing["collections"]] == [
+        "ersst-v5",
+        "glorys",
+        "wcofs",
+        "giops",
+        "glorys-mesh",
+    ]
     assert edr.data() == ["ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"]
     for cid, collection in collections.items():
         assert collection["extent"]["spatial"]["crs"].endswith("/OGC/1.3/CRS84")
@@ -175,7 +181,13 @@ def test_api_document_is_valid_openapi_30(edr: Any, base: str) -> None:
     assert document == served.json()
     position = document["paths"]["/edr/collections/{collectionId}/position"]["get"]
     (collection_id,) = [p for p in position["parameters"] if p["name"] == "collectionId"]
-    assert collection_id["schema"]["enum"] == ["ersst-v5", "giops", "glorys", "glorys-mesh", "wcofs"]
+    assert collection_id["schema"]["enum"] == [
+        "ersst-v5",
+        "giops",
+        "glorys",
+        "glorys-mesh",
+        "wcofs",
+    ]
 
 
 # ----------------------------------------------------------------------------- position

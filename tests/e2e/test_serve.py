@@ -76,7 +76,13 @@ def server() -> Iterator[str]:
 
 def test_factory_serves_the_bundled_samples(server: str) -> None:
     listing = httpx.get(f"{server}/api/v1/datasets").json()
-    assert [d["id"] for d in listing["datasets"]] == ["ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"]
+    assert [d["id"] for d in listing["datasets"]] == [
+        "ersst-v5",
+        "glorys",
+        "wcofs",
+        "giops",
+        "glorys-mesh",
+    ]
     assert all(d["available"] for d in listing["datasets"])
     assert listing["datasets"][0]["links"]["self"] == f"{server}/api/v1/datasets/ersst-v5"
     response = httpx.get(f"{server}/api/v1/datasets/nope")
