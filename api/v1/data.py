@@ -72,8 +72,9 @@ Interp = Annotated[
     Literal["nearest", "linear"],
     Query(
         description="'nearest' cell, or 'linear': bilinear on regular grids, barycentric in "
-        "the triangle of surrounding cell centres on curvilinear grids; land cells are left "
-        "out and the weights renormalised.",
+        "the triangle of surrounding cell centres on curvilinear grids and in the mesh's own "
+        "triangle on UGRID meshes (values on faces: the face holding the point); land cells "
+        "are left out and the weights renormalised.",
         examples=["nearest"],
     ),
 ]
