@@ -14,6 +14,7 @@ recognised (triangular meshes only).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -196,17 +197,22 @@ class MeshGrid:
     def _edge_degrees(self) -> float:
         return float(np.degrees(self._edge))
 
+    @cached_property
+    def _reach(self) -> float:
+        """How far a point may be from its nearest cell: 1.5 typical edges (chord)."""
+        return 1.5 * self._edge
+
     def _nearest_cell(self, lon: float, lat: float) -> int:
         """The cell nearest on the sphere, within 1.5 typical edges (else outside)."""
-        distance, found = self._tree.query(lonlat_to_xyz(np.array([lon]), np.array([lat]))[0])
-        if distance > 1.5 * self._edge:
+        distance, found = self._tree.query(_unit_vector(lon, lat))
+        if distance > self._reach:
             raise OutsideFootprint
         return int(found)
 
     def _holding(self, lon: float, lat: float) -> tuple[int, Floats] | None:
         """The face holding the point and the point's barycentric weights of its nodes, found
         among the faces whose centroids are nearest (gnomonic plane at the point)."""
-        point = lonlat_to_xyz(np.array([lon]), np.array([lat]))[0]
+        point = _unit_vector(lon, lat)
         k = min(_CANDIDATES, self.triangles.shape[0])
         _, found = self._face_tree.query(point, k=k)
         faces = np.atleast_1d(found)
@@ -222,6 +228,12 @@ class MeshGrid:
             return None
         first = int(np.argmax(holds))
         return int(faces[first]), np.clip(weights[first], 0.0, 1.0)
+
+
+def _unit_vector(lon: float, lat: float) -> Floats:
+    """The point (lon, lat) on the unit sphere."""
+    phi, lam = math.radians(lat), math.radians(lon)
+    return np.array([math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi)])
 
 
 def _barycentric(x: Floats, y: Floats) -> Floats:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import xarray as xr
@@ -44,13 +47,32 @@ def stack(stencils: list[Stencil]) -> tuple[tuple[Index, ...], npt.NDArray[np.fl
     return cells, weights
 
 
+HYPERSLAB_MAX = 1_000_000
+"""Values of the box around a stencil set read whole (one contiguous read) rather than picked
+cell by cell from the file; a larger box is picked."""
+
+
 def read_stencils(
     da: xr.DataArray, dims: tuple[str, ...], cells: tuple[Index, ...]
 ) -> npt.NDArray[np.float64]:
     """Values at stacked stencil cells (see ``stack``): shape (*other dims, points, neighbours).
 
-    ``dims`` are the grid's dimensions; ``da`` already has its other selections.
+    ``dims`` are the grid's dimensions; ``da`` already has its other selections. The cells'
+    bounding box is read in one piece when it is small (a file then decompresses each chunk
+    once, instead of once per picked cell), and the cells are taken from it in memory.
     """
+    lows = [int(c.min()) for c in cells]
+    spans = [int(c.max()) - low + 1 for c, low in zip(cells, lows, strict=True)]
+    other = math.prod(int(n) for d, n in da.sizes.items() if d not in dims)
+    if other * math.prod(spans) <= HYPERSLAB_MAX:
+        box = da.isel(
+            {d: slice(low, low + span) for d, low, span in zip(dims, lows, spans, strict=True)}
+        )
+        block = np.asarray(box.transpose(..., *dims).values, dtype=np.float64)
+        local = tuple((c - low).ravel() for c, low in zip(cells, lows, strict=True))
+        where: tuple[Any, ...] = (Ellipsis, *local)
+        values: npt.NDArray[np.float64] = block[where]
+        return values.reshape(*values.shape[:-1], *cells[0].shape)
     picked = da.isel(
         {dim: xr.DataArray(c.ravel(), dims=_NEIGHBOUR) for dim, c in zip(dims, cells, strict=True)}
     )

@@ -334,3 +334,21 @@ def test_a_mesh_of_quadrilaterals_is_not_recognised() -> None:
         face_nodes=(("nele", "four"), quads, {"cf_role": "face_node_connectivity"})
     )
     assert recognize_grid(ds, ds["node_lat"], ds["node_lon"]) is None
+
+
+def test_stencil_values_are_the_same_read_whole_or_picked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from catalog.query import sampling
+
+    ds = xr.open_dataset(SAMPLES / "nemo_test.nc")
+    da = ds["votemper"].isel(time_counter=0)
+    rng = np.random.default_rng(3)
+    cells = (rng.integers(10, 60, (40, 3)), rng.integers(20, 90, (40, 3)))
+    whole = sampling.read_stencils(da, ("y", "x"), cells)
+    monkeypatch.setattr(sampling, "HYPERSLAB_MAX", 0)  # every cell picked from the file
+    picked = sampling.read_stencils(da, ("y", "x"), cells)
+    assert whole.shape == picked.shape == (50, 40, 3)
+    np.testing.assert_array_equal(whole, picked)
+    truth = da.values[:, cells[0][5, 1], cells[1][5, 1]]
+    np.testing.assert_array_equal(whole[:, 5, 1], truth)
