@@ -42,7 +42,8 @@ _EXAMPLES: dict[type[OceanAPIError], tuple[str, dict[str, Any]]] = {
     InvalidParameters: (
         "Unknown or invalid query parameter",
         {
-            "detail": "Invalid parameter(s): limt.",
+            "detail": "Invalid parameter 'limt': unknown parameter; this operation accepts: "
+            "end, limit, offset, start.",
             "instance": "/api/v1/datasets/ersst-v5/times",
             "invalid_params": [
                 {

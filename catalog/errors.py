@@ -55,6 +55,9 @@ class InvalidParameters(OceanAPIError):
     def __init__(self, params: list[tuple[str, str, str]], detail: str | None = None) -> None:
         """Build from (name, reason, location) triples."""
         names = ", ".join(dict.fromkeys(name for name, _, _ in params))
+        if detail is None and len(params) == 1:  # one parameter: the detail says what is wrong
+            name, reason, _ = params[0]
+            detail = f"Invalid parameter '{name}': {reason}."
         super().__init__(
             detail or f"Invalid parameter(s): {names}.",
             invalid_params=[
@@ -66,7 +69,7 @@ class InvalidParameters(OceanAPIError):
     @classmethod
     def single(cls, name: str, reason: str, location: str = "query") -> InvalidParameters:
         """One invalid parameter."""
-        return cls([(name, reason, location)], detail=f"Invalid parameter '{name}': {reason}.")
+        return cls([(name, reason, location)])
 
 
 @contextmanager

@@ -251,6 +251,9 @@ def test_bad_input_gets_a_problem_saying_what_is_wrong(
         reasons = {p["name"]: p["reason"] for p in problem["invalid_params"]}
         assert param in reasons, reasons
         assert all(len(reason) >= 10 for reason in reasons.values()), reasons
+        if len(reasons) == 1:  # one bad parameter: the detail alone says what is wrong
+            ((name, reason),) = reasons.items()
+            assert name in problem["detail"] and reason in problem["detail"], problem["detail"]
     assert len(response.content) < 20_000  # a 100,000-character value is not echoed back
     assert not outside_the_catalog(opened), outside_the_catalog(opened)
     assert not [p for p in opened if "passwd" in p or "/etc/" in p]
