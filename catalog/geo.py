@@ -65,6 +65,8 @@ def in_lon_range(lon: npt.ArrayLike, west: float, east: float) -> npt.NDArray[np
     west, east = normalise_lon(west), normalise_lon(east)
     if west <= east:
         inside: npt.NDArray[np.bool_] = (wrapped >= west) & (wrapped <= east)
+        if east == 180.0:  # 180 is wrapped to -180, the same meridian
+            inside |= wrapped == -180.0
     else:
         inside = (wrapped >= west) | (wrapped <= east)
     return inside

@@ -98,6 +98,47 @@ def label(info: VariableInfo, da: xr.DataArray, name: str) -> str:
     return f"{title} ({units})" if units else title
 
 
+def preset_range(p: PlotParams, info: VariableInfo) -> tuple[float, float] | None:
+    """The range set without looking at the data: the request's ``min,max``, else (no
+    ``scale`` at all) the catalog's scale for the variable, in the plot's units; None when the
+    range is to be fitted to the data."""
+    if isinstance(p.scale, tuple):
+        return p.scale
+    if p.scale is None and info.override.scale is not None:
+        low, high = info.override.scale
+        if p.units and info.units:
+            low, high = (
+                float(convert_or_400(v, info.units, p.units, info.id)) for v in (low, high)
+            )
+        return low, high
+    return None
+
+
+FIT_PERCENTILES = (2.0, 98.0)
+"""'auto' fits the colour range to these percentiles of the values drawn."""
+
+
+def fitted_range(
+    values: Iterable[npt.ArrayLike], signed: bool = False, speed: bool = False
+) -> tuple[float, float]:
+    """The 2nd to 98th percentile of the finite values; symmetric about 0 when ``signed`` and
+    they straddle it; from 0 for a speed. (0, 1) when nothing is finite."""
+    finite = np.concatenate([np.ravel(np.asarray(v, dtype=np.float64)) for v in values])
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    low, high = (float(v) for v in np.percentile(finite, FIT_PERCENTILES))
+    if speed:
+        return 0.0, high or 1.0
+    if signed and low < 0 < high:
+        bound = max(-low, high)
+        return -bound, bound
+    if low == high:
+        spread = max(abs(low) * 0.01, 0.5) if low else 0.5
+        return low - spread, high + spread
+    return low, high
+
+
 def colour_range(
     p: PlotParams,
     info: VariableInfo,
@@ -105,30 +146,12 @@ def colour_range(
     units: str | None,
     speed: bool = False,
 ) -> tuple[float, float]:
-    """The colour (or value) range: given, the catalog's, or the data's (symmetric if signed)."""
-    given = p.scale_range()
-    if given is not None:
-        return given
-    if info.override.scale is not None:
-        low, high = info.override.scale
-        if p.units and info.units:
-            low, high = (
-                float(convert_or_400(v, info.units, p.units, info.id)) for v in (low, high)
-            )
-        return low, high
-    finite = np.concatenate([np.ravel(np.asarray(v, dtype=np.float64)) for v in values])
-    finite = finite[np.isfinite(finite)]
-    if finite.size == 0:
-        return 0.0, 1.0
-    low, high = float(finite.min()), float(finite.max())
-    if speed:
-        return 0.0, high or 1.0
-    if colormaps.is_diverging(info) and low < 0 < high:
-        bound = max(-low, high)
-        return -bound, bound
-    if low == high:
-        return low - 0.5, high + 0.5
-    return low, high
+    """The colour range: the request's, the catalog's when ``scale`` is absent, else fitted
+    to the values drawn (``fitted_range``)."""
+    preset = preset_range(p, info)
+    if preset is not None:
+        return preset
+    return fitted_range(values, signed=colormaps.is_diverging(info), speed=speed)
 
 
 def colormap(p: PlotParams, info: VariableInfo, speed: bool = False) -> Colormap:
@@ -153,10 +176,14 @@ def shade(
     p: PlotParams,
     info: VariableInfo,
     name: str,
+    shown: npt.ArrayLike | None = None,
 ) -> None:
-    """The field (dims y, x) as cells coloured by the plot's colour map and range, with a bar."""
+    """The field (dims y, x) as cells coloured by the plot's colour map and range, with a bar.
+
+    ``shown``: the values inside the axes' limits, which a fitted range fits (default: all)."""
     speed = is_speed(field)
-    low, high = colour_range(p, info, [field.values], field.attrs.get("units"), speed)
+    fit = field.values if shown is None else shown
+    low, high = colour_range(p, info, [fit], field.attrs.get("units"), speed)
     values = np.ma.masked_invalid(np.asarray(field.values, dtype=np.float64))
     mesh = ax.pcolormesh(
         x, y, values, shading="nearest", cmap=colormap(p, info, speed), vmin=low, vmax=high

@@ -63,12 +63,12 @@ class PlotParams(BaseModel):
         max_length=patterns.NAME_MAX,
         examples=["thermal"],
     )
-    scale: str = Field(
-        default="auto",
-        description="Colour or value range 'min,max', or 'auto' (the catalog's scale, else the "
-        "range of the values drawn, symmetric about 0 for signed quantities).",
-        pattern=patterns.SCALE,
-        max_length=patterns.NUMBERS_MAX,
+    scale: params.ScaleParam | None = Field(
+        default=None,
+        description="Colour range (or a line plot's value range) 'min,max', or 'auto': fitted "
+        "to the values drawn (their 2nd to 98th percentile; symmetric about 0 for signed "
+        "quantities, from 0 for a speed). Without `scale`: the catalog's scale for the "
+        "variable where it sets one, else 'auto'. A line plot's 'auto' is the whole range.",
         examples=["auto"],
     )
     title: str | None = Field(
@@ -95,30 +95,6 @@ class PlotParams(BaseModel):
                 f"{len(colormaps.names())} names (e.g. {examples}, viridis)"
             )
         return name
-
-    @field_validator("scale")
-    @classmethod
-    def _scale_form(cls, text: str) -> str:
-        parse_scale(text)
-        return text
-
-    def scale_range(self) -> tuple[float, float] | None:
-        """(min, max) when given, None for 'auto'."""
-        return parse_scale(self.scale)
-
-
-def parse_scale(text: str) -> tuple[float, float] | None:
-    """'auto' -> None; 'min,max' -> (min, max) with finite min < max; else ValueError."""
-    if text.strip().lower() == "auto":
-        return None
-    parts = text.split(",")
-    try:
-        low, high = (float(p) for p in parts)
-    except ValueError:
-        raise ValueError("must be 'auto' or 'min,max' (two numbers, e.g. -2,30)") from None
-    if not (low < high) or not all(abs(v) < float("inf") for v in (low, high)):
-        raise ValueError("must be 'min,max' with finite numbers and min < max")
-    return low, high
 
 
 # The location parameters, declared once each: sent as text, held parsed (schemas.params), so

@@ -34,6 +34,8 @@ Path = tuple[Vertex, ...]
 DepthWord = Literal["surface", "bottom"]
 DepthSpec = float | DepthWord
 """Metres (positive down), 'surface' or 'bottom'; None where a depth is optional: the default."""
+ScaleSpec = tuple[float, float] | Literal["auto"]
+"""A colour or value range (min, max), or 'auto': fitted to the values drawn."""
 
 INSTANT_RULE = "must be an ISO 8601 date or date-time, e.g. 2015-12-01T00:00:00Z"
 BBOX_RULE = (
@@ -109,6 +111,22 @@ def parse_depth(text: str) -> DepthSpec:
             "'bottom' for the deepest level"
         )
     return value
+
+
+SCALE_RULE = "must be 'auto' or 'min,max': two finite numbers with min < max, e.g. -2,30"
+
+
+def parse_scale(text: str) -> ScaleSpec:
+    """'auto', or 'min,max' with finite min < max."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        low, high = (_finite(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(SCALE_RULE) from None
+    if not low < high:
+        raise ValueError(SCALE_RULE)
+    return low, high
 
 
 def check_bbox(box: Sequence[float | str]) -> BBox:
@@ -296,6 +314,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _scale_text(scale: ScaleSpec) -> str:
+    return scale if isinstance(scale, str) else f"{scale[0]!r},{scale[1]!r}"
+
+
 def _path_json(path: Path) -> list[list[float]]:
     return [list(vertex) for vertex in path]
 
@@ -312,6 +334,8 @@ BBOX = Parsed("parse_bbox", list, patterns.BBOX, patterns.NUMBERS_MAX)
 """A ``BBox``."""
 PATH = Parsed("parse_path", _path_json, patterns.PATH, patterns.PATH_MAX)
 """A ``Path``."""
+SCALE = Parsed("parse_scale", _scale_text, patterns.SCALE, patterns.NUMBERS_MAX)
+"""A ``ScaleSpec``."""
 
 
 class Text:
@@ -325,6 +349,8 @@ DepthParam = Annotated[DepthSpec, DEPTH]
 if TYPE_CHECKING:
     BBoxParam = Annotated[BBox, BBOX]
     PathParam = Annotated[Path, PATH]
+    ScaleParam = Annotated[ScaleSpec, SCALE]
 else:
     BBoxParam = Annotated[Text, BBOX]
     PathParam = Annotated[Text, PATH]
+    ScaleParam = Annotated[Text, SCALE]

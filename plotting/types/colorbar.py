@@ -12,7 +12,15 @@ from pydantic import Field
 
 from catalog import query
 from catalog.query.convert import convert_units
-from plotting.common import RenderContext, choose_variable, colormap, colour_range, label, pick
+from plotting.common import (
+    RenderContext,
+    choose_variable,
+    colormap,
+    colour_range,
+    label,
+    pick,
+    preset_range,
+)
 from plotting.params import Depth, PlotParams, Time
 from plotting.plot_type import PlotType
 
@@ -38,7 +46,7 @@ def render(ctx: RenderContext, p: ColorbarParams) -> Figure:
     opened = ctx.opened
     name, info = choose_variable(opened, p.variable, (), "colorbar")
     units = p.units or info.units
-    if p.scale_range() is None and info.override.scale is None and opened.bbox is not None:
+    if preset_range(p, info) is None and opened.bbox is not None:
         result = query.area(
             opened,
             [name],
@@ -68,8 +76,9 @@ PLOT_TYPE = PlotType(
     name="colorbar",
     summary="Colour legend",
     description="A standalone colour bar for a variable with a scale and colour map, to put "
-    "beside map tiles or plots made elsewhere. With `scale=auto` the range is that of a map of "
-    "the whole dataset at the same time and depth.",
+    "beside map tiles or plots made elsewhere. With `scale=auto` (or no `scale` where the "
+    "catalog sets none) the range is fitted to a map of the whole dataset at the same time and "
+    "depth.",
     params=ColorbarParams,
     render=render,
 )

@@ -12,7 +12,7 @@ from pydantic import Field
 from catalog import query
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, NoData
-from catalog.geo import BBox, normalise_lon
+from catalog.geo import BBox, in_lon_range, normalise_lon
 from catalog.grids import Drawing
 from catalog.query import QueryResult
 from catalog.query.convert import convert_units
@@ -117,7 +117,8 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
     fig = new_figure(p.width, p.height, p.dpi)
     ax = fig.add_subplot()
     ax.set_facecolor("#f2f2f2")
-    low, high = colour_range(p, info, [field.values], field.attrs.get("units"), is_speed(field))
+    shown = _inside(field, bbox)
+    low, high = colour_range(p, info, [shown], field.attrs.get("units"), is_speed(field))
     style = {"cmap": colormap(p, info, is_speed(field)), "vmin": low, "vmax": high, "zorder": 1}
     mappable = drawing.draw(ax, _drawing(ctx, name, field), x0, style)
     fig.colorbar(mappable, ax=ax, label=label(info, field, name), shrink=0.9, pad=0.02)
@@ -149,6 +150,17 @@ def _box(ctx: RenderContext, p: MapParams, name: str, bbox: BBox, max_cells: int
         max_cells=max_cells,
         max_values=ctx.max_values,
     )
+
+
+def _inside(field: xr.DataArray, bbox: BBox) -> np.ndarray:
+    """The field's values at places inside the box: what a fitted scale fits (a curvilinear
+    grid's window of rows and columns holds cells outside it)."""
+    lon = field["longitude"].broadcast_like(field).transpose(*field.dims).values
+    lat = field["latitude"].broadcast_like(field).transpose(*field.dims).values
+    west, south, east, north = bbox
+    inside = in_lon_range(lon, west, east) & (lat >= south) & (lat <= north)
+    values: np.ndarray = np.asarray(field.values)[inside]
+    return values
 
 
 def _drawing(ctx: RenderContext, name: str, field: xr.DataArray) -> Drawing:

@@ -92,9 +92,8 @@ def render(ctx: RenderContext, p: ProfileParams) -> Figure:
         ax.plot(field.values, result.data["depth"].values, marker=".", ms=3, lw=1.2, label=where)
         used = used_in(result)
         axis_label = label(info, field, name)
-    given = p.scale_range()
-    if given is not None:
-        ax.set_xlim(*given)
+    if isinstance(p.scale, tuple):  # 'auto' (and no scale): the whole range of the lines
+        ax.set_xlim(*p.scale)
     ax.invert_yaxis()
     ax.set_xlabel(axis_label)
     ax.set_ylabel("Depth (m)")

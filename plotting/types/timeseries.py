@@ -92,9 +92,8 @@ def render(ctx: RenderContext, p: TimeseriesParams) -> Figure:
         ax.plot(times, field.values, lw=1.2, label=line, **style)
         axis_label = label(info, field, name)
     date_axis(ax.xaxis)
-    given = p.scale_range()
-    if given is not None:
-        ax.set_ylim(*given)
+    if isinstance(p.scale, tuple):  # 'auto' (and no scale): the whole range of the lines
+        ax.set_ylim(*p.scale)
     ax.set_ylabel(axis_label)
     ax.grid(True, linewidth=0.4, alpha=0.5)
     if info.vertical is not None:

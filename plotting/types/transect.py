@@ -55,10 +55,10 @@ def render(ctx: RenderContext, p: TransectParams) -> Figure:
     fig = new_figure(p.width, p.height, p.dpi)
     ax = fig.add_subplot()
     ax.set_facecolor(SEABED)  # cells without data below the sea floor show the seabed colour
-    shade(fig, ax, distance, depth, field, p, info, name)
     wet = np.isfinite(field.values).any(axis=1)
     deepest = float(depth[wet].max()) if wet.any() else float(depth.max())
     bottom = p.depth_max or deepest * 1.05
+    shade(fig, ax, distance, depth, field, p, info, name, shown=field.values[depth <= bottom])
     ax.set_ylim(bottom, 0)
     ax.set_xlim(distance[0], distance[-1])
     ax.set_xlabel("Distance along path (km)")
