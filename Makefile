@@ -55,8 +55,9 @@ pytest: $(DEV_STAMP) $(NODE_STAMP)  # Node: a test rebuilds the docs pages to co
 openapi: $(STAMP)  ## Regenerate openapi.yaml from the app
 	$(BIN)/python -m tools.openapi
 
-examples: $(DEV_STAMP)  ## Re-render the plot examples' images (docs/examples), then the document
+examples: $(DEV_STAMP)  ## Re-render the plot examples (docs/examples) and the gallery (docs/gallery), then the document
 	$(BIN)/python -m tools.examples
+	$(BIN)/python -m tools.gallery
 	$(BIN)/python -m tools.openapi
 
 # The runtime first; the dev lock is resolved with it as a constraint, so the two agree on every
