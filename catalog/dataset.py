@@ -22,6 +22,7 @@ from catalog.geo import BBox
 from catalog.grids import Grid, GridKind, recognize_grid
 from catalog.numbers import tidy_floats
 from catalog.sources import UNVERSIONED, SourceVersion
+from catalog.units import convert
 from catalog.variables import VariableInfo
 from catalog.vectors import earth_components
 from schemas.catalog import DatasetEntry, VariableOverride
@@ -72,6 +73,7 @@ class OpenDataset:
                     continue
                 grids[key] = grid
             override = entry.variables.get(str(name), VariableOverride())
+            _check_display_units(str(name), units_of(da, override.units), override)
             variables[str(name)] = VariableInfo(
                 id=str(name),
                 long_name=da.attrs.get("long_name"),
@@ -200,6 +202,16 @@ class OpenDataset:
     def close(self) -> None:
         """Release the source's file handles."""
         self.ds.close()
+
+
+def _check_display_units(name: str, units: str | None, override: VariableOverride) -> None:
+    """The catalog's display units convert from the variable's (else CatalogMismatch)."""
+    if override.display_units is None:
+        return
+    try:
+        convert(1.0, units, override.display_units)
+    except ValueError as exc:
+        raise CatalogMismatch(f"variable '{name}': display_units: {exc}") from None
 
 
 def _valid_range(da: xr.DataArray) -> tuple[float, float] | None:

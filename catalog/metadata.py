@@ -133,4 +133,5 @@ def describe_variable(info: VariableInfo) -> Variable:
         vector=vector,
         colormap=info.override.colormap,
         scale=list(info.override.scale) if info.override.scale else None,
+        display_units=info.override.display_units,
     )

@@ -63,7 +63,10 @@ def _component(pair: VectorPair, source: VariableInfo, role: str) -> VariableInf
         id=f"{pair.id}_{role}",
         long_name=f"{pair.title}, {role}ward component",
         standard_name=None,
-        override=VariableOverride(display_name=f"{pair.title} ({role})"),
+        override=VariableOverride(
+            display_name=f"{pair.title} ({role})",
+            display_units=source.override.display_units,
+        ),
         vector=pair,
         role=role,
     )

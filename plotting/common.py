@@ -13,9 +13,9 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.colors import Colormap
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter, date2num
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters
@@ -25,6 +25,7 @@ from catalog.variables import VariableInfo
 from plotting import colormaps
 from plotting.errors import PlotTypeNotFound
 from plotting.figure import annotate
+from plotting.labels import cadence, depth_label, time_label, with_units
 from plotting.params import PlotParams
 
 Needs = tuple[str, ...]
@@ -92,10 +93,17 @@ def pick(data: xr.Dataset, name: str) -> xr.DataArray:
 
 
 def label(info: VariableInfo, da: xr.DataArray, name: str) -> str:
-    """'Sea surface temperature (degC)'."""
-    title = f"{name} speed" if f"{name}_speed" == da.name else info.display_name
-    units = da.attrs.get("units")
-    return f"{title} ({units})" if units else title
+    """'Sea surface temperature (°C)': the drawn field's name and its units as symbols."""
+    title = info.display_name
+    if f"{name}_speed" == da.name:
+        title = f"{info.vector.title if info.vector else name} speed"
+    return with_units(title, da.attrs.get("units"), info.standard_name)
+
+
+def plot_units(p: PlotParams, info: VariableInfo) -> str | None:
+    """The units a plot draws the variable in: the request's ``units``, else the catalog's
+    ``display_units``, else None (the data's own). Data answers never use this."""
+    return p.units or info.override.display_units
 
 
 def preset_range(p: PlotParams, info: VariableInfo) -> tuple[float, float] | None:
@@ -106,10 +114,9 @@ def preset_range(p: PlotParams, info: VariableInfo) -> tuple[float, float] | Non
         return p.scale
     if p.scale is None and info.override.scale is not None:
         low, high = info.override.scale
-        if p.units and info.units:
-            low, high = (
-                float(convert_or_400(v, info.units, p.units, info.id)) for v in (low, high)
-            )
+        units = plot_units(p, info)
+        if units and info.units:
+            low, high = (float(convert_or_400(v, info.units, units, info.id)) for v in (low, high))
         return low, high
     return None
 
@@ -191,8 +198,20 @@ def shade(
     fig.colorbar(mesh, ax=ax, label=label(info, field, name), pad=0.02)
 
 
-def date_axis(axis: Axis) -> None:
-    """Concise date ticks (2019, Feb, Mar, ...) on a time axis."""
+MONTH_TICKS = 12
+"""Up to this many monthly steps, a time axis is ticked at each step, labelled '2014-05'."""
+
+
+def date_axis(
+    axis: Axis, info: VariableInfo | None = None, times: npt.ArrayLike | None = None
+) -> None:
+    """Concise date ticks (2019, Feb, Mar, ...) on a time axis; a short monthly series (a
+    variable whose axis has a monthly cadence) ticked at its steps and labelled by month."""
+    steps = np.atleast_1d(np.asarray(times if times is not None else [], dtype="datetime64[ns]"))
+    if info is not None and 0 < steps.size <= MONTH_TICKS and cadence(info.time) == "month":
+        axis.set_major_locator(FixedLocator(date2num(steps)))  # type: ignore[no-untyped-call]
+        axis.set_major_formatter(DateFormatter("%Y-%m"))  # type: ignore[no-untyped-call]
+        return
     locator = AutoDateLocator()  # type: ignore[no-untyped-call]
     axis.set_major_locator(locator)
     axis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
@@ -212,18 +231,30 @@ def finish(
     return fig
 
 
-def subtitle(used: dict[str, Any], extra: str | None = None) -> str:
-    """'2020-08-01T00:00:00Z · depth 0.49 m': the time and depth actually drawn."""
+def subtitle(used: dict[str, Any], info: VariableInfo, extra: str | None = None) -> str:
+    """'2020-08 · depth 0.5 m': the time and depth actually drawn, at the time axis's cadence
+    and to what the depth levels resolve."""
     parts = []
     if used.get("time"):
-        parts.append(str(used["time"]))
+        parts.append(time_label(str(used["time"]), cadence(info.time)))
     if used.get("depth_rule") == "bottom" or used.get("depth") == "bottom":
         parts.append("bottom")
     elif used.get("depth") is not None:
-        parts.append(f"depth {float(used['depth']):g} m")
+        parts.append(f"depth {level_label(info, float(used['depth']))}")
     if extra:
         parts.append(extra)
     return " · ".join(parts)
+
+
+def level_label(info: VariableInfo, depth: float) -> str:
+    """'6 m': a depth of the variable, printed to what its levels resolve."""
+    return depth_label(depth, info.vertical.depths if info.vertical is not None else None)
+
+
+def time_span(info: VariableInfo, times: npt.NDArray[np.datetime64]) -> str:
+    """'2010-01 to 2020-08': the first and last instants drawn, at the axis's cadence."""
+    at = cadence(info.time)
+    return f"{time_label(times[0], at)} to {time_label(times[-1], at)}"
 
 
 def default_title(p: PlotParams, info: VariableInfo, name: str, opened: OpenDataset) -> str:

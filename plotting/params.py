@@ -79,7 +79,9 @@ class PlotParams(BaseModel):
     )
     units: str | None = Field(
         default=None,
-        description="Convert values to these units (UDUNITS), e.g. degF, K, knot, cm s-1.",
+        description="Convert values to these units (UDUNITS), e.g. degF, K, knot, cm s-1. "
+        "Default: the variable's `display_units` from the catalog, else the "
+        "data's own. Labels show units as symbols (°C, m s⁻¹, PSU).",
         pattern=patterns.UNITS,
         max_length=patterns.UNITS_MAX,
         examples=["degC"],

@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from schemas import patterns
+
 DatasetId = Annotated[
     str,
     Field(
@@ -74,9 +76,19 @@ class VariableOverride(_Strict):
     units: str | None = Field(
         default=None, description="Units to use instead of the file's, e.g. 'K' for 'Kelvins'."
     )
+    display_units: str | None = Field(
+        default=None,
+        pattern=patterns.UNITS,
+        max_length=patterns.UNITS_MAX,
+        description="Units plots show the variable in when the request has no `units` (UDUNITS, "
+        "e.g. 'degC' for a temperature stored in K): values, colour bar and the catalog `scale` "
+        "(given in the file's units) are converted. Data answers keep the file's units. The "
+        "dataset is unavailable, with the reason logged, when these do not convert.",
+        examples=["degC"],
+    )
     colormap: str | None = None
     scale: tuple[float, float] | None = Field(
-        default=None, description="Default colour scale as (min, max)."
+        default=None, description="Default colour scale as (min, max), in the file's units."
     )
 
     @model_validator(mode="after")

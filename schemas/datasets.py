@@ -43,6 +43,7 @@ VARIABLE_EXAMPLE: dict[str, Any] = {
     "vector": {"id": "current", "partner": "vo", "component": "x"},
     "colormap": "balance",
     "scale": None,
+    "display_units": None,
 }
 
 
@@ -151,6 +152,12 @@ class Variable(BaseModel):
     colormap: str | None = Field(default=None, description="Default colormap for plots.")
     scale: list[float] | None = Field(
         default=None, min_length=2, max_length=2, description="Default colour scale [min, max]."
+    )
+    display_units: str | None = Field(
+        default=None,
+        description="Units plots show the variable in when the request has no `units` "
+        "(UDUNITS); data answers keep `units`.",
+        examples=["degC"],
     )
 
 

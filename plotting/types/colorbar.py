@@ -19,8 +19,10 @@ from plotting.common import (
     colour_range,
     label,
     pick,
+    plot_units,
     preset_range,
 )
+from plotting.labels import with_units
 from plotting.params import Depth, PlotParams, Time
 from plotting.plot_type import PlotType
 
@@ -45,7 +47,7 @@ def render(ctx: RenderContext, p: ColorbarParams) -> Figure:
     """Draw the legend (runs in a worker). An 'auto' scale is the range of the whole map."""
     opened = ctx.opened
     name, info = choose_variable(opened, p.variable, (), "colorbar")
-    units = p.units or info.units
+    units = plot_units(p, info) or info.units
     if preset_range(p, info) is None and opened.bbox is not None:
         result = query.area(
             opened,
@@ -56,12 +58,12 @@ def render(ctx: RenderContext, p: ColorbarParams) -> Figure:
             max_cells=200_000,
             max_values=ctx.max_values,
         )
-        field = pick(convert_units(result, p.units).data, name)
+        field = pick(convert_units(result, plot_units(p, info)).data, name)
         values = field.values
         text = label(info, field, name)
     else:
         values = np.array([np.nan])
-        text = f"{info.display_name} ({units})" if units else info.display_name
+        text = with_units(info.display_name, units, info.standard_name)
     low, high = colour_range(p, info, [values], units, speed=name != info.id)
     fig = Figure(figsize=(p.width / p.dpi, p.height / p.dpi), dpi=p.dpi, layout="constrained")
     ax = fig.add_subplot()

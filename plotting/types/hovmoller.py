@@ -13,8 +13,10 @@ from plotting.common import (
     date_axis,
     finish,
     pick,
+    plot_units,
     shade,
     subtitle,
+    time_span,
     used_in,
 )
 from plotting.figure import new_figure
@@ -48,7 +50,7 @@ def render(ctx: RenderContext, p: HovmollerParams) -> Figure:
         p.depth,
         max_values=ctx.max_values,
     )
-    result = convert_units(result, p.units)
+    result = convert_units(result, plot_units(p, info))
     field = pick(result.data, name).transpose("time", "distance")
     times = result.data["time"].values
     distance = result.data["distance"].values
@@ -57,11 +59,11 @@ def render(ctx: RenderContext, p: HovmollerParams) -> Figure:
     ax = fig.add_subplot()
     ax.set_facecolor(LAND_COLOUR)  # land along the path
     shade(fig, ax, distance, times, field, p, info, name)
-    date_axis(ax.yaxis)
+    date_axis(ax.yaxis, info, times)
     ax.set_xlabel("Distance along path (km)")
     ax.set_ylabel("Time")
-    span = f"{str(times[0])[:10]} to {str(times[-1])[:10]}, {times.size} steps"
-    return finish(fig, p, info, name, opened, subtitle(used_in(result), span))
+    span = f"{time_span(info, times)}, {times.size} steps"
+    return finish(fig, p, info, name, opened, subtitle(used_in(result), info, span))
 
 
 PLOT_TYPE = PlotType(

@@ -29,10 +29,12 @@ from plotting.common import (
     is_speed,
     label,
     pick,
+    plot_units,
     subtitle,
     used_in,
 )
 from plotting.figure import new_figure
+from plotting.labels import display_units
 from plotting.params import Depth, PlotParams, Time
 from plotting.plot_type import PlotType
 from schemas import params, patterns
@@ -109,7 +111,8 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
     bbox = p.bbox if p.bbox is not None else opened.bbox
     if bbox is None:
         raise NoData(f"Dataset '{opened.id}' has no horizontal extent to map.")
-    result = convert_units(_box(ctx, p, name, bbox, max(p.width * p.height // 2, 1)), p.units)
+    units = plot_units(p, info)
+    result = convert_units(_box(ctx, p, name, bbox, max(p.width * p.height // 2, 1)), units)
     field = pick(result.data, name)
     extent = plot_extent(bbox)
     x0, x1, south, north = extent
@@ -136,7 +139,7 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
     ax.yaxis.set_major_formatter(LAT_FORMAT)
     ax.grid(True, linewidth=0.4, color="0.35", alpha=0.5, zorder=3)
     ax.tick_params(labelsize="small")
-    return finish(fig, p, info, name, opened, subtitle(used_in(result)))
+    return finish(fig, p, info, name, opened, subtitle(used_in(result), info))
 
 
 def _box(ctx: RenderContext, p: MapParams, name: str, bbox: BBox, max_cells: int) -> QueryResult:
@@ -197,7 +200,7 @@ def _quiver(ax: Axes, ctx: RenderContext, p: MapParams, bbox: BBox, x0: float) -
         0.88,
         0.03,
         reference,
-        f"{reference:.2g} {units}",
+        f"{reference:.2g} {display_units(units)}".strip(),
         labelpos="W",
         fontproperties={"size": "x-small"},
     )

@@ -19,6 +19,7 @@ from plotting.common import (
     finish,
     label,
     pick,
+    plot_units,
     subtitle,
     used_in,
 )
@@ -86,7 +87,7 @@ def render(ctx: RenderContext, p: ProfileParams) -> Figure:
         result = query.profile(
             opened, [name], lon, lat, p.time, p.depth_min, p.depth_max, max_values=ctx.max_values
         )
-        result = convert_units(result, p.units)
+        result = convert_units(result, plot_units(p, info))
         field = pick(result.data, name)
         where = f"{LAT_FORMAT(lat, None)} {LON_FORMAT(lon, None)}"
         ax.plot(field.values, result.data["depth"].values, marker=".", ms=3, lw=1.2, label=where)
@@ -99,7 +100,7 @@ def render(ctx: RenderContext, p: ProfileParams) -> Figure:
     ax.set_ylabel("Depth (m)")
     ax.grid(True, linewidth=0.4, alpha=0.5)
     ax.legend(fontsize="small", title="Point", title_fontsize="small")
-    return finish(fig, p, info, name, opened, subtitle(used))
+    return finish(fig, p, info, name, opened, subtitle(used, info))
 
 
 PLOT_TYPE = PlotType(

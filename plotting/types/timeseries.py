@@ -19,7 +19,10 @@ from plotting.common import (
     date_axis,
     finish,
     label,
+    level_label,
     pick,
+    plot_units,
+    time_span,
     used_in,
 )
 from plotting.figure import new_figure
@@ -81,17 +84,19 @@ def render(ctx: RenderContext, p: TimeseriesParams) -> Figure:
             depth,
             max_values=ctx.max_values,
         )
-        result = convert_units(result, p.units)
+        result = convert_units(result, plot_units(p, info))
         field = pick(result.data, name)
         used = used_in(result)
-        line = f"{float(used['depth']):g} m" if used.get("depth") is not None else "surface"
+        line = "surface"
+        if used.get("depth") is not None:
+            line = level_label(info, float(used["depth"]))
         if used.get("depth_rule") == "bottom":
             line = f"bottom ({line})"
         times = result.data["time"].values
         style: dict[str, Any] = {"marker": "o", "ms": 3} if times.size < 50 else {}
         ax.plot(times, field.values, lw=1.2, label=line, **style)
         axis_label = label(info, field, name)
-    date_axis(ax.xaxis)
+    date_axis(ax.xaxis, info, times)
     if isinstance(p.scale, tuple):  # 'auto' (and no scale): the whole range of the lines
         ax.set_ylim(*p.scale)
     ax.set_ylabel(axis_label)
@@ -99,7 +104,7 @@ def render(ctx: RenderContext, p: TimeseriesParams) -> Figure:
     if info.vertical is not None:
         ax.legend(fontsize="small", title="Depth", title_fontsize="small")
     where = f"{LAT_FORMAT(p.lat, None)} {LON_FORMAT(p.lon, None)}"
-    span = f"{str(times[0])[:16]} to {str(times[-1])[:16]}"
+    span = time_span(info, times)
     return finish(fig, p, info, name, opened, f"{where} · {span}")
 
 

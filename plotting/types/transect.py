@@ -13,6 +13,7 @@ from plotting.common import (
     choose_variable,
     finish,
     pick,
+    plot_units,
     shade,
     subtitle,
     used_in,
@@ -47,7 +48,7 @@ def render(ctx: RenderContext, p: TransectParams) -> Figure:
     opened = ctx.opened
     name, info = choose_variable(opened, p.variable, NEEDS, "transect")
     result = query.transect(opened, [name], p.path, p.n, p.time, None, max_values=ctx.max_values)
-    result = convert_units(result, p.units)
+    result = convert_units(result, plot_units(p, info))
     field = pick(result.data, name).transpose("depth", "distance")
     distance = result.data["distance"].values
     depth = result.data["depth"].values
@@ -64,7 +65,7 @@ def render(ctx: RenderContext, p: TransectParams) -> Figure:
     ax.set_xlabel("Distance along path (km)")
     ax.set_ylabel("Depth (m)")
     ends = f"{result.selection['length_km']:.0f} km"
-    return finish(fig, p, info, name, opened, subtitle(used_in(result), ends))
+    return finish(fig, p, info, name, opened, subtitle(used_in(result), info, ends))
 
 
 PLOT_TYPE = PlotType(
