@@ -223,6 +223,19 @@ def test_curvilinear_box_and_inside_mask_equal_brute_force(giops: CurvilinearGri
     assert int(truth.sum()) == int(everywhere.sum())  # no inside cell left out of the index box
 
 
+def test_each_grid_s_own_footprint_holds_every_cell(
+    giops: CurvilinearGrid, ersst: RegularGrid
+) -> None:
+    """The footprint is rounded to micro-degrees outwards: GIOPS's first row lies at
+    0.49999365 N, under a south edge rounded to nearest (0.499994), and a map of the whole
+    dataset lost it."""
+    rows, cols = giops.box(giops.bbox())
+    assert (rows.size, cols.size) == giops.lat.shape == (76, 101)
+    assert giops.inside(giops.bbox(), (rows, cols)).all()
+    lat_cells, lon_cells = ersst.box(ersst.bbox())
+    assert (lat_cells.size, lon_cells.size) == (89, 180)
+
+
 def test_curvilinear_drawing_is_a_quad_mesh(giops: CurvilinearGrid) -> None:
     field = xr.DataArray(
         np.ones((2, 2)),
