@@ -82,3 +82,9 @@ def draw(ax: Axes, extent: Extent, zorder: float = 2.0) -> str:
         autolim=False,
     )
     return resolution
+
+
+def geometries(resolution: str, kind: str) -> npt.NDArray[np.object_]:
+    """A Natural Earth layer's geometries in -180..180 (without the copy shifted by 360°)."""
+    layer = _layer(resolution, kind)
+    return layer[: layer.size // 2]

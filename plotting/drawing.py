@@ -4,6 +4,10 @@ A regular grid gives a ``Raster`` (an image when evenly spaced, else a mesh of r
 curvilinear grid a ``QuadMesh`` (quadrilaterals around its centres), a UGRID mesh a ``TriMesh``
 (its triangles: shaded linearly between nodes, or one colour per face). Longitudes are
 unwrapped from the map's west edge ``x0`` so that maps across the antimeridian are continuous.
+
+On a projected map (cartopy ``GeoAxes``) the same drawings are given ``transform``, the CRS of
+their longitudes and latitudes: a raster is then always drawn as cells (an image would be
+resampled), and its polar rows reach the pole when they are within a cell of it.
 """
 
 from __future__ import annotations
@@ -25,8 +29,16 @@ def unwrap(lon: npt.ArrayLike, x0: float) -> Floats:
     return (np.asarray(lon, dtype=np.float64) - x0) % 360.0 + x0
 
 
-def draw(ax: Axes, drawing: Drawing, x0: float, style: dict[str, Any]) -> Any:
-    """The field as colours (``style``: cmap, vmin, vmax, zorder); returns the mappable."""
+def draw(
+    ax: Axes, drawing: Drawing, x0: float, style: dict[str, Any], transform: Any = None
+) -> Any:
+    """The field as colours (``style``: cmap, vmin, vmax, zorder); returns the mappable.
+
+    ``transform``: the CRS of longitude/latitude on a projected (cartopy) axes, else None."""
+    if transform is not None:
+        style = {**style, "transform": transform}
+        if isinstance(drawing, Raster):
+            return _cells(ax, drawing, x0, style)
     if isinstance(drawing, Raster):
         return _raster(ax, drawing, x0, style)
     if isinstance(drawing, QuadMesh):
@@ -34,9 +46,13 @@ def draw(ax: Axes, drawing: Drawing, x0: float, style: dict[str, Any]) -> Any:
     return _triangles(ax, drawing, x0, style)
 
 
-def contour(ax: Axes, drawing: Drawing, x0: float, levels: int) -> Any | None:
+def contour(
+    ax: Axes, drawing: Drawing, x0: float, levels: int, transform: Any = None
+) -> Any | None:
     """Labelled contour lines of the field (None when there is too little to contour)."""
     style: dict[str, Any] = {"levels": levels, "colors": "k", "linewidths": 0.6, "zorder": 4}
+    if transform is not None:
+        style["transform"] = transform
     if isinstance(drawing, TriMesh):
         lon, lat = drawing.points()
         values = drawing.values
@@ -44,13 +60,14 @@ def contour(ax: Axes, drawing: Drawing, x0: float, levels: int) -> Any | None:
             return None
         finite = np.isfinite(values)
         if drawing.on == "node":  # triangles with a node without a value are left out
-            mesh = _triangulation(drawing, x0)
+            mesh = _projected(ax, _triangulation(drawing, x0), style.pop("transform", None))
             mesh.set_mask(~finite[drawing.triangles].all(axis=1))
             if mesh.mask is not None and mesh.mask.all():
                 return None
             values = np.where(finite, values, 0.0)
         else:  # values at the faces' centres: contoured on their own triangulation
             mesh = Triangulation(unwrap(lon[finite], x0), lat[finite])
+            mesh = _projected(ax, mesh, style.pop("transform", None))
             values = values[finite]
         return ax.tricontour(mesh, values, **style)
     x, y, values = _grid(drawing, x0)
@@ -93,6 +110,33 @@ def _raster(ax: Axes, drawing: Raster, x0: float, style: dict[str, Any]) -> Any:
     return ax.pcolormesh(x, y, values, shading="nearest", **style)
 
 
+def _cells(ax: Axes, drawing: Raster, x0: float, style: dict[str, Any]) -> Any:
+    """A raster as a mesh of its cells, for projection: polar rows reach the pole, and a
+    column across the seam (``x0``, ``x0`` + 360) is split in two, one half at each side."""
+    x, y, raw = _grid(drawing, x0)
+    lat = np.clip(_edges(y), -90.0, 90.0)
+    if y.size > 1:
+        step = abs(y[-1] - y[0]) / (y.size - 1)
+        lat[0] = -90.0 if lat[0] - step < -90.0 else lat[0]
+        lat[-1] = 90.0 if lat[-1] + step > 90.0 else lat[-1]
+    lon = _edges(x)
+    if lon[0] < x0:  # the first column's west half, drawn at the east side
+        lon, raw = np.append(lon, lon[1] + 360.0), np.hstack([raw, raw[:, :1]])
+    elif lon[-1] > x0 + 360.0:  # the last column's east half, drawn at the west side
+        lon, raw = np.insert(lon, 0, lon[-2] - 360.0), np.hstack([raw[:, -1:], raw])
+    # Exactly at the seam a longitude could be taken for either side: kept a hair inside.
+    lon = np.clip(lon, x0 + 1e-6, x0 + 360.0 - 1e-6)
+    return ax.pcolormesh(lon, lat, np.ma.masked_invalid(raw), shading="flat", **style)
+
+
+def _edges(centres: Floats) -> Floats:
+    """Cell edges of a sorted axis: midway between centres, the outer ones extrapolated."""
+    if centres.size < 2:
+        return np.array([centres[0] - 0.5, centres[0] + 0.5]) if centres.size else centres
+    middle = (centres[1:] + centres[:-1]) / 2
+    return np.concatenate([[2 * centres[0] - middle[0]], middle, [2 * centres[-1] - middle[-1]]])
+
+
 def _quads(ax: Axes, drawing: QuadMesh, x0: float, style: dict[str, Any]) -> Any:
     x, y, raw = _grid(drawing, x0)
     values = np.ma.masked_invalid(raw)
@@ -104,7 +148,8 @@ def _quads(ax: Axes, drawing: QuadMesh, x0: float, style: dict[str, Any]) -> Any
 def _triangles(ax: Axes, drawing: TriMesh, x0: float, style: dict[str, Any]) -> Any:
     """Triangles: Gouraud shading between node values (the mesh's linear interpolation), or
     one colour per face. Triangles without a value (a NaN node or face) are left out."""
-    mesh = _triangulation(drawing, x0)
+    style = dict(style)
+    mesh = _projected(ax, _triangulation(drawing, x0), style.pop("transform", None))
     values = drawing.values
     if drawing.on == "node":
         missing = ~np.isfinite(values)
@@ -133,6 +178,20 @@ def _triangulation(drawing: TriMesh, x0: float) -> Triangulation:
         np.concatenate([drawing.lat, drawing.lat[extra]]),
         triangles,
     )
+
+
+def _projected(ax: Axes, mesh: Triangulation, transform: Any) -> Triangulation:
+    """The triangles with their nodes moved into the axes' data coordinates from
+    ``transform``'s (a triangle mesh is drawn with an affine transform only)."""
+    if transform is None:
+        return mesh
+    if hasattr(transform, "_as_mpl_transform"):  # a cartopy CRS
+        transform = transform._as_mpl_transform(ax)
+    xy = (transform - ax.transData).transform(np.column_stack([mesh.x, mesh.y]))
+    projected = Triangulation(xy[:, 0], xy[:, 1], mesh.triangles)
+    if mesh.mask is not None:
+        projected.set_mask(mesh.mask)
+    return projected
 
 
 def corners(centres: Floats) -> Floats:

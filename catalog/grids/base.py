@@ -212,5 +212,9 @@ def rounded(west: float, south: float, east: float, north: float) -> BBox:
     """The box to micro-degrees (about 0.1 m), which hides float32 noise such as
     -17.62499237060547, rounded outwards: the box still holds its edge cells (a box rounded
     to nearest lost GIOPS's first row, at 0.49999365 degrees north under a south of 0.499994)."""
-    down, up = (lambda v: math.floor(v * 1e6) / 1e6), (lambda v: math.ceil(v * 1e6) / 1e6)
-    return down(west), down(south), up(east), up(north)
+    return (
+        math.floor(west * 1e6) / 1e6,
+        math.floor(south * 1e6) / 1e6,
+        math.ceil(east * 1e6) / 1e6,
+        math.ceil(north * 1e6) / 1e6,
+    )

@@ -16,7 +16,7 @@ from catalog.geo import BBox, in_lon_range, normalise_lon
 from catalog.grids import Drawing
 from catalog.query import QueryResult
 from catalog.query.convert import convert_units
-from plotting import basemap, drawing
+from plotting import basemap, drawing, projected, projections
 from plotting.common import (
     LAT_FORMAT,
     LON_FORMAT,
@@ -37,6 +37,7 @@ from plotting.figure import new_figure
 from plotting.labels import display_units
 from plotting.params import Depth, PlotParams, Time
 from plotting.plot_type import PlotType
+from plotting.projections import PLATE_CARREE, ProjectionName
 from schemas import params, patterns
 
 
@@ -72,6 +73,15 @@ class MapParams(PlotParams):
     contour_levels: int = Field(
         default=8, ge=2, le=40, description="Number of contour levels.", examples=[8]
     )
+    projection: ProjectionName = Field(
+        default=PLATE_CARREE,
+        description="Map projection: plate-carree (longitude and latitude as they are: the "
+        "fastest), mercator (80°S to 84°N), north-polar-stereo and south-polar-stereo (the "
+        "box clipped to the cap poleward of 40°, a box of every longitude shown as a disc "
+        "around the pole; a box outside the cap as it is, to 60° past the equator) or robinson "
+        "(the whole globe when the box is global).",
+        examples=["plate-carree"],
+    )
 
 
 def check(opened: OpenDataset, p: MapParams) -> None:
@@ -83,6 +93,9 @@ def check(opened: OpenDataset, p: MapParams) -> None:
             f"'{p.quiver}' is not a vector pair of '{opened.id}'; "
             f"valid: {', '.join(pairs) or 'none (this dataset has no vector pairs)'}",
         )
+    box = p.bbox if p.bbox is not None else opened.bbox
+    if p.projection != PLATE_CARREE and box is not None:
+        projections.view(p.projection, box)  # 400 when the projection shows none of the box
     if p.contour is not None and p.contour not in opened.variables:
         raise InvalidParameters.single(
             "contour",
@@ -106,6 +119,8 @@ def plot_extent(bbox: BBox) -> basemap.Extent:
 
 def render(ctx: RenderContext, p: MapParams) -> Figure:
     """Draw the map (runs in a worker)."""
+    if p.projection != PLATE_CARREE:
+        return projected.render(ctx, p)
     opened = ctx.opened
     name, info = choose_variable(opened, p.variable, (), "map")
     bbox = p.bbox if p.bbox is not None else opened.bbox

@@ -118,6 +118,8 @@ CATALOGUE = [
     bad(f"{M}?scale=nan,1", "scale"),
     bad(f"{M}?title=" + "t" * 201, "title"),
     bad(f"{M}?time=0000-01-01", "time"),
+    bad(f"{M}?projection=gnomonic", "projection"),
+    bad(f"{M}?projection=mercator&bbox=0,85,10,89", "projection"),  # beyond Mercator's 84°N
     bad(f"{M}?variable=nope", None, 404, "variable-not-found"),
     bad(f"{D}/ersst-v5/plots/nope", None, 404, "plot-type-not-found"),
     bad(f"{D}/ersst-v5/plots/transect?path=-15,50;0,60", None, 404, "plot-type-not-found"),
