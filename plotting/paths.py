@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import xarray as xr
 from matplotlib.axes import Axes
-from matplotlib.ticker import Formatter, MaxNLocator
+from matplotlib.ticker import Formatter
 
 from catalog.query.result import GEOD
 from catalog.query.rhumb import parallel_radius
@@ -109,6 +109,11 @@ def locator_extent(lons: Floats, lats: Floats) -> tuple[basemap.Extent, float]:
     return (west + shift, east + shift, south, north), shift
 
 
+def place(lon: float, lat: float) -> str:
+    """'15°W, 48°N' (to 0.1 degree)."""
+    return f"{LON_FORMAT(round(float(lon), 1))}, {LAT_FORMAT(round(float(lat), 1))}"
+
+
 def draw_locator(ax: Axes, lons: npt.ArrayLike, lats: npt.ArrayLike) -> None:
     """A small map: land and coastlines (1:110m) around the path, the path, its start marked."""
     x, y = unwrapped(lons), np.asarray(lats, dtype=np.float64)
@@ -121,8 +126,9 @@ def draw_locator(ax: Axes, lons: npt.ArrayLike, lats: npt.ArrayLike) -> None:
     ax.set_ylim(south, north)
     ax.set_aspect(aspect_for(south, north), adjustable="box")
     ax.set_anchor("N")
-    for axis, formatter in ((ax.xaxis, LON_FORMAT), (ax.yaxis, LAT_FORMAT)):
-        axis.set_major_locator(MaxNLocator(3, steps=[1, 2, 2.5, 5, 10]))
-        axis.set_major_formatter(formatter)
-    ax.tick_params(labelsize=6, length=2, pad=1, colors="0.3")
-    ax.set_title("Path (● start)", fontsize=7, color="0.25", pad=2)
+    ax.set_xticks([])  # tick labels would cost as much as the map; the ends are written below
+    ax.set_yticks([])
+    ax.set_title("Path", fontsize=7, color="0.25", pad=2)
+    ends = f"● {place(x[0], y[0])}\n→ {place(x[-1], y[-1])}"
+    note = ax.text(0.0, -0.03, ends, transform=ax.transAxes, fontsize=6.5, color="0.25", va="top")
+    note.set_in_layout(False)

@@ -6,9 +6,11 @@ import math
 
 import numpy as np
 import pytest
+import xarray as xr
 from pyproj import Geod, Proj
 
 from catalog.query import sample_path
+from plotting.paths import path_axis, path_words
 
 WGS84_A, WGS84_F = 6378137.0, 1 / 298.257223563  # the ellipsoid's defining constants
 GEOD = Geod(a=WGS84_A, f=WGS84_F)
@@ -97,3 +99,54 @@ def test_several_legs_are_sampled_by_distance_through_each_vertex() -> None:
     np.testing.assert_allclose(lats[on_first], -10.0, atol=1e-9)
     np.testing.assert_allclose(lons[~on_first], -25.0, atol=1e-9)
     assert np.all(np.diff(lats[~on_first]) > 0)
+
+
+def along(path: list[tuple[float, float]], path_type: str = "rhumb", n: int = 50) -> xr.Dataset:
+    """The coordinates a path query gives its samples."""
+    lons, lats, km = sample_path(path, n, path_type)  # type: ignore[arg-type]
+    return xr.Dataset(coords={"longitude": lons, "latitude": lats, "distance": km})
+
+
+@pytest.mark.parametrize(
+    ("path", "path_type", "label", "first", "last"),
+    [
+        ([(140.0, 0.0), (-80.0, 0.0)], "geodesic", "Longitude", 140.0, 280.0),  # the equator
+        ([(140.0, 30.0), (-120.0, 30.0)], "rhumb", "Longitude", 140.0, 240.0),  # east over 180
+        ([(-170.0, 5.0), (170.0, 5.0)], "rhumb", "Longitude", -170.0, -190.0),  # west over 180
+        ([(0.0, 5.0), (170.0, 5.0), (340.0, 5.0)], "rhumb", "Longitude", 0.0, 340.0),
+        ([(-25.0, -60.0), (-25.0, 63.0)], "geodesic", "Latitude", -60.0, 63.0),  # a meridian
+        ([(-25.0, 63.0), (-25.0, -60.0)], "rhumb", "Latitude", 63.0, -60.0),
+    ],
+)
+def test_a_path_on_a_parallel_or_meridian_gets_that_axis(
+    path: list[tuple[float, float]], path_type: str, label: str, first: float, last: float
+) -> None:
+    axis = path_axis(along(path, path_type))
+    assert axis.label == label
+    assert (axis.values[0], axis.values[-1]) == pytest.approx((first, last))
+    assert np.all(np.diff(axis.values) > 0) or np.all(np.diff(axis.values) < 0)
+
+
+@pytest.mark.parametrize(
+    ("path", "path_type"),
+    [
+        ([(140.0, 30.0), (-120.0, 30.0)], "geodesic"),  # leaves the parallel
+        ([(140.0, 30.0), (160.0, 30.0), (150.0, 30.0)], "rhumb"),  # doubles back
+        ([(-30.0, 10.0), (-20.0, 10.0), (-20.0, 20.0)], "rhumb"),  # parallel, then meridian
+        ([(0.0, 5.0), (170.0, 5.0), (340.0, 5.0)], "rhumb-sparse"),  # 2 samples 340 degrees apart
+        ([(-30.0, 10.0), (-30.0, 10.0)], "rhumb"),  # one place
+    ],
+)
+def test_any_other_path_gets_the_distance_axis(
+    path: list[tuple[float, float]], path_type: str
+) -> None:
+    n = 2 if path_type.endswith("sparse") else 50
+    data = along(path, path_type.removesuffix("-sparse"), n)
+    axis = path_axis(data)
+    assert axis.label == "Distance along path (km)"
+    np.testing.assert_array_equal(axis.values, data["distance"].values)
+
+
+def test_the_subtitle_words() -> None:
+    assert path_words("rhumb", 1, 2559.6) == "rhumb line, 2,560 km"
+    assert path_words("geodesic", 3, 812.2) == "geodesics, 812 km"
