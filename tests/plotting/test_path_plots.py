@@ -93,16 +93,22 @@ def overlap(a: Any, b: Any) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("dataset", "path"),
-    [("glorys", "-15,48;5,62"), ("giops", "-160,5;-140,15"), ("glorys", "-15,55;5,55")],
+    ("dataset", "path", "ends"),
+    [
+        ("glorys", "-15,48;5,62", ["● 15°W, 48°N", "→ 5°E, 62°N"]),
+        ("giops", "-160,5;-140,15", ["● 160°W, 5°N", "→ 140°W, 15°N"]),
+        ("glorys", "-15,55;5,55", ["● 15°W, 55°N", "→ 5°E, 55°N"]),
+    ],
 )
 def test_transect_has_a_locator_map_beside_the_section(
-    catalog: Catalog, dataset: str, path: str
+    catalog: Catalog, dataset: str, path: str, ends: list[str]
 ) -> None:
     fig = render(catalog, dataset, "transect", path=path, width=800, height=600)
     assert len(fig.axes) == 3  # the section, the locator map, the colour bar
     section, locator, colorbar = fig.axes
     assert locator.get_title() == "Path"
+    (written,) = (t.get_text() for t in locator.texts)  # start and end, under the map
+    assert written.splitlines() == ends
     assert isinstance(fig.canvas, FigureCanvasAgg)
     renderer = fig.canvas.get_renderer()
     page = fig.bbox
@@ -114,7 +120,7 @@ def test_transect_has_a_locator_map_beside_the_section(
     assert page.x0 <= map_box.x0 and map_box.x1 <= page.x1 and map_box.y1 <= page.y1
     assert map_box.width > 0.1 * page.width  # big enough to read
     # the drawn path is the plot's 200 rhumb samples, its start marked
-    vertices = [(float(v.split(",")[0]), float(v.split(",")[1])) for v in path.split(";")]
+    vertices = [vertex(v) for v in path.split(";")]
     sample_lons, sample_lats, _ = sample_path(vertices, 200, "rhumb")
     line, start = (a for a in locator.get_children() if isinstance(a, Line2D))
     lons, lats = line.get_data()
@@ -128,6 +134,11 @@ def test_transect_has_a_locator_map_beside_the_section(
     assert x0 < min(lons) and max(lons) < x1 and y0 < min(lats) and max(lats) < y1
     land = [a for a in locator.get_children() if isinstance(a, PathPatch)]
     assert land and land[0].get_facecolor()[:3] == pytest.approx(hex_rgb(LAND_COLOUR))
+
+
+def vertex(text: str) -> tuple[float, float]:
+    lon, lat = text.split(",")
+    return float(lon), float(lat)
 
 
 def hex_rgb(colour: str) -> tuple[float, ...]:
