@@ -68,9 +68,10 @@ def _clipped(resolution: str, extent: Extent) -> tuple[MplPath, list[npt.NDArray
     return land_path, segments
 
 
-def draw(ax: Axes, extent: Extent, zorder: float = 2.0) -> str:
-    """Fill land and draw coastlines on a lon/lat axes; returns the resolution used."""
-    resolution = resolution_for(extent)
+def draw(ax: Axes, extent: Extent, zorder: float = 2.0, resolution: str | None = None) -> str:
+    """Fill land and draw coastlines on a lon/lat axes (at ``resolution``, else the one suited to
+    the extent); returns the resolution used."""
+    resolution = resolution or resolution_for(extent)
     rounded = tuple(round(v, 3) for v in extent)
     land_path, segments = _clipped(resolution, rounded)
     # add_artist, not add_patch: the caller sets the map's limits, and updating data limits

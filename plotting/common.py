@@ -272,9 +272,13 @@ def _hemisphere(value: float, positive: str, negative: str) -> str:
     return f"{abs(value):g}°{positive if value > 0 else negative}"
 
 
-LON_FORMAT = FuncFormatter(
-    lambda x, _: _hemisphere(((x + 180.0) % 360.0) - 180.0 if abs(x) != 180 else 180.0, "E", "W")
-)
+def _longitude(x: float) -> str:
+    """'140°E', '120°W', '0°' and '180°' (neither east nor west), for any multiple of 360."""
+    wrapped = ((x + 180.0) % 360.0) - 180.0
+    return "180°" if abs(abs(wrapped) - 180.0) < 1e-9 else _hemisphere(wrapped, "E", "W")
+
+
+LON_FORMAT = FuncFormatter(lambda x, _: _longitude(x))
 LAT_FORMAT = FuncFormatter(lambda y, _: _hemisphere(y, "N", "S"))
 
 

@@ -143,7 +143,11 @@ Samples = Annotated[
     Field(
         ge=2,
         le=2000,
-        description="Samples, equally spaced along the geodesics (WGS84) joining the vertices.",
+        description="Samples, equally spaced in distance along the path (see `path_type`).",
         examples=[200],
     ),
+]
+PathType = Annotated[
+    params.PathType,
+    Field(description=params.PATH_TYPE_DESCRIPTION, examples=["rhumb"]),
 ]

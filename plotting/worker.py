@@ -25,7 +25,7 @@ from plotting.params import PlotParams
 
 log = logging.getLogger("oceanapi.plotting")
 
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 """Bump when the drawing code changes what an identical request gives (it keys the cache)."""
 
 _state: dict[str, Any] = {}

@@ -77,5 +77,5 @@ class DataResult(BaseModel):
     selection: dict[str, Any] = Field(
         description="What was used: per variable the time step and level, the grid cells with "
         "their index and weight, `on_land` for a point where every cell is land; the stride of "
-        "an area; the sample count and length of a transect."
+        "an area; the sample count, `path_type` (rhumb or geodesic) and length of a transect."
     )

@@ -31,6 +31,13 @@ BBox = tuple[float, float, float, float]
 Vertex = tuple[float, float]
 Path = tuple[Vertex, ...]
 """(lon, lat) vertices in degrees, at least two."""
+PathType = Literal["geodesic", "rhumb"]
+"""How a path's vertices are joined: rhumb lines (constant azimuth; the default) or geodesics."""
+PATH_TYPE_DESCRIPTION = (
+    "How the vertices are joined: 'rhumb' (the default: lines of constant azimuth, which keep "
+    "to a parallel or a meridian, crossing the antimeridian the short way) or 'geodesic' (the "
+    "shortest paths). Samples are equally spaced in distance along them (WGS84)."
+)
 DepthWord = Literal["surface", "bottom"]
 DepthSpec = float | DepthWord
 """Metres (positive down), 'surface' or 'bottom'; None where a depth is optional: the default."""

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path, Query
 
 from catalog.formats import CRS84, EPSG4326
-from schemas import patterns
+from schemas import params, patterns
 
 TAG = "OGC API – EDR"  # noqa: RUF001 - the standard's name, with its en dash
 
@@ -61,7 +61,7 @@ LineCoords = Annotated[
     str,
     Query(
         description="`LINESTRING(lon lat, lon lat, ...)`: values at 100 points equally spaced "
-        "along the geodesics (WGS84) joining the vertices (at most 1000 vertices).",
+        "along the lines joining the vertices (`path_type`; at most 1000 vertices).",
         pattern=_WKT,
         max_length=16_000,
         examples=["LINESTRING(-15 48,5 62)"],
@@ -171,6 +171,14 @@ def _resolution(axis: str) -> Any:
 
 ResolutionX = Annotated[int | None, _resolution("x")]
 ResolutionY = Annotated[int | None, _resolution("y")]
+PathType = Annotated[
+    params.PathType,
+    Query(
+        description=f"{params.PATH_TYPE_DESCRIPTION} (An extension: EDR does not say how a "
+        "trajectory's vertices are joined.)",
+        examples=["rhumb"],
+    ),
+]
 Within = Annotated[
     float | None,
     Query(

@@ -23,6 +23,7 @@ from api.edr.params import (
     LineCoords,
     ParameterName,
     ParameterNames,
+    PathType,
     PointCoords,
     PolygonCoords,
     QueryFormat,
@@ -197,13 +198,16 @@ async def cube(
 
 
 @_route("trajectory", "Values along a line")
-async def trajectory(query: QueryDep, coords: LineCoords) -> Response:
-    """Values at 100 points equally spaced along the line, at one instant and level (a
-    Trajectory coverage)."""
+async def trajectory(
+    query: QueryDep, coords: LineCoords, path_type: PathType = "rhumb"
+) -> Response:
+    """Values at 100 points equally spaced along the line (rhumb lines or geodesics joining its
+    vertices), at one instant and level (a Trajectory coverage)."""
     line = query.geometry(coords, "LineString")
     vertices = tuple((float(x), float(y)) for x, y in shapely.get_coordinates(line))
     check_vertices("coords", len(vertices), query.max_path_points)
-    return await query.answer(EdrTrajectory(query.names, vertices, query.datetime, query.z))
+    trajectory = EdrTrajectory(query.names, vertices, query.datetime, query.z, path_type)
+    return await query.answer(trajectory)
 
 
 @_route("radius", "Values within a distance of a place")

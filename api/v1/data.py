@@ -78,6 +78,10 @@ Interp = Annotated[
         examples=["nearest"],
     ),
 ]
+PathTypeQuery = Annotated[
+    params.PathType,
+    Query(description=params.PATH_TYPE_DESCRIPTION, examples=["rhumb"]),
+]
 Format = Annotated[
     Literal["json", "csv", "nc", "covjson"] | None,
     Query(
@@ -298,10 +302,11 @@ async def transect(
         Query(
             ge=2,
             le=MAX_SAMPLES,
-            description="Samples, equally spaced along the geodesics (WGS84) joining the vertices.",
+            description="Samples, equally spaced in distance along the path.",
             examples=[100],
         ),
     ] = 100,
+    path_type: PathTypeQuery = "rhumb",
     time: Time = None,
     depth: Annotated[
         params.DepthParam | None,
@@ -317,5 +322,5 @@ async def transect(
 ) -> Response:
     """Values along a path: a vertical section (distance x depth) or one level."""
     check_vertices("path", len(path), settings.max_path_points)
-    query = requests.Transect(_names(variables), path, n, time, depth, interp)
+    query = requests.Transect(_names(variables), path, n, time, depth, interp, path_type)
     return await _respond(request, dataset, query, f, units)

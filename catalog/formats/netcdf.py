@@ -35,6 +35,8 @@ def write_netcdf(
         "source": f"Ocean Data API, dataset '{result.dataset_id}', {result.kind} query",
         "acknowledgement": attribution,
     }
+    if "path_type" in result.selection:  # how a path's vertices were joined
+        data.attrs["path_type"] = result.selection["path_type"]
     if "time" in data.coords:
         data["time"].encoding["units"] = "seconds since 1970-01-01T00:00:00Z"
     with tempfile.TemporaryDirectory(prefix="oceanapi-nc-", dir=scratch) as folder:

@@ -19,7 +19,7 @@ from catalog.query.requests import (
 from catalog.query.result import QueryResult
 from catalog.query.shapes import NO_DATETIME, NO_LEVELS
 from catalog.variables import VariableInfo
-from schemas.params import DatetimeSelection, Levels, Path, Vertex
+from schemas.params import DatetimeSelection, Levels, Path, PathType, Vertex
 
 
 def _edr_count(
@@ -185,6 +185,7 @@ class EdrTrajectory(Query):
     vertices: Path
     datetime: DatetimeSelection = NO_DATETIME
     z: Levels = NO_LEVELS
+    path_type: PathType = "rhumb"
     kind: ClassVar[str] = "transect"
     advice: ClassVar[str] = "Ask for fewer parameters."
 
@@ -194,5 +195,13 @@ class EdrTrajectory(Query):
 
     def run(self, opened: OpenDataset, max_values: int) -> list[QueryResult]:
         return [
-            shapes.trajectory(opened, self.names, self.vertices, self.datetime, self.z, max_values)
+            shapes.trajectory(
+                opened,
+                self.names,
+                self.vertices,
+                self.datetime,
+                self.z,
+                max_values,
+                self.path_type,
+            )
         ]

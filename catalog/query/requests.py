@@ -22,7 +22,7 @@ from catalog.query.result import Interp, QueryResult
 from catalog.query.sampling import guard
 from catalog.selection import Instant, time_range
 from catalog.variables import VariableInfo
-from schemas.params import DepthSpec, Path
+from schemas.params import DepthSpec, Path, PathType
 
 STENCIL = 4
 """Most cells one interpolated value reads (bilinear); nearest reads one."""
@@ -223,6 +223,7 @@ class Transect(Query):
     time: Instant = None
     depth: DepthSpec | None = None
     interp: Interp = "nearest"
+    path_type: PathType = "rhumb"
     kind: ClassVar[str] = "transect"
     advice: ClassVar[str] = "Ask for fewer samples (n), one depth or fewer variables."
 
@@ -242,5 +243,6 @@ class Transect(Query):
                 self.depth,
                 self.interp,
                 max_values,
+                self.path_type,
             )
         ]

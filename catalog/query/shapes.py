@@ -33,7 +33,7 @@ from catalog.query.sampling import guard
 from catalog.selection import Instant, depth_range, iso, nearest_levels, time_range
 from catalog.units import to_metres_factor
 from catalog.variables import VariableInfo
-from schemas.params import DatetimeSelection, DepthSpec, Levels, Vertex
+from schemas.params import DatetimeSelection, DepthSpec, Levels, PathType, Vertex
 
 NO_DATETIME, NO_LEVELS = DatetimeSelection(), Levels()
 """No ``datetime`` (the latest step), no ``z`` (the surface)."""
@@ -249,6 +249,7 @@ def trajectory(
     when: DatetimeSelection = NO_DATETIME,
     levels: Levels = NO_LEVELS,
     max_values: int = DEFAULT_MAX_VALUES,
+    path_type: PathType = "rhumb",
 ) -> QueryResult:
     """Values at ``TRAJECTORY_SAMPLES`` points along the path, at one instant and level."""
     if when.interval:
@@ -267,6 +268,7 @@ def trajectory(
             when.instant,
             depth,
             max_values=max_values,
+            path_type=path_type,
         )
     return _with_depth(result)
 

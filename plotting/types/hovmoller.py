@@ -1,4 +1,4 @@
-"""hovmoller: time against distance along a path, at one depth."""
+"""hovmoller: time against distance (or longitude, latitude) along a path, at one depth."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from plotting.common import (
     used_in,
 )
 from plotting.figure import new_figure
-from plotting.params import Depth, End, Path, PlotParams, Samples, Start
+from plotting.params import Depth, End, Path, PathType, PlotParams, Samples, Start
+from plotting.paths import path_axis, path_words
 from plotting.plot_type import PlotType
 
 NEEDS = ("time",)
@@ -30,6 +31,7 @@ class HovmollerParams(PlotParams):
     """Parameters of a Hovmöller diagram."""
 
     path: Path
+    path_type: PathType = "rhumb"
     n: Samples = 200
     start: Start = None
     end: End = None
@@ -49,28 +51,31 @@ def render(ctx: RenderContext, p: HovmollerParams) -> Figure:
         p.end,
         p.depth,
         max_values=ctx.max_values,
+        path_type=p.path_type,
     )
     result = convert_units(result, plot_units(p, info))
     field = pick(result.data, name).transpose("time", "distance")
     times = result.data["time"].values
-    distance = result.data["distance"].values
+    along = path_axis(result.data)
 
     fig = new_figure(p.width, p.height, p.dpi)
     ax = fig.add_subplot()
     ax.set_facecolor(LAND_COLOUR)  # land along the path
-    shade(fig, ax, distance, times, field, p, info, name)
+    shade(fig, ax, along.values, times, field, p, info, name)
     date_axis(ax.yaxis, info, times)
-    ax.set_xlabel("Distance along path (km)")
+    along.apply(ax)
     ax.set_ylabel("Time")
     span = f"{time_span(info, times)}, {times.size} steps"
-    return finish(fig, p, info, name, opened, subtitle(used_in(result), info, span))
+    path = path_words(p.path_type, len(p.path) - 1, result.selection["length_km"])
+    return finish(fig, p, info, name, opened, subtitle(used_in(result), info, f"{span} · {path}"))
 
 
 PLOT_TYPE = PlotType(
     name="hovmoller",
     summary="Hovmöller diagram along a path",
-    description="A variable along a path (sampled at `n` points) over a time range, at one "
-    "depth: distance (km) across, time down the side.",
+    description="A variable along a path (the rhumb lines or geodesics joining the vertices, "
+    "`path_type`, sampled at `n` points) over a time range, at one depth: across, longitude "
+    "along a parallel, latitude along a meridian, else distance (km); time down the side.",
     params=HovmollerParams,
     render=render,
     needs=NEEDS,

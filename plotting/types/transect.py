@@ -1,4 +1,5 @@
-"""transect: a vertical section along a path, distance against depth, seabed shaded."""
+"""transect: a vertical section along a path, distance (or longitude, latitude) against depth,
+seabed shaded, with a locator map of the path."""
 
 from __future__ import annotations
 
@@ -19,18 +20,22 @@ from plotting.common import (
     used_in,
 )
 from plotting.figure import new_figure
-from plotting.params import Path, PlotParams, Samples, Time
+from plotting.params import Path, PathType, PlotParams, Samples, Time
+from plotting.paths import draw_locator, path_axis, path_words
 from plotting.plot_type import PlotType
 from schemas import patterns
 
 NEEDS = ("vertical",)
 SEABED = "#6b5a4a"
+LOCATOR_WIDTH = 0.22
+"""The locator map's column, as a share of the section's (beside the colour bar, not over data)."""
 
 
 class TransectParams(PlotParams):
     """Parameters of a vertical section."""
 
     path: Path
+    path_type: PathType = "rhumb"
     n: Samples = 200
     time: Time = None
     depth_max: float | None = Field(
@@ -47,32 +52,45 @@ def render(ctx: RenderContext, p: TransectParams) -> Figure:
     """Draw the section (runs in a worker)."""
     opened = ctx.opened
     name, info = choose_variable(opened, p.variable, NEEDS, "transect")
-    result = query.transect(opened, [name], p.path, p.n, p.time, None, max_values=ctx.max_values)
+    result = query.transect(
+        opened,
+        [name],
+        p.path,
+        p.n,
+        p.time,
+        None,
+        max_values=ctx.max_values,
+        path_type=p.path_type,
+    )
     result = convert_units(result, plot_units(p, info))
     field = pick(result.data, name).transpose("depth", "distance")
-    distance = result.data["distance"].values
+    along = path_axis(result.data)
     depth = result.data["depth"].values
 
     fig = new_figure(p.width, p.height, p.dpi)
-    ax = fig.add_subplot()
+    grid = fig.add_gridspec(1, 2, width_ratios=(1.0, LOCATOR_WIDTH))
+    ax = fig.add_subplot(grid[0, 0])
+    locator = fig.add_subplot(grid[0, 1])
     ax.set_facecolor(SEABED)  # cells without data below the sea floor show the seabed colour
     wet = np.isfinite(field.values).any(axis=1)
     deepest = float(depth[wet].max()) if wet.any() else float(depth.max())
     bottom = p.depth_max or deepest * 1.05
-    shade(fig, ax, distance, depth, field, p, info, name, shown=field.values[depth <= bottom])
+    shade(fig, ax, along.values, depth, field, p, info, name, shown=field.values[depth <= bottom])
     ax.set_ylim(bottom, 0)
-    ax.set_xlim(distance[0], distance[-1])
-    ax.set_xlabel("Distance along path (km)")
+    along.apply(ax)
     ax.set_ylabel("Depth (m)")
-    ends = f"{result.selection['length_km']:.0f} km"
+    draw_locator(locator, result.data["longitude"].values, result.data["latitude"].values)
+    ends = path_words(p.path_type, len(p.path) - 1, result.selection["length_km"])
     return finish(fig, p, info, name, opened, subtitle(used_in(result), info, ends))
 
 
 PLOT_TYPE = PlotType(
     name="transect",
     summary="Vertical section along a path",
-    description="A variable along a path (the geodesics joining the vertices, sampled at `n` "
-    "points) over every depth level: distance (km) against depth, with the seabed shaded.",
+    description="A variable along a path (the rhumb lines or geodesics joining the vertices, "
+    "`path_type`, sampled at `n` points) over every depth level, with the seabed shaded and a "
+    "locator map of the path: longitude against depth along a parallel, latitude along a "
+    "meridian, else distance (km).",
     params=TransectParams,
     render=render,
     needs=NEEDS,

@@ -105,6 +105,9 @@ CATALOGUE = [
     bad(f"{G}/data/transect?path={MANY_VERTICES}", "path"),
     bad(f"{G}/plots/transect?path={MANY_VERTICES}", "path"),
     bad(f"{G}/data/transect?path=" + "1" * 64_001, "path"),
+    bad(f"{G}/data/transect?path=-15,50;0,60&path_type=great-circle", "path_type"),
+    bad(f"{G}/plots/transect?path=-15,50;0,60&path_type=loxodrome", "path_type"),
+    bad(f"{D}/ersst-v5/plots/hovmoller?path=-170,0;-100,0&path_type=", "path_type"),
     bad(f"{D}?" + "q=" + "x" * 60_000, "q"),
     # -- plots: huge or tiny images, unknown format, colour map, scale, title; plot types
     bad(f"{M}?width=100000", "width"),
@@ -198,6 +201,10 @@ CATALOGUE = [
         "datetime",
     ),
     bad("/edr/collections/glorys/trajectory?coords=LINESTRING(-15 48,5 62)&z=0/100", "z"),
+    bad(
+        "/edr/collections/glorys/trajectory?coords=LINESTRING(-15 48,5 62)&path_type=straight",
+        "path_type",
+    ),
     bad(f"/edr/collections/glorys/trajectory?coords=LINESTRING({MANY_WKT})", "coords"),
     bad("/edr/collections/ersst-v5/cube?bbox=-150,-5,-130,5&z=0/100", "z"),
     bad("/edr/collections/glorys?f=xml", "f"),

@@ -391,7 +391,15 @@ def test_units_conversion(client: TestClient) -> None:
 
 def test_curvilinear_section_values_are_the_nearest_cells(client: TestClient) -> None:
     raw = xr.open_dataset(SAMPLES / "nemo_test.nc")
-    body = query(client, "giops", "transect", path="-160,2;-140,17", n=9, time="2014-05-17")
+    body = query(
+        client,
+        "giops",
+        "transect",
+        path="-160,2;-140,17",
+        n=9,
+        time="2014-05-17",
+        path_type="geodesic",  # its length is pyproj's geodesic
+    )
     values = np.array(body["variables"]["votemper"]["values"], dtype=float)
     assert values.shape == (50, 9)
     _, _, metres = Geod(ellps="WGS84").inv(-160, 2, -140, 17)

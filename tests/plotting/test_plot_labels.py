@@ -199,7 +199,8 @@ def test_hovmoller_span_at_the_cadence(catalog: Catalog) -> None:
     with xr.open_dataset(SAMPLES / "sst.mnmean.nc") as ds:
         first, last = (pd.Timestamp(ds.time.values[i]) for i in (0, -1))
         steps = ds.sizes["time"]
-    assert subtitle(fig) == f"{first:%Y-%m} to {last:%Y-%m}, {steps} steps"
+    span = f"{first:%Y-%m} to {last:%Y-%m}, {steps} steps"
+    assert subtitle(fig).startswith(f"{span} · rhumb line, ")
 
 
 def test_giops_svg_says_celsius_and_its_data_stays_in_kelvin(

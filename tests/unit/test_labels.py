@@ -215,3 +215,10 @@ def test_display_units_that_do_not_convert_make_the_dataset_unavailable(tmp_path
     with xr.open_dataset(SAMPLES / "nemo_test.nc") as ds, pytest.raises(CatalogMismatch) as err:
         OpenDataset.build(entry, ds)
     assert "votemper" in str(err.value) and "display_units" in str(err.value)
+
+
+def test_longitude_ticks_name_the_antimeridian_without_a_hemisphere() -> None:
+    from plotting.common import LON_FORMAT
+
+    ticks = [LON_FORMAT(x, None) for x in (140.0, 180.0, 200.0, -180.0, 540.0, 0.0, 360.0, -90.0)]
+    assert ticks == ["140°E", "180°", "160°W", "180°", "180°", "0°", "0°", "90°W"]
