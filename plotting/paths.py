@@ -87,12 +87,13 @@ def path_words(path_type: str, legs: int, length_km: float) -> str:
 
 
 def locator_extent(lons: Floats, lats: Floats) -> tuple[basemap.Extent, float]:
-    """(west, east, south, north) around the path (unwrapped longitudes) with a margin, about
+    """(west, east, south, north) around the path (unwrapped longitudes) with a margin (half its
+    span, at least 8 degrees: coasts to tell where it is), about
     square on the page, and the multiple of 360 degrees added to the longitudes to put west in
     -180..180 (east is past 180 when the path crosses the antimeridian)."""
     west, east = float(lons.min()), float(lons.max())
     south, north = float(lats.min()), float(lats.max())
-    pad = max(0.2 * max(east - west, north - south), 2.0)
+    pad = max(0.5 * max(east - west, north - south), 8.0)  # enough around it to see where
     west, east, south, north = west - pad, east + pad, south - pad, north + pad
     across = (east - west) / aspect_for(max(south, -85.0), min(north, 85.0))
     if across < north - south:  # too tall: widen
