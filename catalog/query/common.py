@@ -106,9 +106,43 @@ def at_stencils(
     remaining = [d for d in selected.dims if d not in info.grid.dims]
     values = combine(raw, weights)
     result = xr.DataArray(values, dims=[*remaining, "point"])
+    lon, lat = (np.array([s.at[k] for s in stencils]) for k in (0, 1))
+    result = result.assign_coords(
+        {
+            own(info, "cell_longitude"): ("point", lon, USED_ATTRS["cell_longitude"]),
+            own(info, "cell_latitude"): ("point", lat, USED_ATTRS["cell_latitude"]),
+        }
+    )
     if choice.bottom and info.vertical is not None:
         result = bottom_of_points(result, raw, weights, info)
+    elif info.vertical is not None and choice.index is not None:
+        level = float(info.vertical.depths[choice.index])
+        result = result.assign_coords({own(info, "depth"): ((), level, USED_ATTRS["depth"])})
     return result
+
+
+USED = ("cell_longitude", "cell_latitude", "depth")
+"""Coordinates saying where each value was taken: the grid cell's centre (or the point
+interpolated to) and the level. The engine attaches them per variable (``own``); ``finish``
+keeps one of each when every variable used the same, else one per variable."""
+
+
+USED_ATTRS = {
+    "cell_longitude": {
+        "units": "degrees_east",
+        "long_name": "longitude of the grid cell used (with interp=linear: of the point)",
+    },
+    "cell_latitude": {
+        "units": "degrees_north",
+        "long_name": "latitude of the grid cell used (with interp=linear: of the point)",
+    },
+    "depth": {"units": "m", "positive": "down", "long_name": "depth of the level used"},
+}
+
+
+def own(info: VariableInfo, quantity: str) -> str:
+    """A variable's own name for a coordinate of ``USED``: ``<id>_<quantity>``."""
+    return f"{info.id}_{quantity}"
 
 
 def bottom_of_points(
@@ -132,7 +166,8 @@ def bottom_of_points(
     deepest = np.where(valid.any(axis=0), valid.shape[0] - 1 - np.argmax(valid[::-1], axis=0), 0)
     chosen = result.isel({dim: xr.DataArray(deepest, dims="point")})
     depths = np.where(valid.any(axis=0), info.vertical.depths[deepest], np.nan)
-    return chosen.assign_coords(depth=("point", depths))
+    chosen = chosen.drop_vars(dim, errors="ignore")
+    return chosen.assign_coords({own(info, "depth"): ("point", depths, USED_ATTRS["depth"])})
 
 
 def bottom_values(block: xr.DataArray, info: VariableInfo) -> tuple[xr.DataArray, xr.DataArray]:
@@ -154,7 +189,7 @@ def depth_used(info: VariableInfo, choice: DepthChoice, values: xr.DataArray) ->
     if info.vertical is None:
         return {}
     if choice.bottom:
-        depths = np.atleast_1d(values.coords["depth"].values)
+        depths = np.atleast_1d(values.coords[own(info, "depth")].values)
         finite = depths[np.isfinite(depths)]
         return {"depth": float(finite[0]) if finite.size else None, "depth_rule": "bottom"}
     assert choice.index is not None
@@ -193,7 +228,9 @@ def named(da: xr.DataArray, info: VariableInfo) -> xr.DataArray:
 
 
 def finish(data: xr.Dataset, per_var: dict[str, dict[str, Any]]) -> xr.Dataset:
-    """Add speed and direction for complete vector pairs; copy the used time as a coordinate."""
+    """Add speed and direction for complete vector pairs; keep one cell, depth and time
+    coordinate where every variable used the same, else one per variable; copy the used time as
+    a coordinate."""
     easts = [n for n in data.data_vars if str(n).endswith("_east")]
     for east in easts:
         base = str(east)[: -len("_east")]
@@ -209,8 +246,45 @@ def finish(data: xr.Dataset, per_var: dict[str, dict[str, Any]]) -> xr.Dataset:
             )
             per_var[f"{base}_speed"] = per_var[str(east)]
             per_var[f"{base}_direction"] = per_var[str(east)]
+    data = _shared(data)
     times = {str(v["time"]) for v in per_var.values() if "time" in v}
     shared = len(times) == 1 and all("time" in v for v in per_var.values())
-    if shared and "time" not in data.dims:
-        data = data.assign_coords(time=pd.Timestamp(times.pop().rstrip("Z")).to_datetime64())
+    if "time" in data.dims or not times:
+        return data
+    if shared:
+        return data.assign_coords(time=_instant(times.pop()))
+    # Variables on different time axes (a mesh's monthly faces beside its daily nodes): each
+    # says its own step.
+    return data.assign_coords(
+        {f"{name}_time": _instant(used["time"]) for name, used in per_var.items() if "time" in used}
+    )
+
+
+def _instant(text: str) -> np.datetime64:
+    return pd.Timestamp(text.rstrip("Z")).to_datetime64()
+
+
+def _shared(data: xr.Dataset) -> xr.Dataset:
+    """Each coordinate of ``USED`` once when every variable that has it has the same values;
+    else each variable's own (``<id>_depth`` …) stay."""
+    for quantity in USED:
+        owned = [f"{n}_{quantity}" for n in data.data_vars if f"{n}_{quantity}" in data.coords]
+        if not owned or quantity in data.variables:
+            continue
+        first = data[owned[0]].variable
+        if all(_same(first, data[name].variable) for name in owned[1:]):
+            data = data.drop_vars(owned).assign_coords({quantity: first})
     return data
+
+
+def _same(a: xr.Variable, b: xr.Variable) -> bool:
+    return a.dims == b.dims and bool(np.array_equal(a.values, b.values, equal_nan=True))
+
+
+def in_reading_order(data: xr.Dataset) -> xr.Dataset:
+    """Values first, then the time, depth and place coordinates a reader looks for, in that
+    order: what was asked (longitude, latitude), then what was used (cell_…), then the rest."""
+    first = ["time", "depth", "longitude", "latitude", "cell_longitude", "cell_latitude"]
+    movable = [str(n) for n in data.coords if n not in data.indexes]
+    order = [n for n in first if n in movable] + [n for n in movable if n not in first]
+    return data.drop_vars(order).assign_coords({n: data[n].variable for n in order})

@@ -16,6 +16,7 @@ from catalog.query.common import (
     depth_choice,
     depth_used,
     finish,
+    in_reading_order,
     level_count,
     named,
     shared_levels,
@@ -53,9 +54,9 @@ def point(
         used["cells"] = cells_used(info, stencil)
         used["on_land"] = not math.isfinite(value)
         per_var[info.id] = used
-        values[info.id] = named(column.isel(point=0).drop_vars("depth", errors="ignore"), info)
+        values[info.id] = named(column.isel(point=0), info)
     data = finish(xr.Dataset(values), per_var)
-    data = data.assign_coords(longitude=normalise_lon(lon), latitude=lat)
+    data = in_reading_order(data.assign_coords(longitude=normalise_lon(lon), latitude=lat))
     return QueryResult("point", opened.id, data, {"interp": interp, "variables": per_var})
 
 
@@ -86,10 +87,11 @@ def timeseries(
         used = depth_used(info, choice, series)
         used["cells"] = cells_used(info, stencil)
         per_var[info.id] = used
-        series = series.isel(point=0).drop_vars("depth", errors="ignore")
+        series = series.isel(point=0)
         values[info.id] = named(series.rename({info.time.dim: "time"}), info)
     data = finish(xr.Dataset(values), per_var)
     data = data.assign_coords(time=axis.values[steps], longitude=normalise_lon(lon), latitude=lat)
+    data = in_reading_order(data)
     return QueryResult("timeseries", opened.id, data, {"interp": interp, "variables": per_var})
 
 
@@ -125,4 +127,5 @@ def profile(
     data = data.assign_coords(
         depth=("depth", axis.depths[levels]), longitude=normalise_lon(lon), latitude=lat
     )
+    data = in_reading_order(data)
     return QueryResult("profile", opened.id, data, {"interp": interp, "variables": per_var})
