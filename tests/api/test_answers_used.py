@@ -338,3 +338,57 @@ def test_map_draws_the_month_holding_the_instant(ersst: xr.Dataset) -> None:
         fig = map_type.render(RenderContext(opened, 2_000_000), params)
     texts = " ".join(t.get_text() for t in fig.findobj(Text))
     assert "2015-12" in texts and "2016-01" not in texts
+
+
+def test_linear_falling_back_to_one_cell_carries_that_cell(client: TestClient) -> None:
+    """On a mesh's faces linear is the face holding the point: the row is that face's."""
+    from matplotlib.tri import Triangulation
+
+    lon, lat = -12.3, 50.4
+    with xr.open_dataset(SAMPLES / "glorys_mesh.nc") as raw:
+        topology = next(v for v in raw.variables.values() if v.attrs.get("cf_role"))
+        nodes = [raw[n] for n in topology.attrs["node_coordinates"].split()]
+        faces = [raw[n] for n in topology.attrs["face_coordinates"].split()]
+        node_lon, node_lat = sorted(nodes, key=lambda c: c.attrs["units"] != "degrees_east")
+        face_lon, face_lat = sorted(faces, key=lambda c: c.attrs["units"] != "degrees_east")
+        connectivity = raw[topology.attrs["face_node_connectivity"]]
+        triangles = connectivity.values - int(connectivity.attrs.get("start_index", 0))
+        mesh = Triangulation(node_lon.values, node_lat.values, triangles)
+        face = int(mesh.get_trifinder()(lon, lat))
+        assert face >= 0
+    table = csv(
+        client, f"{D}/glorys-mesh/data/point", lon=lon, lat=lat, variables="sst", interp="linear"
+    )
+    (row,) = table.to_dict("records")
+    assert row["cell_longitude"] == pytest.approx(float(face_lon[face]))
+    assert row["cell_latitude"] == pytest.approx(float(face_lat[face]))
+
+
+def test_variables_on_different_steps_each_say_their_own(client: TestClient) -> None:
+    """On the mesh, SST (faces, monthly) beside temperature (nodes, one day)."""
+    with xr.open_dataset(SAMPLES / "glorys_mesh.nc") as raw:
+        last = pd.Timestamp(raw.time.values[-1]).strftime("%Y-%m-%dT%H:%M:%SZ")
+    table = csv(client, f"{D}/glorys-mesh/data/point", lon=-7.3, lat=52.9, variables="thetao,sst")
+    (row,) = table.to_dict("records")
+    assert row["sst_time"] == last
+    assert "time" not in row and "thetao_time" not in row  # the nodes' data have no time
+    assert row["thetao_cell_longitude"] != row["sst_cell_longitude"]
+
+
+def test_edr_position_on_different_cells_is_placed_where_asked(client: TestClient) -> None:
+    params = {"coords": "POINT(-124.5 44.5)", "parameter-name": "u_sur,v_sur"}
+    body = client.get("/edr/collections/wcofs/position", params=params).json()
+    assert body["domain"]["axes"]["x"]["values"] == [-124.5]
+    assert body["domain"]["axes"]["y"]["values"] == [44.5]
+
+
+def test_time_ranges_take_the_steps_stamped_within(client: TestClient) -> None:
+    table = csv(
+        client,
+        f"{D}/ersst-v5/data/timeseries",
+        lon=-140,
+        lat=0,
+        start="2015-12-20",
+        end="2016-02-15",
+    )
+    assert table["time"].tolist() == ["2016-01-01T00:00:00Z", "2016-02-01T00:00:00Z"]
