@@ -228,9 +228,8 @@ def named(da: xr.DataArray, info: VariableInfo) -> xr.DataArray:
 
 
 def finish(data: xr.Dataset, per_var: dict[str, dict[str, Any]]) -> xr.Dataset:
-    """Add speed and direction for complete vector pairs; keep one cell, depth and time
-    coordinate where every variable used the same, else one per variable; copy the used time as
-    a coordinate."""
+    """Add speed and direction for complete vector pairs; give the cell, level and time used as
+    coordinates: one of each where every variable used the same, else one per variable."""
     easts = [n for n in data.data_vars if str(n).endswith("_east")]
     for east in easts:
         base = str(east)[: -len("_east")]
