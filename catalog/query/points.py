@@ -16,7 +16,6 @@ from catalog.query.common import (
     depth_choice,
     depth_used,
     finish,
-    in_reading_order,
     level_count,
     named,
     shared_levels,
@@ -55,8 +54,7 @@ def point(
         used["on_land"] = not math.isfinite(value)
         per_var[info.id] = used
         values[info.id] = named(column.isel(point=0), info)
-    data = finish(xr.Dataset(values), per_var)
-    data = in_reading_order(data.assign_coords(longitude=normalise_lon(lon), latitude=lat))
+    data = finish(xr.Dataset(values), per_var, longitude=normalise_lon(lon), latitude=lat)
     return QueryResult("point", opened.id, data, {"interp": interp, "variables": per_var})
 
 
@@ -89,9 +87,8 @@ def timeseries(
         per_var[info.id] = used
         series = series.isel(point=0)
         values[info.id] = named(series.rename({info.time.dim: "time"}), info)
-    data = finish(xr.Dataset(values), per_var)
-    data = data.assign_coords(time=axis.values[steps], longitude=normalise_lon(lon), latitude=lat)
-    data = in_reading_order(data)
+    place = {"longitude": normalise_lon(lon), "latitude": lat}
+    data = finish(xr.Dataset(values), per_var, time=axis.values[steps], **place)
     return QueryResult("timeseries", opened.id, data, {"interp": interp, "variables": per_var})
 
 
@@ -123,9 +120,6 @@ def profile(
         used["cells"] = cells_used(info, stencil)
         per_var[info.id] = used
         values[info.id] = named(column.isel(point=0).rename({axis.dim: "depth"}), info)
-    data = finish(xr.Dataset(values), per_var)
-    data = data.assign_coords(
-        depth=("depth", axis.depths[levels]), longitude=normalise_lon(lon), latitude=lat
-    )
-    data = in_reading_order(data)
+    place = {"longitude": normalise_lon(lon), "latitude": lat}
+    data = finish(xr.Dataset(values), per_var, depth=axis.depths[levels], **place)
     return QueryResult("profile", opened.id, data, {"interp": interp, "variables": per_var})
