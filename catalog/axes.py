@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import cf_xarray  # noqa: F401  (registers the .cf accessor)
 import numpy as np
@@ -26,11 +27,63 @@ _VERTICAL_NAMES = re.compile(r"^(depth\w*|dept[htuvw]|nav_lev|lev|z|st_ocean|sw_
 
 @dataclass(frozen=True, eq=False)
 class TimeAxis:
-    """A variable's time coordinate; ``dim`` is None for a scalar time (one instant)."""
+    """A variable's time coordinate; ``dim`` is None for a scalar time (one instant).
+
+    ``bounds``: the CF cell bounds of each step (``bounds`` attribute), (steps, 2), if any.
+    """
 
     name: str
     dim: str | None
     values: npt.NDArray[np.datetime64] = field(repr=False)
+    bounds: npt.NDArray[np.datetime64] | None = field(default=None, repr=False)
+
+    @cached_property
+    def cells(self) -> tuple[npt.NDArray[np.datetime64], npt.NDArray[np.datetime64]] | None:
+        """(starts, ends) of the period each step stands for, [start, end), or None when the
+        steps are instants (hourly, irregular, a single step without bounds).
+
+        From the CF bounds when the file has them; else from the cadence: steps in successive
+        calendar months stand for their month (a monthly mean stamped on the 1st or mid-month),
+        steps a whole number of days apart, mostly one, for their UTC day.
+        """
+        return time_cells(self.values, self.bounds)
+
+
+_DAY = np.timedelta64(1, "D")
+
+
+def time_cells(
+    values: npt.NDArray[np.datetime64], bounds: npt.NDArray[np.datetime64] | None = None
+) -> tuple[npt.NDArray[np.datetime64], npt.NDArray[np.datetime64]] | None:
+    """The period of each step (see ``TimeAxis.cells``)."""
+    if bounds is not None and bounds.shape == (values.size, 2):
+        starts, ends = np.sort(bounds, axis=1).T
+        ordered = bool(np.all(starts[1:] >= ends[:-1])) if values.size > 1 else True
+        if ordered and bool(np.all((starts <= values) & (values <= ends) & (starts < ends))):
+            return starts, ends
+    if values.size < 2:
+        return None
+    steps = np.diff(values)
+    if bool(np.any(steps <= np.timedelta64(0, "ns"))):
+        return None
+    stamps = pd.DatetimeIndex(values)
+    months = np.asarray(stamps.year * 12 + stamps.month)
+    month_steps = np.diff(months)
+    if (
+        np.all(month_steps >= 1)
+        and np.median(month_steps) == 1
+        and bool(np.all(steps >= 27 * _DAY))
+    ):
+        periods = stamps.to_period("M")
+        return _ns(periods.start_time), _ns((periods + 1).start_time)
+    if np.median(steps) == _DAY and bool(np.all(steps % _DAY == np.timedelta64(0, "ns"))):
+        days = stamps.floor("D")
+        return _ns(days), _ns(days + pd.Timedelta(days=1))
+    return None
+
+
+def _ns(index: pd.DatetimeIndex) -> npt.NDArray[np.datetime64]:
+    return np.asarray(index.values).astype("datetime64[ns]")
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,8 +118,9 @@ def horizontal_coordinates(da: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray
     return lat, lon
 
 
-def time_axis(da: xr.DataArray) -> TimeAxis | None:
-    """The time coordinate of a variable: CF first, then any datetime-valued coordinate."""
+def time_axis(da: xr.DataArray, ds: xr.Dataset | None = None) -> TimeAxis | None:
+    """The time coordinate of a variable: CF first, then any datetime-valued coordinate; with
+    its CF bounds when ``ds`` (the variable's dataset) holds them."""
     names = [n for n in da.cf.coordinates.get("time", []) if n in da.coords]
     names += [n for n, c in da.coords.items() if _is_datetime(c) and n not in names]
     candidates = [da.coords[n] for n in names if da.coords[n].ndim <= 1]
@@ -78,7 +132,21 @@ def time_axis(da: xr.DataArray) -> TimeAxis | None:
         name=str(coord.name),
         dim=str(coord.dims[0]) if coord.ndim else None,
         values=values,
+        bounds=_bounds(coord, ds, values.size),
     )
+
+
+def _bounds(
+    coord: xr.DataArray, ds: xr.Dataset | None, steps: int
+) -> npt.NDArray[np.datetime64] | None:
+    """The CF bounds of a time coordinate as (steps, 2) instants; None without usable ones."""
+    name = coord.attrs.get("bounds") or coord.encoding.get("bounds")
+    if ds is None or not name or name not in ds.variables:
+        return None
+    bounds = ds[name]
+    if not _is_datetime(bounds) or bounds.size != 2 * steps:
+        return None
+    return _as_datetime64(bounds).reshape(steps, 2)
 
 
 def vertical_axis(da: xr.DataArray) -> VerticalAxis | None:

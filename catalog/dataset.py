@@ -81,7 +81,7 @@ class OpenDataset:
                 units=units_of(da, override.units),
                 dims=tuple(str(d) for d in da.dims),
                 grid=grids[key],
-                time=time_axis(da),
+                time=time_axis(da, ds),
                 vertical=vertical_axis(da),
                 valid_range=_valid_range(da),
                 override=override,

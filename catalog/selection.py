@@ -69,14 +69,29 @@ Instant = params.Instant | None
 
 
 def nearest_time(axis: TimeAxis, spec: Instant, name: str = "time") -> int:
-    """Index of the step nearest to ``spec`` (None: the last step).
+    """Index of the step that stands for ``spec`` (None: the last step).
 
-    Instants further than half a step outside the coverage are a 400 naming the coverage.
+    Where the steps stand for periods (``TimeAxis.cells``: CF bounds, monthly or daily
+    cadence), the step whose period holds the instant; an instant outside every period is a
+    400 naming the coverage (in a gap between periods: the nearest step). Otherwise the
+    nearest step; instants further than half a step outside the coverage are a 400.
     """
     values = axis.values
     if spec is None:
         return values.size - 1
     instant = as_ns(spec)
+    cells = axis.cells
+    if cells is not None:
+        starts, ends = cells
+        if instant < starts[0] or instant >= ends[-1]:
+            raise InvalidParameters.single(
+                name,
+                f"{params.iso_text(spec)} is outside the time coverage "
+                f"{iso(starts[0])}/{iso(ends[-1])} (the periods its steps stand for)",
+            )
+        holder = int(np.searchsorted(starts, instant, side="right")) - 1
+        if instant < ends[holder]:
+            return holder
     slack = _tolerance(values)
     if instant < values[0] - slack or instant > values[-1] + slack:
         raise InvalidParameters.single(

@@ -104,7 +104,8 @@ class PlotParams(BaseModel):
 Time = Annotated[
     params.TimeParam,
     Field(
-        description="ISO 8601 instant (the nearest step is drawn) or 'latest' (the default).",
+        description="ISO 8601 instant (the step whose period holds it is drawn, else the nearest) "
+        "or 'latest' (the default).",
         examples=["latest"],
     ),
 ]

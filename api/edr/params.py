@@ -82,9 +82,10 @@ Z = Annotated[
 Datetime = Annotated[
     str | None,
     Query(
-        description="An instant (the nearest time step), or an interval `start/end` with `..` "
-        "for an open end (every step in it). Default: the latest time step. An interval makes "
-        "a position query a time series, an area or cube query a stack of time steps.",
+        description="An instant (the step whose period holds it, else the nearest), or an "
+        "interval `start/end` with `..` for an open end (every step in it). Default: the latest "
+        "time step. An interval makes a position query a time series, an area or cube query a "
+        "stack of time steps.",
         max_length=1000,
         pattern=_ASCII,
         examples=["2021-06-29T00:00:00Z"],

@@ -56,7 +56,8 @@ Lat = Annotated[
 Time = Annotated[
     params.TimeParam,
     Query(
-        description="ISO 8601 instant (nearest step is used) or 'latest' (the default).",
+        description="ISO 8601 instant or 'latest' (the default): the step whose period holds it "
+        "(monthly means: its calendar month; CF bounds; daily: its day), else the nearest step.",
         examples=["2015-12-01T00:00:00Z"],
     ),
 ]
@@ -166,10 +167,11 @@ async def point(
     f: Format = None,
     units: Units = None,
 ) -> Response:
-    """Values of one or more variables at a place, at the nearest time step and level.
+    """Values of one or more variables at a place, at the step holding `time`, nearest level.
 
-    The response reports the time, depth and grid cells (with weights) actually used. A point
-    on land gives null with `on_land: true`.
+    The response reports the time, depth and grid cells (with weights) actually used, and
+    each row the cell's position (`cell_longitude`, `cell_latitude`), the level and the step. A
+    point on land gives null with `on_land: true`.
     """
     query = requests.Point(_names(variables), lon, lat, time, depth, interp)
     return await _respond(request, dataset, query, f, units)

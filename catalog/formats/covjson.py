@@ -23,9 +23,12 @@ AXIS_NAMES = {"time": "t", "depth": "z", "latitude": "y", "longitude": "x"}
 def write_covjson(result: QueryResult, out: Out, crs: str) -> None:
     """A Coverage, validated by covjson-pydantic in the tests, its large arrays written into it.
 
-    Time is a ``t`` axis. Regular areas are a Grid; cells of curvilinear grids and samples along
-    a path are a ``composite`` axis of (x, y) tuples (with t for a trajectory, z for a single
-    level). ``crs`` names the horizontal CRS (CRS84, or EPSG:4326 in latitude, longitude order).
+    Time is a ``t`` axis. A point, time series or profile is placed where its values are: the
+    grid cell used (``cell_longitude``/``cell_latitude``), or the point interpolated to; where
+    the variables used different cells (a staggered grid), the point asked for. Regular areas
+    are a Grid; cells of curvilinear grids and samples along a path are a ``composite`` axis of
+    (x, y) tuples (with t for a trajectory, z for a single level). ``crs`` names the horizontal
+    CRS (CRS84, or EPSG:4326 in latitude, longitude order).
     """
     data, kind, slots = result.data, result.kind, Slots()
     names = [str(n) for n in data.data_vars if n != "bottom_depth" or kind == "area"]
@@ -50,6 +53,8 @@ def write_covjson(result: QueryResult, out: Out, crs: str) -> None:
     else:
         cell_dims = [d for d in ("latitude", "longitude") if d in data.dims]
         x, y = _axis(data, "longitude", slots), _axis(data, "latitude", slots)
+        if kind != "area" and "cell_longitude" in data.coords:  # where the values are
+            x, y = _axis(data, "cell_longitude", slots), _axis(data, "cell_latitude", slots)
         types = {(): "Point", ("time",): "PointSeries", ("depth",): "VerticalProfile"}
         domain_type = "Grid" if kind == "area" else types.get(tuple(several))
     axes = {"x": x, "y": y, "z": z, "t": t, "composite": tuples}

@@ -109,10 +109,14 @@ def _json_text(values: Array) -> Any:
 
 
 def write_geojson(result: QueryResult, out: Out) -> None:
-    """A FeatureCollection: one Point per cell, time and level; properties hold the time, the
-    depth and one value per parameter (null where there is no data)."""
+    """A FeatureCollection: one Point per cell, time and level, where the value is (the grid
+    cell used, ``cell_longitude``/``cell_latitude``, when the answer says it; else its
+    ``longitude``/``latitude``); properties hold the rest (the place asked for, the time, the
+    depth) and one value per parameter (null where there is no data)."""
     table = _Table(result.data, {"_row", "y", "x", "distance", "point"}, _json_text)
-    lon, lat = table.names.index("longitude"), table.names.index("latitude")
+    placed = "cell_longitude" in table.names  # the cell used, else the place asked for
+    lon = table.names.index("cell_longitude" if placed else "longitude")
+    lat = table.names.index("cell_latitude" if placed else "latitude")
     properties = [k for k in range(len(table.names)) if k not in (lon, lat)]
     out(b'{"type":"FeatureCollection","features":[')
     for n, batch in enumerate(table.batches()):

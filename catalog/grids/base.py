@@ -34,16 +34,19 @@ class Stencil:
     """Cells and weights that make one value: one cell with weight 1 for nearest.
 
     ``cells`` holds one index array per grid dimension, all of the stencil's length: cell k is
-    ``tuple(c[k] for c in cells)``.
+    ``tuple(c[k] for c in cells)``. ``at`` is where the value it makes belongs, as the grid
+    says: (lon, lat) of the cell's centre when it is one cell (nearest, or linear falling back
+    to one cell), of the point interpolated to otherwise; longitude in -180..180.
     """
 
     cells: tuple[Index, ...]
     w: Floats
+    at: tuple[float, float]
 
     @classmethod
-    def one(cls, *cell: int) -> Stencil:
-        """The stencil of a single cell (weight 1)."""
-        return cls(tuple(np.array([c], dtype=np.intp) for c in cell), np.array([1.0]))
+    def one(cls, *cell: int, at: tuple[float, float]) -> Stencil:
+        """The stencil of a single cell (weight 1) whose centre is ``at``."""
+        return cls(tuple(np.array([c], dtype=np.intp) for c in cell), np.array([1.0]), at)
 
 
 class OutsideFootprint(Exception):
@@ -125,11 +128,13 @@ class Grid(Protocol):
         ...
 
     def nearest(self, lon: float, lat: float) -> Stencil:
-        """The cell holding the value nearest to the point; OutsideFootprint if none is."""
+        """The cell holding the value nearest to the point, ``at`` its centre; OutsideFootprint
+        if none is."""
         ...
 
     def linear(self, lon: float, lat: float) -> Stencil:
-        """Cells and weights interpolating linearly at the point; OutsideFootprint if out."""
+        """Cells and weights interpolating linearly at the point, ``at`` the point (or the one
+        cell's centre when it falls back to one); OutsideFootprint if out."""
         ...
 
     def box(self, bbox: BBox) -> Cells:

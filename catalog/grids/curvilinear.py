@@ -80,7 +80,11 @@ class CurvilinearGrid(RowsAndColumns):
     def nearest(self, lon: float, lat: float) -> Stencil:
         """The cell nearest on the sphere (KD-tree on 3-D unit vectors)."""
         js, is_ = self._nearest_cells(lon, lat, 1)
-        return Stencil((js, is_), np.array([1.0]))
+        return self._one(int(js[0]), int(is_[0]))
+
+    def _one(self, j: int, i: int) -> Stencil:
+        """The stencil of one cell, at its centre."""
+        return Stencil.one(j, i, at=self.cell_lonlat((j, i)))
 
     def _nearest_cells(self, lon: float, lat: float, k: int) -> tuple[Index, Index]:
         """Rows and columns of the ``k`` nearest centres, nearest first (one tree query)."""
@@ -102,7 +106,7 @@ class CurvilinearGrid(RowsAndColumns):
         the edge of the grid) the nearest cell is used.
         """
         js, is_ = self._nearest_cells(lon, lat, 12)
-        nearest = Stencil((js[:1], is_[:1]), np.array([1.0]))
+        nearest = self._one(int(js[0]), int(is_[0]))
         east, north = _tangent_plane(lon, lat, self.lon[js, is_], self.lat[js, is_])
         try:
             triangulation = Delaunay(np.column_stack([east, north]))
@@ -115,7 +119,7 @@ class CurvilinearGrid(RowsAndColumns):
         b = transform[:2] @ (np.zeros(2) - transform[2])
         weights = np.append(b, 1 - b.sum())
         vertices = triangulation.simplices[simplex]
-        return Stencil((js[vertices], is_[vertices]), weights)
+        return Stencil((js[vertices], is_[vertices]), weights, (float(wrap180(lon)), lat))
 
     def box(self, bbox: BBox) -> Cells:
         """Row and column ranges of the index box holding every cell inside the box."""

@@ -66,7 +66,7 @@ class RegularGrid(RowsAndColumns):
         i = int(np.argmin(np.abs(dlon)))
         if abs(dlat[j]) > 0.5 * self._dlat + 1e-9 or abs(dlon[i]) > 0.5 * self._dlon + 1e-9:
             raise OutsideFootprint
-        return Stencil.one(j, i)
+        return Stencil.one(j, i, at=self.cell_lonlat((j, i)))
 
     def linear(self, lon: float, lat: float) -> Stencil:
         """Bilinear weights of the four cells around the point (in degrees of lat and lon)."""
@@ -76,6 +76,7 @@ class RegularGrid(RowsAndColumns):
         return Stencil(
             (np.array([j0, j0, j1, j1]), np.array([i0, i1, i0, i1])),
             np.array([(1 - tj) * (1 - ti), (1 - tj) * ti, tj * (1 - ti), tj * ti]),
+            (float(wrap180(lon)), lat),
         )
 
     def box(self, bbox: BBox) -> Cells:

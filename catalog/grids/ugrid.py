@@ -111,19 +111,23 @@ class MeshGrid:
         if self.location == "face":
             held = self._holding(lon, lat)
             if held is not None:
-                return Stencil.one(held[0])
-        return Stencil.one(self._nearest_cell(lon, lat))
+                return self._one(held[0])
+        return self._one(self._nearest_cell(lon, lat))
 
     def linear(self, lon: float, lat: float) -> Stencil:
         """Barycentric weights of the holding triangle's nodes; on faces, the holding face.
         Outside every triangle (a gap in the mesh, its edge) the nearest cell is used."""
         held = self._holding(lon, lat)
         if held is None:
-            return Stencil.one(self._nearest_cell(lon, lat))
+            return self._one(self._nearest_cell(lon, lat))
         face, weights = held
         if self.location == "face":
-            return Stencil.one(face)
-        return Stencil((self.triangles[face].astype(np.intp),), weights)
+            return self._one(face)
+        return Stencil((self.triangles[face].astype(np.intp),), weights, (float(wrap180(lon)), lat))
+
+    def _one(self, cell: int) -> Stencil:
+        """The stencil of one node or face, at its coordinates."""
+        return Stencil.one(cell, at=self.cell_lonlat((cell,)))
 
     def box(self, bbox: BBox) -> Cells:
         """The nodes or faces (centroids) inside the box, in mesh order."""

@@ -12,12 +12,14 @@ from catalog.errors import InvalidParameters, NoData
 from catalog.geo import BBox
 from catalog.grids import cell_count, thin, thinned_stride
 from catalog.query.common import (
+    USED_ATTRS,
     bottom_values,
     depth_choice,
     finish,
     indexer,
     level_count,
     named,
+    own,
     time_isel,
 )
 from catalog.query.result import DEFAULT_MAX_VALUES, QueryResult
@@ -81,6 +83,9 @@ def area(
             block = block.where(inside)
         per_var[info.id] = used
         values[info.id] = named(block.reset_coords(drop=True), info)
+        if isinstance(used.get("depth"), float):  # the level used, as a coordinate
+            level = ((), used["depth"], USED_ATTRS["depth"])
+            values[info.id] = values[info.id].assign_coords({own(info, "depth"): level})
     data = finish(xr.Dataset(values), per_var)
     data = grid.located(data, cells)
     selection = {"stride": stride, "cells": count, "variables": per_var}

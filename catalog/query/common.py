@@ -103,36 +103,72 @@ def at_stencils(
     selected = opened.array(info).isel(isel)
     cells, weights = stack(stencils)
     raw = read_stencils(selected, info.grid.dims, cells)
-    remaining = [d for d in selected.dims if d not in info.grid.dims]
+    remaining = [str(d) for d in selected.dims if d not in info.grid.dims]
     values = combine(raw, weights)
-    result = xr.DataArray(values, dims=[*remaining, "point"])
+    lon, lat = (np.array([s.at[k] for s in stencils]) for k in (0, 1))
+    coords: dict[str, Any] = {  # built with the array: xarray's assign_coords costs ~1 ms
+        own(info, "cell_longitude"): ("point", lon, USED_ATTRS["cell_longitude"]),
+        own(info, "cell_latitude"): ("point", lat, USED_ATTRS["cell_latitude"]),
+    }
     if choice.bottom and info.vertical is not None:
-        result = bottom_of_points(result, raw, weights, info)
-    return result
+        values, depths = bottom_of_points(
+            values, raw, weights, remaining.index(info.vertical.dim), info
+        )
+        remaining.remove(info.vertical.dim)
+        coords[own(info, "depth")] = ("point", depths, USED_ATTRS["depth"])
+    elif info.vertical is not None and choice.index is not None:
+        level = float(info.vertical.depths[choice.index])
+        coords[own(info, "depth")] = ((), level, USED_ATTRS["depth"])
+    return xr.DataArray(values, dims=[*remaining, "point"], coords=coords)
+
+
+USED = ("cell_longitude", "cell_latitude", "depth")
+"""Coordinates saying where each value was taken: the grid cell's centre (or the point
+interpolated to) and the level. The engine attaches them per variable (``own``); ``finish``
+keeps one of each when every variable used the same, else one per variable."""
+
+
+USED_ATTRS = {
+    "cell_longitude": {
+        "units": "degrees_east",
+        "long_name": "longitude of the grid cell used (with interp=linear: of the point)",
+    },
+    "cell_latitude": {
+        "units": "degrees_north",
+        "long_name": "latitude of the grid cell used (with interp=linear: of the point)",
+    },
+    "depth": {"units": "m", "positive": "down", "long_name": "depth of the level used"},
+}
+
+
+def own(info: VariableInfo, quantity: str) -> str:
+    """A variable's own name for a coordinate of ``USED``: ``<id>_<quantity>``."""
+    return f"{info.id}_{quantity}"
 
 
 def bottom_of_points(
-    result: xr.DataArray,
+    values: npt.NDArray[np.float64],
     raw: npt.NDArray[np.float64],
     weights: npt.NDArray[np.float64],
+    axis: int,
     info: VariableInfo,
-) -> xr.DataArray:
-    """At each point the deepest level where its heaviest cell has data."""
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """At each point the deepest level where its heaviest cell has data: the values (without
+    the vertical ``axis``) and that level's depth per point (NaN where none has data)."""
     assert info.vertical is not None
-    dim = info.vertical.dim
     points = weights.shape[0]
     heaviest = np.argmax(weights, axis=-1)
     picked = raw[..., np.arange(points), heaviest]  # the heaviest cell: (*dims, point)
-    finite: npt.NDArray[np.bool_] = np.asarray(
-        np.isfinite(np.moveaxis(picked, result.dims.index(dim), 0))
-    )
+    finite: npt.NDArray[np.bool_] = np.asarray(np.isfinite(np.moveaxis(picked, axis, 0)))
     valid: npt.NDArray[np.bool_] = np.asarray(  # (depth, point): valid at any time
         finite.reshape(finite.shape[0], -1, points).any(axis=1)
     )
     deepest = np.where(valid.any(axis=0), valid.shape[0] - 1 - np.argmax(valid[::-1], axis=0), 0)
-    chosen = result.isel({dim: xr.DataArray(deepest, dims="point")})
+    levels = np.moveaxis(values, axis, 0)  # (depth, *others, point)
+    index = deepest.reshape(1, *([1] * (levels.ndim - 2)), points)
+    chosen = np.take_along_axis(levels, index, axis=0)[0]
     depths = np.where(valid.any(axis=0), info.vertical.depths[deepest], np.nan)
-    return chosen.assign_coords(depth=("point", depths))
+    return chosen, depths
 
 
 def bottom_values(block: xr.DataArray, info: VariableInfo) -> tuple[xr.DataArray, xr.DataArray]:
@@ -154,7 +190,7 @@ def depth_used(info: VariableInfo, choice: DepthChoice, values: xr.DataArray) ->
     if info.vertical is None:
         return {}
     if choice.bottom:
-        depths = np.atleast_1d(values.coords["depth"].values)
+        depths = np.atleast_1d(values.coords[own(info, "depth")].values)
         finite = depths[np.isfinite(depths)]
         return {"depth": float(finite[0]) if finite.size else None, "depth_rule": "bottom"}
     assert choice.index is not None
@@ -192,8 +228,11 @@ def named(da: xr.DataArray, info: VariableInfo) -> xr.DataArray:
     return named
 
 
-def finish(data: xr.Dataset, per_var: dict[str, dict[str, Any]]) -> xr.Dataset:
-    """Add speed and direction for complete vector pairs; copy the used time as a coordinate."""
+def finish(data: xr.Dataset, per_var: dict[str, dict[str, Any]], **extra: Any) -> xr.Dataset:
+    """Add speed and direction for complete vector pairs; give the cell, level and time used as
+    coordinates: one of each where every variable used the same, else one per variable; add
+    the ``extra`` coordinates (values, 1-D on their own dimension, or scalars); values first,
+    then the time, depth and place coordinates a reader looks for (``in_reading_order``)."""
     easts = [n for n in data.data_vars if str(n).endswith("_east")]
     for east in easts:
         base = str(east)[: -len("_east")]
@@ -209,8 +248,47 @@ def finish(data: xr.Dataset, per_var: dict[str, dict[str, Any]]) -> xr.Dataset:
             )
             per_var[f"{base}_speed"] = per_var[str(east)]
             per_var[f"{base}_direction"] = per_var[str(east)]
+    coords = _shared({str(n): c.variable for n, c in data.coords.items()}, data)
     times = {str(v["time"]) for v in per_var.values() if "time" in v}
     shared = len(times) == 1 and all("time" in v for v in per_var.values())
-    if shared and "time" not in data.dims:
-        data = data.assign_coords(time=pd.Timestamp(times.pop().rstrip("Z")).to_datetime64())
-    return data
+    if "time" not in data.dims and shared:
+        coords["time"] = xr.Variable((), _instant(times.pop()))
+    elif "time" not in data.dims and times:
+        # Variables on different time axes (a mesh's monthly faces beside its daily nodes):
+        # each says its own step.
+        for name, used in per_var.items():
+            if "time" in used:
+                coords[f"{name}_time"] = xr.Variable((), _instant(used["time"]))
+    coords |= {n: xr.Variable((n,) if np.ndim(v) else (), v) for n, v in extra.items()}
+    # One construction: xarray's drop_vars and assign_coords cost about 1 ms each.
+    values = {str(n): da.variable for n, da in data.data_vars.items()}
+    return xr.Dataset(values, coords=in_reading_order(coords), attrs=data.attrs)
+
+
+def _instant(text: str) -> np.datetime64:
+    return pd.Timestamp(text.rstrip("Z")).to_datetime64()
+
+
+def _shared(coords: dict[str, xr.Variable], data: xr.Dataset) -> dict[str, xr.Variable]:
+    """Each coordinate of ``USED`` once when every variable that has it has the same values;
+    else each variable's own (``<id>_depth`` …) stay."""
+    for quantity in USED:
+        owned = [f"{n}_{quantity}" for n in data.data_vars if f"{n}_{quantity}" in coords]
+        if not owned or quantity in data.variables:
+            continue
+        first = coords[owned[0]]
+        if all(_same(first, coords[name]) for name in owned[1:]):
+            coords = {n: c for n, c in coords.items() if n not in owned} | {quantity: first}
+    return coords
+
+
+def _same(a: xr.Variable, b: xr.Variable) -> bool:
+    return a.dims == b.dims and bool(np.array_equal(a.values, b.values, equal_nan=True))
+
+
+def in_reading_order(coords: dict[str, xr.Variable]) -> dict[str, xr.Variable]:
+    """The time, depth and place coordinates a reader looks for first, in that order: what was
+    asked (longitude, latitude), then what was used (cell_…), then the rest."""
+    first = ["time", "depth", "longitude", "latitude", "cell_longitude", "cell_latitude"]
+    order = [n for n in first if n in coords] + [n for n in coords if n not in first]
+    return {n: coords[n] for n in order}

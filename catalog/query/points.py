@@ -53,9 +53,8 @@ def point(
         used["cells"] = cells_used(info, stencil)
         used["on_land"] = not math.isfinite(value)
         per_var[info.id] = used
-        values[info.id] = named(column.isel(point=0).drop_vars("depth", errors="ignore"), info)
-    data = finish(xr.Dataset(values), per_var)
-    data = data.assign_coords(longitude=normalise_lon(lon), latitude=lat)
+        values[info.id] = named(column.isel(point=0), info)
+    data = finish(xr.Dataset(values), per_var, longitude=normalise_lon(lon), latitude=lat)
     return QueryResult("point", opened.id, data, {"interp": interp, "variables": per_var})
 
 
@@ -86,10 +85,10 @@ def timeseries(
         used = depth_used(info, choice, series)
         used["cells"] = cells_used(info, stencil)
         per_var[info.id] = used
-        series = series.isel(point=0).drop_vars("depth", errors="ignore")
+        series = series.isel(point=0)
         values[info.id] = named(series.rename({info.time.dim: "time"}), info)
-    data = finish(xr.Dataset(values), per_var)
-    data = data.assign_coords(time=axis.values[steps], longitude=normalise_lon(lon), latitude=lat)
+    place = {"longitude": normalise_lon(lon), "latitude": lat}
+    data = finish(xr.Dataset(values), per_var, time=axis.values[steps], **place)
     return QueryResult("timeseries", opened.id, data, {"interp": interp, "variables": per_var})
 
 
@@ -121,8 +120,6 @@ def profile(
         used["cells"] = cells_used(info, stencil)
         per_var[info.id] = used
         values[info.id] = named(column.isel(point=0).rename({axis.dim: "depth"}), info)
-    data = finish(xr.Dataset(values), per_var)
-    data = data.assign_coords(
-        depth=("depth", axis.depths[levels]), longitude=normalise_lon(lon), latitude=lat
-    )
+    place = {"longitude": normalise_lon(lon), "latitude": lat}
+    data = finish(xr.Dataset(values), per_var, depth=axis.depths[levels], **place)
     return QueryResult("profile", opened.id, data, {"interp": interp, "variables": per_var})

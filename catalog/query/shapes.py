@@ -130,7 +130,7 @@ def position(
             result = query.point(
                 opened, names, lon, lat, when.instant, depth, max_values=max_values
             )
-    return _with_depth(result)
+    return result
 
 
 def cube(
@@ -165,7 +165,7 @@ def cube(
                         "Ask for fewer time steps (datetime), fewer levels (z) or a smaller box "
                         "(bbox/coords), or thin it with resolution-x/resolution-y.",
                     )
-                column.append(_with_depth(part).data)
+                column.append(part.data)
             rows.append(_stack(column, "depth"))
         assert first is not None
     selection = dict(first.selection)
@@ -260,7 +260,7 @@ def trajectory(
         raise InvalidParameters.single("z", "a trajectory is drawn at one level; give one depth")
     depth: DepthSpec = levels.values[0] if levels.values else "surface"
     with edr_names():
-        result = query.transect(
+        return query.transect(
             opened,
             names,
             vertices,
@@ -270,7 +270,6 @@ def trajectory(
             max_values=max_values,
             path_type=path_type,
         )
-    return _with_depth(result)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -336,18 +335,6 @@ def thinning(info: VariableInfo, bbox: BBox, resolution: tuple[int, int] | None)
 
 def _size(data: xr.Dataset) -> int:
     return sum(int(da.size) for da in data.data_vars.values())
-
-
-def _with_depth(result: QueryResult) -> QueryResult:
-    """The level used as a ``depth`` coordinate, when every variable used the same one."""
-    data = result.data
-    used = {v.get("depth") for v in result.selection.get("variables", {}).values()}
-    if "depth" in data.coords or len(used) != 1:
-        return result
-    (depth,) = used
-    if isinstance(depth, float):
-        data = data.assign_coords(depth=depth)
-    return QueryResult(result.kind, result.dataset_id, data, result.selection)
 
 
 def _stack(parts: list[xr.Dataset], dim: str) -> xr.Dataset:

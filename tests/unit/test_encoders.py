@@ -229,9 +229,16 @@ def test_covjson_validates_and_holds_the_datasets_values(
         x = axes["composite"]["coordinates"].index("x")
         assert_same([t[x] for t in tuples], data["longitude"].values.ravel())
         assert_same([t[x + 1] for t in tuples], data["latitude"].values.ravel())
-    else:
-        assert_same(axes["x"]["values"], np.atleast_1d(data["longitude"].values))
-        assert_same(axes["y"]["values"], np.atleast_1d(data["latitude"].values))
+    else:  # a point, series or profile is placed at the cell used; an area's cells are its own
+        placed = result.kind != "area" and "cell_longitude" in data.coords
+        lon, lat = ("cell_longitude", "cell_latitude") if placed else ("longitude", "latitude")
+        assert (
+            placed
+            or result.kind == "area"
+            or any(str(c).endswith("_cell_longitude") for c in data.coords)
+        )
+        assert_same(axes["x"]["values"], np.atleast_1d(data[lon].values))
+        assert_same(axes["y"]["values"], np.atleast_1d(data[lat].values))
     if "t" in axes:
         assert axes["t"]["values"] == iso(data["time"].values)
     if "z" in axes:
@@ -274,8 +281,11 @@ def test_geojson_features_are_the_datasets_cells(
     features = json.loads(body)["features"]
     expected = table(result, {"_row", "y", "x", "distance", "point"})
     assert len(features) == len(expected)
-    assert_same([f["geometry"]["coordinates"][0] for f in features], expected.pop("longitude"))
-    assert_same([f["geometry"]["coordinates"][1] for f in features], expected.pop("latitude"))
+    placed = "cell_longitude" in expected  # a feature is where its value is: the cell used
+    lon, lat = ("cell_longitude", "cell_latitude") if placed else ("longitude", "latitude")
+    assert placed or result.kind == "area" or any(c.endswith("_cell_longitude") for c in expected)
+    assert_same([f["geometry"]["coordinates"][0] for f in features], expected.pop(lon))
+    assert_same([f["geometry"]["coordinates"][1] for f in features], expected.pop(lat))
     assert {tuple(f["properties"]) for f in features} == {tuple(expected.columns)}
     for name, column in expected.items():
         got = [f["properties"][name] for f in features]
