@@ -43,7 +43,8 @@ class TimeAxis:
         steps are instants (hourly, irregular, a single step without bounds).
 
         From the CF bounds when the file has them; else from the cadence: steps in successive
-        calendar months stand for their month (a monthly mean stamped on the 1st or mid-month),
+        calendar months, each stamped on the 1st at midnight or within two days of the month's
+        middle, stand for their month (CF monthly means),
         steps a whole number of days apart, mostly one, for their UTC day.
         """
         return time_cells(self.values, self.bounds)
@@ -73,6 +74,7 @@ def time_cells(
         np.all(month_steps >= 1)
         and np.median(month_steps) == 1
         and bool(np.all(steps >= 27 * _DAY))
+        and _monthly_stamps(stamps)
     ):
         periods = stamps.to_period("M")
         return _ns(periods.start_time), _ns((periods + 1).start_time)
@@ -80,6 +82,16 @@ def time_cells(
         days = stamps.floor("D")
         return _ns(days), _ns(days + pd.Timedelta(days=1))
     return None
+
+
+def _monthly_stamps(stamps: pd.DatetimeIndex) -> bool:
+    """Every stamp is where CF monthly means are stamped: the 1st of its month at midnight, or
+    within two days of the month's middle (30-day steps on arbitrary days are not months)."""
+    starts = stamps.to_period("M").to_timestamp()
+    middles = starts + pd.to_timedelta(stamps.days_in_month, unit="D") / 2
+    first = np.asarray(stamps == starts)
+    middle = np.asarray(np.abs(stamps - middles) <= pd.Timedelta(days=2))
+    return bool(np.all(first | middle))
 
 
 def _ns(index: pd.DatetimeIndex) -> npt.NDArray[np.datetime64]:

@@ -76,35 +76,27 @@ Cadence = Literal["month", "day", "minute"]
 """How finely a time axis's instants are worth printing."""
 
 _DAY = np.timedelta64(1, "D")
-_MID_MONTH_SLACK = pd.Timedelta(days=2)
 
 
 def cadence(axis: TimeAxis | None) -> Cadence:
-    """The cadence of a time axis, from its median step.
-
-    At least 28 days with every instant on the 1st of its month or within two days of its
-    middle (where CF monthly means are stamped): 'month'; at least a day: 'day'; shorter:
-    'minute'. One instant reads as a day when it is at midnight, else to the minute.
-    """
+    """The cadence of a time axis: of the periods its steps stand for (``TimeAxis.cells``, the
+    rule time selection uses too) when it has them, a month or more: 'month', a day or more:
+    'day'; else of its median step, at least a day: 'day', shorter: 'minute'. One instant
+    reads as a day when it is at midnight, else to the minute."""
     if axis is None:
         return "minute"
+    if axis.cells is not None:
+        starts, ends = axis.cells
+        length = np.median(ends - starts)
+        if length >= 28 * _DAY:
+            return "month"
+        if length >= _DAY:
+            return "day"
     values = np.unique(axis.values.astype("datetime64[ns]"))
     if values.size < 2:
         at_midnight = values.size == 1 and values[0] == values[0].astype("datetime64[D]")
         return "day" if at_midnight else "minute"
-    step = np.median(np.diff(values))
-    if step >= 28 * _DAY and _monthly_stamps(pd.DatetimeIndex(values)):
-        return "month"
-    return "day" if step >= _DAY else "minute"
-
-
-def _monthly_stamps(times: pd.DatetimeIndex) -> bool:
-    """Every instant is on the 1st of its month or near its middle."""
-    starts = times.to_period("M").to_timestamp()
-    middles = starts + pd.to_timedelta(times.days_in_month, unit="D") / 2
-    first = times.day == 1
-    middle = np.abs(times - middles) <= _MID_MONTH_SLACK
-    return bool(np.all(first | middle))
+    return "day" if np.median(np.diff(values)) >= _DAY else "minute"
 
 
 def time_label(instant: str | np.datetime64 | pd.Timestamp, at: Cadence) -> str:

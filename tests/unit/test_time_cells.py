@@ -150,3 +150,12 @@ def test_cf_bounds_decide(tmp_path: Path) -> None:
         assert float(result.data["v"]) == float(raw.v.isel(time=1, lat=0, lon=0))
         with pytest.raises(InvalidParameters):
             query.point(opened, ["v"], 0.0, 0.0, parse_instant("2019-12-31T12:00"))
+
+
+def test_thirty_day_steps_on_arbitrary_days_are_not_months() -> None:
+    """Successive calendar months but stamped on the 7th, 6th ...: 30-day means, not months."""
+    stamps = pd.date_range("2020-01-07", periods=6, freq="30D").values.astype("datetime64[ns]")
+    assert time_cells(stamps) is None
+    firsts = pd.date_range("2020-01-01", periods=6, freq="MS").values.astype("datetime64[ns]")
+    cells = time_cells(firsts)
+    assert cells is not None and str(cells[1][0])[:10] == "2020-02-01"
