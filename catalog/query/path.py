@@ -14,7 +14,7 @@ import xarray as xr
 from catalog.axes import VerticalAxis
 from catalog.dataset import OpenDataset
 from catalog.geo import wrap180
-from catalog.grids import Stencil
+from catalog.grids import OutsideFootprint, Stencil
 from catalog.query.common import (
     at_stencils,
     common_time_axis,
@@ -100,7 +100,7 @@ def transect(
     per_var: dict[str, dict[str, Any]] = {}
     values: dict[str, xr.DataArray] = {}
     for info in infos:
-        stencils = [on_path(info, lo, la, interp) for lo, la in zip(lons, lats, strict=True)]
+        stencils = on_path(info, lons, lats, interp)
         isel, used = time_isel(info, time)
         choice = DepthChoice(None) if section else depth_choice(info, depth)
         k = max(s.w.size for s in stencils)
@@ -142,7 +142,7 @@ def hovmoller(
     values: dict[str, xr.DataArray] = {}
     for info in infos:
         assert info.time is not None and info.time.dim is not None
-        stencils = [on_path(info, lo, la, interp) for lo, la in zip(lons, lats, strict=True)]
+        stencils = on_path(info, lons, lats, interp)
         choice = depth_choice(info, depth)
         k = max(s.w.size for s in stencils)
         count = n * k * (steps.stop - steps.start) * level_count(info, choice)
@@ -197,5 +197,23 @@ def along_path(
     )
 
 
-def on_path(info: VariableInfo, lon: float, lat: float, interp: str) -> Stencil:
-    return stencil_at(info.grid, float(lon), float(lat), interp, name="path")
+def on_path(
+    info: VariableInfo, lons: npt.NDArray[np.float64], lats: npt.NDArray[np.float64], interp: str
+) -> list[Stencil]:
+    """The stencil of each sample. A sample outside the grid's footprint (a mesh's gap over
+    land, the far side of a regional grid) is a missing value, as land is on a grid: a stencil
+    of weight 0 at a cell of the path, placed nowhere. A path with no sample inside is a 400."""
+    found: list[Stencil | None] = []
+    for lon, lat in zip(lons, lats, strict=True):
+        try:
+            found.append(
+                info.grid.linear(lon, lat) if interp == "linear" else info.grid.nearest(lon, lat)
+            )
+        except OutsideFootprint:
+            found.append(None)
+    inside = next((s for s in found if s is not None), None)
+    if inside is None:  # the 400 naming the path, with the footprint
+        stencil_at(info.grid, float(lons[0]), float(lats[0]), interp, name="path")
+        raise AssertionError("unreachable: the first sample is outside")
+    nowhere = Stencil(tuple(c[:1] for c in inside.cells), np.zeros(1), (float("nan"), float("nan")))
+    return [s if s is not None else nowhere for s in found]

@@ -193,6 +193,27 @@ def test_transect_samples_the_nearest_nodes(
         np.testing.assert_array_equal(values[:, k], expected)
 
 
+def test_a_transect_over_land_is_missing_there_not_refused(
+    client: TestClient, mesh: xr.Dataset, glorys: xr.Dataset
+) -> None:
+    """Across England the mesh has no node within reach of some samples: those are missing
+    values placed nowhere (as land is on a grid), the others are their nearest node's."""
+    body = get(client, f"{D}/data/transect", path="-5,52.5;2,52.5", n=50, variables="thetao")
+    coords = body["coords"]
+    cell_lon = np.array(coords["cell_longitude"]["values"], dtype=float)
+    values = np.array(body["variables"]["thetao"]["values"], dtype=float)
+    outside = np.isnan(cell_lon)
+    assert 0 < outside.sum() < 50
+    assert np.isnan(values[:, outside]).all()
+    for k in np.flatnonzero(~outside)[::7]:
+        node = nearest_node(mesh, coords["longitude"]["values"][k], coords["latitude"]["values"][k])
+        assert cell_lon[k] == pytest.approx(float(mesh.mesh_node_lon[node]))
+        expected = glorys_at(glorys, mesh, "thetao", node).values.astype(float)
+        np.testing.assert_array_equal(values[:, k], expected)
+    wholly = client.get(f"{D}/data/transect", params={"path": "30,10;40,10"})
+    assert wholly.status_code == 400 and "footprint" in wholly.text
+
+
 def test_vector_pair_speed_and_units(
     client: TestClient, mesh: xr.Dataset, glorys: xr.Dataset
 ) -> None:

@@ -28,8 +28,7 @@ PLACES: dict[str, dict[str, Any]] = {
         "file": "WCOFS_subset.nc",
     },
     "giops": {"point": (-150.0, 10.0), "path": "-160,5;-140,15", "file": "nemo_test.nc"},
-    # A mesh has no nodes on land: a path over Ireland is outside its footprint (a 400).
-    "glorys-mesh": {"point": (-10.0, 50.0), "path": "-15,48;-10,60", "file": "glorys_mesh.nc"},
+    "glorys-mesh": {"point": (-10.0, 50.0), "path": "-15,48;5,62", "file": "glorys_mesh.nc"},
 }
 
 
