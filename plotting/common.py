@@ -25,6 +25,7 @@ from catalog.variables import VariableInfo
 from plotting import colormaps
 from plotting.errors import PlotTypeNotFound
 from plotting.figure import annotate
+from plotting.layout import colour_bar
 from plotting.params import PlotParams
 
 Needs = tuple[str, ...]
@@ -161,7 +162,7 @@ def shade(
     mesh = ax.pcolormesh(
         x, y, values, shading="nearest", cmap=colormap(p, info, speed), vmin=low, vmax=high
     )
-    fig.colorbar(mesh, ax=ax, label=label(info, field, name), pad=0.02)
+    colour_bar(fig, mesh, label(info, field, name))
 
 
 def date_axis(axis: Axis) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import xarray as xr
 from matplotlib.axes import Axes
@@ -16,6 +18,7 @@ from catalog.geo import BBox, normalise_lon
 from catalog.grids import Drawing
 from catalog.query import QueryResult
 from catalog.query.convert import convert_units
+from catalog.variables import VariableInfo
 from plotting import basemap, drawing
 from plotting.common import (
     LAT_FORMAT,
@@ -33,6 +36,7 @@ from plotting.common import (
     used_in,
 )
 from plotting.figure import new_figure
+from plotting.layout import canvas_size, colour_bar
 from plotting.params import Depth, PlotParams, Time
 from plotting.plot_type import PlotType
 from schemas import params, patterns
@@ -102,6 +106,19 @@ def plot_extent(bbox: BBox) -> basemap.Extent:
     return x0, x1, south, north
 
 
+def box_ratio(extent: basemap.Extent) -> float:
+    """Height / width of a plate carrée map of the extent, right at its middle latitude."""
+    x0, x1, south, north = extent
+    return aspect_for(south, north) * (north - south) / (x1 - x0)
+
+
+def size(opened: OpenDataset, p: MapParams) -> tuple[int, int]:
+    """The image size: as asked, a missing side following the box's aspect (no data read)."""
+    bbox = p.bbox if p.bbox is not None else opened.bbox
+    box = box_ratio(plot_extent(bbox)) if bbox is not None else None
+    return canvas_size(p.width, p.height, p.dpi, box)
+
+
 def render(ctx: RenderContext, p: MapParams) -> Figure:
     """Draw the map (runs in a worker)."""
     opened = ctx.opened
@@ -109,22 +126,41 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
     bbox = p.bbox if p.bbox is not None else opened.bbox
     if bbox is None:
         raise NoData(f"Dataset '{opened.id}' has no horizontal extent to map.")
-    result = convert_units(_box(ctx, p, name, bbox, max(p.width * p.height // 2, 1)), p.units)
-    field = pick(result.data, name)
     extent = plot_extent(bbox)
-    x0, x1, south, north = extent
-
-    fig = new_figure(p.width, p.height, p.dpi)
+    fig = new_figure(p.width, p.height, p.dpi, box_ratio(extent))
+    pixels = int(fig.bbox.width * fig.bbox.height)
+    result = convert_units(_box(ctx, p, name, bbox, max(pixels // 2, 1)), p.units)
+    field = pick(result.data, name)
     ax = fig.add_subplot()
+    mappable = plate_carree_field(ax, ctx, p, info, name, field, extent)
+    colour_bar(fig, mappable, label(info, field, name))
+    if p.contour:
+        _contour(ax, ctx, p, bbox, extent[0], pixels)
+    if p.quiver:
+        _quiver(ax, ctx, p, bbox, extent[0])
+    plate_carree_frame(ax, extent)
+    return finish(fig, p, info, name, opened, subtitle(used_in(result)))
+
+
+def plate_carree_field(
+    ax: Axes,
+    ctx: RenderContext,
+    p: MapParams,
+    info: VariableInfo,
+    name: str,
+    field: xr.DataArray,
+    extent: basemap.Extent,
+) -> Any:
+    """The field on plate carrée axes, coloured by the plot's map and range; the mappable."""
     ax.set_facecolor("#f2f2f2")
     low, high = colour_range(p, info, [field.values], field.attrs.get("units"), is_speed(field))
     style = {"cmap": colormap(p, info, is_speed(field)), "vmin": low, "vmax": high, "zorder": 1}
-    mappable = drawing.draw(ax, _drawing(ctx, name, field), x0, style)
-    fig.colorbar(mappable, ax=ax, label=label(info, field, name), shrink=0.9, pad=0.02)
-    if p.contour:
-        _contour(ax, ctx, p, bbox, x0)
-    if p.quiver:
-        _quiver(ax, ctx, p, bbox, x0)
+    return drawing.draw(ax, _drawing(ctx, name, field), extent[0], style)
+
+
+def plate_carree_frame(ax: Axes, extent: basemap.Extent) -> None:
+    """Land, coastlines, the extent at its middle latitude's aspect, a labelled graticule."""
+    x0, x1, south, north = extent
     basemap.draw(ax, extent)
     ax.set_xlim(x0, x1)
     ax.set_ylim(south, north)
@@ -135,7 +171,6 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
     ax.yaxis.set_major_formatter(LAT_FORMAT)
     ax.grid(True, linewidth=0.4, color="0.35", alpha=0.5, zorder=3)
     ax.tick_params(labelsize="small")
-    return finish(fig, p, info, name, opened, subtitle(used_in(result)))
 
 
 def _box(ctx: RenderContext, p: MapParams, name: str, bbox: BBox, max_cells: int) -> QueryResult:
@@ -156,9 +191,11 @@ def _drawing(ctx: RenderContext, name: str, field: xr.DataArray) -> Drawing:
     return ctx.opened.resolve([name])[0].grid.drawing(field)
 
 
-def _contour(ax: Axes, ctx: RenderContext, p: MapParams, bbox: BBox, x0: float) -> None:
+def _contour(
+    ax: Axes, ctx: RenderContext, p: MapParams, bbox: BBox, x0: float, pixels: int
+) -> None:
     assert p.contour is not None
-    result = _box(ctx, p, p.contour, bbox, max(p.width * p.height // 8, 1))
+    result = _box(ctx, p, p.contour, bbox, max(pixels // 8, 1))
     field = result.data[p.contour]
     lines = drawing.contour(ax, _drawing(ctx, p.contour, field), x0, p.contour_levels)
     if lines is not None:
@@ -203,4 +240,5 @@ PLOT_TYPE = PlotType(
     render=render,
     location="box",
     check=check,
+    sizer=size,
 )
