@@ -22,6 +22,12 @@ mpl.rcParams.update(
         "axes.titlesize": "medium",
         "figure.titlesize": "large",
         "font.size": 9,
+        # compact decorations: the axes and colour bar keep most of the canvas (layout.py)
+        "xtick.labelsize": "small",
+        "ytick.labelsize": "small",
+        "xtick.major.pad": 2.5,
+        "ytick.major.pad": 2.5,
+        "axes.labelpad": 3.0,
         "path.simplify": True,
         "agg.path.chunksize": 10000,
     }

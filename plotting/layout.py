@@ -36,7 +36,7 @@ MIN_SIDE, MAX_SIDE = 64, 4096
 """The range of a derived width or height (the parameters' own range)."""
 
 # Spaces in points (1/72 inch), so they scale with dpi as the text does.
-EDGE = 4.0
+EDGE = 3.0
 """Between the canvas edge and anything drawn."""
 TITLE_GAP = 2.0
 """Between the title and the axes' title (the dataset and what was drawn)."""
@@ -156,7 +156,7 @@ def arrange(fig: Figure) -> Frame:
         right = max(right - bar_pad, 0.0)  # an x tick label may reach into the gap
     title = suptitle(fig)
     title_h = _height(title, r) + points(TITLE_GAP, dpi) if title is not None else 0.0
-    credit_h = max((_height(t, r) for t in fig.texts), default=0.0)
+    credit_h = max((_height(t, r) for t in footer(fig)), default=0.0)
     # The room: the canvas less the edges, the title and the credit line.
     room_w = width - 2 * edge - left - right - bar_pad - bar_width - bar_right
     room_h = height - 2 * edge - title_h - credit_h - max(above, top_ticks) - bottom
@@ -208,6 +208,12 @@ def suptitle(fig: Figure) -> Text | None:
     return title if title is not None and title.get_text() else None
 
 
+def footer(fig: Figure) -> list[Text]:
+    """The figure's texts other than its title: the credit line."""
+    title = suptitle(fig)
+    return [t for t in fig.texts if t is not title]
+
+
 def _height(text: Text, r: RendererAgg) -> float:
     return float(text.get_window_extent(r).height) if text.get_text() else 0.0
 
@@ -239,7 +245,7 @@ def fill(fig: Figure) -> Fill:
     union = Bbox.union(boxes)
     titles = [t for t in (suptitle(fig), ax.title) if t is not None and t.get_text()]
     top = min((t.get_window_extent(r).y0 for t in titles), default=fig.bbox.height)
-    credit = max((t.get_window_extent(r).y1 for t in fig.texts if t.get_text()), default=0.0)
+    credit = max((t.get_window_extent(r).y1 for t in footer(fig) if t.get_text()), default=0.0)
     title = suptitle(fig)
     centre = (box.x0 + box.x1) / 2
     offset = 0.0
