@@ -9,7 +9,7 @@ gets the queried values for free, so the ratio is what the plot's query, layout,
 graticule, labels and text cost over the bare drawing. Prints p50 and p99 and the ratio of the
 p50s; never fails on a time.
 
-    .venv/bin/python -m bench.map_floor [--runs 30] [--only map-ersst-800x400] [--profile]
+    .venv/bin/python -m bench.map_floor [--runs 30] [--only map-ersst-800x400] [--cpu] [--profile]
 
 ``--profile`` prints the cProfile of the first case's plot render (top 25 by cumulative time).
 """
@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from PIL import Image
 
 from catalog import query
 from catalog.store import Catalog
@@ -60,7 +61,7 @@ def pct(values: list[float], q: float) -> float:
 
 def floor_data(catalog: Catalog, case: tuple[str, str, dict[str, Any], str]) -> Any:
     """The values the floor draws: queried once, outside the timing."""
-    kind, dataset, params, floor = case
+    kind, dataset, params, _ = case
     with catalog.reading(dataset) as opened:
         name = next(iter(opened.variables))
         if kind == "map":
@@ -114,7 +115,7 @@ def plot_render(catalog: Catalog, kind: str, dataset: str, params: dict[str, Any
 
 
 def alternate(
-    plot: Callable[[], bytes], floor: Callable[[], bytes], runs: int
+    plot: Callable[[], bytes], floor: Callable[[], bytes], runs: int, clock: Callable[[], float]
 ) -> tuple[list[float], list[float]]:
     """Milliseconds of each, run alternately after three warm-up runs of each."""
     for _ in range(3):
@@ -123,9 +124,9 @@ def alternate(
     plots, floors = [], []
     for _ in range(runs):
         for run, out in ((plot, plots), (floor, floors)):
-            began = time.perf_counter()
+            began = clock()
             run()
-            out.append((time.perf_counter() - began) * 1000)
+            out.append((clock() - began) * 1000)
     return plots, floors
 
 
@@ -134,7 +135,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--only", action="append", choices=list(CASES))
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time the process's CPU (time.process_time) instead of the wall clock: steadier "
+        "on a machine shared with other work",
+    )
     args = parser.parse_args()
+    clock = time.process_time if args.cpu else time.perf_counter
+    print(f"clock: {'process CPU' if args.cpu else 'wall'}; {args.runs} runs each, alternating")
     catalog = Catalog(CATALOG)
     names = args.only or list(CASES)
     print(
@@ -144,8 +153,6 @@ def main() -> None:
         kind, dataset, params, floor = CASES[name]
         data = floor_data(catalog, CASES[name])
         png = plot_render(catalog, kind, dataset, params)
-        from PIL import Image
-
         width, height = Image.open(io.BytesIO(png)).size  # a derived size: the floor matches
 
         def plot(kind: str = kind, dataset: str = dataset, params: Any = params) -> bytes:
@@ -163,7 +170,7 @@ def main() -> None:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
             print(out.getvalue())
-        plots, floors = alternate(plot, bare, args.runs)
+        plots, floors = alternate(plot, bare, args.runs, clock)
         p50, f50 = statistics.median(plots), statistics.median(floors)
         print(
             f"{name:20} {width:>4}x{height:<4}  {p50:8.1f} {pct(plots, 99):6.1f}  "

@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.colorbar import Colorbar
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
@@ -101,7 +101,8 @@ def renderer(fig: Figure) -> RendererAgg:
         attach_canvas(fig)
     canvas = fig.canvas
     assert isinstance(canvas, FigureCanvasAgg)
-    return canvas.get_renderer()
+    drawer: RendererAgg = canvas.get_renderer()  # type: ignore[no-untyped-call]
+    return drawer
 
 
 def colour_bar(fig: Figure, mappable: ScalarMappable, label: str) -> Colorbar:
@@ -137,7 +138,9 @@ def arrange(fig: Figure) -> Frame:
     width, height = fig.bbox.width, fig.bbox.height
     r = renderer(fig)
     edge = points(EDGE, dpi)
-    # Margins the axes' own decorations need, measured where the axes are now.
+    _provisional(fig, ax, cax)
+    # Margins the axes' own decorations need, measured at about their final size (the number
+    # of ticks, so the labels' widths, follow the axes' length).
     here = ax.get_window_extent(r)
     parts = [b for b in (ax.xaxis.get_tightbbox(r), ax.yaxis.get_tightbbox(r)) if b is not None]
     decorated = Bbox.union([here, *parts])
@@ -183,6 +186,22 @@ def arrange(fig: Figure) -> Frame:
         title.set_verticalalignment("bottom")
     text_width = 2 * min(centre, width - centre) - 2 * edge
     return Frame(box, bar, text_width)
+
+
+def _provisional(fig: Figure, ax: Axes, cax: Axes | None) -> None:
+    """The axes (and colour bar) where the allowances of ``canvas_size`` put them."""
+    width, height = fig.bbox.width, fig.bbox.height
+    left, bottom = points(ALLOW_LEFT, fig.dpi), points(ALLOW_BOTTOM, fig.dpi)
+    right = points(ALLOW_RIGHT if cax is not None else EDGE, fig.dpi)
+    axes_w = max(width - left - right, width * 0.5)
+    axes_h = max(height - bottom - points(ALLOW_TOP, fig.dpi), height * 0.5)
+    to_figure = fig.transFigure.inverted()
+    ax.set_position(Bbox.from_bounds(left, bottom, axes_w, axes_h).transformed(to_figure))
+    if cax is not None:
+        bar = Bbox.from_bounds(
+            left + axes_w + points(BAR_PAD, fig.dpi), bottom, points(BAR_WIDTH, fig.dpi), axes_h
+        )
+        cax.set_position(bar.transformed(to_figure))
 
 
 def box_ratio(ax: Axes) -> float | None:
