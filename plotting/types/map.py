@@ -170,7 +170,6 @@ def plate_carree_frame(ax: Axes, extent: basemap.Extent) -> None:
     ax.xaxis.set_major_formatter(LON_FORMAT)
     ax.yaxis.set_major_formatter(LAT_FORMAT)
     ax.grid(True, linewidth=0.4, color="0.35", alpha=0.5, zorder=3)
-    ax.tick_params(labelsize="small")
 
 
 def _box(ctx: RenderContext, p: MapParams, name: str, bbox: BBox, max_cells: int) -> QueryResult:
