@@ -209,5 +209,19 @@ def thin(cells: Cells, stride: int) -> Cells:
 
 
 def rounded(west: float, south: float, east: float, north: float) -> BBox:
-    # Micro-degrees (about 0.1 m): hides float32 noise such as -17.62499237060547.
-    return round(west, 6), round(south, 6), round(east, 6), round(north, 6)
+    """The footprint in micro-degrees (about 0.1 m; hides float32 noise such as
+    -17.62499237060547), rounded outwards: a box rounded to the nearest could leave out the
+    cells at its own edge (a default map then drew GIOPS without its northern row and WCOFS
+    without its westernmost cell)."""
+
+    def out(value: float, up: bool, limit: float) -> float:
+        scaled = value * 1e6
+        edge = (math.ceil(scaled) if up else math.floor(scaled)) / 1e6
+        return min(edge, limit) if up else max(edge, -limit)
+
+    return (
+        out(west, False, 180.0),
+        out(south, False, 90.0),
+        out(east, True, 180.0),
+        out(north, True, 90.0),
+    )

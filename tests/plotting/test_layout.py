@@ -261,3 +261,17 @@ def test_land_is_still_drawn(catalog: Catalog) -> None:
     image = pixels(render(catalog, "map", "wcofs"))
     land = np.array([int(LAND_COLOUR[i : i + 2], 16) for i in (1, 3, 5)])
     assert (np.abs(image - land).max(axis=2) <= 2).mean() > 0.1
+
+
+@pytest.mark.parametrize("dataset", ["wcofs", "giops"])
+def test_a_dataset_extent_holds_every_cell(catalog: Catalog, dataset: str) -> None:
+    """The default map's box (the footprint, in micro-degrees) leaves out no cell at its edges:
+    GIOPS's northern row and WCOFS's westernmost cell were once rounded off it."""
+    with catalog.reading(dataset) as opened:
+        grids = {id(i.grid): i.grid for i in opened.variables.values()}.values()
+    for grid in grids:
+        bbox = grid.bbox()
+        inside = grid.inside(bbox, grid.box(bbox))
+        lat = grid.lat  # type: ignore[attr-defined]
+        assert inside is not None
+        assert inside.sum() == np.isfinite(lat).sum(), (bbox, inside.shape, lat.shape)
