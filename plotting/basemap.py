@@ -46,12 +46,16 @@ def preload() -> None:
 
 
 @lru_cache(maxsize=64)
-def _clipped(resolution: str, extent: Extent) -> tuple[MplPath, list[npt.NDArray[np.float64]]]:
-    """Land as one compound path and coastlines as line arrays, in the extent and a margin."""
+def _clipped(
+    resolution: str, extent: Extent, tolerance: float = 0.0
+) -> tuple[MplPath, list[npt.NDArray[np.float64]]]:
+    """Land as one compound path and coastlines as line arrays, in the extent and a margin,
+    simplified to ``tolerance`` degrees (less than half a pixel: the same picture, drawn from
+    about half the vertices on a global map)."""
     x0, x1, south, north = extent
     pad_x, pad_y = 0.02 * (x1 - x0) + 0.5, 0.02 * (north - south) + 0.5
     box = (x0 - pad_x, max(south - pad_y, -90.0), x1 + pad_x, min(north + pad_y, 90.0))
-    land = shapely.clip_by_rect(_layer(resolution, "land"), *box)
+    land = shapely.simplify(shapely.clip_by_rect(_layer(resolution, "land"), *box), tolerance)
     rings = shapely.get_rings(shapely.get_parts(land[~shapely.is_empty(land)]))
     coords, index = shapely.get_coordinates(rings, return_index=True)
     codes = np.full(len(coords), MplPath.LINETO, dtype=np.uint8)
@@ -60,7 +64,7 @@ def _clipped(resolution: str, extent: Extent) -> tuple[MplPath, list[npt.NDArray
         codes[starts] = MplPath.MOVETO
         codes[np.append(starts[1:], len(coords)) - 1] = MplPath.CLOSEPOLY
     land_path = MplPath(coords, codes)
-    coast = shapely.clip_by_rect(_layer(resolution, "coastline"), *box)
+    coast = shapely.simplify(shapely.clip_by_rect(_layer(resolution, "coastline"), *box), tolerance)
     lines = shapely.get_parts(coast[~shapely.is_empty(coast)])
     coast_coords, coast_index = shapely.get_coordinates(lines, return_index=True)
     breaks = np.flatnonzero(np.diff(coast_index)) + 1
@@ -73,7 +77,11 @@ def draw(ax: Axes, extent: Extent, zorder: float = 2.0, resolution: str | None =
     the extent); returns the resolution used."""
     resolution = resolution or resolution_for(extent)
     rounded = tuple(round(v, 3) for v in extent)
-    land_path, segments = _clipped(resolution, rounded)
+    # half a pixel of the figure's width: the axes are narrower, so less than half of theirs
+    fig = ax.get_figure(root=True)
+    pixel = (extent[1] - extent[0]) / (fig.bbox.width if fig is not None else 800.0)
+    tolerance = float(f"{0.5 * pixel:.1g}")  # a few values, so the cache serves them
+    land_path, segments = _clipped(resolution, rounded, tolerance)
     # add_artist, not add_patch: the caller sets the map's limits, and updating data limits
     # from thousands of land vertices cost more than drawing them.
     land = PathPatch(land_path, facecolor=LAND_COLOUR, edgecolor="none", zorder=zorder, lw=0)

@@ -26,6 +26,7 @@ from plotting import colormaps
 from plotting.errors import PlotTypeNotFound
 from plotting.figure import annotate
 from plotting.labels import cadence, depth_label, time_label, with_units
+from plotting.layout import colour_bar
 from plotting.params import PlotParams
 
 Needs = tuple[str, ...]
@@ -195,7 +196,7 @@ def shade(
     mesh = ax.pcolormesh(
         x, y, values, shading="nearest", cmap=colormap(p, info, speed), vmin=low, vmax=high
     )
-    fig.colorbar(mesh, ax=ax, label=label(info, field, name), pad=0.02)
+    colour_bar(fig, mesh, label(info, field, name))
 
 
 MONTH_TICKS = 12

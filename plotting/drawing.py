@@ -88,17 +88,42 @@ def points(drawing: Drawing, x0: float) -> tuple[Floats, Floats, Floats]:
 
 
 def _grid(drawing: Raster | QuadMesh, x0: float) -> tuple[Floats, Floats, Floats]:
-    """x (unwrapped from x0), y and values; a raster sorted to increase along both axes."""
-    x = unwrap(drawing.lon, x0)
+    """x (unwrapped from x0), y and values; a raster sorted to increase along both axes, a
+    curvilinear grid's longitudes kept continuous across its cells (``continuous``)."""
     if isinstance(drawing, QuadMesh):
-        return x, drawing.lat, drawing.values
+        return continuous(drawing.lon, drawing.values, x0), drawing.lat, drawing.values
+    x = unwrap(drawing.lon, x0)
     xi, yi = np.argsort(x, kind="stable"), np.argsort(drawing.lat, kind="stable")
     return x[xi], drawing.lat[yi], drawing.values[np.ix_(yi, xi)]
 
 
+def continuous(lon: Floats, values: Floats, x0: float) -> Floats:
+    """A curvilinear grid's longitudes without jumps of 360° between neighbouring cells,
+    moved by whole turns so that the cells with values lie in [x0, x0 + 360).
+
+    Unwrapping each centre on its own from x0 splits the grid wherever a centre lies west of
+    x0 (a cell just outside the map's box, or one rounded off the dataset's own extent): that
+    centre moves 360° east, and the cell corners averaged from it stretch the quadrilaterals
+    around it across the whole map, a band of one colour.
+    """
+    x = np.asarray(lon, dtype=np.float64)
+    if x.ndim != 2 or min(x.shape) < 2 or not np.isfinite(x).all():
+        return unwrap(x, x0)
+    x = np.unwrap(x, period=360.0, axis=1)
+    first = np.unwrap(x[:, 0], period=360.0)
+    x = x + (first - x[:, 0])[:, None]
+    valued = np.isfinite(values)
+    anchor = float(x[valued][0] if valued.any() else x[0, 0])
+    turns = np.floor((anchor - x0) / 360.0)
+    out: Floats = x - 360.0 * turns
+    return out
+
+
 def _raster(ax: Axes, drawing: Raster, x0: float, style: dict[str, Any]) -> Any:
-    """An image when both axes are evenly spaced (the fast path), else rectangles."""
+    """An image when both axes are evenly spaced (the fast path), else rectangles; every
+    cell drawn its full width, a global grid's edge columns repeated a turn away."""
     x, y, raw = _grid(drawing, x0)
+    x, raw = wrap_columns(x, raw)
     values = np.ma.masked_invalid(raw)
     if _even(x) and _even(y):
         dx = (x[-1] - x[0]) / max(x.size - 1, 1) or 1.0
@@ -135,6 +160,24 @@ def _edges(centres: Floats) -> Floats:
         return np.array([centres[0] - 0.5, centres[0] + 0.5]) if centres.size else centres
     middle = (centres[1:] + centres[:-1]) / 2
     return np.concatenate([[2 * centres[0] - middle[0]], middle, [2 * centres[-1] - middle[-1]]])
+
+
+def wrap_columns(x: Floats, values: Floats) -> tuple[Floats, Floats]:
+    """A raster going all the way round (the gap from its last column to its first, a turn
+    on, is one step) with its last column repeated 360° west and its first 360° east.
+
+    Unwrapped from the map's west edge, the cell centred there (180° on a 0..360 grid drawn
+    from -180) is drawn once at the west edge, half of it outside the map; the repeats draw
+    it again at the east edge, so no column at either edge is left blank.
+    """
+    if x.size < 3:
+        return x, values
+    step = float(np.median(np.diff(x)))
+    gap = float(x[0] + 360.0 - x[-1])
+    if step <= 0 or not (0.5 * step <= gap <= 1.5 * step):
+        return x, values
+    xs = np.concatenate([x[-1:] - 360.0, x, x[:1] + 360.0])
+    return xs, np.concatenate([values[:, -1:], values, values[:, :1]], axis=1)
 
 
 def _quads(ax: Axes, drawing: QuadMesh, x0: float, style: dict[str, Any]) -> Any:

@@ -8,10 +8,12 @@ from typing import Any
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
-from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+from plotting import layout
 
 MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 CREDIT_POINTS = 6.5
+TITLE_POINTS = 10.8  # "large" at font.size 9
 
 mpl.rcParams.update(
     {
@@ -20,6 +22,16 @@ mpl.rcParams.update(
         "axes.titlesize": "medium",
         "figure.titlesize": "large",
         "font.size": 9,
+        # compact decorations: the axes and colour bar keep most of the canvas (layout.py)
+        "xtick.labelsize": "small",
+        "ytick.labelsize": "small",
+        "xtick.major.pad": 2.5,
+        "ytick.major.pad": 2.5,
+        "axes.labelpad": 3.0,
+        # glyphs drawn without running the font's hinting program: a quarter less time on
+        # text, the most of what a plot costs beyond its data (bench/map_floor.py); the same
+        # text to the eye at these sizes
+        "text.hinting": "no_hinting",
         "path.simplify": True,
         "agg.path.chunksize": 10000,
     }
@@ -33,24 +45,37 @@ _SAVE: dict[str, dict[str, Any]] = {
 }
 
 
-def new_figure(width: int, height: int, dpi: int) -> Figure:
-    """A figure of exactly width x height pixels, laid out to leave room for the credit line."""
+def new_figure(width: int | None, height: int | None, dpi: int, box: float | None = None) -> Figure:
+    """A figure of width x height pixels; a missing side follows the plot's natural shape
+    (``box``: the axes' height / width for a plot with a fixed aspect, see
+    ``layout.canvas_size``). ``annotate`` lays it out."""
+    width, height = layout.canvas_size(width, height, dpi, box)
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
-    credit_height = min(0.15, 2.0 * CREDIT_POINTS / 72 * dpi / height)
-    fig.set_layout_engine(
-        ConstrainedLayoutEngine(rect=(0, credit_height, 1, 1 - credit_height), h_pad=0.03)
-    )
+    layout.attach_canvas(fig)
     return fig
 
 
 def annotate(fig: Figure, title: str, dataset: str, subtitle: str, credit: str) -> None:
-    """Title; the dataset and what was drawn (time, depth actually used); the credit line."""
-    width_px = fig.get_figwidth() * fig.dpi
-    fig.suptitle(_wrap(title, width_px, 11, fig.dpi), fontweight="bold")
-    lines = [_wrap(dataset, width_px * 0.8, 8, fig.dpi)] + ([subtitle] if subtitle else [])
-    fig.axes[0].set_title("\n".join(lines), fontsize=8, color="0.25")
+    """Title; the dataset and what was drawn (time, depth actually used); the credit line;
+    then the layout (``layout.arrange``): the title wrapped to the width centred over the
+    axes, laid out again if that changed its lines."""
+    width_px = fig.bbox.width
+    ax = layout.main_axes(fig)
+    text_width = width_px * 0.8
+    heading = fig.suptitle("", fontweight="bold", fontsize=TITLE_POINTS)
+    ax.set_title("", fontsize=8, color="0.25")
     credit = _wrap(credit, width_px, CREDIT_POINTS, fig.dpi, lines=1)
     fig.text(0.005, 0.004, credit, fontsize=CREDIT_POINTS, color="0.3", ha="left", va="bottom")
+    shown: tuple[str, str] | None = None
+    for _ in range(3):
+        lines = [_wrap(dataset, text_width, 8, fig.dpi)] + ([subtitle] if subtitle else [])
+        wrapped = (_wrap(title, text_width, TITLE_POINTS, fig.dpi), "\n".join(lines))
+        if wrapped == shown:
+            break
+        shown = wrapped
+        heading.set_text(wrapped[0])
+        ax.set_title(wrapped[1], fontsize=8, color="0.25")
+        text_width = layout.arrange(fig).text_width
 
 
 def _wrap(text: str, width_px: float, points: float, dpi: float, lines: int = 2) -> str:

@@ -37,15 +37,23 @@ class PlotParams(BaseModel):
         "(image/png, image/svg+xml, application/pdf), else png.",
         examples=["png"],
     )
-    width: int = Field(
-        default=800, ge=64, le=4096, description="Image width in pixels.", examples=[800]
-    )
-    height: int = Field(
-        default=600,
+    width: int | None = Field(
+        default=None,
         ge=64,
         le=4096,
-        description=f"Image height in pixels; width x height is at most {MAX_PIXELS:,} "
-        "unless the service sets another limit.",
+        description="Image width in pixels. Default: 800, or, when only `height` is given, "
+        "what the plot's natural shape gives (a map: its box's aspect with room for the "
+        "title, colour bar and credit line; other plots: 4:3).",
+        examples=[800],
+    )
+    height: int | None = Field(
+        default=None,
+        ge=64,
+        le=4096,
+        description="Image height in pixels. Default: what the plot's natural shape gives "
+        "for its width (a map: its box's aspect with room for the title, colour bar and "
+        "credit line; other plots: 4:3, so 600 for 800 wide). width x height is at most "
+        f"{MAX_PIXELS:,} unless the service sets another limit.",
         examples=[600],
     )
     dpi: int = Field(

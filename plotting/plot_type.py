@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from catalog.dataset import OpenDataset
 from plotting.common import Needs, RenderContext, candidates, choose_variable
+from plotting.layout import canvas_size
 from plotting.params import PlotParams
 
 Location = Literal["box", "path", "points", "none"]
@@ -33,10 +34,19 @@ class PlotType:
     """Which location parameters it takes, as the matching data query: bbox, path, lon/lat."""
     check: Callable[[OpenDataset, Any], None] | None = None
     """Cheap checks run before queueing (no data read), so bad requests cost no render."""
+    sizer: Callable[[OpenDataset, Any], tuple[int, int]] | None = None
+    """The image size for the parameters when the plot has a natural shape of its own (a
+    map: its box's aspect); None: ``layout.canvas_size`` without one (4:3)."""
 
     def applies_to(self, opened: OpenDataset) -> bool:
         """Whether some variable of the dataset can be drawn this way."""
         return bool(candidates(opened, self.needs))
+
+    def size(self, opened: OpenDataset, params: PlotParams) -> tuple[int, int]:
+        """Width and height in pixels the render will draw (a missing side derived)."""
+        if self.sizer is not None:
+            return self.sizer(opened, params)
+        return canvas_size(params.width, params.height, params.dpi, None)
 
     def validate(self, opened: OpenDataset, params: PlotParams) -> None:
         """The checks that need the dataset: variable, extra parameters (400/404)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cartopy
 import numpy as np
@@ -47,10 +47,9 @@ from plotting.common import (
 )
 from plotting.figure import new_figure
 from plotting.labels import display_units
-from plotting.projections import LONLAT, View, view
-
-if TYPE_CHECKING:
-    from plotting.types.map import MapParams
+from plotting.layout import colour_bar, reserve
+from plotting.map_params import MapParams
+from plotting.projections import LONLAT, View, shape, view
 
 # Cartopy downloads Natural Earth into data_dir when a feature of its own is drawn; none is
 # (land and coastlines are the bundled shapes), and an empty directory of our own makes sure
@@ -69,30 +68,25 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
     if bbox is None:
         raise NoData(f"Dataset '{opened.id}' has no horizontal extent to map.")
     shown = view(p.projection, bbox)
-    cells = max(p.width * p.height // 2, 1)
-    result = convert_units(_box(ctx, p, name, shown.box, cells), plot_units(p, info))
+    fig = new_figure(p.width, p.height, p.dpi, shape(shown))
+    pixels = int(fig.bbox.width * fig.bbox.height)
+    result = convert_units(_box(ctx, p, name, shown.box, max(pixels // 2, 1)), plot_units(p, info))
     field = pick(result.data, name)
 
-    fig = new_figure(p.width, p.height, p.dpi)
     ax: GeoAxes = fig.add_subplot(projection=shown.crs)
     ax.set_facecolor("#f2f2f2")
     low, high = colour_range(p, info, [field.values], field.attrs.get("units"), is_speed(field))
     style = {"cmap": colormap(p, info, is_speed(field)), "vmin": low, "vmax": high, "zorder": 1}
     mappable = drawing.draw(ax, _drawing(ctx, name, field), shown.x0, style, transform=LONLAT)
     if p.contour:
-        _contour(ax, ctx, p, shown)
+        _contour(ax, ctx, p, shown, pixels)
     if p.quiver:
         _quiver(ax, ctx, p, shown)
     _frame(ax, shown)
     footprint = _footprint(ax, shown)
     _land(ax, shown, footprint)
     _graticule(ax, shown, footprint)
-    # The colour bar beside the map at its height, wherever the map's aspect leaves it (a
-    # bar of the layout's own would stay at the canvas' edge, away from a narrow map).
-    right = 1.08 if shown.frame == "cap" else 1.03  # a disc's labels stand out to its right
-    fig.colorbar(
-        mappable, cax=ax.inset_axes((right, 0.0, 0.03, 1.0)), label=label(info, field, name)
-    )
+    colour_bar(fig, mappable, label(info, field, name))  # laid out beside the map, as tall
     return finish(fig, p, info, name, opened, subtitle(used_in(result), info))
 
 
@@ -193,6 +187,9 @@ def _graticule(ax: GeoAxes, shown: View, footprint: basemap.Extent) -> None:
     labels.top_labels = False  # the title is there
     if in_frame:  # the colour bar is on the right
         labels.right_labels = False
+    # Room for the labels (placed at draw time, outside what the layout measures): a
+    # parallel's '60°N' at the left, a meridian's at the bottom, a disc's all round.
+    reserve(ax, left=30.0, bottom=14.0, right=0.0 if in_frame else 30.0)
 
 
 def _land(ax: GeoAxes, shown: View, footprint: basemap.Extent) -> None:
@@ -234,9 +231,9 @@ def _clipped(resolution: str, extent: basemap.Extent) -> tuple[Geometries, Geome
     return out[0], out[1]
 
 
-def _contour(ax: GeoAxes, ctx: RenderContext, p: MapParams, shown: View) -> None:
+def _contour(ax: GeoAxes, ctx: RenderContext, p: MapParams, shown: View, pixels: int) -> None:
     assert p.contour is not None
-    result = _box(ctx, p, p.contour, shown.box, max(p.width * p.height // 8, 1))
+    result = _box(ctx, p, p.contour, shown.box, max(pixels // 8, 1))
     field = result.data[p.contour]
     lines = drawing.contour(
         ax, _drawing(ctx, p.contour, field), shown.x0, p.contour_levels, transform=LONLAT

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 import cartopy.crs as ccrs
+import numpy as np
 
 from catalog.errors import InvalidParameters
 from catalog.geo import BBox, normalise_lon
@@ -115,6 +116,27 @@ def view(name: str, box: BBox) -> View:
         pole=0.0 if projection.cap is None else 90.0 if projection.cap[1] == 90.0 else -90.0,
         frame=frame,
     )
+
+
+def shape(shown: View) -> float:
+    """Height / width of the map the view frames (the projected box's bounding rectangle, the
+    pole's disc, or the projection's whole outline): a map's natural shape, without drawing."""
+    if shown.frame == "cap":
+        return 1.0
+    if shown.frame == "globe":
+        (x0, x1), (y0, y1) = shown.crs.x_limits, shown.crs.y_limits
+        return float(abs(y1 - y0) / abs(x1 - x0))
+    west, south, east, north = shown.box
+    span = 360.0 if shown.all_longitudes else ((east - west) % 360.0 or 360.0)
+    t = np.linspace(0.0, 1.0, 50)
+    lon = np.concatenate([-span / 2 + span * t, np.full(50, span / 2), span / 2 - span * t])
+    lat = np.concatenate([np.full(50, south), south + (north - south) * t, np.full(50, north)])
+    lon, lat = np.append(lon, np.full(50, -span / 2)), np.append(lat, north - (north - south) * t)
+    frame_crs = type(LONLAT)(central_longitude=shown.central_longitude)
+    xy = shown.crs.transform_points(frame_crs, lon, lat)[:, :2]
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    width, height = np.ptp(xy[:, 0]), np.ptp(xy[:, 1])
+    return float(height / width) if width > 0 else 1.0
 
 
 def _lat(value: float) -> str:

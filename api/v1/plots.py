@@ -116,7 +116,7 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
     ) -> Response:
         negotiated = "f" not in request.query_params
         params = _in_format(request, params) if negotiated else params
-        _check_limits(params, settings)
+        _check_limits(plot_type.size(opened, params), params, settings)
         plot_type.validate(opened, params)
         job = RenderJob(plot_type.name, plot_type.render, opened.id, params, opened.version)
         try:
@@ -147,14 +147,17 @@ def _in_format(request: Request, params: PlotParams) -> PlotParams:
     return params.model_copy(update={"f": negotiate(request, IMAGE_OFFERS)})
 
 
-def _check_limits(params: PlotParams, settings: Settings) -> None:
-    """The service's limits on image size and path length (400 naming the parameter)."""
-    pixels = params.width * params.height
+def _check_limits(size: tuple[int, int], params: PlotParams, settings: Settings) -> None:
+    """The service's limits on image size (``size``: as the render will draw it, a missing
+    side derived) and path length (400 naming the parameter)."""
+    width, height = size
+    pixels = width * height
     if pixels > settings.max_image_pixels:
+        only_width = params.width is not None and params.height is None
         raise InvalidParameters.single(
-            "height",
-            f"width x height is {pixels:,} pixels; at most {settings.max_image_pixels:,} "
-            f"(e.g. {params.width} x {settings.max_image_pixels // params.width})",
+            "width" if only_width else "height",
+            f"width x height is {width} x {height} = {pixels:,} pixels; at most "
+            f"{settings.max_image_pixels:,} (e.g. {width} x {settings.max_image_pixels // width})",
         )
     path = getattr(params, "path", None)
     if path is not None:

@@ -214,12 +214,19 @@ def thin(cells: Cells, stride: int) -> Cells:
 
 
 def rounded(west: float, south: float, east: float, north: float) -> BBox:
-    """The box to micro-degrees (about 0.1 m), which hides float32 noise such as
-    -17.62499237060547, rounded outwards: the box still holds its edge cells (a box rounded
-    to nearest lost GIOPS's first row, at 0.49999365 degrees north under a south of 0.499994)."""
+    """The footprint in micro-degrees (about 0.1 m; hides float32 noise such as
+    -17.62499237060547), rounded outwards: a box rounded to the nearest could leave out the
+    cells at its own edge (a default map then drew GIOPS without its northern row and WCOFS
+    without its westernmost cell)."""
+
+    def out(value: float, up: bool, limit: float) -> float:
+        scaled = value * 1e6
+        edge = (math.ceil(scaled) if up else math.floor(scaled)) / 1e6
+        return min(edge, limit) if up else max(edge, -limit)
+
     return (
-        math.floor(west * 1e6) / 1e6,
-        math.floor(south * 1e6) / 1e6,
-        math.ceil(east * 1e6) / 1e6,
-        math.ceil(north * 1e6) / 1e6,
+        out(west, False, 180.0),
+        out(south, False, 90.0),
+        out(east, True, 180.0),
+        out(north, True, 90.0),
     )

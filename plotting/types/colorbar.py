@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from pydantic import Field
 
 from catalog import query
+from catalog.dataset import OpenDataset
 from catalog.query.convert import convert_units
 from plotting.common import (
     RenderContext,
@@ -30,17 +31,43 @@ from plotting.plot_type import PlotType
 class ColorbarParams(PlotParams):
     """Parameters of a colour legend."""
 
-    width: int = Field(
-        default=400, ge=64, le=4096, description="Image width in pixels.", examples=[400]
+    width: int | None = Field(
+        default=None,
+        ge=64,
+        le=4096,
+        description="Image width in pixels. Default: 400 (horizontal) or 110 (vertical), or, "
+        "when only `height` is given, the width keeping that shape.",
+        examples=[400],
     )
-    height: int = Field(
-        default=90, ge=32, le=4096, description="Image height in pixels.", examples=[90]
+    height: int | None = Field(
+        default=None,
+        ge=32,
+        le=4096,
+        description="Image height in pixels. Default: 90 (horizontal) or 400 (vertical), or, "
+        "when only `width` is given, the height keeping that shape.",
+        examples=[90],
     )
     orientation: Literal["horizontal", "vertical"] = Field(
         default="horizontal", description="Direction of the colour ramp.", examples=["horizontal"]
     )
     time: Time = None
     depth: Depth = None
+
+
+NATURAL = {"horizontal": (400, 90), "vertical": (110, 400)}
+"""Width and height of a colour legend when neither is given; one given keeps this shape."""
+
+
+def size(opened: OpenDataset, p: ColorbarParams) -> tuple[int, int]:
+    """The legend's size: as asked, a missing side keeping the orientation's shape."""
+    natural_w, natural_h = NATURAL[p.orientation]
+    if p.width is not None and p.height is not None:
+        return p.width, p.height
+    if p.width is not None:
+        return p.width, max(32, min(4096, round(p.width * natural_h / natural_w)))
+    if p.height is not None:
+        return max(64, min(4096, round(p.height * natural_w / natural_h))), p.height
+    return natural_w, natural_h
 
 
 def render(ctx: RenderContext, p: ColorbarParams) -> Figure:
@@ -65,7 +92,8 @@ def render(ctx: RenderContext, p: ColorbarParams) -> Figure:
         values = np.array([np.nan])
         text = with_units(info.display_name, units, info.standard_name)
     low, high = colour_range(p, info, [values], units, speed=name != info.id)
-    fig = Figure(figsize=(p.width / p.dpi, p.height / p.dpi), dpi=p.dpi, layout="constrained")
+    width, height = size(opened, p)
+    fig = Figure(figsize=(width / p.dpi, height / p.dpi), dpi=p.dpi, layout="constrained")
     ax = fig.add_subplot()
     mappable = ScalarMappable(
         norm=Normalize(low, high), cmap=colormap(p, info, speed=name != info.id)
@@ -83,4 +111,5 @@ PLOT_TYPE = PlotType(
     "depth.",
     params=ColorbarParams,
     render=render,
+    sizer=size,
 )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
-from pydantic import Field
 
 from catalog import query
 from catalog.dataset import OpenDataset
@@ -16,6 +17,7 @@ from catalog.geo import BBox, in_lon_range, normalise_lon
 from catalog.grids import Drawing
 from catalog.query import QueryResult
 from catalog.query.convert import convert_units
+from catalog.variables import VariableInfo
 from plotting import basemap, drawing, projected, projections
 from plotting.common import (
     LAT_FORMAT,
@@ -35,53 +37,10 @@ from plotting.common import (
 )
 from plotting.figure import new_figure
 from plotting.labels import display_units
-from plotting.params import Depth, PlotParams, Time
+from plotting.layout import canvas_size, colour_bar
+from plotting.map_params import MapParams
 from plotting.plot_type import PlotType
-from plotting.projections import PLATE_CARREE, ProjectionName
-from schemas import params, patterns
-
-
-class MapParams(PlotParams):
-    """Parameters of a map."""
-
-    bbox: params.BBoxParam | None = Field(
-        default=None,
-        description="minlon,minlat,maxlon,maxlat as in the area data query; minlon > maxlon "
-        "crosses the antimeridian. Default: the whole dataset.",
-        examples=["-80,0,0,60"],
-    )
-    time: Time = None
-    depth: Depth = None
-    quiver: str | None = Field(
-        default=None,
-        description="Vector pair id to overlay as arrows (east/north components, rotated from "
-        "grid axes where the dataset needs it).",
-        pattern=patterns.NAME,
-        max_length=patterns.NAME_MAX,
-        examples=["current"],
-    )
-    quiver_density: int = Field(
-        default=20, ge=4, le=80, description="Arrows across the longer side.", examples=[20]
-    )
-    contour: str | None = Field(
-        default=None,
-        description="Variable id to overlay as labelled contour lines (same time and depth).",
-        pattern=patterns.NAME,
-        max_length=patterns.NAME_MAX,
-        examples=["thetao"],
-    )
-    contour_levels: int = Field(
-        default=8, ge=2, le=40, description="Number of contour levels.", examples=[8]
-    )
-    projection: ProjectionName = Field(
-        default=PLATE_CARREE,
-        description="Map projection: plate-carree (longitude and latitude as they are: the "
-        "fastest), mercator (80°S to 84°N), north-polar-stereo and south-polar-stereo (the "
-        "box clipped to the cap poleward of 40°, a box of every longitude shown as a disc "
-        "around the pole; a box outside the cap as it is, to 60° past the equator) or robinson "
-        "(the whole globe when the box is global).",
-        examples=["plate-carree"],
-    )
+from plotting.projections import PLATE_CARREE
 
 
 def check(opened: OpenDataset, p: MapParams) -> None:
@@ -117,6 +76,24 @@ def plot_extent(bbox: BBox) -> basemap.Extent:
     return x0, x1, south, north
 
 
+def box_ratio(extent: basemap.Extent) -> float:
+    """Height / width of a plate carrée map of the extent, right at its middle latitude."""
+    x0, x1, south, north = extent
+    return aspect_for(south, north) * (north - south) / (x1 - x0)
+
+
+def size(opened: OpenDataset, p: MapParams) -> tuple[int, int]:
+    """The image size: as asked, a missing side following the box's aspect (no data read)."""
+    bbox = p.bbox if p.bbox is not None else opened.bbox
+    if bbox is None:
+        return canvas_size(p.width, p.height, p.dpi, None)
+    if p.projection != PLATE_CARREE:
+        return canvas_size(
+            p.width, p.height, p.dpi, projections.shape(projections.view(p.projection, bbox))
+        )
+    return canvas_size(p.width, p.height, p.dpi, box_ratio(plot_extent(bbox)))
+
+
 def render(ctx: RenderContext, p: MapParams) -> Figure:
     """Draw the map (runs in a worker)."""
     if p.projection != PLATE_CARREE:
@@ -126,24 +103,43 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
     bbox = p.bbox if p.bbox is not None else opened.bbox
     if bbox is None:
         raise NoData(f"Dataset '{opened.id}' has no horizontal extent to map.")
-    units = plot_units(p, info)
-    result = convert_units(_box(ctx, p, name, bbox, max(p.width * p.height // 2, 1)), units)
-    field = pick(result.data, name)
     extent = plot_extent(bbox)
-    x0, x1, south, north = extent
-
-    fig = new_figure(p.width, p.height, p.dpi)
+    fig = new_figure(p.width, p.height, p.dpi, box_ratio(extent))
+    pixels = int(fig.bbox.width * fig.bbox.height)
+    result = convert_units(_box(ctx, p, name, bbox, max(pixels // 2, 1)), plot_units(p, info))
+    field = pick(result.data, name)
     ax = fig.add_subplot()
+    mappable = plate_carree_field(ax, ctx, p, info, name, field, bbox, extent)
+    colour_bar(fig, mappable, label(info, field, name))
+    if p.contour:
+        _contour(ax, ctx, p, bbox, extent[0], pixels)
+    if p.quiver:
+        _quiver(ax, ctx, p, bbox, extent[0])
+    plate_carree_frame(ax, extent)
+    return finish(fig, p, info, name, opened, subtitle(used_in(result), info))
+
+
+def plate_carree_field(
+    ax: Axes,
+    ctx: RenderContext,
+    p: MapParams,
+    info: VariableInfo,
+    name: str,
+    field: xr.DataArray,
+    bbox: BBox,
+    extent: basemap.Extent,
+) -> Any:
+    """The field on plate carrée axes, coloured by the plot's map and range; the mappable."""
     ax.set_facecolor("#f2f2f2")
     shown = _inside(field, bbox)
     low, high = colour_range(p, info, [shown], field.attrs.get("units"), is_speed(field))
     style = {"cmap": colormap(p, info, is_speed(field)), "vmin": low, "vmax": high, "zorder": 1}
-    mappable = drawing.draw(ax, _drawing(ctx, name, field), x0, style)
-    fig.colorbar(mappable, ax=ax, label=label(info, field, name), shrink=0.9, pad=0.02)
-    if p.contour:
-        _contour(ax, ctx, p, bbox, x0)
-    if p.quiver:
-        _quiver(ax, ctx, p, bbox, x0)
+    return drawing.draw(ax, _drawing(ctx, name, field), extent[0], style)
+
+
+def plate_carree_frame(ax: Axes, extent: basemap.Extent) -> None:
+    """Land, coastlines, the extent at its middle latitude's aspect, a labelled graticule."""
+    x0, x1, south, north = extent
     basemap.draw(ax, extent)
     ax.set_xlim(x0, x1)
     ax.set_ylim(south, north)
@@ -153,8 +149,6 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
     ax.xaxis.set_major_formatter(LON_FORMAT)
     ax.yaxis.set_major_formatter(LAT_FORMAT)
     ax.grid(True, linewidth=0.4, color="0.35", alpha=0.5, zorder=3)
-    ax.tick_params(labelsize="small")
-    return finish(fig, p, info, name, opened, subtitle(used_in(result), info))
 
 
 def _box(ctx: RenderContext, p: MapParams, name: str, bbox: BBox, max_cells: int) -> QueryResult:
@@ -186,9 +180,11 @@ def _drawing(ctx: RenderContext, name: str, field: xr.DataArray) -> Drawing:
     return ctx.opened.resolve([name])[0].grid.drawing(field)
 
 
-def _contour(ax: Axes, ctx: RenderContext, p: MapParams, bbox: BBox, x0: float) -> None:
+def _contour(
+    ax: Axes, ctx: RenderContext, p: MapParams, bbox: BBox, x0: float, pixels: int
+) -> None:
     assert p.contour is not None
-    result = _box(ctx, p, p.contour, bbox, max(p.width * p.height // 8, 1))
+    result = _box(ctx, p, p.contour, bbox, max(pixels // 8, 1))
     field = result.data[p.contour]
     lines = drawing.contour(ax, _drawing(ctx, p.contour, field), x0, p.contour_levels)
     if lines is not None:
@@ -233,4 +229,5 @@ PLOT_TYPE = PlotType(
     render=render,
     location="box",
     check=check,
+    sizer=size,
 )

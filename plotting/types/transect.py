@@ -4,7 +4,9 @@ seabed shaded, with a locator map of the path."""
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.transforms import blended_transform_factory
 from pydantic import Field
 
 from catalog import query
@@ -20,6 +22,7 @@ from plotting.common import (
     used_in,
 )
 from plotting.figure import new_figure
+from plotting.layout import EDGE, colour_bar_axes, reserve
 from plotting.params import Path, PathType, PlotParams, Samples, Time
 from plotting.paths import draw_locator, path_axis, path_words
 from plotting.plot_type import PlotType
@@ -27,7 +30,10 @@ from schemas import patterns
 
 NEEDS = ("vertical",)
 SEABED = "#6b5a4a"
-LOCATOR_WIDTH = 0.22
+LOCATOR_POINTS = 90.0
+"""The locator map's width (points) beside the colour bar."""
+LOCATOR_GAP = 16.0
+"""Between the colour bar's labels (which the layout measures) and the locator (points)."""
 """The locator map's column, as a share of the section's (beside the colour bar, not over data)."""
 
 
@@ -68,9 +74,8 @@ def render(ctx: RenderContext, p: TransectParams) -> Figure:
     depth = result.data["depth"].values
 
     fig = new_figure(p.width, p.height, p.dpi)
-    grid = fig.add_gridspec(1, 2, width_ratios=(1.0, LOCATOR_WIDTH))
-    ax = fig.add_subplot(grid[0, 0])
-    locator = fig.add_subplot(grid[0, 1])
+    ax = fig.add_subplot()
+    reserve(ax, right=LOCATOR_POINTS + LOCATOR_GAP)
     ax.set_facecolor(SEABED)  # cells without data below the sea floor show the seabed colour
     wet = np.isfinite(field.values).any(axis=1)
     deepest = float(depth[wet].max()) if wet.any() else float(depth.max())
@@ -79,9 +84,21 @@ def render(ctx: RenderContext, p: TransectParams) -> Figure:
     ax.set_ylim(bottom, 0)
     along.apply(ax)
     ax.set_ylabel("Depth (m)")
-    draw_locator(locator, result.data["longitude"].values, result.data["latitude"].values)
+    draw_locator(_locator(fig), result.data["longitude"].values, result.data["latitude"].values)
     ends = path_words(p.path_type, len(p.path) - 1, result.selection["length_km"])
     return finish(fig, p, info, name, opened, subtitle(used_in(result), info, ends))
+
+
+def _locator(fig: Figure) -> Axes:
+    """The locator map's axes: at the canvas' right edge, in the room the layout left beside
+    the colour bar's labels, over the bar's upper half; an inset of the bar, so it follows
+    where the layout puts the bar vertically."""
+    bar = colour_bar_axes(fig)
+    assert bar is not None
+    width = LOCATOR_POINTS * fig.dpi / 72 / fig.bbox.width
+    edge = EDGE * fig.dpi / 72 / fig.bbox.width
+    where = blended_transform_factory(fig.transFigure, bar.transAxes)
+    return bar.inset_axes((1.0 - edge - width, 0.5, width, 0.5), transform=where)
 
 
 PLOT_TYPE = PlotType(

@@ -11,6 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.settings import DEFAULT_CATALOG
+from plotting.layout import canvas_size
+from plotting.types.map import box_ratio
 from tests.plotting.test_plots import decode
 
 D = "/api/v1/datasets"
@@ -33,7 +35,18 @@ def test_image_pixels_default_and_configured(make_client: Callable[..., TestClie
         "16,777,216 pixels; at most 8,000,000",
     )
     small = make_client(DEFAULT_CATALOG, max_image_pixels=100_000)
-    invalid(small.get(f"{D}/ersst-v5/plots/map"), "height", "480,000 pixels; at most 100,000")
+    # without width or height, a map is 800 wide and as high as its box's aspect asks
+    width, height = canvas_size(None, None, 100, box_ratio((-180.0, 180.0, -88.0, 88.0)))
+    invalid(
+        small.get(f"{D}/ersst-v5/plots/map"),
+        "height",
+        f"{width} x {height} = {width * height:,} pixels; at most 100,000",
+    )
+    invalid(
+        small.get(f"{D}/glorys/plots/transect", params={"path": GLORYS_PATH}),
+        "height",
+        "800 x 600 = 480,000 pixels; at most 100,000",
+    )
     fits = small.get(f"{D}/ersst-v5/plots/map", params={"width": 300, "height": 300})
     assert fits.status_code == 200
     image = decode(fits.content)

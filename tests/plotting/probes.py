@@ -16,6 +16,7 @@ from pydantic import Field
 
 from api.main import create_app
 from plotting.common import RenderContext
+from plotting.layout import canvas_size
 from plotting.params import PlotParams
 from plotting.types import PLOT_TYPES, PlotType
 
@@ -43,7 +44,8 @@ def sleep_then_draw(ctx: RenderContext, p: ProbeParams) -> Figure:
     """Wait at the gate, sleep ``seconds`` in the worker, then draw a line."""
     pass_gate(p)
     time.sleep(p.seconds)
-    fig = Figure(figsize=(p.width / p.dpi, p.height / p.dpi), dpi=p.dpi)
+    width, height = canvas_size(p.width, p.height, p.dpi, None)
+    fig = Figure(figsize=(width / p.dpi, height / p.dpi), dpi=p.dpi)
     fig.add_subplot().plot([0, 1], [0, p.seconds + 1])
     return fig
 

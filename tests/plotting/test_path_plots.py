@@ -16,6 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
+from matplotlib.transforms import Bbox
 
 from api.settings import DEFAULT_CATALOG
 from catalog.query import sample_path
@@ -104,15 +105,17 @@ def test_transect_has_a_locator_map_beside_the_section(
     catalog: Catalog, dataset: str, path: str, ends: list[str]
 ) -> None:
     fig = render(catalog, dataset, "transect", path=path, width=800, height=600)
-    assert len(fig.axes) == 3  # the section, the locator map, the colour bar
-    section, locator, colorbar = fig.axes
+    section, colorbar = fig.axes  # the section and its colour bar
+    (locator,) = colorbar.child_axes  # the locator map, an inset beside the bar
     assert locator.get_title() == "Path"
     (written,) = (t.get_text() for t in locator.texts)  # start and end, under the map
     assert written.splitlines() == ends
     assert isinstance(fig.canvas, FigureCanvasAgg)
     renderer = fig.canvas.get_renderer()
     page = fig.bbox
-    boxes = {a: a.get_tightbbox(renderer) for a in fig.axes}  # with tick labels and labels
+    boxes = {a: a.get_tightbbox(renderer) for a in (section, locator)}
+    bar_labels = colorbar.yaxis.get_tightbbox(renderer)  # the bar's own tight box holds its inset
+    boxes[colorbar] = Bbox.union([colorbar.get_window_extent(), bar_labels])
     assert not overlap(boxes[locator], boxes[section])
     assert not overlap(boxes[locator], boxes[colorbar])
     assert boxes[locator].x0 > boxes[colorbar].x1  # beside the colour bar, right of the data

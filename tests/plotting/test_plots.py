@@ -13,7 +13,9 @@ from PIL import Image
 
 from api.settings import DEFAULT_CATALOG
 from plotting.basemap import LAND_COLOUR
+from plotting.layout import canvas_size
 from plotting.types import PLOT_TYPES
+from plotting.types.map import box_ratio, plot_extent
 
 SAMPLES = DEFAULT_CATALOG.parent
 DATASETS = ["ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"]
@@ -114,8 +116,11 @@ def test_map_across_the_antimeridian_has_data_on_both_sides(client: TestClient) 
     )
     assert whole.status_code == 200
     pixels = decode(whole.content)
-    assert pixels.shape == (600, 400, 3)
-    middle = pixels[250:350]
+    # the height follows the box: 40 x 40 degrees at the equator, and room for the decorations
+    box = box_ratio(plot_extent((160.0, -20.0, -160.0, 20.0)))
+    assert box == pytest.approx(1.0)
+    assert pixels.shape[:2] == canvas_size(400, None, 100, box)[::-1]
+    middle = pixels[pixels.shape[0] // 2 - 50 : pixels.shape[0] // 2 + 50]
     left, right = middle[:, 60:150], middle[:, 200:300]
     assert left.std() > 5 and right.std() > 5
 
@@ -126,7 +131,8 @@ def test_map_overlays_and_units(client: TestClient) -> None:
         params={"variable": "thetao", "quiver": "current", "contour": "so", "units": "degF"},
     )
     assert response.status_code == 200
-    assert decode(response.content).shape == (600, 800, 3)
+    height, width, _ = decode(response.content).shape
+    assert width == 800 and height > 1000  # GLORYS's box, 25.6 x 24 degrees around 58 N
     rotated = client.get(
         "/api/v1/datasets/wcofs/plots/map",
         params={"variable": "surface-current", "quiver": "surface-current", "units": "knot"},

@@ -20,6 +20,7 @@ from plotting import projected
 from plotting.basemap import LAND_COLOUR
 from plotting.common import RenderContext
 from plotting.figure import encode
+from plotting.layout import fill
 from plotting.projections import LONLAT, NAMES
 from plotting.types import map as map_type
 from tests.conftest import SAMPLES
@@ -121,7 +122,7 @@ def test_mesh_and_curvilinear_grids_are_projected(catalog: Catalog) -> None:
     assert share(around(fig, pixels, -150.0, 10.0), BACKGROUND) == 0
 
 
-def test_overlays_are_projected(client: TestClient) -> None:
+def test_overlays_are_projected(client: TestClient, catalog: Catalog) -> None:
     params = {
         "projection": "north-polar-stereo",
         "variable": "thetao",
@@ -130,7 +131,21 @@ def test_overlays_are_projected(client: TestClient) -> None:
     }
     response = client.get("/api/v1/datasets/glorys/plots/map", params=params)
     assert response.status_code == 200, response.text
-    assert decode(response.content).shape == (600, 800, 3)
+    with catalog.reading("glorys") as opened:  # no size given: 800 wide, the view's shape
+        width, height = map_type.size(opened, map_type.MapParams.model_validate(params))
+    assert width == 800 and height > 800  # the projected box is taller than wide
+    assert decode(response.content).shape == (height, width, 3)
+
+
+def test_a_projected_map_given_one_side_follows_its_projected_shape(catalog: Catalog) -> None:
+    """Width alone: the height follows the view's shape (a polar disc: about square plus the
+    title and credit line), and the map's axes keep that shape."""
+    fig, pixels = in_process(catalog, "ersst-v5", projection="north-polar-stereo", width=600)
+    assert pixels.shape[1] == 600
+    used = fill(fig)
+    assert used.axes_ratio == pytest.approx(1.0, rel=0.02)
+    assert used.height >= 0.85 and used.bar_height == pytest.approx(1.0, rel=0.02)
+    assert used.title_offset <= 0.02
 
 
 def test_plate_carree_is_the_default_and_stays_on_plain_axes(
