@@ -168,7 +168,7 @@ ITEMS: tuple[Item, ...] = (
         "glorys-mesh",
         "map",
         "ERSST SST on the mesh's faces, August 2015",
-        {"variable": "sst", "time": "2015-08-01"},
+        {"variable": "sst", "time": "2015-08-01", "scale": "auto"},
         "faces",
     ),
     Item(
