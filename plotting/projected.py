@@ -12,26 +12,20 @@ from __future__ import annotations
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import cartopy
 import numpy as np
 import numpy.typing as npt
 import shapely
-import xarray as xr
 from cartopy.mpl.geoaxes import GeoAxes
 from cartopy.mpl.ticker import LatitudeLocator, LongitudeLocator
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.path import Path as MplPath
 
-from catalog import query
 from catalog.errors import NoData
-from catalog.geo import BBox
-from catalog.grids import Drawing
-from catalog.query import QueryResult
 from catalog.query.convert import convert_units
-from plotting import basemap, drawing
+from plotting import basemap, drawing, map_layers
 from plotting.common import (
     RenderContext,
     choose_variable,
@@ -46,7 +40,6 @@ from plotting.common import (
     used_in,
 )
 from plotting.figure import new_figure
-from plotting.labels import display_units
 from plotting.layout import colour_bar, reserve
 from plotting.map_params import MapParams
 from plotting.projections import LONLAT, View, shape, view
@@ -70,34 +63,28 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
     shown = view(p.projection, bbox)
     fig = new_figure(p.width, p.height, p.dpi, shape(shown))
     pixels = int(fig.bbox.width * fig.bbox.height)
-    result = convert_units(_box(ctx, p, name, shown.box, max(pixels // 2, 1)), plot_units(p, info))
+    result = convert_units(
+        map_layers.read_box(ctx, p, name, shown.box, max(pixels // 2, 1)), plot_units(p, info)
+    )
     field = pick(result.data, name)
 
     ax: GeoAxes = fig.add_subplot(projection=shown.crs)
     ax.set_facecolor("#f2f2f2")
     low, high = colour_range(p, info, [field.values], field.attrs.get("units"), is_speed(field))
     style = {"cmap": colormap(p, info, is_speed(field)), "vmin": low, "vmax": high, "zorder": 1}
-    mappable = drawing.draw(ax, _drawing(ctx, name, field), shown.x0, style, transform=LONLAT)
+    mappable = drawing.draw(
+        ax, map_layers.drawing_of(ctx, name, field), shown.x0, style, transform=LONLAT
+    )
     if p.contour:
-        _contour(ax, ctx, p, shown, pixels)
+        map_layers.contours(ax, ctx, p, shown.box, shown.x0, pixels, transform=LONLAT)
     if p.quiver:
-        _quiver(ax, ctx, p, shown)
+        map_layers.arrows(ax, ctx, p, shown.box, shown.x0, transform=LONLAT)
     _frame(ax, shown)
     footprint = _footprint(ax, shown)
     _land(ax, shown, footprint)
     _graticule(ax, shown, footprint)
     colour_bar(fig, mappable, label(info, field, name))  # laid out beside the map, as tall
     return finish(fig, p, info, name, opened, subtitle(used_in(result), info))
-
-
-def _box(ctx: RenderContext, p: MapParams, name: str, box: BBox, max_cells: int) -> QueryResult:
-    return query.area(
-        ctx.opened, [name], box, p.time, p.depth, max_cells=max_cells, max_values=ctx.max_values
-    )
-
-
-def _drawing(ctx: RenderContext, name: str, field: xr.DataArray) -> Drawing:
-    return ctx.opened.resolve([name])[0].grid.drawing(field)
 
 
 def _frame(ax: GeoAxes, shown: View) -> None:
@@ -229,40 +216,3 @@ def _clipped(resolution: str, extent: basemap.Extent) -> tuple[Geometries, Geome
             parts.append(clipped[~shapely.is_empty(clipped)])
         out.append(np.concatenate(parts))
     return out[0], out[1]
-
-
-def _contour(ax: GeoAxes, ctx: RenderContext, p: MapParams, shown: View, pixels: int) -> None:
-    assert p.contour is not None
-    result = _box(ctx, p, p.contour, shown.box, max(pixels // 8, 1))
-    field = result.data[p.contour]
-    lines = drawing.contour(
-        ax, _drawing(ctx, p.contour, field), shown.x0, p.contour_levels, transform=LONLAT
-    )
-    if lines is not None:
-        ax.clabel(lines, fontsize="x-small", inline=True, fmt="%g")
-
-
-def _quiver(ax: GeoAxes, ctx: RenderContext, p: MapParams, shown: View) -> None:
-    assert p.quiver is not None
-    result = _box(ctx, p, p.quiver, shown.box, p.quiver_density**2)
-    east_field = result.data[f"{p.quiver}_east"]
-    x, y, east = drawing.points(_drawing(ctx, p.quiver, east_field), shown.x0)
-    north_field = result.data[f"{p.quiver}_north"]
-    _, _, north = drawing.points(_drawing(ctx, p.quiver, north_field), shown.x0)
-    ok = np.isfinite(east) & np.isfinite(north)
-    if not ok.any():
-        return
-    style: dict[str, Any] = {"color": "k", "width": 0.0025, "zorder": 5, "pivot": "middle"}
-    arrows = ax.quiver(x[ok], y[ok], east[ok], north[ok], transform=LONLAT, **style)
-    speed = np.hypot(east[ok], north[ok])
-    reference = float(np.nanpercentile(speed, 90)) or 1.0
-    units = east_field.attrs.get("units", "")
-    ax.quiverkey(
-        arrows,
-        0.88,
-        0.03,
-        reference,
-        f"{reference:.2g} {display_units(units)}".strip(),
-        labelpos="W",
-        fontproperties={"size": "x-small"},
-    )

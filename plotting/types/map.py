@@ -10,15 +10,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from catalog import query
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, NoData
 from catalog.geo import BBox, in_lon_range, normalise_lon
-from catalog.grids import Drawing
-from catalog.query import QueryResult
 from catalog.query.convert import convert_units
 from catalog.variables import VariableInfo
-from plotting import basemap, drawing, projected, projections
+from plotting import basemap, drawing, map_layers, projected, projections
 from plotting.common import (
     LAT_FORMAT,
     LON_FORMAT,
@@ -36,7 +33,6 @@ from plotting.common import (
     used_in,
 )
 from plotting.figure import new_figure
-from plotting.labels import display_units
 from plotting.layout import canvas_size, colour_bar
 from plotting.map_params import MapParams
 from plotting.plot_type import PlotType
@@ -106,15 +102,17 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
     extent = plot_extent(bbox)
     fig = new_figure(p.width, p.height, p.dpi, box_ratio(extent))
     pixels = int(fig.bbox.width * fig.bbox.height)
-    result = convert_units(_box(ctx, p, name, bbox, max(pixels // 2, 1)), plot_units(p, info))
+    result = convert_units(
+        map_layers.read_box(ctx, p, name, bbox, max(pixels // 2, 1)), plot_units(p, info)
+    )
     field = pick(result.data, name)
     ax = fig.add_subplot()
     mappable = plate_carree_field(ax, ctx, p, info, name, field, bbox, extent)
     colour_bar(fig, mappable, label(info, field, name))
     if p.contour:
-        _contour(ax, ctx, p, bbox, extent[0], pixels)
+        map_layers.contours(ax, ctx, p, bbox, extent[0], pixels)
     if p.quiver:
-        _quiver(ax, ctx, p, bbox, extent[0])
+        map_layers.arrows(ax, ctx, p, bbox, extent[0])
     plate_carree_frame(ax, extent)
     return finish(fig, p, info, name, opened, subtitle(used_in(result), info))
 
@@ -134,7 +132,7 @@ def plate_carree_field(
     shown = _inside(field, bbox)
     low, high = colour_range(p, info, [shown], field.attrs.get("units"), is_speed(field))
     style = {"cmap": colormap(p, info, is_speed(field)), "vmin": low, "vmax": high, "zorder": 1}
-    return drawing.draw(ax, _drawing(ctx, name, field), extent[0], style)
+    return drawing.draw(ax, map_layers.drawing_of(ctx, name, field), extent[0], style)
 
 
 def plate_carree_frame(ax: Axes, extent: basemap.Extent) -> None:
@@ -151,19 +149,6 @@ def plate_carree_frame(ax: Axes, extent: basemap.Extent) -> None:
     ax.grid(True, linewidth=0.4, color="0.35", alpha=0.5, zorder=3)
 
 
-def _box(ctx: RenderContext, p: MapParams, name: str, bbox: BBox, max_cells: int) -> QueryResult:
-    """A variable (or vector pair) over the map's box at its time and depth."""
-    return query.area(
-        ctx.opened,
-        [name],
-        bbox,
-        p.time,
-        p.depth,
-        max_cells=max_cells,
-        max_values=ctx.max_values,
-    )
-
-
 def _inside(field: xr.DataArray, bbox: BBox) -> np.ndarray:
     """The field's values at places inside the box: what a fitted scale fits (a curvilinear
     grid's window of rows and columns holds cells outside it)."""
@@ -173,48 +158,6 @@ def _inside(field: xr.DataArray, bbox: BBox) -> np.ndarray:
     inside = in_lon_range(lon, west, east) & (lat >= south) & (lat <= north)
     values: np.ndarray = np.asarray(field.values)[inside]
     return values
-
-
-def _drawing(ctx: RenderContext, name: str, field: xr.DataArray) -> Drawing:
-    """How the grid the field was read from draws it."""
-    return ctx.opened.resolve([name])[0].grid.drawing(field)
-
-
-def _contour(
-    ax: Axes, ctx: RenderContext, p: MapParams, bbox: BBox, x0: float, pixels: int
-) -> None:
-    assert p.contour is not None
-    result = _box(ctx, p, p.contour, bbox, max(pixels // 8, 1))
-    field = result.data[p.contour]
-    lines = drawing.contour(ax, _drawing(ctx, p.contour, field), x0, p.contour_levels)
-    if lines is not None:
-        ax.clabel(lines, fontsize="x-small", inline=True, fmt="%g")
-
-
-def _quiver(ax: Axes, ctx: RenderContext, p: MapParams, bbox: BBox, x0: float) -> None:
-    assert p.quiver is not None
-    result = _box(ctx, p, p.quiver, bbox, p.quiver_density**2)
-    east_field = result.data[f"{p.quiver}_east"]
-    x, y, east = drawing.points(_drawing(ctx, p.quiver, east_field), x0)
-    _, _, north = drawing.points(_drawing(ctx, p.quiver, result.data[f"{p.quiver}_north"]), x0)
-    ok = np.isfinite(east) & np.isfinite(north)
-    if not ok.any():
-        return
-    arrows = ax.quiver(
-        x[ok], y[ok], east[ok], north[ok], color="k", width=0.0025, zorder=5, pivot="middle"
-    )
-    speed = np.hypot(east[ok], north[ok])
-    reference = float(np.nanpercentile(speed, 90)) or 1.0
-    units = result.data[f"{p.quiver}_east"].attrs.get("units", "")
-    ax.quiverkey(
-        arrows,
-        0.88,
-        0.03,
-        reference,
-        f"{reference:.2g} {display_units(units)}".strip(),
-        labelpos="W",
-        fontproperties={"size": "x-small"},
-    )
 
 
 PLOT_TYPE = PlotType(
