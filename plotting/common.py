@@ -151,7 +151,6 @@ def colour_range(
     p: PlotParams,
     info: VariableInfo,
     values: Iterable[npt.ArrayLike],
-    units: str | None,
     speed: bool = False,
 ) -> tuple[float, float]:
     """The colour range: the request's, the catalog's when ``scale`` is absent, else fitted
@@ -191,7 +190,7 @@ def shade(
     ``shown``: the values inside the axes' limits, which a fitted range fits (default: all)."""
     speed = is_speed(field)
     fit = field.values if shown is None else shown
-    low, high = colour_range(p, info, [fit], field.attrs.get("units"), speed)
+    low, high = colour_range(p, info, [fit], speed)
     values = np.ma.masked_invalid(np.asarray(field.values, dtype=np.float64))
     mesh = ax.pcolormesh(
         x, y, values, shading="nearest", cmap=colormap(p, info, speed), vmin=low, vmax=high

@@ -14,7 +14,7 @@ import xarray as xr
 from catalog.axes import VerticalAxis
 from catalog.dataset import OpenDataset
 from catalog.geo import wrap180
-from catalog.grids import OutsideFootprint, Stencil
+from catalog.grids import Stencil
 from catalog.query.common import (
     at_stencils,
     common_time_axis,
@@ -29,7 +29,7 @@ from catalog.query.common import (
 )
 from catalog.query.result import DEFAULT_MAX_VALUES, GEOD, Interp, QueryResult
 from catalog.query.rhumb import RhumbLeg
-from catalog.query.sampling import guard, stencil_at
+from catalog.query.sampling import guard, outside, stencil_or_none
 from catalog.selection import DepthChoice, Instant, time_range
 from catalog.variables import VariableInfo
 from schemas.params import DepthSpec, PathType, Vertex
@@ -203,17 +203,12 @@ def on_path(
     """The stencil of each sample. A sample outside the grid's footprint (a mesh's gap over
     land, the far side of a regional grid) is a missing value, as land is on a grid: a stencil
     of weight 0 at a cell of the path, placed nowhere. A path with no sample inside is a 400."""
-    found: list[Stencil | None] = []
-    for lon, lat in zip(lons, lats, strict=True):
-        try:
-            found.append(
-                info.grid.linear(lon, lat) if interp == "linear" else info.grid.nearest(lon, lat)
-            )
-        except OutsideFootprint:
-            found.append(None)
+    found = [
+        stencil_or_none(info.grid, float(lon), float(lat), interp)
+        for lon, lat in zip(lons, lats, strict=True)
+    ]
     inside = next((s for s in found if s is not None), None)
-    if inside is None:  # the 400 naming the path, with the footprint
-        stencil_at(info.grid, float(lons[0]), float(lats[0]), interp, name="path")
-        raise AssertionError("unreachable: the first sample is outside")
+    if inside is None:
+        raise outside(info.grid, float(lons[0]), float(lats[0]), "path")
     nowhere = Stencil(tuple(c[:1] for c in inside.cells), np.zeros(1), (float("nan"), float("nan")))
     return [s if s is not None else nowhere for s in found]

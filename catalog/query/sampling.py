@@ -17,20 +17,33 @@ _NEIGHBOUR = "_neighbour"
 
 def stencil_at(grid: Grid, lon: float, lat: float, interp: str, name: str = "lon") -> Stencil:
     """The cells and weights for a value at (lon, lat); outside the footprint is a 400."""
+    stencil = stencil_or_none(grid, lon, lat, interp)
+    if stencil is None:
+        raise outside(grid, lon, lat, name)
+    return stencil
+
+
+def stencil_or_none(grid: Grid, lon: float, lat: float, interp: str) -> Stencil | None:
+    """The cells and weights for a value at (lon, lat); None outside the footprint."""
     try:
         return grid.linear(lon, lat) if interp == "linear" else grid.nearest(lon, lat)
     except OutsideFootprint:
-        west, south, east, north = grid.bbox()
-        raise InvalidParameters(
-            [
-                (
-                    name,
-                    f"({lon:g}, {lat:g}) is outside the grid's footprint "
-                    f"[{west:g}, {south:g}, {east:g}, {north:g}] (west, south, east, north)",
-                    "query",
-                )
-            ]
-        ) from None
+        return None
+
+
+def outside(grid: Grid, lon: float, lat: float, name: str) -> InvalidParameters:
+    """The 400 naming ``name``: (lon, lat) is outside the grid's footprint, which it gives."""
+    west, south, east, north = grid.bbox()
+    return InvalidParameters(
+        [
+            (
+                name,
+                f"({lon:g}, {lat:g}) is outside the grid's footprint "
+                f"[{west:g}, {south:g}, {east:g}, {north:g}] (west, south, east, north)",
+                "query",
+            )
+        ]
+    )
 
 
 def stack(stencils: list[Stencil]) -> tuple[tuple[Index, ...], npt.NDArray[np.float64]]:

@@ -91,7 +91,7 @@ def render(ctx: RenderContext, p: ColorbarParams) -> Figure:
     else:
         values = np.array([np.nan])
         text = with_units(info.display_name, units, info.standard_name)
-    low, high = colour_range(p, info, [values], units, speed=name != info.id)
+    low, high = colour_range(p, info, [values], speed=name != info.id)
     width, height = size(opened, p)
     fig = Figure(figsize=(width / p.dpi, height / p.dpi), dpi=p.dpi, layout="constrained")
     ax = fig.add_subplot()
