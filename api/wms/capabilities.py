@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterator
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 from pyproj import Transformer
 
-from api.wms.exceptions import V111, V130
+from api.wms.exceptions import V111, V130, Version
 from api.wms.layers import Layer, dataset_layers
-from api.wms.params import INFO_FORMATS, PNG, STYLE_PREFIX, Version, max_side
+from api.wms.params import INFO_FORMATS, PNG, STYLE_PREFIX, max_side
 from catalog.dataset import OpenDataset
 from catalog.store import Catalog
 from plotting import colormaps
@@ -148,16 +148,15 @@ def default_colormap(layer: Layer) -> str:
 def _styles(layer: Layer, base: str, version: Version) -> Iterator[str]:
     first = default_colormap(layer)
     width, height = LEGEND_SIZE
+    fixed = {"SERVICE": "WMS", "REQUEST": "GetLegendGraphic", "VERSION": version}
+    fixed |= {"LAYER": layer.name, "FORMAT": PNG}
+    legend = f"{base}?{urlencode(fixed, safe='/')}&STYLE={STYLE_PREFIX}"
     for name in dict.fromkeys([first, *colormaps.names()]):
-        style = STYLE_PREFIX + name
-        query = {"SERVICE": "WMS", "REQUEST": "GetLegendGraphic", "VERSION": version}
-        query |= {"LAYER": layer.name, "STYLE": style, "FORMAT": PNG}
-        legend = f"{base}?{urlencode(query, safe='/')}"
         title = f"{name} ({colormaps.source(name)})" + (", the default" if name == first else "")
         yield (
-            f"<Style>{_e('Name', style)}{_e('Title', title)}"
-            f'<LegendURL width="{width}" height="{height}">{_e("Format", PNG)}{_link(legend)}'
-            "</LegendURL></Style>"
+            f"<Style>{_e('Name', STYLE_PREFIX + name)}{_e('Title', title)}"
+            f'<LegendURL width="{width}" height="{height}">{_e("Format", PNG)}'
+            f"{_link(legend + quote(name))}</LegendURL></Style>"
         )
 
 

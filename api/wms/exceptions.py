@@ -8,7 +8,7 @@ problem+json.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from xml.sax.saxutils import escape, quoteattr
 
 from fastapi.responses import Response
@@ -20,7 +20,9 @@ from catalog.errors import (
     VariableNotFound,
 )
 
-V130, V111 = "1.3.0", "1.1.1"
+Version = Literal["1.3.0", "1.1.1"]
+V130: Literal["1.3.0"] = "1.3.0"
+V111: Literal["1.1.1"] = "1.1.1"
 
 MEDIA_TYPES = {V130: "text/xml", V111: "application/vnd.ogc.se_xml"}
 """The exception report's media type per version (1.3.0's format is called XML; OWSLib takes
@@ -65,10 +67,7 @@ class WmsError(Exception):
         """The ServiceExceptionReport document in ``version``'s form."""
         locator = "" if self.locator is None else f" locator={quoteattr(self.locator)}"
         code = f" code={quoteattr(self.code)}" if self.code else ""
-        exception = (
-            f"<ServiceException{code}{locator}>"
-            f"{escape(self.message)}</ServiceException>"
-        )
+        exception = f"<ServiceException{code}{locator}>{escape(self.message)}</ServiceException>"
         if version == V111:
             return (
                 f'<?xml version="1.0" encoding="UTF-8"?>\n{_DOCTYPE_111}\n'

@@ -75,4 +75,3 @@ async def resolve(catalog: Catalog, name: str, param: str) -> tuple[OpenDataset,
             + ", ".join(layer.name for layer in layers.values()),
         )
     return opened, layers[variable]
-

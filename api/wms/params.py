@@ -12,22 +12,21 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
-from api.wms.exceptions import V111, V130, WmsError, invalid, missing
+from api.wms.exceptions import V111, V130, Version, WmsError, invalid, missing
 from plotting import colormaps
-from plotting.webmap.style import MapStyle, Overflow, parse_colour
-from plotting.webmap.targets import CRSS, Target
+from plotting.webmap.style import MAX_BANDS, MapStyle
+from plotting.webmap.targets import CRSS, Crs, Target
 from schemas import params
+from schemas.params import Overflow, Rgba
 
-Version = Literal["1.3.0", "1.1.1"]
 REQUESTS = ("GetCapabilities", "GetMap", "GetFeatureInfo", "GetLegendGraphic")
 PNG = "image/png"
 INFO_FORMATS = ("application/json", "text/plain", "text/html")
 MAX_SIDE = 4096
 """The most pixels on one side of a map; width x height is also held to the service's
 ``max_image_pixels``."""
-NUMCOLORBANDS = (2, 250)
+NUMCOLORBANDS = (2, MAX_BANDS)
 STYLE_PREFIX = "raster/"
 GEOGRAPHIC = ("CRS:84", "EPSG:4326")
 
@@ -139,20 +138,21 @@ def parse_style(text: str | None, param: str = "STYLES") -> str | None:
     return colormap
 
 
-def parse_crs(query: WmsQuery, version: Version) -> str:
+def parse_crs(query: WmsQuery, version: Version) -> Crs:
     """CRS (1.3.0) or SRS (1.1.1): CRS:84, EPSG:4326 or EPSG:3857; InvalidCRS / InvalidSRS."""
     name = "CRS" if version == V130 else "SRS"
     text = query.get(name) or query.get("SRS" if name == "CRS" else "CRS")
     if text is None or not text.strip():
         raise missing(name, f"one of {', '.join(CRSS)}")
     code = text.strip().upper()
-    if code not in CRSS:
-        raise WmsError(
-            "InvalidCRS" if version == V130 else "InvalidSRS",
-            f"{name}={text.strip()} is not served; use one of {', '.join(CRSS)}.",
-            name,
-        )
-    return code
+    for crs in CRSS:
+        if code == crs:
+            return crs
+    raise WmsError(
+        "InvalidCRS" if version == V130 else "InvalidSRS",
+        f"{name}={text.strip()} is not served; use one of {', '.join(CRSS)}.",
+        name,
+    )
 
 
 def _numbers(text: str, name: str, count: int) -> list[float]:
@@ -177,7 +177,7 @@ def parse_bbox(text: str, crs: str, version: Version) -> tuple[float, float, flo
     minx, miny, maxx, maxy = values
     if not (minx < maxx and miny < maxy):
         raise invalid("BBOX", f"must be {form} with each minimum below its maximum")
-    if crs in GEOGRAPHIC and not (-90 <= miny and maxy <= 90 and -360 <= minx and maxx <= 360):
+    if crs in GEOGRAPHIC and not (miny >= -90 and maxy <= 90 and minx >= -360 and maxx <= 360):
         raise invalid(
             "BBOX", f"must be {form} in degrees: latitudes in -90..90, longitudes in -360..360"
         )
@@ -294,12 +294,12 @@ def _boolean(query: WmsQuery, name: str, default: bool) -> bool:
     return word == "TRUE"
 
 
-def _colour(query: WmsQuery, name: str) -> tuple[int, int, int, int] | None:
+def _colour(query: WmsQuery, name: str) -> Rgba | None:
     text = query.get(name)
     if text is None or not text.strip():
         return None
     try:
-        return parse_colour(text.strip())
+        return params.parse_colour(text)
     except ValueError as exc:
         raise invalid(name, str(exc)) from None
 
@@ -308,15 +308,10 @@ def _overflow(query: WmsQuery, name: str) -> Overflow:
     text = query.get(name)
     if text is None or not text.strip():
         return "extend"
-    word = text.strip().lower()
-    if word in {"extend", "transparent"}:
-        return word  # type: ignore[return-value]
     try:
-        return parse_colour(text.strip())
-    except ValueError:
-        raise invalid(
-            name, "must be 'extend', 'transparent' or a colour 0xRRGGBB (or 0xAARRGGBB)"
-        ) from None
+        return params.parse_overflow(text)
+    except ValueError as exc:
+        raise invalid(name, str(exc)) from None
 
 
 def parse_scale(query: WmsQuery) -> params.ScaleSpec | None:
@@ -384,16 +379,19 @@ def parse_pixel(query: WmsQuery, version: Version, target: Target) -> tuple[int,
     names = ("I", "J") if version == V130 else ("X", "Y")
     limits = (target.width, target.height)
     pixel = []
-    for name, other, limit in zip(names, ("X", "Y") if version == V130 else ("I", "J"), limits):
+    others = ("X", "Y") if version == V130 else ("I", "J")
+    for name, other, limit in zip(names, others, limits, strict=True):
         text = query.get(name) or query.get(other)
         if text is None or not text.strip():
-            raise missing(name, f"the pixel's {'column' if name in 'IX' else 'row'}, 0 to "
-                          f"{limit - 1}")
+            raise missing(
+                name, f"the pixel's {'column' if name in 'IX' else 'row'}, 0 to {limit - 1}"
+            )
         try:
             value = int(text.strip())
         except ValueError:
             raise WmsError(
-                "InvalidPoint", f"{name}={text.strip()} must be a whole number 0 to {limit - 1}.",
+                "InvalidPoint",
+                f"{name}={text.strip()} must be a whole number 0 to {limit - 1}.",
                 name,
             ) from None
         if not 0 <= value < limit:
