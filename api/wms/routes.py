@@ -8,6 +8,7 @@ ServiceExceptionReport (``api.wms.exceptions``), which WMS clients read, never p
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from fastapi import Request
@@ -67,11 +68,14 @@ async def wms(request: Request) -> Response:
     operation = "GetCapabilities"
     try:
         query = WmsQuery(request.query_params.multi_items())
-        version = parse_version(query.get("VERSION") or query.get("WMTVER"), negotiate=True)
+        asked = query.get("VERSION") or query.get("WMTVER")
+        with suppress(WmsError):  # an unknown VERSION is reported in 1.3.0's form
+            version = parse_version(asked)
         operation = parse_request(query)
         if operation == "GetCapabilities":
+            version = parse_version(asked, negotiate=True)
             return await _capabilities(request, query, version)
-        version = parse_version(query.get("VERSION") or query.get("WMTVER"))
+        version = parse_version(asked)
         check_service(query, required=False)
         if operation == "GetMap":
             return await _get_map(request, query, version)
