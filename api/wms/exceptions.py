@@ -40,7 +40,13 @@ _ROOT_130 = (
 )
 
 # The query parameters of the engine (catalog/) and their WMS names, for translated errors.
-_WMS_NAMES = {"time": "TIME", "depth": "ELEVATION", "lon": "BBOX", "lat": "BBOX"}
+_WMS_NAMES = {
+    "time": "TIME",
+    "depth": "ELEVATION",
+    "lon": "BBOX",
+    "lat": "BBOX",
+    "scale": "COLORSCALERANGE",
+}
 _DIMENSIONS = {"TIME", "ELEVATION"}
 
 
@@ -113,7 +119,8 @@ def from_domain(error: OceanAPIError, layer_param: str = "LAYERS") -> WmsError:
     if isinstance(error, InvalidParameters):
         params: list[dict[str, Any]] = error.extra.get("invalid_params", [])
         first = params[0] if params else {"name": "", "reason": error.detail}
-        name = _WMS_NAMES.get(str(first["name"]), str(first["name"]).upper())
+        name = str(first["name"])
+        name = layer_param if name == "variable" else _WMS_NAMES.get(name, name.upper())
         code = "InvalidDimensionValue" if name in _DIMENSIONS else "InvalidParameterValue"
         return WmsError(code, f"Invalid {name}: {first['reason']}.", name or None)
     if error.status < 500:

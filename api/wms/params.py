@@ -284,7 +284,8 @@ def parse_elevation(query: WmsQuery) -> params.DepthSpec | None:
         ) from None
 
 
-def _boolean(query: WmsQuery, name: str, default: bool) -> bool:
+def parse_boolean(query: WmsQuery, name: str, default: bool = False) -> bool:
+    """TRUE or FALSE (any case); ``default`` when absent."""
     text = query.get(name)
     if text is None or not text.strip():
         return default
@@ -359,13 +360,13 @@ def parse_map_style(query: WmsQuery, colormap: str | None) -> MapStyle:
     """The drawing: colour map (from STYLES), COLORSCALERANGE, NUMCOLORBANDS, LOGSCALE,
     ABOVEMAXCOLOR, BELOWMINCOLOR, OPACITY, and TRANSPARENT / BGCOLOR (WMS's default is an
     opaque map on BGCOLOR, white unless given)."""
-    transparent = _boolean(query, "TRANSPARENT", False)
+    transparent = parse_boolean(query, "TRANSPARENT", False)
     bgcolor = _colour(query, "BGCOLOR") or (255, 255, 255, 255)
     return MapStyle(
         colormap=colormap,
         scale=parse_scale(query),
         numcolorbands=parse_numcolorbands(query),
-        logscale=_boolean(query, "LOGSCALE", False),
+        logscale=parse_boolean(query, "LOGSCALE", False),
         above=_overflow(query, "ABOVEMAXCOLOR"),
         below=_overflow(query, "BELOWMINCOLOR"),
         opacity=parse_opacity(query),

@@ -29,6 +29,7 @@ from api.wms.params import (
     WmsQuery,
     check_format,
     check_service,
+    parse_boolean,
     parse_elevation,
     parse_info_format,
     parse_layer_names,
@@ -109,11 +110,7 @@ async def _get_map(request: Request, query: WmsQuery, version: Version) -> Respo
     style = parse_map_style(query, asked.colormap)
     catalog = request.app.state.catalog
     opened, layer = await resolve(catalog, asked.layer, "LAYERS")
-    if style.logscale and isinstance(style.scale, tuple) and style.scale[0] <= 0:
-        raise invalid(
-            "COLORSCALERANGE",
-            "LOGSCALE=TRUE needs a positive range: min > 0, e.g. COLORSCALERANGE=0.1,10",
-        )
+    _check_log_range(style.logscale, style.scale)
     job = render.MapJob(
         opened.id,
         layer.variable,
@@ -193,7 +190,9 @@ async def _get_legend_graphic(request: Request, query: WmsQuery) -> Response:
     check_format(query)
     colormap = parse_style(query.get("STYLE") or query.get("STYLES"), "STYLE")
     scale = parse_scale(query)
-    parse_numcolorbands(query)  # checked; the legend's ramp is continuous (colorbar)
+    bands = parse_numcolorbands(query) if query.get("NUMCOLORBANDS") else None
+    logscale = parse_boolean(query, "LOGSCALE")
+    _check_log_range(logscale, scale)
     width, height = _legend_size(query)
     time, depth = parse_time(query), parse_elevation(query)
     catalog = request.app.state.catalog
@@ -207,12 +206,22 @@ async def _get_legend_graphic(request: Request, query: WmsQuery) -> Response:
         orientation="vertical" if height >= width else "horizontal",
         time=time,
         depth=depth,
+        numcolorbands=bands,
+        logscale=logscale,
     )
     plot_type = colorbar.PLOT_TYPE
     plot_type.validate(opened, params)
     job = RenderJob(plot_type.name, plot_type.render, opened.id, params, opened.version)
     runner: PlotRunner = request.app.state.runner
     return await image_response(request, runner, catalog, opened.id, job)
+
+
+def _check_log_range(logscale: bool, scale: object) -> None:
+    if logscale and isinstance(scale, tuple) and scale[0] <= 0:
+        raise invalid(
+            "COLORSCALERANGE",
+            "LOGSCALE=TRUE needs a positive range: min > 0, e.g. COLORSCALERANGE=0.1,10",
+        )
 
 
 _PARAMETERS: list[dict[str, Any]] = [

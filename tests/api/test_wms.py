@@ -650,6 +650,43 @@ def test_legend_graphic(client: TestClient) -> None:
     assert other.status_code == 200 and other.content != response.content
 
 
+def test_legend_graphic_draws_the_maps_bands(client: TestClient) -> None:
+    """NUMCOLORBANDS=5: the legend's ramp is the five colours a map with 5 bands uses."""
+    legend = {"REQUEST": "GetLegendGraphic", "LAYER": "glorys/so", "STYLE": "raster/haline"}
+    legend |= {"COLORSCALERANGE": "30,36", "WIDTH": "100", "HEIGHT": "300"}
+    banded = rgba(wms(client, **legend, NUMCOLORBANDS="5").content)[..., :3].reshape(-1, 3)
+    colours, counts = np.unique(banded, axis=0, return_counts=True)
+    common = colours[counts >= 200].astype(np.int64)
+    expected = band_colours("haline", 5)
+    # each band's colour fills a block of the ramp (matplotlib rounds a channel by up to 1)
+    distance = np.abs(common[:, None, :] - expected[None, :, :]).max(axis=-1)
+    assert (distance.min(axis=0) <= 1).all()
+    others = common[distance.min(axis=1) > 1]
+    assert (others == others[:, :1]).all()  # greys: background, frame, text; no other ramp colour
+    bands = {tuple(c) for c in expected.tolist()}
+    # the map draws the same colours: a 5-band GetMap of salinity
+    image = rgba(
+        wms(
+            client,
+            **{
+                **MAP,
+                "LAYERS": "glorys/so",
+                "STYLES": "raster/haline",
+                "TIME": "",
+                "BBOX": "-15,50,5,66",
+                "COLORSCALERANGE": "30,36",
+                "NUMCOLORBANDS": "5",
+            },
+        ).content
+    )
+    drawn = {tuple(c) for c in image[image[..., 3] == 255][:, :3].tolist()}
+    assert drawn <= bands
+    log = wms(client, **{**legend, "LOGSCALE": "TRUE", "COLORSCALERANGE": "0.1,100"})
+    linear = wms(client, **{**legend, "COLORSCALERANGE": "0.1,100"})
+    assert log.status_code == linear.status_code == 200
+    assert log.content != linear.content
+
+
 # ----------------------------------------------------------------------------- bad input
 
 GFI = {**MAP, "REQUEST": "GetFeatureInfo", "QUERY_LAYERS": MAP["LAYERS"], "I": "1", "J": "1"}
@@ -715,6 +752,12 @@ BAD: list[tuple[dict[str, str], str, str]] = [
     ({**LEGEND, "STYLE": "raster/nope"}, "StyleNotDefined", "STYLE"),
     ({**LEGEND, "FORMAT": "image/gif"}, "InvalidFormat", "FORMAT"),
     ({**LEGEND, "WIDTH": "10"}, "InvalidParameterValue", "WIDTH"),
+    (
+        {**LEGEND, "LOGSCALE": "TRUE", "COLORSCALERANGE": "0,5"},
+        "InvalidParameterValue",
+        "COLORSCALERANGE",
+    ),
+    ({**LEGEND, "NUMCOLORBANDS": "251"}, "InvalidParameterValue", "NUMCOLORBANDS"),
 ]
 
 
