@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -113,10 +114,16 @@ def decoded_bands(pixels: npt.NDArray[np.uint8], colours: npt.NDArray[np.int64])
     return np.argmin(distance, axis=-1)
 
 
-def expected_bands(values: Any, low: float, high: float, bands: int) -> Any:
-    """The band a value is drawn in (values beyond the range: the end band, 'extend')."""
-    band = np.floor((np.asarray(values) - low) / (high - low) * bands)
-    return np.clip(band, 0, bands - 1)
+def expected_bands(values: Any, low: float, high: float, bands: int, log: bool = False) -> Any:
+    """The band a value is drawn in (values beyond the range: the end band, 'extend'); with
+    ``log``, bands evenly spaced in log10 (values <= 0 below the range)."""
+    v = np.asarray(values, dtype=np.float64)
+    if log:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = (np.log10(np.where(v > 0, v, low / 10)) - np.log10(low)) / np.log10(high / low)
+    else:
+        t = (v - low) / (high - low)
+    return np.clip(np.floor(t * bands), 0, bands - 1)
 
 
 def check_ersst_map(
@@ -128,6 +135,7 @@ def check_ersst_map(
     time: str = "2015-06",
     scale: tuple[float, float] = (0.0, 30.0),
     bands: int = 30,
+    log: bool = False,
 ) -> None:
     """Every pixel of an ERSST map (thermal, transparent) against xarray: transparent exactly
     where the nearest cell is NaN (land), else within one colour step of its value."""
@@ -147,7 +155,7 @@ def check_ersst_map(
     sea = sure & ~land
     assert (pixels[..., 3][sea] == 255).all()
     found = decoded_bands(pixels, band_colours("thermal", bands))
-    expected = expected_bands(values, *scale, bands)
+    expected = expected_bands(values, *scale, bands, log)
     assert np.abs(found[sea] - expected[sea]).max() <= 1
     assert (found[sea] == expected[sea]).mean() > 0.95
 
@@ -248,6 +256,7 @@ def test_capabilities_130_dimensions_are_the_files_axes(
     depths = [float(d) for d in thetao.elevations]
     np.testing.assert_allclose(depths, glorys.depth.values, atol=1e-4)
     assert thetao.dimensions["elevation"]["units"] == "m"
+    assert thetao.dimensions["elevation"]["default"] == thetao.elevations[0]  # the shallowest
     assert "positive down" in thetao.abstract
     assert "elevation" not in caps130["glorys/zos"].dimensions
 
@@ -397,6 +406,25 @@ def test_getmap_time_picks_the_month(client: TestClient, ersst: xr.Dataset) -> N
     check_ersst_map(latest, ersst, "CRS:84", (-30, -20, 30, 20), (120, 80), time=last)
 
 
+def test_getmap_auto_scale_fits_the_whole_field(client: TestClient, ersst: xr.Dataset) -> None:
+    """COLORSCALERANGE=auto: the 2nd to 98th percentile of the whole field at that time, not
+    of the box drawn (so that neighbouring maps agree)."""
+    field = ersst.sst.sel(time="2015-06").values[0]
+    low, high = (float(v) for v in np.nanpercentile(field, [2, 98]))
+    box_values = field[34:55, :]  # about the box's latitudes: another range
+    assert abs(float(np.nanpercentile(box_values, 2)) - low) > 1
+    auto = wms(client, **{**MAP, "COLORSCALERANGE": "auto"})
+    assert auto.status_code == 200
+    check_ersst_map(auto.content, ersst, "CRS:84", (-30, -20, 30, 20), (120, 80), scale=(low, high))
+
+
+def test_getmap_logscale(client: TestClient, ersst: xr.Dataset) -> None:
+    logged = wms(client, **{**MAP, "COLORSCALERANGE": "1,30", "LOGSCALE": "TRUE"})
+    assert logged.status_code == 200
+    box = (-30.0, -20.0, 30.0, 20.0)
+    check_ersst_map(logged.content, ersst, "CRS:84", box, (120, 80), scale=(1, 30), log=True)
+
+
 def test_getmap_elevation_draws_the_nearest_level(client: TestClient, glorys: xr.Dataset) -> None:
     width, height = 100, 80
     response = wms(
@@ -461,6 +489,18 @@ def test_getmap_opaque_background_and_style_options(client: TestClient, ersst: x
     )
     warm = rgba(wms(client, **{**MAP, "COLORSCALERANGE": "0,25"}).content)
     assert (capped[..., 3] == 0).sum() > (warm[..., 3] == 0).sum()
+    # values below 26 °C red, as BELOWMINCOLOR asks: where xarray's cell is below 26
+    lon, lat = pixel_lonlat("CRS:84", (-30, -20, 30, 20), 120, 80)
+    rows, cols, toss_up = ersst_cells(ersst, lon, lat)
+    values = ersst.sst.sel(time="2015-06").values[0][rows[:, None], cols[None, :]]
+    red = rgba(
+        wms(client, **{**MAP, "COLORSCALERANGE": "26,30", "BELOWMINCOLOR": "0xFF0000"}).content
+    )
+    is_red = (red[..., :3] == (255, 0, 0)).all(axis=-1) & (red[..., 3] == 255)
+    sure = ~toss_up & np.isfinite(values)
+    assert is_red[sure & (values < 26)].all()
+    assert not is_red[sure & (values >= 26)].any()
+    assert (sure & (values < 26)).any() and (sure & (values >= 26)).any()
 
 
 def test_getmap_parameter_names_are_case_insensitive(client: TestClient) -> None:
@@ -792,6 +832,19 @@ def test_bad_input_111(client: TestClient, params: dict[str, str], code: str, na
     found, locator, message = report(response, "1.1.1")
     assert (found, locator) == (code, name)
     assert name in message
+
+
+def test_readme_examples(client: TestClient) -> None:
+    """The README's WMS URLs answer as it says."""
+    readme = (SAMPLES.parent / "README.md").read_text()
+    section = readme.split("### Web maps: WMS", 1)[1].split("\n## ", 1)[0]
+    urls = re.findall(r"http://127\.0\.0\.1:8000(/wms\?\S+)", section)
+    assert len(urls) == 2
+    capabilities, getmap = (client.get(url) for url in urls)
+    assert capabilities.status_code == 200
+    assert ET.fromstring(capabilities.content).attrib["version"] == "1.3.0"
+    assert getmap.status_code == 200 and getmap.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(getmap.content)).size == (600, 400)
 
 
 def test_vendor_parameters_are_ignored(client: TestClient) -> None:
