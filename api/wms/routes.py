@@ -9,7 +9,6 @@ ServiceExceptionReport (``api.wms.exceptions``), which WMS clients read, never p
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -23,9 +22,6 @@ from api.wms import capabilities, featureinfo
 from api.wms.exceptions import V130, Version, WmsError, from_domain, invalid
 from api.wms.layers import Layer, resolve
 from api.wms.params import (
-    INFO_FORMATS,
-    PNG,
-    REQUESTS,
     WmsQuery,
     check_format,
     check_service,
@@ -224,72 +220,15 @@ def _check_log_range(logscale: bool, scale: object) -> None:
         )
 
 
-_PARAMETERS: list[dict[str, Any]] = [
-    {
-        "name": name,
-        "in": "query",
-        "required": required,
-        "description": description,
-        "schema": {"type": "string"},
-    }
-    for name, required, description in [
-        ("SERVICE", False, "WMS (required by GetCapabilities)."),
-        ("REQUEST", True, "One of " + ", ".join(REQUESTS) + "."),
-        ("VERSION", False, "1.3.0 (the default) or 1.1.1."),
-        ("LAYERS", False, "GetMap, GetFeatureInfo: one layer, {dataset_id}/{variable}."),
-        ("STYLES", False, "raster/{colormap}, or empty for the layer's default."),
-        ("CRS", False, "1.3.0: CRS:84, EPSG:4326 (BBOX in lat,lon order) or EPSG:3857."),
-        ("SRS", False, "1.1.1: CRS:84, EPSG:4326 (lon,lat) or EPSG:3857."),
-        ("BBOX", False, "minx,miny,maxx,maxy in the CRS's axis order."),
-        ("WIDTH", False, "Image width in pixels."),
-        ("HEIGHT", False, "Image height in pixels."),
-        ("FORMAT", False, f"{PNG} (the only image format)."),
-        ("TRANSPARENT", False, "TRUE: no data is transparent; FALSE (default): BGCOLOR."),
-        ("BGCOLOR", False, "0xRRGGBB, the background when TRANSPARENT=FALSE (white)."),
-        ("TIME", False, "ISO 8601 instant, or 'current' (the default: the latest)."),
-        ("ELEVATION", False, "Depth in metres, positive down (the nearest level)."),
-        ("COLORSCALERANGE", False, "min,max or 'auto' (fitted to the whole field)."),
-        ("NUMCOLORBANDS", False, "2 to 250 colour bands (default 250)."),
-        ("LOGSCALE", False, "TRUE for bands evenly spaced in log10."),
-        ("ABOVEMAXCOLOR", False, "extend, transparent or 0xRRGGBB."),
-        ("BELOWMINCOLOR", False, "extend, transparent or 0xRRGGBB."),
-        ("OPACITY", False, "0 to 100 per cent (default 100)."),
-        ("QUERY_LAYERS", False, "GetFeatureInfo: the layer queried (one of LAYERS)."),
-        ("INFO_FORMAT", False, "GetFeatureInfo: " + ", ".join(INFO_FORMATS) + "."),
-        ("I", False, "GetFeatureInfo 1.3.0: pixel column (0 at the left)."),
-        ("J", False, "GetFeatureInfo 1.3.0: pixel row (0 at the top)."),
-        ("X", False, "GetFeatureInfo 1.1.1: pixel column."),
-        ("Y", False, "GetFeatureInfo 1.1.1: pixel row."),
-        ("LAYER", False, "GetLegendGraphic: the layer."),
-        ("STYLE", False, "GetLegendGraphic: raster/{colormap}."),
-    ]
-]
-
 router.add_api_route(
     "",
     wms,
     methods=["GET"],
     name="wms",
-    operation_id="wms",
     summary="OGC Web Map Service 1.3.0 / 1.1.1",
-    description="Maps of every dataset variable for WMS clients (QGIS, OpenLayers, Leaflet, "
-    "OWSLib): GetCapabilities, GetMap, GetFeatureInfo, GetLegendGraphic. Parameter names are "
-    "case-insensitive; errors are OGC ServiceExceptionReport XML with the standard codes.",
     response_class=Response,
-    responses={
-        200: {
-            "description": "The capabilities (XML), a map or legend (PNG), or feature info.",
-            "content": {
-                "text/xml": {"schema": {"type": "string"}},
-                "image/png": {"schema": {"type": "string", "format": "binary"}},
-                "application/json": {"schema": {"type": "object"}},
-            },
-        },
-        400: {
-            "description": "A ServiceExceptionReport naming the parameter.",
-            "content": {"text/xml": {"schema": {"type": "string"}}},
-        },
-    },
-    openapi_extra={"parameters": _PARAMETERS},
-    route_class_override=APIRoute,  # WMS names are case-insensitive, vendor ones ignored
+    # Left out of the OpenAPI document: a WMS describes itself (GetCapabilities), and its
+    # errors are exception reports, not the problem+json every documented operation answers.
+    include_in_schema=False,
+    route_class_override=APIRoute,  # WMS names are case-insensitive; vendor ones are ignored
 )
