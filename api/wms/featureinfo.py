@@ -2,7 +2,8 @@
 
 The pixel's centre (``pixel_point``) is queried through the engine the native
 ``/data/point`` uses (``catalog.query.requests.Point``: the nearest cell, the step holding
-TIME, the level nearest ELEVATION), and answered as GeoJSON, plain text or an HTML table.
+TIME, the level nearest ELEVATION), in the units the map is drawn in (the catalog's display
+units, as ``units=`` converts them), and answered as GeoJSON, plain text or an HTML table.
 Off the grid's footprint, or on land, the answer says there is no data there (200).
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from api.wms.layers import Layer
 from catalog.query import requests
+from catalog.query.convert import convert_units
 from catalog.query.sampling import stencil_or_none
 from catalog.store import Catalog
 from schemas.params import DepthSpec, Instant
@@ -61,6 +63,7 @@ def feature_info(
         query = requests.Point([layer.variable], lon, lat, time, depth)
         query.estimate(opened, max_values)
         (result,) = query.run(opened, max_values)
+    result = convert_units(result, layer.units)  # the map's and the legend's units
     name = f"{layer.variable}_speed" if layer.vector else layer.variable
     value = float(result.data[name].values)
     used = result.selection["variables"][name]

@@ -26,20 +26,27 @@ class Layer:
     info: VariableInfo
     """The variable's, or for a pair its x component's: the grid, time and depth axes."""
     units: str | None
+    """The units it is drawn and queried in: the catalog's display units, else the data's."""
     vector: bool = False
 
 
 def dataset_layers(opened: OpenDataset) -> list[Layer]:
     """The dataset's layers: each served variable, then each vector pair's speed."""
     layers = [
-        Layer(f"{opened.id}/{info.id}", opened.id, info.id, info.display_name, info, info.units)
+        Layer(f"{opened.id}/{info.id}", opened.id, info.id, info.display_name, info, _units(info))
         for info in opened.variables.values()
     ]
     for pair in opened.entry.vectors:
         x = opened.variables[pair.x]
         title = f"{pair.title or pair.id} (speed)"
-        layers.append(Layer(f"{opened.id}/{pair.id}", opened.id, pair.id, title, x, x.units, True))
+        layers.append(
+            Layer(f"{opened.id}/{pair.id}", opened.id, pair.id, title, x, _units(x), True)
+        )
     return layers
+
+
+def _units(info: VariableInfo) -> str | None:
+    return info.override.display_units or info.units
 
 
 def _not_defined(param: str, message: str) -> WmsError:

@@ -380,6 +380,13 @@ def test_getmap_geographic_land_falls_where_the_file_says(
     check_ersst_map(response.content, ersst, "CRS:84", (-30, -20, 30, 20), (120, 80))
 
 
+def test_getmap_across_the_antimeridian(client: TestClient, ersst: xr.Dataset) -> None:
+    """A box from 140° E to 160° W (200° E): one map, no seam at 180°."""
+    response = wms(client, **{**MAP, "BBOX": "140,-20,200,20"})
+    assert response.status_code == 200, response.text
+    check_ersst_map(response.content, ersst, "CRS:84", (140, -20, 200, 20), (120, 80))
+
+
 def test_getmap_130_epsg4326_is_not_lon_lat(client: TestClient, ersst: xr.Dataset) -> None:
     """The same numbers read lon,lat (a client ignoring 1.3.0's axis order) draw another box:
     the service does swap."""
@@ -629,6 +636,38 @@ def test_feature_info_vector_pair_is_its_speed(client: TestClient, glorys: xr.Da
     v = float(glorys.vo.isel(depth=0).sel(**cell, method="nearest"))
     assert props["value"] == pytest.approx(math.hypot(u, v), abs=1e-6)
     assert props["units"] == "m s-1"
+
+
+def test_feature_info_curvilinear_in_the_maps_units(client: TestClient) -> None:
+    """GIOPS (NEMO's curvilinear grid, in K, drawn in °C as the catalog says): the nearest cell
+    by great-circle distance, its value in °C, at the step holding TIME and the level nearest
+    ELEVATION."""
+    box = (-160.0, 2.0, -140.0, 16.0)
+    width, height = 100, 70
+    lon, lat = pixel_lonlat("CRS:84", box, width, height)
+    common = {
+        "LAYERS": "giops/votemper",
+        "QUERY_LAYERS": "giops/votemper",
+        "BBOX": "-160,2,-140,16",
+    }
+    common |= {"WIDTH": str(width), "HEIGHT": str(height), "TIME": "2014-06-20", "ELEVATION": "50"}
+    with xr.open_dataset(SAMPLES / "nemo_test.nc") as ds:
+        level = int(np.argmin(np.abs(ds.deptht.values - 50)))
+        field = ds.votemper.isel(time_counter=1, deptht=level).values
+        grid_lon, grid_lat = np.radians(ds.nav_lon.values), np.radians(ds.nav_lat.values)
+        for i, j in [(10, 10), (50, 35), (90, 60)]:
+            x, y = np.radians(lon[i]), np.radians(lat[j])
+            cosine = np.sin(y) * np.sin(grid_lat) + np.cos(y) * np.cos(grid_lat) * np.cos(
+                grid_lon - x
+            )
+            nearest = np.unravel_index(np.argmax(cosine), cosine.shape)
+            expected = float(field[nearest]) - 273.15
+            props = feature_info(client, i, j, **common).json()["features"][0]["properties"]
+            assert props["units"] == "degC"
+            assert props["value"] == pytest.approx(expected, abs=1e-4)
+            assert props["depth"] == pytest.approx(float(ds.deptht[level]), abs=1e-4)
+            assert props["time"] == iso(ds.time_counter.values[1])
+            assert props["cell"]["index"] == {"y": int(nearest[0]), "x": int(nearest[1])}
 
 
 def test_feature_info_off_the_grid_is_no_data(client: TestClient) -> None:
