@@ -66,6 +66,7 @@ class ColorbarParams(PlotParams):
         default=False,
         description="Bands evenly spaced in log10 of the value (the range must be positive; "
         "'auto' fits the positive values).",
+        examples=[False],
     )
 
 
