@@ -18,8 +18,9 @@ from starlette.concurrency import run_in_threadpool
 from api.images import image_response
 from api.routing import PrefixedRouter
 from api.settings import Settings
-from api.wms import capabilities, featureinfo
+from api.wms.capabilities import LEGEND_SIZE, MEDIA_TYPES, capabilities, default_colormap
 from api.wms.exceptions import V130, Version, WmsError, from_domain, invalid
+from api.wms.featureinfo import ENCODERS, feature_info
 from api.wms.layers import Layer, resolve
 from api.wms.params import (
     WmsQuery,
@@ -96,8 +97,8 @@ async def _capabilities(request: Request, query: WmsQuery, version: Version) -> 
     if catalog.refresh_due():  # file I/O only then, and off the event loop
         await run_in_threadpool(catalog.open_all)
     base = str(request.url_for("wms"))
-    body = capabilities.capabilities(catalog, base, version, _settings(request).max_image_pixels)
-    return Response(body, media_type=capabilities.MEDIA_TYPES[version])
+    body = capabilities(catalog, base, version, _settings(request).max_image_pixels)
+    return Response(body, media_type=MEDIA_TYPES[version])
 
 
 async def _get_map(request: Request, query: WmsQuery, version: Version) -> Response:
@@ -150,7 +151,7 @@ async def _get_feature_info(request: Request, query: WmsQuery, version: Version)
     _, layer = await resolve(catalog, name, "QUERY_LAYERS")
     lon, lat = pixel_point(asked.target, i, j)
     found = await run_in_threadpool(
-        featureinfo.feature_info,
+        feature_info,
         catalog,
         layer,
         lon,
@@ -159,14 +160,14 @@ async def _get_feature_info(request: Request, query: WmsQuery, version: Version)
         asked.depth,
         settings.max_values,
     )
-    return Response(featureinfo.ENCODERS[info_format](found), media_type=info_format)
+    return Response(ENCODERS[info_format](found), media_type=info_format)
 
 
 LEGEND_SIDES = {"WIDTH": (64, 4096), "HEIGHT": (32, 4096)}
 
 
 def _legend_size(query: WmsQuery) -> tuple[int, int]:
-    sides = list(capabilities.LEGEND_SIZE)
+    sides = list(LEGEND_SIZE)
     for k, (name, (low, high)) in enumerate(LEGEND_SIDES.items()):
         text = query.get(name)
         if text is None or not text.strip():
@@ -195,7 +196,7 @@ async def _get_legend_graphic(request: Request, query: WmsQuery) -> Response:
     opened, layer = await resolve(catalog, name, "LAYER")
     params = colorbar.ColorbarParams.model_construct(
         variable=layer.variable,
-        colormap=colormap or capabilities.default_colormap(layer),
+        colormap=colormap or default_colormap(layer),
         scale=scale,
         width=width,
         height=height,
