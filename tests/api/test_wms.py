@@ -883,7 +883,10 @@ def test_readme_examples(client: TestClient) -> None:
     assert capabilities.status_code == 200
     assert ET.fromstring(capabilities.content).attrib["version"] == "1.3.0"
     assert getmap.status_code == 200 and getmap.headers["content-type"] == "image/png"
-    assert Image.open(io.BytesIO(getmap.content)).size == (600, 400)
+    assert Image.open(io.BytesIO(getmap.content)).size == (800, 400)
+    # the whole world, not a blank: nothing south of ERSST's cells, mostly sea at the equator
+    alpha = rgba(getmap.content)[..., 3]
+    assert (alpha[-5:] == 0).all() and (alpha[195:205] == 255).mean() > 0.5
 
 
 def test_vendor_parameters_are_ignored(client: TestClient) -> None:
