@@ -889,6 +889,18 @@ def test_readme_examples(client: TestClient) -> None:
     assert (alpha[-5:] == 0).all() and (alpha[195:205] == 255).mean() > 0.5
 
 
+def test_a_parameter_given_twice_with_different_values(client: TestClient) -> None:
+    """LAYERS and layers are the same parameter: two different values are refused, naming it."""
+    items = [*MAP.items(), ("layers", "glorys/so")]
+    response = client.get("/wms", params=items)
+    assert response.status_code == 400
+    code, locator, message = report(response)
+    assert (code, locator) == ("InvalidParameterValue", "LAYERS")
+    assert "more than once" in message
+    same = client.get("/wms", params=[*MAP.items(), ("layers", MAP["LAYERS"])])
+    assert same.status_code == 200
+
+
 def test_vendor_parameters_are_ignored(client: TestClient) -> None:
     """Clients add their own parameters (Leaflet's, OpenLayers' cache busters): not an error."""
     assert wms(client, **MAP, _olSalt="0.123", tiled="true").content == wms(client, **MAP).content
