@@ -274,6 +274,25 @@ def assert_colours(
     ] + [f"{off.size} of {dry.shape[0]} NaN pixels are not the background"]
 
 
+def assert_auto_coloured(pixels: npt.NDArray[np.uint8], samples: Samples) -> Any:
+    """NaN cells show the background; data cells are coloured, lighter where warmer (thermal
+    rises in lightness with the value, whatever range 'auto' fits). The data cells' mask."""
+    shown = pixels[samples.j, samples.i].astype(np.int64)
+    wet = np.isfinite(samples.values)
+    assert wet.sum() >= 50 and (~wet).sum() >= 50
+    assert (shown[~wet] == BACKGROUND).all(axis=1).all()
+    assert (shown[wet] != BACKGROUND).any(axis=1).all()
+    lightness = shown[wet] @ np.array([0.2126, 0.7152, 0.0722])
+    rho = spearmanr(samples.values[wet], lightness).statistic
+    assert rho > 0.95, rho
+    return wet
+
+
+def glorys_thetao(depth: float) -> xr.DataArray:
+    with xr.open_dataset(SAMPLES / "GLORYS_coarse_test_data.nc") as ds:
+        return ds["thetao"].squeeze(drop=True).sel(depth=depth, method="nearest").load()
+
+
 def tile_requests(requests: list[Request]) -> list[tuple[re.Match[str], dict[str, str]]]:
     found = []
     for request in requests:
@@ -287,7 +306,10 @@ def tile_requests(requests: list[Request]) -> list[tuple[re.Match[str], dict[str
 def wms_requests(requests: list[Request]) -> list[dict[str, str]]:
     """The query of every request to /wms, with upper-case names."""
     return [
-        {k.upper(): v[-1] for k, v in parse_qs(urlsplit(r.url).query).items()}
+        {
+            k.upper(): v[-1]
+            for k, v in parse_qs(urlsplit(r.url).query, keep_blank_values=True).items()
+        }
         for r in requests
         if urlsplit(r.url).path == "/wms"
     ]
@@ -344,6 +366,7 @@ def test_the_page_shows_the_tiles_of_the_data(base: str, watched: Watched, page_
     query = parse_qs(urlsplit(legend.get_attribute("src") or "").query)
     assert query["variable"] == ["sst"] and query["time"] == [times[-1]]
     assert legend.evaluate("img => img.complete && img.naturalWidth > 0")
+    save_screenshot(page, f"maps-{page_name}-page.png")
     watched.assert_clean()
 
 
@@ -389,8 +412,6 @@ def test_changing_the_depth_changes_the_tiles(base: str, watched: Watched, page_
     assert page.locator("#depth option").evaluate_all("os => os.map(o => Number(o.value))") == (
         levels
     )
-    with xr.open_dataset(SAMPLES / "GLORYS_coarse_test_data.nc") as ds:
-        thetao = ds["thetao"].squeeze(drop=True).load()
 
     pictures = {}
     since = 0  # the first level is the page's default: the tiles it loaded at once
@@ -405,18 +426,9 @@ def test_changing_the_depth_changes_the_tiles(base: str, watched: Watched, page_
         legend = parse_qs(urlsplit(page.locator("#legend").get_attribute("src") or "").query)
         assert float(legend["depth"][0]) == level
         pixels = screenshot(page, f"maps-{page_name}-depth-{level:g}.png")
-        field = thetao.sel(depth=level, method="nearest")
+        field = glorys_thetao(level)
         samples = sample(view, field, "longitude", "latitude", page)
-        shown = pixels[samples.j, samples.i].astype(np.int64)
-        wet = np.isfinite(samples.values)
-        assert wet.sum() >= 50 and (~wet).sum() >= 50
-        # No data: the background; data: coloured, lighter where warmer (thermal rises in
-        # lightness with the value, whatever range 'auto' fits).
-        assert (shown[~wet] == BACKGROUND).all(axis=1).all()
-        assert (shown[wet] != BACKGROUND).any(axis=1).all()
-        lightness = shown[wet] @ np.array([0.2126, 0.7152, 0.0722])
-        rho = spearmanr(samples.values[wet], lightness).statistic
-        assert rho > 0.95, rho
+        wet = assert_auto_coloured(pixels, samples)
         pictures[level] = (samples, wet)
     # The shelf that has water at the surface has none at depth: it turned grey.
     (top, top_wet), (deep, deep_wet) = pictures[levels[0]], pictures[levels[4]]
@@ -507,5 +519,8 @@ def test_the_wms_layer_follows_the_depth(base: str, watched: Watched, page_name:
     getmaps = [q for q in wms_requests(requests[since:]) if q.get("REQUEST") == "GetMap"]
     assert getmaps and all(float(q["ELEVATION"]) == levels[3] for q in getmaps), getmaps
     assert all(q["LAYERS"] == "glorys/thetao" for q in getmaps)
-    screenshot(page, f"maps-{page_name}-wms-depth.png")
+    pixels = screenshot(page, f"maps-{page_name}-wms-depth.png")
+    view = map_view(page, **where)
+    samples = sample(view, glorys_thetao(levels[3]), "longitude", "latitude", page)
+    assert_auto_coloured(pixels, samples)
     watched.assert_clean()
