@@ -39,6 +39,7 @@ from scipy.stats import spearmanr
 
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, DEFAULT_DOCS_DIR, Settings
+from tests.conftest import sample_entries
 from tests.e2e import test_docs_browser
 from tests.e2e.live import serve
 from tests.e2e.test_docs_browser import Watched, save_screenshot
@@ -435,6 +436,27 @@ def test_changing_the_depth_changes_the_tiles(base: str, watched: Watched, page_
     assert np.array_equal(top.i, deep.i) and np.array_equal(top.j, deep.j)
     assert (top_wet & ~deep_wet).sum() >= 20
     assert_tiles_ok(requests)
+    watched.assert_clean()
+
+
+@pytest.mark.parametrize("page_name", PAGES)
+@pytest.mark.parametrize("dataset", [entry["id"] for entry in sample_entries()])
+def test_every_sample_dataset_shows(
+    base: str, watched: Watched, page_name: str, dataset: str
+) -> None:
+    """Each dataset, framed by its TileJSON bounds, with its first variable and defaults: the
+    tiles load (200) and the map is not blank."""
+    page = watched.page
+    requests = open_map(watched, base, page_name, dataset=dataset)
+    variables = api(base, f"datasets/{dataset}/variables")["variables"]
+    assert page.locator("#variable").input_value() == variables[0]["id"]
+    tiles = tile_requests(requests)
+    assert tiles and {m["dataset"] for m, _ in tiles} == {dataset}
+    assert_tiles_ok(requests)
+    pixels = screenshot(page, f"maps-{page_name}-{dataset}.png").reshape(-1, 3)
+    coloured = (pixels != BACKGROUND).any(axis=1)
+    assert coloured.mean() > 0.02, f"{coloured.mean():.1%} of the map is coloured"
+    assert len(np.unique(pixels[coloured], axis=0)) >= 20
     watched.assert_clean()
 
 
