@@ -15,7 +15,7 @@ from api.settings import REPO_ROOT
 
 def main() -> None:
     """Send every example request whose answer the document shows, and keep the answers under
-    docs/examples: plot images, and CSV, CoverageJSON and GeoJSON answers."""
+    docs/examples: plot and tile images, and CSV, CoverageJSON and GeoJSON answers."""
     examples.EXAMPLE_IMAGES.mkdir(parents=True, exist_ok=True)
     with TestClient(create_app()) as client:
         document = client.app.openapi()  # type: ignore[attr-defined]
@@ -23,7 +23,7 @@ def main() -> None:
             for operation in item.values():
                 for media_type in operation["responses"]["200"].get("content", {}):
                     target: Path | None
-                    if media_type == "image/png" and "/plots/" in path:
+                    if media_type == "image/png" and ("/plots/" in path or "/tiles/" in path):
                         target = examples.image_of(operation["operationId"])
                     else:
                         target = examples.answer_of(operation["operationId"], media_type)

@@ -225,7 +225,11 @@ PLOT_IMAGES = operation_params(
 
 
 def test_every_plot_operation_has_its_example_image() -> None:
-    plots = [op for p, _, op in operations(COMMITTED_DOCUMENT) if "/plots/" in p]
+    plots = [
+        op
+        for p, _, op in operations(COMMITTED_DOCUMENT)
+        if "/plots/" in p or ("/tiles/" in p and p.endswith(".png"))
+    ]
     assert plots and len(PLOT_IMAGES) == len(plots)
     for operation in plots:
         image = f"/docs/examples/{operation['operationId']}.png"
