@@ -26,6 +26,7 @@ from plotting.errors import (
     PlotFailed,
     PlotTimeout,
     PlotTypeNotFound,
+    TileNotFound,
 )
 from schemas.problems import Problem
 
@@ -116,6 +117,14 @@ _EXAMPLES: dict[type[OceanAPIError], tuple[str, dict[str, Any]]] = {
         {
             "detail": "No problem type 'oops'. GET /problems lists them.",
             "instance": "/problems/oops",
+        },
+    ),
+    TileNotFound: (
+        "A tile the tile matrix set does not have",
+        {
+            "detail": "At zoom 1, WebMercatorQuad has columns 0 to 1 and rows 0 to 1; there is "
+            "no tile 1/5/0.",
+            "instance": "/api/v1/datasets/ersst-v5/tiles/WebMercatorQuad/1/5/0.png",
         },
     ),
     PlotTypeNotFound: (

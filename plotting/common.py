@@ -113,13 +113,20 @@ def preset_range(p: PlotParams, info: VariableInfo) -> tuple[float, float] | Non
     range is to be fitted to the data."""
     if isinstance(p.scale, tuple):
         return p.scale
-    if p.scale is None and info.override.scale is not None:
-        low, high = info.override.scale
-        units = plot_units(p, info)
-        if units and info.units:
-            low, high = (float(convert_or_400(v, info.units, units, info.id)) for v in (low, high))
-        return low, high
+    if p.scale is None:
+        return catalog_range(info, plot_units(p, info))
     return None
+
+
+def catalog_range(info: VariableInfo, units: str | None) -> tuple[float, float] | None:
+    """The catalog's colour range for the variable in ``units`` (None: the data's), if it
+    sets one."""
+    if info.override.scale is None:
+        return None
+    low, high = info.override.scale
+    if units and info.units:
+        low, high = (float(convert_or_400(v, info.units, units, info.id)) for v in (low, high))
+    return low, high
 
 
 FIT_PERCENTILES = (2.0, 98.0)

@@ -60,7 +60,7 @@ def contour(
             return None
         finite = np.isfinite(values)
         if drawing.on == "node":  # triangles with a node without a value are left out
-            mesh = _projected(ax, _triangulation(drawing, x0), style.pop("transform", None))
+            mesh = _projected(ax, triangulation(drawing, x0), style.pop("transform", None))
             mesh.set_mask(~finite[drawing.triangles].all(axis=1))
             if mesh.mask is not None and mesh.mask.all():
                 return None
@@ -192,7 +192,7 @@ def _triangles(ax: Axes, drawing: TriMesh, x0: float, style: dict[str, Any]) -> 
     """Triangles: Gouraud shading between node values (the mesh's linear interpolation), or
     one colour per face. Triangles without a value (a NaN node or face) are left out."""
     style = dict(style)
-    mesh = _projected(ax, _triangulation(drawing, x0), style.pop("transform", None))
+    mesh = _projected(ax, triangulation(drawing, x0), style.pop("transform", None))
     values = drawing.values
     if drawing.on == "node":
         missing = ~np.isfinite(values)
@@ -202,7 +202,7 @@ def _triangles(ax: Axes, drawing: TriMesh, x0: float, style: dict[str, Any]) -> 
     return ax.tripcolor(mesh, facecolors=np.ma.masked_invalid(values), **style)
 
 
-def _triangulation(drawing: TriMesh, x0: float) -> Triangulation:
+def triangulation(drawing: TriMesh, x0: float) -> Triangulation:
     """The mesh's triangles; a triangle across the map's seam is shifted whole by 360°."""
     x = unwrap(drawing.lon, x0)
     corners_x = x[drawing.triangles]

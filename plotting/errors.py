@@ -3,7 +3,7 @@ plot type registry."""
 
 from __future__ import annotations
 
-from catalog.errors import OceanAPIError
+from catalog.errors import NotFound, OceanAPIError
 
 
 class NotReady(OceanAPIError):
@@ -97,4 +97,15 @@ class DataFailed(OceanAPIError):
     description = (
         "The worker process answering this query died (for instance out of memory). Only this "
         "request failed; the worker has been replaced and the request may be tried again."
+    )
+
+
+class TileNotFound(NotFound):
+    """No such tile: zoom, column or row out of the tile matrix set's range."""
+
+    slug = "tile-not-found"
+    title = "Tile not found"
+    description = (
+        "The tile matrix set has no tile at that zoom, column and row: zoom runs from 0 to the "
+        "set's deepest level, column and row from 0 to the matrix width and height minus one."
     )

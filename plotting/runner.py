@@ -27,7 +27,6 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from plotting import worker
 from plotting.backends import (
     PLOT_WORKERS,
     DaskSettings,
@@ -40,7 +39,7 @@ from plotting.backends import (
     retry_after,
 )
 from plotting.errors import NotReady, PlotBusy, PlotFailed, PlotTimeout
-from plotting.worker import Rendered, RenderJob
+from plotting.worker import Job, Rendered
 from schemas.datasets import PoolHealth
 
 log = logging.getLogger("oceanapi.plotting")
@@ -214,7 +213,7 @@ class PlotRunner:
         return entry
 
     async def render(
-        self, job: RenderJob, disconnected: Disconnected | None = None
+        self, job: Job, disconnected: Disconnected | None = None
     ) -> tuple[Cached, str]:
         """The image for the job and where it came from: 'cache', 'shared' or 'render'."""
         key = job.key
@@ -255,7 +254,7 @@ class PlotRunner:
                 pending.task.cancel()
                 self.stats.abandoned += 1
 
-    async def _run(self, key: str, job: RenderJob, pending: _Pending) -> Cached:
+    async def _run(self, key: str, job: Job, pending: _Pending) -> Cached:
         try:
             assert self._slots is not None  # render() refuses jobs before start()
             async with self._slots:
@@ -263,17 +262,18 @@ class PlotRunner:
                 begin = time.perf_counter()
                 timeout = self.settings.timeout
                 try:
-                    rendered: Rendered = await self.backend.run(worker.run, (job,), timeout)
+                    rendered: Rendered = await self.backend.run(job.entry(), (job,), timeout)
                 except WorkerTimeout:
                     self.stats.timeouts += 1
                     raise PlotTimeout(
-                        f"The {job.plot_type} plot took longer than {timeout:g} s and was "
+                        f"The {job.describe} took longer than {timeout:g} s and was "
                         "stopped. Ask for a smaller box, fewer samples or a smaller image."
                     ) from None
                 except WorkerDied:
                     self.stats.crashes += 1
                     raise PlotFailed(
-                        "The worker drawing this plot died; it has been replaced. Try again."
+                        f"The worker drawing this {job.describe} died; it has been replaced. "
+                        "Try again."
                     ) from None
                 self.stats.renders += 1
                 self.stats.recent_ms.append((time.perf_counter() - begin) * 1000)

@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from matplotlib.figure import Figure
 
@@ -47,6 +47,15 @@ class RenderJob:
     version: SourceVersion = UNVERSIONED
 
     @property
+    def describe(self) -> str:
+        """What is drawn, for messages: 'map plot'."""
+        return f"{self.plot_type} plot"
+
+    def entry(self) -> Callable[[RenderJob], Rendered]:
+        """What a worker runs for this job."""
+        return run
+
+    @property
     def key(self) -> str:
         """A digest of everything that decides the image's bytes."""
         spec = {
@@ -58,6 +67,25 @@ class RenderJob:
             "params": self.params.model_dump(mode="json"),
         }
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
+class Job(Protocol):
+    """What the plot runner runs: a plot (``RenderJob``) or a web-map image
+    (``plotting.webmap.render.MapJob``)."""
+
+    @property
+    def key(self) -> str:
+        """A digest of everything that decides the image's bytes (the cache key)."""
+        ...
+
+    @property
+    def describe(self) -> str:
+        """What is drawn, for messages."""
+        ...
+
+    def entry(self) -> Callable[[Any], Rendered]:
+        """The module-level function a worker runs with the job."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -80,6 +108,9 @@ def warm(catalog_path: str, max_values: int) -> None:
     fig = Figure(figsize=(1, 1), dpi=50)
     fig.add_subplot().plot([0, 1])
     encode(fig, "png")
+    from plotting.webmap import render  # imports plotting.worker: here, not at the top
+
+    render.warm()
     _state["catalog_path"] = catalog_path
 
 

@@ -10,6 +10,7 @@ engine get the parsed value. The engine (``catalog``) takes only these values.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -43,6 +44,11 @@ DepthSpec = float | DepthWord
 """Metres (positive down), 'surface' or 'bottom'; None where a depth is optional: the default."""
 ScaleSpec = tuple[float, float] | Literal["auto"]
 """A colour or value range (min, max), or 'auto': fitted to the values drawn."""
+Rgba = tuple[int, int, int, int]
+"""A colour: red, green, blue, alpha, each 0..255."""
+Overflow = Literal["extend", "transparent"] | Rgba
+"""What a value beyond a colour range becomes: the end band's colour ('extend'), nothing
+('transparent'), or a colour."""
 
 INSTANT_RULE = "must be an ISO 8601 date or date-time, e.g. 2015-12-01T00:00:00Z"
 BBOX_RULE = (
@@ -134,6 +140,34 @@ def parse_scale(text: str) -> ScaleSpec:
     if not low < high:
         raise ValueError(SCALE_RULE)
     return low, high
+
+
+COLOUR_RULE = "must be a colour '#RRGGBB' or '0xRRGGBB' (or with alpha first: '#AARRGGBB')"
+_HEX = re.compile(r"(?:#|0x)([0-9a-f]{6}|[0-9a-f]{8})", re.IGNORECASE)
+
+
+def parse_colour(text: str) -> Rgba:
+    """'#RRGGBB', '0xRRGGBB', '#AARRGGBB' or '0xAARRGGBB' (ncWMS's forms) as RGBA."""
+    match = _HEX.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(COLOUR_RULE)
+    digits = match.group(1)
+    alpha = int(digits[:2], 16) if len(digits) == 8 else 255
+    r, g, b = (int(digits[-6:][k : k + 2], 16) for k in (0, 2, 4))
+    return r, g, b, alpha
+
+
+def parse_overflow(text: str) -> Overflow:
+    """'extend', 'transparent' or a colour (``parse_colour``)."""
+    word = text.strip().lower()
+    if word == "extend":
+        return "extend"
+    if word == "transparent":
+        return "transparent"
+    try:
+        return parse_colour(text)
+    except ValueError:
+        raise ValueError(f"must be 'extend', 'transparent' or a colour ({COLOUR_RULE})") from None
 
 
 def check_bbox(box: Sequence[float | str]) -> BBox:
@@ -325,6 +359,13 @@ def _scale_text(scale: ScaleSpec) -> str:
     return scale if isinstance(scale, str) else f"{scale[0]!r},{scale[1]!r}"
 
 
+def _overflow_text(rule: Overflow) -> str:
+    if isinstance(rule, str):
+        return rule
+    r, g, b, a = rule
+    return f"#{a:02x}{r:02x}{g:02x}{b:02x}"
+
+
 def _path_json(path: Path) -> list[list[float]]:
     return [list(vertex) for vertex in path]
 
@@ -343,6 +384,8 @@ PATH = Parsed("parse_path", _path_json, patterns.PATH, patterns.PATH_MAX)
 """A ``Path``."""
 SCALE = Parsed("parse_scale", _scale_text, patterns.SCALE, patterns.NUMBERS_MAX)
 """A ``ScaleSpec``."""
+OVERFLOW = Parsed("parse_overflow", _overflow_text, patterns.OVERFLOW, patterns.NAME_MAX)
+"""An ``Overflow``."""
 
 
 class Text:
@@ -357,7 +400,9 @@ if TYPE_CHECKING:
     BBoxParam = Annotated[BBox, BBOX]
     PathParam = Annotated[Path, PATH]
     ScaleParam = Annotated[ScaleSpec, SCALE]
+    OverflowParam = Annotated[Overflow, OVERFLOW]
 else:
     BBoxParam = Annotated[Text, BBOX]
     PathParam = Annotated[Text, PATH]
     ScaleParam = Annotated[Text, SCALE]
+    OverflowParam = Annotated[Text, OVERFLOW]

@@ -28,6 +28,8 @@ PATH = rf"^ *{_NUMBER} *, *{_NUMBER} *(; *{_NUMBER} *, *{_NUMBER} *)+$"
 UNITS = r"^[ -~]+$"
 """UDUNITS text: printable ASCII."""
 SCALE = rf"^(auto| *{_NUMBER} *, *{_NUMBER} *)$"
+OVERFLOW = r"^(extend|transparent|(#|0x)([0-9A-Fa-f]{6}|[0-9A-Fa-f]{8}))$"
+"""What a value beyond a colour range becomes (ncWMS's ABOVEMAXCOLOR forms)."""
 
 NAME_MAX = 128
 LIST_MAX = 1000
@@ -49,5 +51,6 @@ FORMS = {
     PATH: "two or more lon,lat vertices separated by ';', e.g. -15,50;0,60",
     UNITS: "UDUNITS text in printable ASCII, e.g. degF or cm s-1",
     SCALE: "'auto' or two numbers min,max, e.g. -2,30",
+    OVERFLOW: "'extend', 'transparent' or a colour '#RRGGBB' ('#AARRGGBB' with alpha)",
 }
 """Each form in words, for the 400 that a value of the wrong form gets."""

@@ -11,8 +11,8 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
 from api.deps import AsyncDatasetDep, CatalogDep, SettingsDep
-from api.encoding import CLIENT_CLOSED
 from api.errors import NotAcceptable
+from api.images import image_response
 from api.negotiation import VARY_ACCEPT, negotiate
 from api.responses import problem_responses
 from api.routing import API_V1, PrefixedRouter
@@ -31,7 +31,7 @@ from catalog.geo import check_vertices
 from plotting.errors import PlotBusy, PlotFailed, PlotTimeout, PlotTypeNotFound
 from plotting.figure import MEDIA_TYPES
 from plotting.params import PlotParams
-from plotting.runner import Cached, ClientGone, PlotRunner
+from plotting.runner import PlotRunner
 from plotting.types import PlotType
 from plotting.worker import RenderJob
 
@@ -119,23 +119,8 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
         _check_limits(plot_type.size(opened, params), params, settings)
         plot_type.validate(opened, params)
         job = RenderJob(plot_type.name, plot_type.render, opened.id, params, opened.version)
-        try:
-            cached, source = await runner.render(job, request.is_disconnected)
-        except ClientGone:
-            return Response(status_code=CLIENT_CLOSED)
-        except DatasetUnavailable:
-            catalog.recheck(opened.id)  # the worker saw another source: every endpoint checks
-            raise
-        headers = {
-            "ETag": cached.etag,
-            "Cache-Control": f"public, max-age={runner.settings.cache_seconds}",
-            "Server-Timing": _server_timing(cached, source),
-            **(VARY_ACCEPT if negotiated else {}),
-        }
-        if _matches(request.headers.get("if-none-match"), cached.etag):
-            return Response(status_code=304, headers=headers)
-        return Response(
-            cached.rendered.body, media_type=cached.rendered.media_type, headers=headers
+        return await image_response(
+            request, runner, catalog, opened.id, job, VARY_ACCEPT if negotiated else None
         )
 
     plot.__doc__ = plot_type.summary
@@ -162,19 +147,3 @@ def _check_limits(size: tuple[int, int], params: PlotParams, settings: Settings)
     path = getattr(params, "path", None)
     if path is not None:
         check_vertices("path", len(path), settings.max_path_points)
-
-
-def _server_timing(cached: Cached, source: str) -> str:
-    """Render stages in ms for a fresh image; 'cache' for one served from the cache."""
-    if source == "cache":
-        return 'cache;desc="hit"'
-    stages = [f"{name};dur={ms:.1f}" for name, ms in cached.rendered.timings.items()]
-    return ", ".join([*stages, f'source;desc="{source}"'])
-
-
-def _matches(header: str | None, etag: str) -> bool:
-    """If-None-Match against a strong ETag ('*', a list, weak forms compared weakly)."""
-    if not header:
-        return False
-    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
-    return "*" in tags or etag in tags

@@ -44,7 +44,12 @@ class WorkerKind:
 PLOT_WORKERS = WorkerKind("plot", worker.warm)
 
 
-FORKSERVER_PRELOAD = ["plotting.worker", "plotting.types", "plotting.data_worker"]
+FORKSERVER_PRELOAD = [
+    "plotting.worker",
+    "plotting.types",
+    "plotting.data_worker",
+    "plotting.webmap.render",
+]
 
 
 """What the fork server imports once for every local worker it forks, of any kind: it is one
