@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import itertools
 import os
 import random
@@ -42,24 +43,35 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import httpx2 as httpx
 import morecantile
+import numpy as np
 import psutil
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import Response
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from api.deps import AsyncDatasetDep, CatalogDep
+from api.images import image_response
+from api.main import create_app
+from api.v1.plots import RunnerDep
+from api.v1.tiles import map_job
 from bench.edr import stop_all
 from bench.load import metric, ms
 from bench.metadata import free_port, start
+from plotting.webmap.params import TileParams
+from plotting.webmap.targets import Target
 
 ROOT = Path(__file__).resolve().parent.parent
 ERSST_FILE = ROOT / "samples" / "sst.mnmean.nc"
 TMS_ID = "WebMercatorQuad"
 TMS = morecantile.tms.get(TMS_ID)
 Params = dict[str, str]
-Query = tuple[str, Params]  # a path and its query parameters
+Get = tuple[str, Params]  # a path and its query parameters
 
 # What each sample draws: (dataset id, variable). The mesh's ERSST faces have its 128 months.
 SAMPLES = [
@@ -71,7 +83,10 @@ SAMPLES = [
 ]
 # A third axis making requests distinct where tiles x times x depths run out (small samples):
 # each colour map is a new render of the same field.
-COLORMAPS = ("thermal", "haline", "balance", "deep", "dense", "matter", "ice", "solar", "tempo")
+COLORMAPS = (
+    *("thermal", "haline", "balance", "deep", "dense", "matter", "ice", "solar", "tempo"),
+    *("speed", "amp", "algae", "turbid", "oxy", "phase", "gray", "curl", "diff", "rain"),
+)
 
 # ERSST as both servers draw it: the catalog's colour map and scale.
 ERSST = "ersst-v5"
@@ -82,6 +97,7 @@ OUR_STYLE = "raster/thermal"
 THEIR_STYLE = "raster/cmo.thermal"  # cmocean's maps, registered in matplotlib by importing it
 WORLD = "-180,-90,180,90"  # lon,lat for CRS:84 (ours) and for xpublish-wms's EPSG:4326
 VIEWPORT = [(x, y) for y in range(2, 6) for x in range(1, 6)]  # z=3: 5x4, the Atlantic
+VIEWPORT_MONTH = ERSST_MONTHS[60]
 
 # ----------------------------------------------------------------------- request builders
 
@@ -94,7 +110,7 @@ def tile_query(
     depth: float | None = None,
     colormap: str | None = None,
     scale: str | None = None,
-) -> Query:
+) -> Get:
     """Our XYZ tile (WebMercatorQuad) with its query."""
     params = {"variable": variable}
     if time_ is not None:
@@ -108,12 +124,12 @@ def tile_query(
     return f"/api/v1/datasets/{dataset}/tiles/{TMS_ID}/{tile.z}/{tile.x}/{tile.y}.png", params
 
 
-def ersst_tile(tile: morecantile.Tile, time_: str) -> Query:
+def ersst_tile(tile: morecantile.Tile, time_: str) -> Get:
     """Our ERSST tile as xpublish-wms draws it: thermal, -2..32 degC (the catalog's)."""
     return tile_query(ERSST, "sst", tile, time_, colormap="thermal", scale=SCALE)
 
 
-def their_tile(tile: morecantile.Tile, time_: str) -> Query:
+def their_tile(tile: morecantile.Tile, time_: str) -> Get:
     """The same tile from xpublish-wms: GetMap in EPSG:3857 with its ``tile=x,y,z``, which it
     turns into the tile's bounds (mercantile.xy_bounds, the same as morecantile's)."""
     return f"/datasets/{XPUBLISH_ID}/wms", {
@@ -132,7 +148,7 @@ def their_tile(tile: morecantile.Tile, time_: str) -> Query:
     }
 
 
-def our_getmap(time_: str, width: int = 800, height: int = 400) -> Query:
+def our_getmap(time_: str, width: int = 800, height: int = 400) -> Get:
     """GetMap of ERSST at our /wms, WMS 1.3.0 in CRS:84 (lon,lat) over the world."""
     return "/wms", {
         "SERVICE": "WMS",
@@ -151,7 +167,7 @@ def our_getmap(time_: str, width: int = 800, height: int = 400) -> Query:
     }
 
 
-def their_getmap(time_: str, width: int = 800, height: int = 400) -> Query:
+def their_getmap(time_: str, width: int = 800, height: int = 400) -> Get:
     """The same map from xpublish-wms: EPSG:4326, whose bbox it reads lon,lat whatever the
     version (xpublish-wms#154)."""
     return f"/datasets/{XPUBLISH_ID}/wms", {
@@ -170,7 +186,20 @@ def their_getmap(time_: str, width: int = 800, height: int = 400) -> Query:
     }
 
 
-def url(query: Query) -> str:
+def bench_getmap(time_: str, width: int = 800, height: int = 400) -> Get:
+    """The same map from our renderer through this bench's stand-in route (``create_bench_app``):
+    the image job GetMap builds, a CRS:84 world box at this size."""
+    return f"/bench/datasets/{ERSST}/map.png", {
+        "variable": "sst",
+        "time": time_,
+        "colormap": "thermal",
+        "scale": SCALE,
+        "width": str(width),
+        "height": str(height),
+    }
+
+
+def url(query: Get) -> str:
     path, params = query
     return f"{path}?{urlencode(params)}" if params else path
 
@@ -179,7 +208,7 @@ def covering_tiles(bbox: Sequence[float], at_least: int = 4) -> list[morecantile
     """The tiles of the first zoom at which at least ``at_least`` tiles touch ``bbox`` (a
     regional sample's tiles then each hold a good share of its cells), with the next zoom's."""
     west, south, east, north = bbox
-    for z in range(0, 12):
+    for z in range(12):
         tiles = list(TMS.tiles(west, south, east, north, zooms=[z]))
         if len(tiles) >= at_least:
             return tiles + list(TMS.tiles(west, south, east, north, zooms=[z + 1]))
@@ -203,13 +232,10 @@ class Sample:
     times: list[str | None]
     depths: list[float | None]
 
-    def queries(self, seed: int = 19, colormaps: Sequence[str] = COLORMAPS) -> Iterator[Query]:
-        """Distinct tiles: tiles x instants x depths first, then again with each other colour
-        map (each a render of its own)."""
-        first = distinct([self.tiles, self.times, self.depths], seed)
-        for combo in first:
-            yield tile_query(self.dataset, self.variable, *combo, colormap=colormaps[0])
-        for colormap in colormaps[1:]:
+    def queries(self, seed: int = 19) -> Iterator[Get]:
+        """Distinct tiles: tiles x instants x depths in the variable's own colour map, then
+        again in each of ``COLORMAPS`` (each a render of its own)."""
+        for colormap in (None, *COLORMAPS):
             for tile, time_, depth in distinct([self.tiles, self.times, self.depths], seed):
                 yield tile_query(self.dataset, self.variable, tile, time_, depth, colormap)
 
@@ -271,11 +297,35 @@ def start_xpublish() -> tuple[subprocess.Popen[bytes], int, float]:
         time.sleep(0.05)
 
 
+def create_bench_app() -> FastAPI:
+    """The service plus ``/bench/datasets/{dataset_id}/map.png?width=&height=&<tile query>``:
+    a map image of the whole world in CRS:84 at any size, the job a WMS GetMap builds, drawn
+    through the same runner, cache and answer as a tile. It stands in for /wms where the WMS
+    facade is not on this branch, and shows the facade's own cost where it is."""
+    app = create_app()
+
+    async def world_map(
+        request: Request,
+        opened: AsyncDatasetDep,
+        runner: RunnerDep,
+        catalog: CatalogDep,
+        params: Annotated[TileParams, Query()],
+        width: int = 800,
+        height: int = 400,
+    ) -> Response:
+        target = Target("CRS:84", (-180.0, -90.0, 180.0, 90.0), width, height)
+        job = map_job(opened, params, target)
+        return await image_response(request, runner, catalog, opened.id, job)
+
+    app.add_api_route("/bench/datasets/{dataset_id}/map.png", world_map, include_in_schema=False)
+    return app
+
+
 def start_ours(workers: int) -> tuple[subprocess.Popen[bytes], int]:
-    """The service (bench.metadata.start: uvicorn, its protocol, httptools, uvloop) with
-    ``workers`` plot workers; returned once /ready answers 200."""
+    """The service with the bench's route (bench.metadata.start: uvicorn, its protocol,
+    httptools, uvloop) and ``workers`` plot workers; returned once /ready answers 200."""
     env = {"OCEANAPI_PLOT__WORKERS": str(workers)}
-    process, port, _ = start("api.main:create_app", env, subprocess.DEVNULL)
+    process, port, _ = start("bench.webmap:create_bench_app", env, subprocess.DEVNULL)
     return process, port
 
 
@@ -285,7 +335,7 @@ class PeakRss(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.process = psutil.Process(pid)
-        self.server = self.children = self.total = 0
+        self.server = self.children = self.total = self.count = 0
         self.running = True
 
     def run(self) -> None:
@@ -293,7 +343,9 @@ class PeakRss(threading.Thread):
             with contextlib.suppress(psutil.Error):
                 server = self.process.memory_info().rss
                 children = 0
-                for child in self.process.children(recursive=True):
+                processes = self.process.children(recursive=True)
+                self.count = max(self.count, len(processes))
+                for child in processes:
                     with contextlib.suppress(psutil.Error):
                         children += child.memory_info().rss
                 self.server = max(self.server, server)
@@ -311,31 +363,54 @@ class PeakRss(threading.Thread):
 
     def words(self) -> str:
         mib = 2**20
+        if not self.count:
+            return f"{self.server / mib:.0f} MiB (one process)"
         return (
-            f"server {self.server / mib:.0f} MiB, workers (with the fork server) "
-            f"{self.children / mib:.0f} MiB, together at most {self.total / mib:.0f} MiB"
+            f"server {self.server / mib:.0f} MiB, its {self.count} child processes (plot and "
+            f"data workers, fork server) {self.children / mib:.0f} MiB, together at most "
+            f"{self.total / mib:.0f} MiB"
         )
 
 
 # ----------------------------------------------------------------------- timing
 
 
-def fetch_png(client: httpx.Client, query: Query) -> bytes:
+def get_png(client: httpx.Client, query: Get) -> httpx.Response:
     """One GET that must answer a 200 PNG."""
     response = client.get(query[0], params=query[1], timeout=120)
     if response.status_code != 200 or not response.content.startswith(b"\x89PNG"):
         raise RuntimeError(f"{url(query)}: {response.status_code} {response.text[:300]}")
-    return response.content
+    return response
 
 
-def timed(client: httpx.Client, queries: Iterable[Query]) -> list[float]:
-    """Seconds each query took, one after another on a keep-alive connection."""
+def fetch_png(client: httpx.Client, query: Get) -> bytes:
+    return get_png(client, query).content
+
+
+Stages = dict[str, list[float]]  # our render's stages (Server-Timing), ms per request
+
+
+def timed(
+    client: httpx.Client, queries: Iterable[Get], stages: Stages | None = None
+) -> list[float]:
+    """Seconds each query took, one after another on a keep-alive connection; the stages of
+    our renders (their Server-Timing) added to ``stages``."""
     times = []
     for query in queries:
         began = time.perf_counter()
-        fetch_png(client, query)
+        response = get_png(client, query)
         times.append(time.perf_counter() - began)
+        if stages is not None:
+            for part in response.headers.get("server-timing", "").split(","):
+                name, _, duration = part.strip().partition(";dur=")
+                if duration:
+                    stages.setdefault(name, []).append(float(duration))
     return times
+
+
+def stage_words(stages: Stages) -> str:
+    """Median ms of each render stage, as Server-Timing names them."""
+    return ", ".join(f"{name} {statistics.median(v):.1f}" for name, v in stages.items())
 
 
 @dataclass(frozen=True)
@@ -459,17 +534,67 @@ def first_tiles(starts: int) -> list[float]:
     return seconds
 
 
-def viewport(port: int, queries: list[Query]) -> float:
+def viewport(port: int, queries: list[Get]) -> float:
     """Seconds until the last of ``queries`` answered, fetched 6 at a time (a browser's
     connections per host), on fresh connections."""
     _, elapsed, _ = concurrent(port, iter(url(q) for q in queries), 6)
     return elapsed
 
 
-def save(folder: Path | None, name: str, client: httpx.Client, query: Query) -> None:
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(fetch_png(client, query))
+def answers_png(client: httpx.Client, query: Get) -> bool:
+    response = client.get(query[0], params=query[1], timeout=60)
+    return response.status_code == 200 and response.content.startswith(b"\x89PNG")
+
+
+def agreement(ours: bytes, theirs: bytes) -> str:
+    """How alike two PNGs of the same request are: pixels where one has data and the other
+    not, and the colour difference (0..255, largest of R, G, B) where both have data."""
+    a, b = (
+        np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")).astype(int)
+        for png in (ours, theirs)
+    )
+    if a.shape != b.shape:
+        return f"sizes differ: {a.shape} and {b.shape}"
+    opaque_a, opaque_b = a[..., 3] > 0, b[..., 3] > 0
+    both = opaque_a & opaque_b
+    step = np.abs(a[..., :3] - b[..., :3]).max(axis=-1)[both]
+    return (
+        f"data in {opaque_a.mean():.1%} of our pixels, {opaque_b.mean():.1%} of theirs, "
+        f"{(opaque_a != opaque_b).mean():.2%} differ in having data; colour difference where "
+        f"both do: median {np.median(step):.0f}, p99 {np.percentile(step, 99):.0f} of 255"
+    )
+
+
+def compare(
+    label: str,
+    ours: httpx.Client,
+    theirs: httpx.Client,
+    pair: tuple[Get, Get],
+    save_to: Path | None,
+) -> None:
+    """Print how alike both servers' answers to one request are; save them if asked."""
+    mine, other = fetch_png(ours, pair[0]), fetch_png(theirs, pair[1])
+    print(f"  same picture? {label}: {agreement(mine, other)}")
+    if save_to is not None:
+        save_to.mkdir(parents=True, exist_ok=True)
+        (save_to / f"ours-{label}.png").write_bytes(mine)
+        (save_to / f"theirs-{label}.png").write_bytes(other)
+
+
+class MonthPool:
+    """ERSST's months in a seeded random order, handed out once each (then again, said)."""
+
+    def __init__(self, exclude: str) -> None:
+        self.months = [m for m in ERSST_MONTHS if m != exclude]
+        random.Random(19).shuffle(self.months)
+        self.next = 0
+        self.reused = False
+
+    def take(self, n: int) -> list[str]:
+        taken = [self.months[(self.next + k) % len(self.months)] for k in range(n)]
+        self.next += n
+        self.reused = self.reused or self.next > len(self.months)
+        return taken
 
 
 def comparison(
@@ -481,181 +606,234 @@ def comparison(
     save_to: Path | None,
 ) -> None:
     """Parts 1 and 2: ERSST tiles and GetMap beside xpublish-wms."""
-    months = ERSST_MONTHS[:]
-    random.Random(19).shuffle(months)
+    pool = MonthPool(exclude=VIEWPORT_MONTH)
+    warm_months = pool.take(3)
     tiles = ersst_tiles(3) + ersst_tiles(4)
     random.Random(19).shuffle(tiles)
-    # Warm-up (not counted): the dataset opened on both, a render each.
-    for k in range(3):
-        fetch_png(ours, ersst_tile(tiles[-1 - k], months[-1 - k]))
-        fetch_png(theirs, their_tile(tiles[-1 - k], months[-1 - k]))
+    # Warm-up, not counted: the dataset opened; xpublish-wms's datashader compiles (numba) its
+    # kernels on the first requests of each kind.
+    warm = [morecantile.Tile(k, 1, 2) for k in range(3)]
+    warm += [morecantile.Tile(k, 2, 3) for k in range(3)] + [
+        morecantile.Tile(k, 5, 4) for k in range(3)
+    ]
+    for k, tile in enumerate(warm):
+        fetch_png(ours, ersst_tile(tile, warm_months[k % 3]))
+        fetch_png(theirs, their_tile(tile, warm_months[k % 3]))
+    for month in warm_months:
+        fetch_png(ours, bench_getmap(month))
+        fetch_png(theirs, their_getmap(month))
     hits = cache_hits(port)
 
     print(f"\n1. ERSST 256x256 {TMS_ID} tile ({ERSST_FILE.name}), ms, {repeat} requests a row")
     print(HEADER)
-    new_tiles = [(tiles[k], months[k % 100]) for k in range(repeat)]
-    ours_new = Figures.of(timed(ours, (ersst_tile(*pair) for pair in new_tiles)))
+    new_tiles = list(zip(tiles[:repeat], pool.take(repeat), strict=True))
+    stages: Stages = {}
+    ours_new = Figures.of(timed(ours, (ersst_tile(*pair) for pair in new_tiles), stages))
     theirs_new = Figures.of(timed(theirs, (their_tile(*pair) for pair in new_tiles)))
     print(row("uncached: a new tile (z 3-4) each request", ours_new, theirs_new))
+    print(f"    our render stages, median ms: {stage_words(stages)}")
     # The same 4 tiles, drawn once at another month, then at a new month each request.
     seen = [morecantile.Tile(x, y, 2) for x, y in ((0, 1), (1, 1), (2, 1), (3, 1))]
     for tile in seen:
-        fetch_png(ours, ersst_tile(tile, months[-10]))
-    again = [(seen[k % 4], months[k % 100]) for k in range(repeat)]
-    ours_again = Figures.of(timed(ours, (ersst_tile(*pair) for pair in again)))
+        fetch_png(ours, ersst_tile(tile, warm_months[0]))
+    again = [(seen[k % 4], month) for k, month in enumerate(pool.take(repeat))]
+    stages = {}
+    ours_again = Figures.of(timed(ours, (ersst_tile(*pair) for pair in again), stages))
     theirs_again = Figures.of(timed(theirs, (their_tile(*pair) for pair in again)))
     print(row("uncached: a drawn tile (z 2) at a new month", ours_again, theirs_again))
-    cached_query = ersst_tile(seen[0], months[0])
-    cached = Figures.of(timed(ours, [cached_query] * repeat))
+    print(f"    our render stages, median ms: {stage_words(stages)}")
+    cached = Figures.of(timed(ours, [ersst_tile(*again[0])] * repeat))
     print(row("cached: the same tile again", cached, None))
-    after = cache_hits(port)
-    print(f"  (our cache answered {after - hits - repeat:.0f} of the uncached requests)")
+    uncached_hits = cache_hits(port) - hits - repeat
     print(
         f"  the first tile after /ready on {len(firsts)} fresh servers (2 workers): "
         + ", ".join(f"{s * 1000:.1f}" for s in firsts)
         + f" ms, median {statistics.median(firsts) * 1000:.1f} ms"
     )
-    save(save_to, "ours-tile-z2-2-1.png", ours, ersst_tile(morecantile.Tile(2, 1, 2), months[0]))
-    save(
-        save_to, "theirs-tile-z2-2-1.png", theirs, their_tile(morecantile.Tile(2, 1, 2), months[0])
-    )
+    for tile in (morecantile.Tile(2, 1, 2), morecantile.Tile(0, 0, 1)):
+        label = f"tile-{tile.z}-{tile.x}-{tile.y}"
+        compare(
+            label,
+            ours,
+            theirs,
+            (ersst_tile(tile, again[0][1]), their_tile(tile, again[0][1])),
+            save_to,
+        )
 
     print(f"\n2. ERSST 800x400 GetMap of the world, ms, {repeat} requests a row")
     print(HEADER)
-    wms = ours.get(*our_getmap(months[0])[:1], params=our_getmap(months[0])[1], timeout=60)
-    theirs_map = Figures.of(timed(theirs, (their_getmap(months[k % 128]) for k in range(repeat))))
-    if wms.status_code == 200 and wms.content.startswith(b"\x89PNG"):
-        ours_map = Figures.of(
-            timed(ours, (our_getmap(months[k % 128]) for k in range(1, repeat + 1)))
-        )
-        print(row("uncached: a new month each request", ours_map, theirs_map))
-        print(
-            row(
-                "cached: the same map again",
-                Figures.of(timed(ours, [our_getmap(months[1])] * repeat)),
-                None,
-            )
-        )
-        save(save_to, "ours-getmap.png", ours, our_getmap(months[0]))
-    else:
-        print(f"  ours: /wms answers {wms.status_code} (not on this branch): no figure")
-        print(
-            f"  {'theirs: uncached, a new month each request':<44}{theirs_map.n:>5}{'':>24}{theirs_map.cells()}"
-        )
-    save(save_to, "theirs-getmap.png", theirs, their_getmap(months[0]))
+    hits = cache_hits(port)
+    wms = answers_png(ours, our_getmap(warm_months[0]))
+    maps = pool.take(repeat)
+    theirs_map = Figures.of(timed(theirs, (their_getmap(month) for month in maps)))
+    if wms:
+        fetch_png(ours, our_getmap(warm_months[1]))
+        stages = {}
+        wms_months = pool.take(repeat)
+        ours_wms = Figures.of(timed(ours, (our_getmap(m) for m in wms_months), stages))
+        print(row("/wms uncached: a new month each request", ours_wms, theirs_map))
+        print(f"    our render stages, median ms: {stage_words(stages)}")
+        cached_wms = Figures.of(timed(ours, [our_getmap(maps[0])] * repeat))
+        print(row("/wms cached: the same map again", cached_wms, None))
+    stages = {}
+    ours_map = Figures.of(timed(ours, (bench_getmap(month) for month in maps), stages))
+    print(row("bench route: uncached, a new month each", ours_map, theirs_map))
+    print(f"    our render stages, median ms: {stage_words(stages)}")
+    cached_map = Figures.of(timed(ours, [bench_getmap(maps[0])] * repeat))
+    print(row("bench route: cached, the same map again", cached_map, None))
+    print(
+        "  (bench route: the map job GetMap builds, a CRS:84 world box, through the tiles' "
+        "runner and answer" + ("" if wms else "; /wms is not on this branch") + ")"
+    )
+    uncached_hits += cache_hits(port) - hits - repeat * (2 if wms else 1)
+    print(f"  our cache answered {uncached_hits:.0f} of the uncached requests in 1 and 2")
+    if pool.reused:
+        print("  (more requests than ERSST's months: some months were asked twice; a worker may")
+        print("   have held their field, though never their image)")
+    if wms:
+        compare("getmap", ours, theirs, (our_getmap(maps[0]), their_getmap(maps[0])), save_to)
+    compare("bench-map", ours, theirs, (bench_getmap(maps[0]), their_getmap(maps[0])), save_to)
 
 
-def per_sample(client: httpx.Client, samples: list[Sample], repeat: int) -> None:
+def per_sample(
+    client: httpx.Client,
+    samples: list[Sample],
+    streams: dict[str, Iterator[Get]],
+    repeat: int,
+    save_to: Path | None,
+) -> None:
     """Part 3: uncached tile p50/p90 per sample."""
     print(f"\n3. Uncached {TMS_ID} tiles per sample, ms, {repeat} distinct requests each")
-    print(f"  {'sample':<13}{'variable':<10}{'zooms':<7}{'tiles':>6}{'p50':>8}{'p90':>8}{'p99':>8}")
+    print(
+        f"  {'sample':<13}{'variable':<10}{'zooms':<7}{'tiles':>6}{'p50':>8}{'p90':>8}{'p99':>8}"
+        "  render stages, median ms"
+    )
     for sample in samples:
-        queries = sample.queries(seed=3)
-        for query in itertools.islice(queries, 2):  # warm-up: the dataset opened
-            fetch_png(client, query)
-        figures = Figures.of(timed(client, itertools.islice(queries, repeat)))
+        dataset, queries = sample.dataset, streams[sample.dataset]
+        for k, query in enumerate(itertools.islice(queries, 2)):  # warm-up: dataset opened
+            response = get_png(client, query)
+            if save_to is not None:
+                z, x, y = query[0].removesuffix(".png").rsplit("/", 3)[1:]
+                name = f"ours-{dataset}-{z}-{x}-{y}-{k}.png"
+                (save_to / name).write_bytes(response.content)
+        stages: Stages = {}
+        figures = Figures.of(timed(client, itertools.islice(queries, repeat), stages))
         zooms = sorted({t.z for t in sample.tiles})
         print(
-            f"  {sample.dataset:<13}{sample.variable:<10}{'-'.join(map(str, zooms)):<7}"
-            f"{len(sample.tiles):>6}{figures.cells()}"
+            f"  {dataset:<13}{sample.variable:<10}{'-'.join(map(str, zooms)):<7}"
+            f"{len(sample.tiles):>6}{figures.cells()}  {stage_words(stages)}"
         )
 
 
-def throughput(
-    port: int, samples: list[Sample], seconds: float, seed: int
-) -> dict[str, tuple[float, float, float]]:
+@dataclass(frozen=True)
+class Rate:
+    """A load run's figures."""
+
+    tiles: int
+    per_second: float
+    p50: float
+    p99: float
+
+    def cells(self) -> str:
+        return f"{self.tiles:>6}{self.per_second:>8.1f}/s{self.p50:>8.1f}{self.p99:>8.1f}"
+
+
+def load_run(port: int, paths: Iterator[str], seconds: float) -> Rate:
+    latencies, elapsed, _ = concurrent(port, paths, 8, seconds)
+    return Rate(len(latencies), len(latencies) / elapsed, ms(latencies, 0.5), ms(latencies, 0.99))
+
+
+def throughput(port: int, streams: dict[str, Iterator[Get]], seconds: float) -> dict[str, Rate]:
     """Part 4: tiles/s, p50 and p99 ms at 8 clients per sample, every request distinct."""
-    found = {}
-    for sample in samples:
-        queries = sample.queries(seed=seed)
-        for query in itertools.islice(queries, 2):
-            httpx.get(f"http://127.0.0.1:{port}{url(query)}", timeout=60)
-        latencies, elapsed, _ = concurrent(port, (url(q) for q in queries), 8, seconds)
-        found[sample.dataset] = (len(latencies) / elapsed, ms(latencies, 0.5), ms(latencies, 0.99))
-    return found
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        for queries in streams.values():  # warm-up: each dataset opened in the workers
+            for query in itertools.islice(queries, 4):
+                fetch_png(client, query)
+    return {
+        dataset: load_run(port, (url(q) for q in queries), seconds)
+        for dataset, queries in streams.items()
+    }
+
+
+def streams_of(samples: list[Sample], seed: int) -> dict[str, Iterator[Get]]:
+    """Each sample's distinct requests, one iterator per server so none repeats."""
+    return {sample.dataset: sample.queries(seed) for sample in samples}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=40, help="requests per latency row")
+    parser.add_argument("--repeat", type=int, default=30, help="requests per latency row")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of one load run")
     parser.add_argument("--starts", type=int, default=3, help="fresh servers for the first tile")
     parser.add_argument("--save", type=Path, help="write sample PNGs of both servers here")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; loopback only")
+    print(f"load average before: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
     firsts = first_tiles(args.starts)  # fresh servers, nothing else running
     servers: list[subprocess.Popen[bytes]] = []
     try:
         xpublish, their_port, their_start = start_xpublish()
         servers.append(xpublish)
-        print(f"xpublish-wms up (first GetMap answered) {their_start:.1f} s after spawn")
+        print(f"xpublish-wms up (its first GetMap answered) {their_start:.1f} s after spawn")
         theirs = httpx.Client(base_url=f"http://127.0.0.1:{their_port}")
 
         # Part 5 first, on a fresh server of ours: the cold cache.
         process, port = start_ours(2)
         servers.append(process)
         ours = httpx.Client(base_url=f"http://127.0.0.1:{port}")
-        view = [ersst_tile(morecantile.Tile(x, y, 3), ERSST_MONTHS[60]) for x, y in VIEWPORT]
-        their_view = [their_tile(morecantile.Tile(x, y, 3), ERSST_MONTHS[60]) for x, y in VIEWPORT]
+        view = [ersst_tile(morecantile.Tile(x, y, 3), VIEWPORT_MONTH) for x, y in VIEWPORT]
+        their_view = [their_tile(morecantile.Tile(x, y, 3), VIEWPORT_MONTH) for x, y in VIEWPORT]
         cold = viewport(port, view)
         warm = viewport(port, view)
         theirs_cold = viewport(their_port, their_view)
 
         comparison(ours, theirs, port, args.repeat, firsts, args.save)
         samples = [describe(ours, dataset, variable) for dataset, variable in SAMPLES]
-        per_sample(ours, samples, args.repeat)
+        streams = streams_of(samples, seed=4)
+        per_sample(ours, samples, streams, args.repeat, args.save)
 
-        print(
-            f"\n4. Tiles per second, 8 concurrent clients for {args.seconds:g} s, every tile "
-            "distinct (p50/p99 ms per tile)"
-        )
-        loads: dict[int, dict[str, tuple[float, float, float]]] = {}
+        loads: dict[int, dict[str, Rate]] = {}
         rss: dict[int, str] = {}
         hits = cache_hits(port)
         with PeakRss(process.pid) as peak:
-            loads[2] = throughput(port, samples, args.seconds, seed=4)
+            loads[2] = throughput(port, streams, args.seconds)
         rss[2] = peak.words()
-        print(f"  (our cache answered {cache_hits(port) - hits:.0f} of them with 2 workers)")
-        ersst = Sample(ERSST, "sst", ersst_tiles(2) + ersst_tiles(3), ERSST_MONTHS, [None])
-        their_paths = (
-            url(their_tile(t, m)) for t, m, _ in distinct([ersst.tiles, ersst.times, [None]], 5)
-        )
+        hits = cache_hits(port) - hits
+        ersst = [ersst_tiles(2) + ersst_tiles(3), ERSST_MONTHS]
+        their_paths = (url(their_tile(t, m)) for t, m in distinct(ersst, 5))
         with PeakRss(xpublish.pid) as their_peak:
-            latencies, elapsed, _ = concurrent(their_port, their_paths, 8, args.seconds)
-        theirs_rate = (len(latencies) / elapsed, ms(latencies, 0.5), ms(latencies, 0.99))
+            their_rate = load_run(their_port, their_paths, args.seconds)
         stop_all([process])
         ours.close()
 
         process, port = start_ours(1)
         servers.append(process)
         with PeakRss(process.pid) as peak:
-            loads[1] = throughput(port, samples, args.seconds, seed=6)
+            loads[1] = throughput(port, streams_of(samples, seed=6), args.seconds)
         rss[1] = peak.words()
+        hits += cache_hits(port)
         stop_all([process])
 
         print(
-            f"  {'sample':<13}{'1 worker':>10}{'p50':>8}{'p99':>8}{'2 workers':>11}{'p50':>8}{'p99':>8}"
+            f"\n4. Tiles per second, 8 concurrent clients for {args.seconds:g} s, every tile "
+            "distinct; p50/p99 ms per tile"
         )
+        print(f"  {'':<13}{'1 worker':>16}{'':>16}{'2 workers':>16}")
+        print(f"  {'sample':<13}" + f"{'tiles':>6}{'rate':>10}{'p50':>8}{'p99':>8}" * 2)
         for sample in samples:
             one, two = loads[1][sample.dataset], loads[2][sample.dataset]
-            print(
-                f"  {sample.dataset:<13}{one[0]:>8.1f}/s{one[1]:>8.1f}{one[2]:>8.1f}"
-                f"{two[0]:>9.1f}/s{two[1]:>8.1f}{two[2]:>8.1f}"
-            )
-        print(
-            f"  {'xpublish-wms':<13}{'':>26}{theirs_rate[0]:>9.1f}/s{theirs_rate[1]:>8.1f}{theirs_rate[2]:>8.1f}"
-            "  (ERSST, one uvicorn process)"
-        )
-        print(f"  peak resident, 1 worker: {rss[1]}")
-        print(f"  peak resident, 2 workers: {rss[2]}")
-        print(f"  peak resident, xpublish-wms: {their_peak.words().split(',')[0]}")
+            print(f"  {sample.dataset:<13}{one.cells()}{two.cells()}")
+        print(f"  {'xpublish-wms':<13}{'':>32}{their_rate.cells()}  ERSST, its one process")
+        print(f"  our cache answered {hits:.0f} of these tiles")
+        print(f"  peak resident, ours with 1 worker: {rss[1]}")
+        print(f"  peak resident, ours with 2 workers: {rss[2]}")
+        print(f"  peak resident, xpublish-wms: {their_peak.words()}")
 
-        print("\n5. A 20-tile viewport at zoom 3 (x 1-5, y 2-5), 6 at a time: until the last tile")
-        print(f"  ours, cold (fresh server, 2 workers) {cold * 1000:8.1f} ms")
-        print(f"  ours, the same viewport again        {warm * 1000:8.1f} ms")
-        print(f"  xpublish-wms                         {theirs_cold * 1000:8.1f} ms")
-
+        print("\n5. A 20-tile ERSST viewport at zoom 3 (x 1-5, y 2-5), 6 at a time: until the last")
+        print(f"  ours, cold (a fresh server, 2 workers) {cold * 1000:8.1f} ms")
+        print(f"  ours, the same viewport again          {warm * 1000:8.1f} ms")
+        print(f"  xpublish-wms                           {theirs_cold * 1000:8.1f} ms")
         theirs.close()
     finally:
         stop_all(servers)
