@@ -10,8 +10,8 @@ from fastapi.responses import Response
 from api.encoding import CLIENT_CLOSED
 from catalog.errors import DatasetUnavailable
 from catalog.store import Catalog
+from plotting.jobs import Job
 from plotting.runner import Cached, ClientGone, PlotRunner
-from plotting.worker import Job
 
 
 async def image_response(

@@ -67,6 +67,11 @@ TAGS = [
         "offer.",
     },
     {
+        "name": "Tiles",
+        "description": "Map tiles of any variable for web maps (Leaflet, OpenLayers, MapLibre, "
+        "QGIS): the OGC tile matrix sets WebMercatorQuad and WorldCRS84Quad, and TileJSON.",
+    },
+    {
         "name": TAG,
         "description": "OGC API – Environmental Data Retrieval 1.1 (under /edr): the "  # noqa: RUF001
         "datasets as collections, queried by position, area, cube, trajectory and radius, "

@@ -39,7 +39,7 @@ from plotting.backends import (
     retry_after,
 )
 from plotting.errors import NotReady, PlotBusy, PlotFailed, PlotTimeout
-from plotting.worker import Job, Rendered
+from plotting.jobs import Job, Rendered
 from schemas.datasets import PoolHealth
 
 log = logging.getLogger("oceanapi.plotting")

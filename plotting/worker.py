@@ -12,8 +12,8 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from matplotlib.figure import Figure
 
@@ -21,7 +21,9 @@ from catalog.sources import UNVERSIONED, SourceVersion
 from plotting import basemap, data_worker
 from plotting.common import RenderContext
 from plotting.figure import MEDIA_TYPES, encode
+from plotting.jobs import Rendered
 from plotting.params import PlotParams
+from plotting.webmap import render as webmap
 
 log = logging.getLogger("oceanapi.plotting")
 
@@ -69,35 +71,6 @@ class RenderJob:
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
 
-class Job(Protocol):
-    """What the plot runner runs: a plot (``RenderJob``) or a web-map image
-    (``plotting.webmap.render.MapJob``)."""
-
-    @property
-    def key(self) -> str:
-        """A digest of everything that decides the image's bytes (the cache key)."""
-        ...
-
-    @property
-    def describe(self) -> str:
-        """What is drawn, for messages."""
-        ...
-
-    def entry(self) -> Callable[[Any], Rendered]:
-        """The module-level function a worker runs with the job."""
-        ...
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A rendered image and how long its stages took (ms)."""
-
-    body: bytes
-    media_type: str
-    timings: dict[str, float] = field(default_factory=dict)
-    pid: int = 0
-
-
 def warm(catalog_path: str, max_values: int) -> None:
     """Open the catalog (the process's one, shared with data work), warm matplotlib and the
     land layers (once per process and catalog)."""
@@ -108,9 +81,7 @@ def warm(catalog_path: str, max_values: int) -> None:
     fig = Figure(figsize=(1, 1), dpi=50)
     fig.add_subplot().plot([0, 1])
     encode(fig, "png")
-    from plotting.webmap import render  # imports plotting.worker: here, not at the top
-
-    render.warm()
+    webmap.warm()
     _state["catalog_path"] = catalog_path
 
 

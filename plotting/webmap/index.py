@@ -11,8 +11,8 @@ cell there: off the grid's footprint), so that colouring a warm image is one gat
   unit vectors), if the pixel is within that cell (three quarters of the largest step to its
   neighbours): every wet cell larger than a pixel has a pixel whose centre is nearest to it, so
   none is lost.
-- A triangle mesh: the face holding the pixel (values on faces), or the nearest node of a pixel
-  inside the mesh (values on nodes).
+- A triangle mesh: the face holding the pixel (values on faces), or the nearest node (values
+  on nodes) within three quarters of its longest edge.
 
 Tables are built once per (grid, target) and kept in a per-process LRU cache bounded in bytes.
 """
@@ -179,23 +179,35 @@ def _quad_tree(drawing: QuadMesh) -> tuple[cKDTree, npt.NDArray[np.intp], Floats
 
 @build.register
 def _triangles(drawing: TriMesh, lon: Floats, lat: Floats, grid: str) -> Table:
-    x0, finder, tree = prepared(grid, lambda: _mesh_finders(drawing))
-    x = x0 + (np.asarray(lon) - x0) % 360.0
-    grid_lon, grid_lat = np.meshgrid(x, lat)
-    face = finder(grid_lon, grid_lat)
-    inside = face >= 0
-    if drawing.on == "face":
-        table = np.where(inside, face + 1, 0)
+    if drawing.on == "node":
+        tree, reach = prepared(grid, lambda: _node_tree(drawing))
+        points = lonlat_to_xyz(*np.meshgrid(lon, lat)).reshape(-1, 3)
+        distance, node = tree.query(points, k=1)
+        table = np.where(distance <= reach[node], node + 1, 0).reshape(lat.size, lon.size)
         return table.astype(np.int32)
-    _, node = tree.query(lonlat_to_xyz(grid_lon, grid_lat).reshape(-1, 3), k=1)
-    table = np.where(inside, node.reshape(inside.shape) + 1, 0)
-    return table.astype(np.int32)
+    x0, finder = prepared(grid, lambda: _face_finder(drawing))
+    x = x0 + (np.asarray(lon) - x0) % 360.0
+    face = finder(*np.meshgrid(x, lat))
+    return np.where(face >= 0, face + 1, 0).astype(np.int32)
 
 
-def _mesh_finders(drawing: TriMesh) -> tuple[float, Any, cKDTree]:
-    """Where the mesh's longitudes start (its seam, opposite its middle), its triangle finder
-    in those longitudes, and its nodes' KD-tree on the sphere."""
+def _node_tree(drawing: TriMesh) -> tuple[cKDTree, Floats]:
+    """The nodes' KD-tree on the sphere and how far from each node a pixel still takes its
+    value: three quarters of its longest edge (a node's value holds half-way to its
+    neighbours, and beyond the mesh's edge as far as a cell centre's would)."""
+    xyz = lonlat_to_xyz(drawing.lon, drawing.lat)
+    reach = np.zeros(drawing.lon.size)
+    for a, b in ((0, 1), (1, 2), (2, 0)):
+        ends = drawing.triangles[:, a], drawing.triangles[:, b]
+        length = np.linalg.norm(xyz[ends[0]] - xyz[ends[1]], axis=-1)
+        for end in ends:
+            np.maximum.at(reach, end, length)
+    return cKDTree(xyz), 0.75 * reach
+
+
+def _face_finder(drawing: TriMesh) -> tuple[float, Any]:
+    """Where the mesh's longitudes start (its seam, opposite its middle) and its triangle
+    finder in those longitudes."""
     middle = float(np.degrees(np.angle(np.mean(np.exp(1j * np.radians(drawing.lon))))))
     x0 = middle - 180.0
-    finder = triangulation(drawing, x0).get_trifinder()
-    return x0, finder, cKDTree(lonlat_to_xyz(drawing.lon, drawing.lat))
+    return x0, triangulation(drawing, x0).get_trifinder()

@@ -60,6 +60,7 @@ class TileParams(BaseModel):
     logscale: bool = Field(
         default=False,
         description="Bands evenly spaced in log10 of the value (the range must be positive).",
+        examples=[False],
     )
     above_max: params.OverflowParam = Field(
         default="extend",
@@ -74,7 +75,11 @@ class TileParams(BaseModel):
         examples=["transparent"],
     )
     opacity: float = Field(
-        default=1.0, ge=0.0, le=1.0, description="Opacity of the data's colours, 0 to 1."
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description="Opacity of the data's colours, 0 to 1.",
+        examples=[1.0],
     )
 
     @field_validator("colormap")

@@ -32,10 +32,10 @@ from catalog.sources import UNVERSIONED, SourceVersion
 from catalog.variables import VariableInfo
 from plotting import colormaps, data_worker
 from plotting.common import catalog_range, choose_variable, fitted_range, is_speed, pick
+from plotting.jobs import Rendered
 from plotting.webmap import index
 from plotting.webmap.style import MapStyle, Palette, palette
 from plotting.webmap.targets import Target, pixel_lonlat, tile_target
-from plotting.worker import Rendered
 from schemas.params import DepthSpec, Instant, iso_text
 
 MAP_VERSION = "1"

@@ -9,6 +9,7 @@ N+2 above it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -77,8 +78,10 @@ class Palette:
         return self.low + k * step, self.low + (k + 1) * step
 
 
+@lru_cache(maxsize=256)
 def palette(style: MapStyle, colormap: str, low: float, high: float) -> Palette:
-    """The palette of a style over ``low``..``high`` with the colour map ``colormap``."""
+    """The palette of a style over ``low``..``high`` with the colour map ``colormap`` (the last
+    256 kept: a layer's tiles share one)."""
     n = style.numcolorbands
     cmap = colormaps.get(colormap)
     bands = np.asarray(cmap((np.arange(n) + 0.5) / n, bytes=True), dtype=np.uint8)

@@ -94,7 +94,7 @@ def assert_constrained(schema: dict[str, Any], where: str) -> None:
     """A client can tell a valid value from the schema alone: enum, pattern, bounds."""
     assert "anyOf" not in schema, f"{where}: a query parameter is never null"
     kind = schema.get("type")
-    if "enum" in schema:
+    if "enum" in schema or kind == "boolean":  # a boolean's two values are its constraint
         return
     if kind == "string":  # a form (pattern, format) or at least a length (free text: title)
         assert {"maxLength", "format"} & set(schema), where
@@ -165,7 +165,7 @@ BINARY_OR_PAGE = {
 
 def test_tags_are_described_in_reading_order(document: dict[str, Any]) -> None:
     names = [tag["name"] for tag in document["tags"]]
-    assert names == ["Datasets", "Data", "Plots", "OGC API – EDR", "Service"]  # noqa: RUF001
+    assert names == ["Datasets", "Data", "Plots", "Tiles", "OGC API – EDR", "Service"]  # noqa: RUF001
     assert all(tag["description"] for tag in document["tags"])
     used = {tag for _, _, operation in operations(document) for tag in operation["tags"]}
     assert used == set(names)
