@@ -34,7 +34,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-docs: $(NODE_STAMP)  ## Rebuild the committed docs pages (ReDoc, Swagger UI) in docs/site
+docs: $(NODE_STAMP)  ## Rebuild the committed docs pages (ReDoc, Swagger UI, the example maps) in docs/site
 	node web/build.mjs
 
 serve: $(STAMP) $(DOCS)  ## Run the service on the bundled samples at http://$(HOST):$(PORT)

@@ -96,12 +96,12 @@ def build_router(docs_dir: Path) -> Router:
     @router.get("/docs", include_in_schema=False)
     def redoc() -> FileResponse:
         """ReDoc: the reference, one self-contained page."""
-        return _page(docs_dir / "redoc.html")
+        return page_response(docs_dir / "redoc.html")
 
     @router.get("/swagger", include_in_schema=False)
     def swagger() -> FileResponse:
         """Swagger UI, with "Try it out" against this server."""
-        return _page(docs_dir / "swagger.html")
+        return page_response(docs_dir / "swagger.html")
 
     return router
 
@@ -109,16 +109,8 @@ def build_router(docs_dir: Path) -> Router:
 def mount_assets(app: FastAPI, docs_dir: Path) -> None:
     """Serve the pages' scripts, styles and icons under /docs/assets, and the example images
     the document shows (committed under docs/examples) under /docs/examples."""
-    app.mount(
-        "/docs/assets",
-        _Files(directory=docs_dir / "assets", check_dir=False),
-        name="docs-assets",
-    )
-    app.mount(
-        EXAMPLE_IMAGES_URL,
-        _Files(directory=EXAMPLE_IMAGES, check_dir=False),
-        name="docs-examples",
-    )
+    app.mount("/docs/assets", static_files(docs_dir / "assets"), name="docs-assets")
+    app.mount(EXAMPLE_IMAGES_URL, static_files(EXAMPLE_IMAGES), name="docs-examples")
 
 
 class _Files(StaticFiles):
@@ -128,7 +120,14 @@ class _Files(StaticFiles):
         return None
 
 
-def _page(path: Path) -> FileResponse:
+def static_files(directory: Path) -> StaticFiles:
+    """The files of a folder that may not be built yet."""
+    return _Files(directory=directory, check_dir=False)
+
+
+def page_response(path: Path, policy: str = CONTENT_SECURITY_POLICY) -> FileResponse:
+    """A built page, sent with its Content-Security-Policy; a 404 problem saying how to build
+    it when it is not there."""
     if not path.is_file():
         raise NotFound(
             f"The documentation page {path.name} is not in the docs folder (OCEANAPI_DOCS_DIR): "
@@ -138,7 +137,7 @@ def _page(path: Path) -> FileResponse:
         path,
         media_type="text/html; charset=utf-8",
         headers={
-            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "Content-Security-Policy": policy,
             "Cache-Control": "no-cache",
             "X-Content-Type-Options": "nosniff",
         },

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import docs, edr, observability, service, v1
+from api import docs, edr, maps, observability, service, v1, wms
 from api.logs import configure_logging
 from api.middleware import EdgeMiddleware
 from api.observability import Metrics
@@ -85,10 +85,13 @@ def create_app(
         observability.router,
         *v1.build_routers(registry),
         *edr.build_routers(),
+        *wms.build_routers(),
         docs.build_router(settings.docs_dir),
+        maps.build_router(settings.docs_dir),
     ):
         app.include_router(router)
     docs.mount_assets(app, settings.docs_dir)
+    maps.mount_assets(app, settings.docs_dir)
     install_problem_handlers(app)
     install_openapi(app)
     forwarding = Forwarding(

@@ -34,6 +34,10 @@ curl -o map.png "http://127.0.0.1:8000/api/v1/datasets/glorys/plots/map?variable
 curl "http://127.0.0.1:8000/edr/collections/glorys/position?coords=POINT(-10%2050)&parameter-name=thetao"
 ```
 
+**Web maps**: the example pages [maps/leaflet](maps/leaflet) (Leaflet) and
+[maps/openlayers](maps/openlayers) (OpenLayers) show a dataset's tiles (TileJSON) and WMS layer
+with a time and depth picker, served by this service alone.
+
 Every operation below carries a worked example: its parameters' examples form a request that
 works on the samples, and "Try it out" at `/swagger` sends it.
 

@@ -54,11 +54,15 @@ class TileJSON(BaseModel):
         description="The zoom at which a cell of the data is about 16 pixels across; deeper "
         "zooms are served too (each pixel takes its nearest cell) but show nothing new.",
     )
-    bounds: tuple[float, float, float, float] = Field(
-        description="The data's footprint: west, south, east, north (degrees)."
+    bounds: list[float] = Field(
+        min_length=4,
+        max_length=4,
+        description="The data's footprint: west, south, east, north (degrees).",
     )
-    center: tuple[float, float, int] = Field(
-        description="Longitude, latitude and zoom to open a map at."
+    center: list[float] = Field(
+        min_length=3,
+        max_length=3,
+        description="Longitude, latitude and zoom (a whole number) to open a map at.",
     )
     tile_matrix_set: str = Field(
         alias="tileMatrixSet",

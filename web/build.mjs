@@ -2,6 +2,8 @@
 // committed, so that serving needs no Node:
 //   redoc.html        ReDoc of openapi.yaml, one self-contained file, built by redoc-cli
 //   swagger.html      Swagger UI, with its assets under assets/ (from swagger-ui-dist)
+//   maps/             the Leaflet and OpenLayers example pages (web/maps), each one HTML page
+//                     with one script and one stylesheet bundled by esbuild under maps/assets
 // Nothing in the output loads from another host: redoc-cli's Google Fonts link is off, the one
 // image ReDoc's bundle takes from its CDN (the Redocly logo) is swapped for an inline one, and
 // the build fails if any off-site resource is left.
@@ -76,15 +78,71 @@ for (const [from, name] of [
   copyFileSync(from, join(licences, name));
 }
 
+// The example map pages ---------------------------------------------------------------------
+// Each page's script (its library, web/maps/common.js and its own code) and stylesheet (the
+// library's CSS, with its few icons inlined, and web/maps/maps.css) are bundled and minified by
+// esbuild; the output is the same bytes for the same sources and package versions.
+const esbuild = require("esbuild");
+const maps = join(out, "maps");
+const mapAssets = join(maps, "assets");
+mkdirSync(mapAssets, { recursive: true });
+const PAGES = ["leaflet", "openlayers"];
+const bundled = esbuild.buildSync({
+  entryPoints: Object.fromEntries(PAGES.map((page) => [page, join(web, "maps", `${page}.js`)])),
+  absWorkingDir: root,
+  outdir: mapAssets,
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: ["es2020", "chrome100", "firefox100", "safari15"],
+  loader: { ".png": "dataurl", ".svg": "dataurl" },
+  legalComments: "eof",
+  charset: "utf8",
+  metafile: true,
+  logLevel: "warning",
+});
+for (const page of PAGES) copyFileSync(join(web, "maps", `${page}.html`), join(maps, `${page}.html`));
+
+// The licences of what each bundle carries, read from the bundle's inputs: one file per page,
+// each npm package with its version, licence and licence text.
+for (const page of PAGES) {
+  const [, output] = Object.entries(bundled.metafile.outputs).find(([name]) =>
+    name.endsWith(`maps/assets/${page}.js`),
+  );
+  const packages = new Map(); // name -> its folder, as the bundle's inputs name it
+  for (const input of Object.keys(output.inputs)) {
+    const found = input.match(/^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//);
+    if (found) packages.set(found[2], resolve(root, found[1]));
+  }
+  const sections = [...packages].sort().map(([name, folder]) => {
+    const { version, license } = JSON.parse(readFileSync(join(folder, "package.json"), "utf8"));
+    const file = readdirSync(folder).find((f) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(f));
+    if (!file) throw new Error(`${name} has no licence file to ship with maps/assets/${page}.js`);
+    const text = readFileSync(join(folder, file), "utf8").trim();
+    return `${name} ${version} (${license})\n${"-".repeat(60)}\n${text}\n`;
+  });
+  writeFileSync(
+    join(out, "licenses", `maps-${page}.js.LICENSES.txt`),
+    `The npm packages bundled into maps/assets/${page}.js, with their licences.\n\n` +
+      sections.join("\n"),
+  );
+}
+
 // No off-site resources --------------------------------------------------------------------
 // A load is a src= attribute, a <link href>, a CSS url() or an @import; <a href> links are fine.
 const OFFSITE = /(?:\bsrc=|<link[^>]*href=|url\(|@import\s+)["']?(?:https?:)?\/\/(?!127\.0\.0\.1|localhost)/i;
-for (const name of ["redoc.html", "swagger.html", "assets/swagger-ui.css"]) {
+for (const name of [
+  "redoc.html",
+  "swagger.html",
+  "assets/swagger-ui.css",
+  ...PAGES.flatMap((page) => [`maps/${page}.html`, `maps/assets/${page}.css`]),
+]) {
   const found = readFileSync(join(out, name), "utf8").match(OFFSITE);
   if (found) throw new Error(`${name} loads an off-site resource: ${found[0]}`);
 }
 const version = (pkg) => require(`${pkg}/package.json`).version;
 console.log(
   `docs built in ${out}: redoc-cli ${version("redoc-cli")} (redoc ${version("redoc")}), ` +
-    `swagger-ui-dist ${version("swagger-ui-dist")}; ${readdirSync(assets).length} assets`,
+    `swagger-ui-dist ${version("swagger-ui-dist")}; ${readdirSync(assets).length} assets; ` +
+    `maps: leaflet ${version("leaflet")}, ol ${version("ol")} (esbuild ${esbuild.version})`,
 );

@@ -172,8 +172,8 @@ def get_tilejson(
         tiles=[f"{base}/tiles/{tms}/{{z}}/{{x}}/{{y}}.png{query}"],
         minzoom=0,
         maxzoom=maxzoom,
-        bounds=bbox,
-        center=(round(centre_lon, 6), round((south + north) / 2, 6), centre_zoom),
+        bounds=list(bbox),
+        center=[round(centre_lon, 6), round((south + north) / 2, 6), centre_zoom],
         tileMatrixSet=tms,
     )
 

@@ -6,12 +6,13 @@ from typing import Literal
 
 import numpy as np
 from matplotlib.cm import ScalarMappable
-from matplotlib.colors import Normalize
+from matplotlib.colors import ListedColormap, LogNorm, Normalize
 from matplotlib.figure import Figure
 from pydantic import Field
 
 from catalog import query
 from catalog.dataset import OpenDataset
+from catalog.errors import InvalidParameters
 from catalog.query.convert import convert_units
 from plotting.common import (
     RenderContext,
@@ -26,6 +27,7 @@ from plotting.common import (
 from plotting.labels import with_units
 from plotting.params import Depth, PlotParams, Time
 from plotting.plot_type import PlotType
+from plotting.webmap.style import MAX_BANDS
 
 
 class ColorbarParams(PlotParams):
@@ -52,6 +54,20 @@ class ColorbarParams(PlotParams):
     )
     time: Time = None
     depth: Depth = None
+    numcolorbands: int | None = Field(
+        default=None,
+        ge=2,
+        le=MAX_BANDS,
+        description="Colour bands the range is cut into, as map tiles and WMS maps draw them "
+        "(each band the colour map's colour at its middle). Default: a continuous ramp.",
+        examples=[20],
+    )
+    logscale: bool = Field(
+        default=False,
+        description="Bands evenly spaced in log10 of the value (the range must be positive; "
+        "'auto' fits the positive values).",
+        examples=[False],
+    )
 
 
 NATURAL = {"horizontal": (400, 90), "vertical": (110, 400)}
@@ -91,13 +107,22 @@ def render(ctx: RenderContext, p: ColorbarParams) -> Figure:
     else:
         values = np.array([np.nan])
         text = with_units(info.display_name, units, info.standard_name)
+    if p.logscale:
+        values = np.where(np.asarray(values) > 0, values, np.nan)
     low, high = colour_range(p, info, [values], speed=name != info.id)
+    if p.logscale and low <= 0:
+        raise InvalidParameters.single(
+            "scale", f"a logarithmic scale needs a positive range; {low:g},{high:g} is not"
+        )
     width, height = size(opened, p)
     fig = Figure(figsize=(width / p.dpi, height / p.dpi), dpi=p.dpi, layout="constrained")
     ax = fig.add_subplot()
-    mappable = ScalarMappable(
-        norm=Normalize(low, high), cmap=colormap(p, info, speed=name != info.id)
-    )
+    cmap = colormap(p, info, speed=name != info.id)
+    if p.numcolorbands is not None:
+        n = p.numcolorbands
+        cmap = ListedColormap(cmap((np.arange(n) + 0.5) / n))
+    norm = LogNorm(low, high) if p.logscale else Normalize(low, high)
+    mappable = ScalarMappable(norm=norm, cmap=cmap)
     fig.colorbar(mappable, cax=ax, orientation=p.orientation, label=p.title or text)
     return fig
 

@@ -194,7 +194,8 @@ def _triangles(drawing: TriMesh, lon: Floats, lat: Floats, grid: str) -> Table:
 def _node_tree(drawing: TriMesh) -> tuple[cKDTree, Floats]:
     """The nodes' KD-tree on the sphere and how far from each node a pixel still takes its
     value: three quarters of its longest edge (a node's value holds half-way to its
-    neighbours, and beyond the mesh's edge as far as a cell centre's would)."""
+    neighbours, and beyond the mesh's edge as far as a cell centre's would); a node of no
+    triangle, the median of the others'."""
     xyz = lonlat_to_xyz(drawing.lon, drawing.lat)
     reach = np.zeros(drawing.lon.size)
     for a, b in ((0, 1), (1, 2), (2, 0)):
@@ -202,6 +203,8 @@ def _node_tree(drawing: TriMesh) -> tuple[cKDTree, Floats]:
         length = np.linalg.norm(xyz[ends[0]] - xyz[ends[1]], axis=-1)
         for end in ends:
             np.maximum.at(reach, end, length)
+    lone = reach == 0  # a node of no triangle: as far as a typical node's
+    reach[lone] = float(np.median(reach[~lone])) if (~lone).any() else 0.0
     return cKDTree(xyz), 0.75 * reach
 
 

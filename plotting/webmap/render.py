@@ -156,6 +156,8 @@ def style_palette(job: MapJob, found: Field) -> Palette:
         preset = None
         if style.scale is None:
             preset = catalog_range(found.info, job.units or found.info.override.display_units)
+        if preset is not None and style.logscale and preset[0] <= 0:
+            preset = None  # the catalog's range does not suit a log scale: fitted instead
         low, high = preset if preset is not None else found.fitted(style.logscale)
     if style.logscale and low <= 0:
         raise InvalidParameters.single(

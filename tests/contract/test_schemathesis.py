@@ -37,7 +37,7 @@ DOCUMENT: dict[str, Any] = yaml.safe_load((REPO_ROOT / "openapi.yaml").read_text
 # hold (413): no OpenAPI schema can say which, so for the operations that read data those are
 # not rejections of valid data. The rest keep the default: nothing valid may be refused.
 DATA_OPERATIONS = (
-    "^(query|plot|edrQuery|edrCollection$|getDataset|getVariable|getColormapPreview|"
+    "^(query|plot|edrQuery|edrCollection$|getDataset|getVariable|getColormapPreview|getTile|"
     "getProblemType|listTimes|listDepths|listVariables)"
 )
 # A value far past its documented maxLength can make the whole request line longer than the

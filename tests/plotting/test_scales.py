@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from catalog import query
 from catalog.store import Catalog
+from plotting import colormaps
 from plotting.common import RenderContext
 from plotting.types import PLOT_TYPES
 from schemas.params import parse_instant, parse_path
@@ -153,3 +154,30 @@ def test_a_speed_auto_runs_from_zero(catalog: Catalog) -> None:
         pair = query.area(opened, ["current"], opened.bbox, None, None, max_cells=240_000).data
     speed = np.hypot(pair["current_east"].values, pair["current_north"].values)
     assert colour_limits(fig) == pytest.approx((0.0, percentiles(speed)[1]), rel=1e-6)
+
+
+def test_colorbar_bands_and_log_scale(catalog: Catalog) -> None:
+    """numcolorbands: the bar's colours are the bands' (each the colour map at its middle, as
+    the web-map palette); logscale: a logarithmic axis over a positive range."""
+    banded = render(
+        catalog,
+        "glorys",
+        "colorbar",
+        variable="so",
+        scale="30,36",
+        colormap="haline",
+        numcolorbands=6,
+    )
+    solids = [
+        child
+        for child in banded.axes[0].get_children()
+        if isinstance(child, ScalarMappable) and child.get_array() is not None
+    ]
+    cmap = solids[0].get_cmap()
+    assert cmap.N == 6
+    expected = colormaps.get("haline")((np.arange(6) + 0.5) / 6)
+    np.testing.assert_allclose(cmap(np.arange(6)), expected)
+    logged = render(catalog, "glorys", "colorbar", variable="so", scale="0.1,100", logscale=True)
+    assert logged.axes[0].get_xscale() == "log"
+    assert logged.axes[0].get_xlim() == pytest.approx((0.1, 100))
+    assert colour_limits(logged) == pytest.approx((0.1, 100))

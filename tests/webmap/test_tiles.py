@@ -255,3 +255,49 @@ def test_tilejson(client: TestClient) -> None:
     assert client.get(url).content == tile(
         client, f"{ERSST}/WebMercatorQuad/1/0/1.png", scale="auto"
     )
+
+
+@pytest.mark.parametrize(("variable", "on"), [("sst", "face"), ("thetao", "node")])
+def test_a_mesh_loses_no_wet_cell(client: TestClient, variable: str, on: str) -> None:
+    """On the UGRID mesh at zoom 6 (faces and node spacings tens of pixels across): every face
+    with a value lights the pixel holding its centroid, every node with a value the pixel holding
+    it, each in its own band (xarray's value, last time, surface)."""
+    with xr.open_dataset(SAMPLES / "glorys_mesh.nc") as ds:
+        da = ds[variable]
+        da = da.isel(time=-1) if "time" in da.dims else da.isel(depth=0)  # latest; surface
+        values = da.values.astype(float)
+        if on == "face":
+            corners = ds["mesh_face_nodes"].values
+            lon = ds["mesh_node_lon"].values[corners].mean(axis=1)
+            lat = ds["mesh_node_lat"].values[corners].mean(axis=1)
+        else:
+            lon, lat = ds["mesh_node_lon"].values, ds["mesh_node_lat"].values
+    wet = np.isfinite(values)
+    low, high = (float(v) for v in np.nanpercentile(values, [5, 95]))
+    tms = tile_matrix_set("WebMercatorQuad")
+    checked = 0
+    for t in tms.tiles(lon.min(), lat.min(), lon.max(), lat.max(), [6]):
+        bounds = tms.bounds(t)
+        png = tile(
+            client,
+            f"/api/v1/datasets/glorys-mesh/tiles/WebMercatorQuad/{t.z}/{t.x}/{t.y}.png",
+            variable=variable,
+            scale=f"{low!r},{high!r}",
+        )
+        indices, colours = decode(png)
+        px_lon, px_lat = pixel_lonlat(tile_target("WebMercatorQuad", t.z, t.x, t.y))
+        inside = (
+            wet
+            & (lon >= bounds.left)
+            & (lon < bounds.right)
+            & (lat >= bounds.bottom)
+            & (lat < bounds.top)
+        )
+        for value, x0, y0 in zip(values[inside], lon[inside], lat[inside], strict=True):
+            band = int(indices[np.abs(px_lat - y0).argmin(), np.abs(px_lon - x0).argmin()])
+            assert colours[band, 3] > 0, (x0, y0, value)
+            if low <= value <= high:
+                expected = min(int((value - low) / (high - low) * 250), 249) + 1
+                assert abs(band - expected) <= 1, (x0, y0, value, band, expected)
+            checked += 1
+    assert checked == int(wet.sum()) > 500
