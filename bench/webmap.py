@@ -21,7 +21,7 @@ loopback, OCEANAPI_PLOT__WORKERS as each part needs), and times the same request
    fetched 6 at a time as a browser does: time until the last tile, ours and theirs.
 
 Peak resident size of our server and its workers during the loads is sampled every 50 ms.
-Each month is asked once in the ERSST rows, so neither our image cache nor a worker's field
+Each month is asked once in parts 1 and 2, so neither our image cache nor a worker's field
 cache holds it; our cache hits during the uncached parts are read from /metrics and printed,
 with our render's stages (Server-Timing) and how alike both servers' pictures are. Every
 answer of ours must be a 200 PNG (else the run stops); xpublish-wms's failures are listed
