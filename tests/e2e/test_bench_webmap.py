@@ -10,7 +10,6 @@ import itertools
 import mercantile
 import morecantile
 import numpy as np
-import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from xpublish_wms.query import WMSGetMapQuery, WMSQuery
