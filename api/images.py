@@ -30,15 +30,26 @@ async def image_response(
     except DatasetUnavailable:
         catalog.recheck(dataset_id)  # the worker saw another source: every endpoint checks
         raise
-    answer = {
+    return answer(request, runner, cached, source, headers)
+
+
+def answer(
+    request: Request,
+    runner: PlotRunner,
+    cached: Cached,
+    source: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A drawn image with its ETag and Cache-Control, or 304 when If-None-Match matches."""
+    sent = {
         "ETag": cached.etag,
         "Cache-Control": f"public, max-age={runner.settings.cache_seconds}",
         "Server-Timing": server_timing(cached, source),
         **(headers or {}),
     }
     if matches(request.headers.get("if-none-match"), cached.etag):
-        return Response(status_code=304, headers=answer)
-    return Response(cached.rendered.body, media_type=cached.rendered.media_type, headers=answer)
+        return Response(status_code=304, headers=sent)
+    return Response(cached.rendered.body, media_type=cached.rendered.media_type, headers=sent)
 
 
 def server_timing(cached: Cached, source: str) -> str:

@@ -51,7 +51,11 @@ def create_app(
         data = DataRunner(settings.data, catalog, settings.max_values, settings.dask)
         app.state.runner, app.state.data = runner, data
         try:
-            started = await asyncio.gather(runner.start(), data.start(), return_exceptions=True)
+            # The document too (the metrics' route templates read it): built on the first
+            # request instead, it held the event loop for half a second after /ready.
+            started = await asyncio.gather(
+                runner.start(), data.start(), run_in_threadpool(app.openapi), return_exceptions=True
+            )
             for outcome in started:  # both have finished: neither is left starting
                 if isinstance(outcome, BaseException):
                     raise outcome

@@ -72,7 +72,11 @@ class PlotSettings(HeartbeatSettings):
         default=30.0, gt=0, description="Seconds one render may take before it is stopped (504)."
     )
     max_tasks: int = Field(
-        default=500, ge=0, description="Renders per worker before it is replaced (0: never)."
+        default=5000,
+        ge=0,
+        description="Renders per worker before it is replaced (0: never). A web map asks for "
+        "hundreds of tiles a minute; at 500, balanced workers reached the count together and "
+        "every request waited for their warm-up (bench/webmap.py).",
     )
     cache_bytes: int = Field(
         default=256 * 2**20, ge=0, description="Size of the rendered-image cache (bytes)."

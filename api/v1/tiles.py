@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 import numpy as np
@@ -14,9 +16,9 @@ from fastapi import Path, Query, Request
 from fastapi.responses import Response
 
 from api.deps import AsyncDatasetDep, CatalogDep
-from api.images import image_response
+from api.images import answer, image_response
 from api.responses import problem_responses
-from api.routing import API_V1, PrefixedRouter
+from api.routing import API_V1, CheckedRoute, PrefixedRouter
 from api.v1.plots import RunnerDep
 from catalog.dataset import OpenDataset
 from catalog.errors import (
@@ -27,7 +29,9 @@ from catalog.errors import (
     VariableNotFound,
 )
 from catalog.geo import BBox
+from catalog.store import Catalog
 from plotting.errors import PlotBusy, PlotFailed, PlotTimeout, TileNotFound
+from plotting.runner import PlotRunner
 from plotting.webmap import render
 from plotting.webmap.params import TileParams
 from plotting.webmap.style import MapStyle, palette
@@ -104,13 +108,65 @@ def map_job(opened: OpenDataset, params: TileParams, target: Target) -> render.M
     return job
 
 
-@router.get(
-    "/{tileMatrixSetId}/{z}/{x}/{y}.png",
-    operation_id="getTile",
-    summary="A map tile of a variable",
-    response_class=Response,
-    responses=_PNG_RESPONSES,
-)
+class _Drawn:
+    """Tile URLs answered lately and the image each was drawn as: a web map asks for the same
+    tiles again and again (panning back, other clients), and a repeated URL is answered from
+    the plot runner's cache before its parameters are validated again (a millisecond of the
+    two a cached tile took). Only a URL that was answered in full is kept, with the dataset's
+    generation its image was drawn from; a dataset opened again since, or due for its check,
+    goes the whole way."""
+
+    size = 4096
+
+    def __init__(self) -> None:
+        self.urls: OrderedDict[tuple[str, bytes], tuple[str, int, str]] = OrderedDict()
+
+    def remember(self, request: Request, opened: OpenDataset, key: str) -> None:
+        url = (request.url.path, request.scope.get("query_string", b""))
+        self.urls[url] = (opened.id, opened.version.generation, key)
+        while len(self.urls) > self.size:
+            self.urls.popitem(last=False)
+
+    def answer(self, request: Request) -> Response | None:
+        """The cached image of a URL drawn before, if it is still the dataset's."""
+        found = self.urls.get((request.url.path, request.scope.get("query_string", b"")))
+        if found is None:
+            return None
+        dataset_id, generation, key = found
+        catalog: Catalog = request.app.state.catalog
+        if not catalog.settled(dataset_id):
+            return None
+        if catalog.dataset(dataset_id).version.generation != generation:
+            return None
+        runner: PlotRunner = request.app.state.runner
+        cached = runner.cached(key)
+        if cached is None:
+            return None
+        runner.stats.cache_hits += 1
+        return answer(request, runner, cached, "cache")
+
+
+def drawn(request: Request) -> _Drawn:
+    """The app's memory of drawn tile URLs."""
+    state = request.app.state
+    if getattr(state, "drawn_tiles", None) is None:
+        state.drawn_tiles = _Drawn()
+    memory: _Drawn = state.drawn_tiles
+    return memory
+
+
+class TileRoute(CheckedRoute):
+    """The tile route: a URL drawn before is answered from the cache first (``_Drawn``)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def cached_first(request: Request) -> Response:
+            return drawn(request).answer(request) or await handler(request)
+
+        return cached_first
+
+
 async def get_tile(
     request: Request,
     opened: AsyncDatasetDep,
@@ -132,7 +188,22 @@ async def get_tile(
     job = map_job(opened, params, target)
     if not _overlaps(lonlat_bounds(target), opened.bbox):
         return _blank(request, runner.settings.cache_seconds)
-    return await image_response(request, runner, catalog, opened.id, job)
+    response = await image_response(request, runner, catalog, opened.id, job)
+    if response.status_code in (200, 304):
+        drawn(request).remember(request, opened, job.key)
+    return response
+
+
+router.add_api_route(
+    "/{tileMatrixSetId}/{z}/{x}/{y}.png",
+    get_tile,
+    methods=["GET"],
+    operation_id="getTile",
+    summary="A map tile of a variable",
+    response_class=Response,
+    responses=_PNG_RESPONSES,
+    route_class_override=TileRoute,
+)
 
 
 @router.get(

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import xarray as xr
 from fastapi.testclient import TestClient
@@ -18,6 +19,7 @@ from httpx2 import Response
 from plotting.runner import PlotRunner
 from tests.conftest import SAMPLES, sample_entries, write_catalog
 from tests.unit.test_source_versions import replace, write_shifted
+from tests.webmap.tiles_support import decode
 
 D = "/api/v1/datasets/ersst-v5"
 PLACE = {"variables": "sst", "lon": -30, "lat": 20}
@@ -224,3 +226,32 @@ def test_a_worker_that_finds_another_source_makes_every_endpoint_check_it(
     assert again.status_code == 200, again.text
     assert again.content != first.content
     assert new["point"] == pytest.approx(old["point"] + 10)
+
+
+def test_a_tile_drawn_before_is_drawn_again_from_the_new_source(
+    tmp_path: Path, make_client: Callable[..., TestClient], shifted: Path
+) -> None:
+    """A tile URL asked again is answered from the cache before it is parsed again (the tiles'
+    fast path), but never once its source was replaced and opened again: then the new file's
+    colours (sst + 10 moves each cell ten degrees up the scale) and a new ETag."""
+    client, target = serve_copy(tmp_path, make_client, source_check_seconds=1.0)
+    url = f"{D}/tiles/WorldCRS84Quad/0/0/0.png?time={INSTANT}&scale=-2,60"
+    first = client.get(url)
+    again = client.get(url)
+    assert again.headers["server-timing"] == 'cache;desc="hit"'
+    assert again.content == first.content
+    assert client.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    remembered = client.app.state.drawn_tiles.urls  # type: ignore[attr-defined]
+    assert [path for path, _ in remembered] == [url.split("?")[0]]
+    replace(target, shifted)
+    time.sleep(1.1)
+    assert client.get(D).json()["time_extent"]["count"] == 129  # opened again: generation 2
+    fresh = client.get(url)  # the source is settled: only the generation tells it is new
+    assert fresh.status_code == 200
+    assert fresh.headers["etag"] != first.headers["etag"]
+    assert "cache" not in fresh.headers["server-timing"]
+    before, after = decode(first.content)[0], decode(fresh.content)[0]
+    wet = (before > 0) & (before <= 250) & (after > 0) & (after <= 250)
+    assert wet.sum() > 1000
+    shift = np.median(after[wet].astype(int) - before[wet].astype(int))
+    assert abs(shift - 10 / 62 * 250) <= 2  # ten degrees on a 62-degree range of 250 bands
