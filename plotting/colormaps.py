@@ -41,6 +41,18 @@ def is_known(name: str) -> bool:
     return name.removesuffix("_r") in names()
 
 
+def check(name: str | None) -> str | None:
+    """``name`` if it is a colour map here (None passes); else ValueError, the reason a 400
+    gives for a ``colormap`` parameter."""
+    if name is not None and not is_known(name):
+        examples = ", ".join(names()[:5])
+        raise ValueError(
+            f"unknown colour map '{name}'; GET /api/v1/colormaps lists the "
+            f"{len(names())} names (e.g. {examples}, viridis)"
+        )
+    return name
+
+
 def get(name: str) -> Colormap:
     """The colour map of that name (cmocean names take precedence)."""
     base = name.removesuffix("_r")

@@ -98,13 +98,7 @@ class PlotParams(BaseModel):
     @field_validator("colormap")
     @classmethod
     def _known_colormap(cls, name: str | None) -> str | None:
-        if name is not None and not colormaps.is_known(name):
-            examples = ", ".join(colormaps.names()[:5])
-            raise ValueError(
-                f"unknown colour map '{name}'; GET /api/v1/colormaps lists the "
-                f"{len(colormaps.names())} names (e.g. {examples}, viridis)"
-            )
-        return name
+        return colormaps.check(name)
 
 
 # The location parameters, declared once each: sent as text, held parsed (schemas.params), so

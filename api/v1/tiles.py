@@ -30,6 +30,7 @@ from catalog.errors import (
 )
 from catalog.geo import BBox
 from catalog.store import Catalog
+from catalog.variables import VariableInfo
 from plotting.errors import PlotBusy, PlotFailed, PlotTimeout, TileNotFound
 from plotting.runner import PlotRunner
 from plotting.webmap import render
@@ -88,9 +89,21 @@ _PNG_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def checked(opened: OpenDataset, params: TileParams) -> tuple[str, VariableInfo]:
+    """The variable (or vector pair) tiles of these parameters draw, and its first variable;
+    400 naming ``variable``, or ``scale`` for a log scale over a range that is not positive."""
+    drawn_variable = render.validate(opened, params.variable)
+    if params.logscale and isinstance(params.scale, tuple) and params.scale[0] <= 0:
+        raise InvalidParameters.single(
+            "scale", "a logarithmic scale (logscale=true) needs a positive range: min > 0"
+        )
+    return drawn_variable
+
+
 def map_job(opened: OpenDataset, params: TileParams, target: Target) -> render.MapJob:
-    """The image job of a tile, its variable checked (400 naming ``variable``)."""
-    job = render.MapJob(
+    """The image job of a tile, its parameters checked (``checked``)."""
+    checked(opened, params)
+    return render.MapJob(
         opened.id,
         params.variable,
         params.time,
@@ -100,12 +113,6 @@ def map_job(opened: OpenDataset, params: TileParams, target: Target) -> render.M
         target,
         opened.version,
     )
-    render.validate(opened, job)
-    if params.logscale and isinstance(params.scale, tuple) and params.scale[0] <= 0:
-        raise InvalidParameters.single(
-            "scale", "a logarithmic scale (logscale=true) needs a positive range: min > 0"
-        )
-    return job
 
 
 class _Drawn:
@@ -223,8 +230,7 @@ def get_tilejson(
     """TileJSON 3.0.0 for the tiles of a variable with these parameters: their URL template
     (the same query), the data's bounds, a zoom range and centre, the dataset's credit line."""
     tms = tms_id
-    job = map_job(opened, params, tile_target(tms, 0, 0, 0))
-    name, info = render.validate(opened, job)
+    name, info = checked(opened, params)
     bbox = opened.bbox or (-180.0, -90.0, 180.0, 90.0)
     base = str(request.url_for("getDataset", dataset_id=opened.id))
     query = f"?{request.url.query}" if request.url.query else ""

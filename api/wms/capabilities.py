@@ -15,7 +15,6 @@ from urllib.parse import quote, urlencode
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
-from pyproj import Transformer
 
 from api.wms.exceptions import V111, V130, Version
 from api.wms.layers import Layer, dataset_layers
@@ -23,14 +22,11 @@ from api.wms.params import INFO_FORMATS, PNG, STYLE_PREFIX, max_side
 from catalog.dataset import OpenDataset
 from catalog.store import Catalog
 from plotting import colormaps
-from plotting.webmap.targets import CRSS
+from plotting.webmap.targets import CRSS, mercator_box
 from schemas.params import iso_text
 
-MERCATOR_LIMIT = 85.0511287798066
-"""The latitude where Web Mercator's square world ends (EPSG:3857 boxes are clipped to it)."""
 LEGEND_SIZE = (110, 400)
 """Width and height of the legend a LegendURL gives (the colorbar plot's vertical shape)."""
-_TO_MERCATOR = Transformer.from_crs("OGC:CRS84", "EPSG:3857", always_xy=True)
 Box = tuple[float, float, float, float]
 
 
@@ -69,12 +65,7 @@ def geographic_box(layer: Layer) -> Box:
 def crs_box(box: Box, crs: str) -> Box:
     """The box in ``crs``'s x/y (lon, lat for the geographic ones; metres for EPSG:3857,
     clipped to Web Mercator's latitudes)."""
-    if crs != "EPSG:3857":
-        return box
-    west, south, east, north = box
-    south, north = (max(min(v, MERCATOR_LIMIT), -MERCATOR_LIMIT) for v in (south, north))
-    (minx, maxx), (miny, maxy) = _TO_MERCATOR.transform([west, east], [south, north])
-    return float(minx), float(miny), float(maxx), float(maxy)
+    return mercator_box(box) if crs == "EPSG:3857" else box
 
 
 def _bounding_boxes(box: Box, version: Version) -> Iterator[str]:

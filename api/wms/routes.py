@@ -127,7 +127,7 @@ def _check_axes(opened: OpenDataset, layer: Layer, job: render.MapJob) -> None:
     """The layer's variable and TIME, checked before a worker is asked: a time outside the
     layer's coverage is InvalidDimensionValue (within it, the step holding it is drawn; any
     ELEVATION draws the nearest level)."""
-    render.validate(opened, job, "LAYERS")
+    render.validate(opened, job.variable, "LAYERS")
     if layer.info.time is not None:
         nearest_time(layer.info.time, job.time, "TIME")
 

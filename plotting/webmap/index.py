@@ -58,8 +58,6 @@ class TableCache:
     def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        self.hits = 0
-        self.builds = 0
         self._tables: OrderedDict[tuple[str, Target], Table] = OrderedDict()
 
     def table(self, drawing: Drawing, grid: str, target: Target) -> Table:
@@ -68,11 +66,9 @@ class TableCache:
         table = self._tables.get(key)
         if table is not None:
             self._tables.move_to_end(key)
-            self.hits += 1
             return table
         lon, lat = pixel_lonlat(target)
         table = build(drawing, lon, lat, grid)
-        self.builds += 1
         self._tables[key] = table
         self.size += table.nbytes
         while self.size > self.max_bytes and len(self._tables) > 1:
@@ -120,8 +116,9 @@ def _nearest_on_axis(centres: Floats, at: Floats, circular: bool) -> npt.NDArray
     A cell reaches half-way to its neighbours and, at either end, half its one step. Circular
     (longitudes): centres in any order and convention; when they go all the way round, the
     cells at the two ends meet across the seam."""
-    order = np.argsort(wrap180(centres) if circular else centres, kind="stable")
-    c = (wrap180(centres) if circular else np.asarray(centres, dtype=np.float64))[order]
+    given = wrap180(centres) if circular else np.asarray(centres, dtype=np.float64)
+    order = np.argsort(given, kind="stable")
+    c = given[order]
     if c.size == 1:
         edges = np.array([c[0] - 0.5, c[0] + 0.5])
     else:

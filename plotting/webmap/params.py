@@ -85,12 +85,7 @@ class TileParams(BaseModel):
     @field_validator("colormap")
     @classmethod
     def _known_colormap(cls, name: str | None) -> str | None:
-        if name is not None and not colormaps.is_known(name):
-            raise ValueError(
-                f"unknown colour map '{name}'; GET /api/v1/colormaps lists the "
-                f"{len(colormaps.names())} names (e.g. thermal, haline, balance, viridis)"
-            )
-        return name
+        return colormaps.check(name)
 
     def style(self) -> MapStyle:
         """The colouring these parameters ask for."""

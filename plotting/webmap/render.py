@@ -87,10 +87,12 @@ class MapJob:
         return run
 
 
-def validate(opened: OpenDataset, job: MapJob, param: str = "variable") -> tuple[str, VariableInfo]:
-    """The variable (or vector pair) drawn and its first variable; 400 naming ``param`` when the
-    dataset has no such one (before a worker is asked)."""
-    return choose_variable(opened, job.variable, (), "map", param)
+def validate(
+    opened: OpenDataset, variable: str | None, param: str = "variable"
+) -> tuple[str, VariableInfo]:
+    """The variable (or vector pair) a map draws and its first variable; 400 naming ``param``
+    when the dataset has no such one (before a worker is asked)."""
+    return choose_variable(opened, variable, (), "map", param)
 
 
 # ----------------------------------------------------------------------------- fields
@@ -131,7 +133,7 @@ def read_field(opened: OpenDataset, job: MapJob, max_values: int) -> Field:
     if cached is not None:
         _fields.move_to_end(key)
         return cached
-    name, info = validate(opened, job)
+    name, info = validate(opened, job.variable)
     units = job.units or info.override.display_units
     bbox = info.grid.bbox()
     result = convert_units(
