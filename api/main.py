@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import docs, edr, maps, observability, service, v1, wms
+from api import docs, edr, explorer, maps, observability, service, v1, wms
 from api.logs import configure_logging
 from api.middleware import EdgeMiddleware
 from api.observability import Metrics
@@ -92,10 +92,12 @@ def create_app(
         *wms.build_routers(),
         docs.build_router(settings.docs_dir),
         maps.build_router(settings.docs_dir),
+        explorer.build_router(settings.docs_dir),
     ):
         app.include_router(router)
     docs.mount_assets(app, settings.docs_dir)
     maps.mount_assets(app, settings.docs_dir)
+    explorer.mount_assets(app, settings.docs_dir)
     install_problem_handlers(app)
     install_openapi(app)
     forwarding = Forwarding(

@@ -4,6 +4,7 @@
 //   swagger.html      Swagger UI, with its assets under assets/ (from swagger-ui-dist)
 //   maps/             the Leaflet and OpenLayers example pages (web/maps), each one HTML page
 //                     with one script and one stylesheet bundled by esbuild under maps/assets
+//   explorer/         the explorer served at / (web/explorer), built the same way
 // Nothing in the output loads from another host: redoc-cli's Google Fonts link is off, the one
 // image ReDoc's bundle takes from its CDN (the Redocly logo) is swapped for an inline one, and
 // the build fails if any off-site resource is left.
@@ -103,12 +104,10 @@ const bundled = esbuild.buildSync({
 });
 for (const page of PAGES) copyFileSync(join(web, "maps", `${page}.html`), join(maps, `${page}.html`));
 
-// The licences of what each bundle carries, read from the bundle's inputs: one file per page,
-// each npm package with its version, licence and licence text.
-for (const page of PAGES) {
-  const [, output] = Object.entries(bundled.metafile.outputs).find(([name]) =>
-    name.endsWith(`maps/assets/${page}.js`),
-  );
+// The licences of what each bundle carries, read from the bundle's inputs: one file per
+// bundle, each npm package with its version, licence and licence text.
+function writeLicences(metafile, bundle) {
+  const [, output] = Object.entries(metafile.outputs).find(([name]) => name.endsWith(bundle));
   const packages = new Map(); // name -> its folder, as the bundle's inputs name it
   for (const input of Object.keys(output.inputs)) {
     const found = input.match(/^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//);
@@ -117,16 +116,60 @@ for (const page of PAGES) {
   const sections = [...packages].sort().map(([name, folder]) => {
     const { version, license } = JSON.parse(readFileSync(join(folder, "package.json"), "utf8"));
     const file = readdirSync(folder).find((f) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(f));
-    if (!file) throw new Error(`${name} has no licence file to ship with maps/assets/${page}.js`);
+    if (!file) throw new Error(`${name} has no licence file to ship with ${bundle}`);
     const text = readFileSync(join(folder, file), "utf8").trim();
     return `${name} ${version} (${license})\n${"-".repeat(60)}\n${text}\n`;
   });
   writeFileSync(
-    join(out, "licenses", `maps-${page}.js.LICENSES.txt`),
-    `The npm packages bundled into maps/assets/${page}.js, with their licences.\n\n` +
-      sections.join("\n"),
+    join(out, "licenses", `${bundle.replaceAll("/assets/", "-")}.LICENSES.txt`),
+    `The npm packages bundled into ${bundle}, with their licences.\n\n` + sections.join("\n"),
   );
 }
+for (const page of PAGES) writeLicences(bundled.metafile, `maps/assets/${page}.js`);
+
+// The explorer --------------------------------------------------------------------------------
+// The service's front page (web/explorer, served at /): one HTML page, one script (leaflet and
+// the page's modules) and one stylesheet, bundled as the map pages are, and the coastlines it
+// draws: Natural Earth's 1:110m coastline (public domain, bundled in samples/naturalearth) cut
+// to what a line needs: its coordinates to 0.01 degrees, no properties.
+const explorer = join(out, "explorer");
+const explorerAssets = join(explorer, "assets");
+mkdirSync(explorerAssets, { recursive: true });
+const explorerBundle = esbuild.buildSync({
+  entryPoints: { explorer: join(web, "explorer", "explorer.js") },
+  absWorkingDir: root,
+  outdir: explorerAssets,
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: ["es2020", "chrome100", "firefox100", "safari15"],
+  loader: { ".png": "dataurl", ".svg": "dataurl" },
+  legalComments: "eof",
+  charset: "utf8",
+  metafile: true,
+  logLevel: "warning",
+});
+copyFileSync(join(web, "explorer", "index.html"), join(explorer, "index.html"));
+writeLicences(explorerBundle.metafile, "explorer/assets/explorer.js");
+const coast = JSON.parse(readFileSync(join(root, "samples", "naturalearth", "ne_110m_coastline.json"), "utf8"));
+const round = (value) => Math.round(value * 100) / 100;
+writeFileSync(
+  join(explorerAssets, "coastlines.json"),
+  JSON.stringify({
+    type: "FeatureCollection",
+    features: coast.features.map((feature) => ({
+      type: "Feature",
+      properties: {},
+      geometry: {
+        type: feature.geometry.type,
+        coordinates:
+          feature.geometry.type === "LineString"
+            ? feature.geometry.coordinates.map((xy) => xy.map(round))
+            : feature.geometry.coordinates.map((line) => line.map((xy) => xy.map(round))),
+      },
+    })),
+  }),
+);
 
 // No off-site resources --------------------------------------------------------------------
 // A load is a src= attribute, a <link href>, a CSS url() or an @import; <a href> links are fine.
@@ -136,6 +179,8 @@ for (const name of [
   "swagger.html",
   "assets/swagger-ui.css",
   ...PAGES.flatMap((page) => [`maps/${page}.html`, `maps/assets/${page}.css`]),
+  "explorer/index.html",
+  "explorer/assets/explorer.css",
 ]) {
   const found = readFileSync(join(out, name), "utf8").match(OFFSITE);
   if (found) throw new Error(`${name} loads an off-site resource: ${found[0]}`);

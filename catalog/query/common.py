@@ -48,7 +48,7 @@ def with_axis(
     having = [i for i in infos if getattr(i, axis) is not None and real_axis(i, axis)]
     lacking = [i.id for i in infos if i not in having]
     if names and lacking:
-        raise InvalidParameters.single("variables", f"{', '.join(lacking)} has no {what}")
+        raise InvalidParameters.single("variables", f"{', '.join(lacking)} does not have {what}")
     if not having:
         raise InvalidParameters.single("variables", f"no variable of this dataset has {what}")
     return having

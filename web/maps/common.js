@@ -7,73 +7,17 @@
 // Every URL is relative to the page (served at <root>/maps/<name>), so the pages work behind a
 // proxy that serves the API under a path prefix.
 
+import { depthLabel, explainFailure, fill, getJSON, timeLabel, withQuery } from "../lib/http.js";
+
+export { explainFailure, fixed } from "../lib/http.js";
+
 const ROOT = new URL("../", location.href);
 const API = new URL("api/v1/", ROOT);
 export const WMS_URL = new URL("wms", ROOT).href;
 
 const $ = (id) => document.getElementById(id);
 
-/** GET a JSON document; a problem+json answer becomes an Error carrying its detail. */
-async function getJSON(url) {
-  const response = await fetch(url, { headers: { Accept: "application/json" } });
-  const body = await response.json().catch(() => null);
-  if (!response.ok) {
-    throw new Error(body?.detail ?? `${response.status} ${response.statusText}: ${url}`);
-  }
-  return body;
-}
-
-/** Why a tile or image failed: its problem's detail (or WMS exception text), else the status. */
-export async function explainFailure(url) {
-  try {
-    const response = await fetch(url);
-    const text = await response.text();
-    if (response.ok) return `${url} loaded on a second try`;
-    try {
-      return JSON.parse(text).detail ?? text;
-    } catch {
-      const found = text.match(/<ServiceException[^>]*>([\s\S]*?)<\/ServiceException>/);
-      return found ? found[1].trim() : `${response.status} ${response.statusText}`;
-    }
-  } catch (error) {
-    return String(error);
-  }
-}
-
 const datasetURL = (id) => new URL(`datasets/${encodeURIComponent(id)}/`, API);
-
-function withQuery(url, query) {
-  const out = new URL(url);
-  for (const [name, value] of Object.entries(query)) {
-    if (value !== null && value !== undefined && value !== "") out.searchParams.set(name, value);
-  }
-  return out.href;
-}
-
-/** A coordinate for the page's URL: four decimals (11 m), no "-0". */
-export const fixed = (degrees) => (Math.abs(degrees) < 5e-5 ? 0 : degrees).toFixed(4);
-
-function fill(select, options, chosen, none = "none") {
-  select.replaceChildren(
-    ...options.map(([value, label]) => {
-      const option = document.createElement("option");
-      option.value = value;
-      option.textContent = label;
-      return option;
-    }),
-  );
-  if (options.length === 0) {
-    const option = document.createElement("option");
-    option.value = "";
-    option.textContent = none;
-    select.append(option);
-  }
-  if (options.some(([value]) => value === chosen)) select.value = chosen;
-  select.disabled = options.length === 0;
-}
-
-const timeLabel = (iso) => iso.replace(/T00:00(:00)?Z$/, "").replace(/:00Z$/, "Z").replace("T", " ");
-const depthLabel = (metres) => `${metres < 10 ? metres.toFixed(2) : metres.toFixed(1)} m`;
 
 /**
  * Start the panel. `view` draws with a library:

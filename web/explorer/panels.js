@@ -1,0 +1,225 @@
+// The result panels: what a click, a drawn line or a drawn box turns into. Each panel holds
+// plots from the plot endpoints and values from the data endpoints, each with the API call
+// behind it (calls.js). One panel per kind: a new point replaces the point panel.
+//
+//   point  the value there; its time series (where the dataset has times) and profile (where
+//          the variable has depths)
+//   line   a transect (where the variable has depths) and a Hovmöller diagram (where the
+//          dataset has times); the values along it
+//   box    a map of the box; the values in it
+
+import { explainFailure, getJSON, withQuery } from "../lib/http.js";
+import { callBlock, el } from "./calls.js";
+import { formatBox, formatLine, formatPoint } from "./state.js";
+
+const PLOT_FORMATS = ["png", "svg", "pdf"];
+const DATA_FORMATS = ["csv", "nc", "covjson"];
+
+const degrees = (value, positive, negative) =>
+  `${Math.abs(value).toFixed(2)}°${value < 0 ? negative : positive}`;
+export const lonLabel = (lon) => degrees(lon, "E", "W");
+export const latLabel = (lat) => degrees(lat, "N", "S");
+
+/**
+ * A figure: the plot image (its src is the URL shown under it), a caption and its API call.
+ * `context.plotURL(type, query)` and `context.dataURL(kind, query)` build the URLs.
+ */
+function plotFigure({ type, title, url, dataURL, name }) {
+  const image = el("img", { src: url, alt: title, "data-state": "loading" });
+  const figure = el("figure", { class: "plot", "data-plot": type });
+  const problem = el("p", { class: "problem", role: "alert", hidden: "" });
+  image.addEventListener("load", () => (image.dataset.state = "loaded"));
+  image.addEventListener("error", async () => {
+    image.dataset.state = "error";
+    image.hidden = true;
+    problem.hidden = false;
+    problem.textContent = `${title}: ${await explainFailure(url)}`;
+  });
+  figure.append(
+    el("figcaption", { text: title }),
+    image,
+    problem,
+    callBlock({ url, kind: "plot", formats: PLOT_FORMATS, name, dataURL, dataFormats: DATA_FORMATS }),
+  );
+  return figure;
+}
+
+function panelFrame(kind, heading, onClose) {
+  const close = el("button", { type: "button", class: "close", "aria-label": `Close the ${kind} panel`, text: "×" });
+  close.addEventListener("click", onClose);
+  const section = el("section", { class: "panel", "data-kind": kind, "aria-label": heading, tabindex: "-1" });
+  section.append(el("header", {}, el("h2", { text: heading }), close));
+  return section;
+}
+
+function describeValue(answer, variableId) {
+  const variable = answer.variables[variableId];
+  const value = variable.values;
+  const coords = answer.coords;
+  const where = [];
+  if (coords.cell_longitude && coords.cell_latitude) {
+    where.push(`nearest cell ${lonLabel(coords.cell_longitude.values)} ${latLabel(coords.cell_latitude.values)}`);
+  }
+  if (coords.depth) where.push(`${Number(coords.depth.values).toFixed(1)} m`);
+  if (coords.time) where.push(String(coords.time.values).replace("T00:00:00Z", ""));
+  const text =
+    value === null || Number.isNaN(value)
+      ? "no data here (land, or outside the dataset)"
+      : `${Number(value).toPrecision(5)} ${variable.units ?? ""}`.trim();
+  return { text, where: where.join(", "), empty: value === null };
+}
+
+function pointPanel(point, context, onClose) {
+  const [lon, lat] = point;
+  const { variable } = context;
+  const section = panelFrame("point", `Point ${lonLabel(lon)} ${latLabel(lat)}`, onClose);
+  const lonlat = { lon: formatPoint(point).split(",")[0], lat: formatPoint(point).split(",")[1] };
+  const name = `${context.dataset.id}-${variable.id}`;
+
+  const valueURL = context.dataURL("point", { variables: variable.id, ...lonlat, time: context.time, depth: context.depth });
+  const value = el("p", { class: "value", "aria-live": "polite", text: "Loading the value…" });
+  section.append(
+    el("div", { class: "value-block" }, el("h3", { text: variable.name }), value, callBlock({ url: valueURL, kind: "data", formats: ["json", ...DATA_FORMATS], name: `${name}-point` })),
+  );
+  getJSON(valueURL)
+    .then((answer) => {
+      const described = describeValue(answer, variable.id);
+      value.textContent = described.text;
+      value.dataset.value = described.empty ? "" : String(answer.variables[variable.id].values);
+      if (described.where) value.append(el("span", { class: "where", text: ` (${described.where})` }));
+    })
+    .catch((error) => {
+      value.textContent = error.message;
+      value.classList.add("problem");
+    });
+
+  if (variable.has_time && context.timeCount > 1) {
+    section.append(
+      plotFigure({
+        type: "timeseries",
+        title: `Time series of ${variable.name}${context.depth ? ` at ${Number(context.depth).toFixed(1)} m` : ""}`,
+        url: context.plotURL("timeseries", { variable: variable.id, ...lonlat, depth: context.depth }),
+        dataURL: context.dataURL("timeseries", { variables: variable.id, ...lonlat, depth: context.depth }),
+        name: `${name}-timeseries`,
+      }),
+    );
+  }
+  if (variable.has_depth && context.depthCount > 1) {
+    section.append(
+      plotFigure({
+        type: "profile",
+        title: `Profile of ${variable.name}`,
+        url: context.plotURL("profile", { variable: variable.id, ...lonlat, time: context.time }),
+        dataURL: context.dataURL("profile", { variables: variable.id, ...lonlat, time: context.time }),
+        name: `${name}-profile`,
+      }),
+    );
+  }
+  return section;
+}
+
+function linePanel(vertices, context, onClose) {
+  const { variable } = context;
+  const path = formatLine(vertices);
+  const start = vertices[0];
+  const end = vertices.at(-1);
+  const section = panelFrame(
+    "line",
+    `Line ${lonLabel(start[0])} ${latLabel(start[1])} → ${lonLabel(end[0])} ${latLabel(end[1])}`,
+    onClose,
+  );
+  const name = `${context.dataset.id}-${variable.id}`;
+  const style = context.style();
+  const along = context.dataURL("transect", { variables: variable.id, path, time: context.time, depth: variable.has_depth ? null : context.depth });
+  if (variable.has_depth && context.depthCount > 1) {
+    section.append(
+      plotFigure({
+        type: "transect",
+        title: `Transect of ${variable.name}`,
+        url: context.plotURL("transect", { variable: variable.id, path, time: context.time, ...style }),
+        dataURL: along,
+        name: `${name}-transect`,
+      }),
+    );
+  }
+  if (variable.has_time && context.timeCount > 1) {
+    section.append(
+      plotFigure({
+        type: "hovmoller",
+        title: `Hovmöller diagram of ${variable.name}${context.depth ? ` at ${Number(context.depth).toFixed(1)} m` : ""}`,
+        url: context.plotURL("hovmoller", { variable: variable.id, path, depth: context.depth, ...style }),
+        dataURL: along,
+        name: `${name}-hovmoller`,
+      }),
+    );
+  }
+  section.append(
+    el("div", { class: "value-block" }, el("h3", { text: "Values along the line" }), callBlock({ url: along, kind: "data", formats: ["json", ...DATA_FORMATS], name: `${name}-transect` })),
+  );
+  return section;
+}
+
+function boxPanel(box, context, onClose) {
+  const { variable } = context;
+  const bbox = formatBox(box);
+  const section = panelFrame(
+    "box",
+    `Box ${lonLabel(box[0])} to ${lonLabel(box[2])}, ${latLabel(box[1])} to ${latLabel(box[3])}`,
+    onClose,
+  );
+  const name = `${context.dataset.id}-${variable.id}`;
+  const query = { time: context.time, depth: context.depth };
+  section.append(
+    plotFigure({
+      type: "map",
+      title: `Map of ${variable.name}`,
+      url: context.plotURL("map", { variable: variable.id, bbox, ...query, ...context.style() }),
+      dataURL: context.dataURL("area", { variables: variable.id, bbox, ...query }),
+      name: `${name}-area`,
+    }),
+  );
+  return section;
+}
+
+const BUILDERS = { point: pointPanel, line: linePanel, box: boxPanel };
+export const KINDS = Object.keys(BUILDERS);
+
+/**
+ * The panels' column. `show(kind, geometry, context)` opens (or replaces) a panel, `close(kind)`
+ * closes it, `refresh(context)` redraws the open ones for a new selection; `onChange(kinds)`
+ * is told the open panels' geometry whenever it changes.
+ */
+export function startPanels(container, onChange) {
+  const open = new Map(); // kind -> { geometry, section }
+
+  function changed() {
+    container.hidden = open.size === 0;
+    onChange(Object.fromEntries([...open].map(([kind, { geometry }]) => [kind, geometry])));
+  }
+
+  function show(kind, geometry, context, focus = true) {
+    const section = BUILDERS[kind](geometry, context, () => close(kind));
+    const previous = open.get(kind);
+    if (previous) previous.section.replaceWith(section);
+    else container.prepend(section);
+    open.set(kind, { geometry, section });
+    changed();
+    if (focus) section.focus({ preventScroll: false });
+  }
+
+  function close(kind) {
+    const previous = open.get(kind);
+    if (!previous) return;
+    previous.section.remove();
+    open.delete(kind);
+    changed();
+  }
+
+  function refresh(context) {
+    for (const [kind, { geometry }] of open) show(kind, geometry, context, false);
+  }
+
+  return { show, close, refresh, geometry: (kind) => open.get(kind)?.geometry ?? null };
+}
+
+export { withQuery };

@@ -1,0 +1,72 @@
+// What the service's pages share: fetching its JSON (a problem+json answer becomes an Error
+// with its detail), explaining why an image failed, building query URLs, and the pickers'
+// labels. Every URL the pages build is relative to the page, so they work behind a proxy that
+// serves the API under a path prefix.
+
+/** GET a JSON document; a problem+json answer becomes an Error carrying its detail. */
+export async function getJSON(url, options = {}) {
+  const response = await fetch(url, { headers: { Accept: "application/json" }, ...options });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    throw new Error(body?.detail ?? `${response.status} ${response.statusText}: ${url}`);
+  }
+  return body;
+}
+
+/** Why a tile or image failed: its problem's detail (or WMS exception text), else the status. */
+export async function explainFailure(url) {
+  try {
+    const response = await fetch(url);
+    const text = await response.text();
+    if (response.ok) return `${url} loaded on a second try`;
+    try {
+      return JSON.parse(text).detail ?? text;
+    } catch {
+      const found = text.match(/<ServiceException[^>]*>([\s\S]*?)<\/ServiceException>/);
+      return found ? found[1].trim() : `${response.status} ${response.statusText}`;
+    }
+  } catch (error) {
+    return String(error);
+  }
+}
+
+/**
+ * `url` with the query's non-empty values set (null, undefined and "" are left out). The
+ * separators of coordinates and times (, ; :) are left as they are, legal in a query and easier
+ * to read in the URLs the pages show.
+ */
+export function withQuery(url, query) {
+  const out = new URL(url);
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== null && value !== undefined && value !== "") out.searchParams.set(name, value);
+  }
+  out.search = out.search.replace(/%2C/gi, ",").replace(/%3B/gi, ";").replace(/%3A/gi, ":");
+  return out.href;
+}
+
+/** A coordinate for a URL: four decimals (11 m), no "-0". */
+export const fixed = (degrees) => (Math.abs(degrees) < 5e-5 ? 0 : degrees).toFixed(4);
+
+/** Fill a <select> with [value, label] pairs, keeping `chosen` if it is one of them. */
+export function fill(select, options, chosen, none = "none") {
+  select.replaceChildren(
+    ...options.map(([value, label]) => {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = label;
+      return option;
+    }),
+  );
+  if (options.length === 0) {
+    const option = document.createElement("option");
+    option.value = "";
+    option.textContent = none;
+    select.append(option);
+  }
+  if (options.some(([value]) => value === chosen)) select.value = chosen;
+  select.disabled = options.length === 0;
+}
+
+export const timeLabel = (iso) =>
+  iso.replace(/T00:00(:00)?Z$/, "").replace(/:00Z$/, "Z").replace("T", " ");
+export const depthLabel = (metres) => `${metres < 10 ? metres.toFixed(2) : metres.toFixed(1)} m`;
