@@ -21,6 +21,7 @@ import {
   parsePoint,
   readState,
   remember,
+  wrap,
 } from "./state.js";
 
 const ROOT = new URL("./", location.href);
@@ -145,7 +146,7 @@ function state() {
     scale,
     opacity: picks.opacity.value === "0.9" ? null : picks.opacity.value,
     coastlines: picks.coastlines.checked ? null : "off",
-    lon: formatPoint([center.lng, 0]).split(",")[0],
+    lon: formatPoint([wrap(center.lng), 0]).split(",")[0],
     lat: formatPoint([0, center.lat]).split(",")[1],
     zoom: String(map.getZoom()),
     tool: tools.tool() === "point" ? null : tools.tool(),
