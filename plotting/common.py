@@ -224,6 +224,23 @@ def date_axis(
     axis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
 
 
+def no_data_note(ax: Axes, lines: list[npt.NDArray[Any]], where: str) -> bool:
+    """Say so on the axes when every line drawn is empty (all NaN: land, or outside the data),
+    rather than leave a blank frame a reader could take for a failure; True then."""
+    empty = all(not np.isfinite(np.asarray(values, dtype=float)).any() for values in lines)
+    if empty:
+        ax.text(
+            0.5,
+            0.5,
+            f"No data at {where}\n(land, or outside the dataset)",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color="0.3",
+        )
+    return empty
+
+
 def finish(
     fig: Figure, p: PlotParams, info: VariableInfo, name: str, opened: OpenDataset, what: str
 ) -> Figure:

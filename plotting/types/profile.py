@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import numpy as np
 from matplotlib.figure import Figure
 from pydantic import Field
 
@@ -18,6 +19,7 @@ from plotting.common import (
     choose_variable,
     finish,
     label,
+    no_data_note,
     pick,
     plot_units,
     subtitle,
@@ -83,6 +85,9 @@ def render(ctx: RenderContext, p: ProfileParams) -> Figure:
     ax = fig.add_subplot()
     used: dict[str, Any] = {}
     axis_label = ""
+    drawn: list[Any] = []
+    depths: list[float] = []
+    wheres: list[str] = []
     for lon, lat in zip(p.lon, p.lat, strict=True):
         result = query.profile(
             opened, [name], lon, lat, p.time, p.depth_min, p.depth_max, max_values=ctx.max_values
@@ -91,11 +96,17 @@ def render(ctx: RenderContext, p: ProfileParams) -> Figure:
         field = pick(result.data, name)
         where = f"{LAT_FORMAT(lat, None)} {LON_FORMAT(lon, None)}"
         ax.plot(field.values, result.data["depth"].values, marker=".", ms=3, lw=1.2, label=where)
+        drawn.append(field.values)
+        depths.extend(float(d) for d in np.atleast_1d(result.data["depth"].values))
+        wheres.append(where)
         used = used_in(result)
         axis_label = label(info, field, name)
     if isinstance(p.scale, tuple):  # 'auto' (and no scale): the whole range of the lines
         ax.set_xlim(*p.scale)
-    ax.invert_yaxis()
+    if no_data_note(ax, drawn, ", ".join(wheres)) and len(depths) >= 2:
+        ax.set_ylim(max(depths), min(depths))  # the depths asked, downwards
+    else:
+        ax.invert_yaxis()
     ax.set_xlabel(axis_label)
     ax.set_ylabel("Depth (m)")
     ax.grid(True, linewidth=0.4, alpha=0.5)

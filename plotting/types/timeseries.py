@@ -20,6 +20,7 @@ from plotting.common import (
     finish,
     label,
     level_label,
+    no_data_note,
     pick,
     plot_units,
     time_span,
@@ -72,6 +73,7 @@ def render(ctx: RenderContext, p: TimeseriesParams) -> Figure:
     fig = new_figure(p.width, p.height, p.dpi)
     ax = fig.add_subplot()
     axis_label = ""
+    drawn: list[Any] = []
     depths: list[DepthSpec | None] = list(p.depth) or [None]
     for depth in depths:
         result = query.timeseries(
@@ -95,8 +97,11 @@ def render(ctx: RenderContext, p: TimeseriesParams) -> Figure:
         times = result.data["time"].values
         style: dict[str, Any] = {"marker": "o", "ms": 3} if times.size < 50 else {}
         ax.plot(times, field.values, lw=1.2, label=line, **style)
+        drawn.append(field.values)
         axis_label = label(info, field, name)
     date_axis(ax.xaxis, info, times)
+    if times.size >= 2:  # the time range asked, even where a line has gaps or no data
+        ax.set_xlim(times[0], times[-1])
     if isinstance(p.scale, tuple):  # 'auto' (and no scale): the whole range of the lines
         ax.set_ylim(*p.scale)
     ax.set_ylabel(axis_label)
@@ -104,6 +109,7 @@ def render(ctx: RenderContext, p: TimeseriesParams) -> Figure:
     if info.vertical is not None:
         ax.legend(fontsize="small", title="Depth", title_fontsize="small")
     where = f"{LAT_FORMAT(p.lat, None)} {LON_FORMAT(p.lon, None)}"
+    no_data_note(ax, drawn, where)
     span = time_span(info, times)
     return finish(fig, p, info, name, opened, f"{where} · {span}")
 

@@ -224,3 +224,48 @@ def test_giops_svg_says_celsius_and_its_data_stays_in_kelvin(
     )
     assert csv.status_code == 200
     assert "degC" not in csv.text and "°C" not in csv.text
+
+
+@pytest.mark.parametrize(
+    ("dataset", "plot_type", "where", "params"),
+    [
+        ("ersst-v5", "timeseries", "10°N 20°E", {"variable": "sst", "lon": 20.0, "lat": 10.0}),
+        ("glorys", "profile", "52.5°N 2°W", {"variable": "thetao", "lon": [-2.0], "lat": [52.5]}),
+    ],
+)
+def test_a_line_plot_on_land_says_there_is_no_data_on_the_axes_asked(
+    catalog: Catalog, dataset: str, plot_type: str, where: str, params: dict[str, Any]
+) -> None:
+    """A point with no data (Africa for ERSST, England for GLORYS) draws the axes of the times
+    or depths asked with a note, not a blank frame whose time axis starts in 1970."""
+    fig = render(catalog, dataset, plot_type, **params)
+    assert f"No data at {where}\n(land, or outside the dataset)" in texts(fig)
+    ax = fig.axes[0]
+    with catalog.reading(dataset) as opened:
+        raw = opened.ds
+        if plot_type == "timeseries":
+            times = raw["time"].values
+            low, high = (np.datetime64(int(v), "D") for v in ax.get_xlim())
+            assert (low, high) == (
+                times[0].astype("datetime64[D]"),
+                times[-1].astype("datetime64[D]"),
+            )
+        else:
+            depths = raw["depth"].values
+            assert ax.get_ylim() == pytest.approx((depths.max(), depths.min()))
+
+
+@pytest.mark.parametrize(
+    ("dataset", "plot_type", "params"),
+    [
+        ("ersst-v5", "timeseries", {"variable": "sst", "lon": -140.0, "lat": 0.5}),
+        ("glorys", "profile", {"variable": "thetao", "lon": [-12.0], "lat": [52.5]}),
+    ],
+)
+def test_a_line_plot_with_data_has_no_note(
+    catalog: Catalog, dataset: str, plot_type: str, params: dict[str, Any]
+) -> None:
+    fig = render(catalog, dataset, plot_type, **params)
+    assert not [t for t in texts(fig) if t.startswith("No data at")]
+    if plot_type == "profile":  # the axis ends at the deepest value drawn, not the deepest level
+        assert max(fig.axes[0].get_ylim()) < 2000

@@ -6,6 +6,8 @@
 import L from "leaflet";
 
 const key = (time) => time ?? "";
+const RETRIES = 3; // a tile that failed is asked again this often (a busy server says 429/503)
+const RETRY_MS = 700;
 
 export class Frames {
   /** `report({loading, failedURL})` is told the shown frame's state. */
@@ -60,7 +62,19 @@ export class Frames {
       }
     });
     layer.on("tileerror", (event) => {
-      if (this.shown === frame) this.report({ loading: false, failedURL: event.tile.src });
+      // Asked again a little later: the service refuses a client with too many requests in
+      // flight (429) or a full queue (503) for a moment; only a tile still failing is reported.
+      const tile = event.tile;
+      const tries = Number(tile.dataset.tries ?? 0);
+      if (tries < RETRIES) {
+        tile.dataset.tries = String(tries + 1);
+        const url = tile.src;
+        setTimeout(() => {
+          if (tile.isConnected) tile.src = url;
+        }, RETRY_MS * (tries + 1));
+        return;
+      }
+      if (this.shown === frame) this.report({ loading: false, failedURL: tile.src });
     });
     layer.addTo(this.map);
     this.frames.set(key(time), frame);

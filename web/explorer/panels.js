@@ -8,7 +8,7 @@
 //          dataset has times); the values along it
 //   box    a map of the box; the values in it
 
-import { explainFailure, getJSON, withQuery } from "../lib/http.js";
+import { failureOf, getJSON } from "../lib/http.js";
 import { callBlock, el } from "./calls.js";
 import { formatBox, formatLine, formatPoint } from "./state.js";
 
@@ -29,11 +29,19 @@ function plotFigure({ type, title, url, dataURL, name }) {
   const figure = el("figure", { class: "plot", "data-plot": type });
   const problem = el("p", { class: "problem", role: "alert", hidden: "" });
   image.addEventListener("load", () => (image.dataset.state = "loaded"));
+  let tries = 0;
   image.addEventListener("error", async () => {
+    const { reason, retry } = await failureOf(url);
+    // Asked again a little later when the service was busy (429, 503) for a moment.
+    if (retry && tries < 2) {
+      tries += 1;
+      setTimeout(() => (image.src = url), 1000 * tries);
+      return;
+    }
     image.dataset.state = "error";
     image.hidden = true;
     problem.hidden = false;
-    problem.textContent = `${title}: ${await explainFailure(url)}`;
+    problem.textContent = `${title}: ${reason}`;
   });
   figure.append(
     el("figcaption", { text: title }),
@@ -221,5 +229,3 @@ export function startPanels(container, onChange) {
 
   return { show, close, refresh, geometry: (kind) => open.get(kind)?.geometry ?? null };
 }
-
-export { withQuery };

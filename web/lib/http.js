@@ -13,21 +13,31 @@ export async function getJSON(url, options = {}) {
   return body;
 }
 
-/** Why a tile or image failed: its problem's detail (or WMS exception text), else the status. */
-export async function explainFailure(url) {
+/**
+ * Why a tile or image failed, asked again: `{ reason, retry }` where `reason` is its problem's
+ * detail (or WMS exception text), else the status, and `retry` says a later try may work (it
+ * loaded now, or the service was busy: 429, 503).
+ */
+export async function failureOf(url) {
   try {
     const response = await fetch(url);
     const text = await response.text();
-    if (response.ok) return `${url} loaded on a second try`;
+    if (response.ok) return { reason: `${url} loaded on a second try`, retry: true };
+    const retry = response.status === 429 || response.status === 503;
     try {
-      return JSON.parse(text).detail ?? text;
+      return { reason: JSON.parse(text).detail ?? text, retry };
     } catch {
       const found = text.match(/<ServiceException[^>]*>([\s\S]*?)<\/ServiceException>/);
-      return found ? found[1].trim() : `${response.status} ${response.statusText}`;
+      return { reason: found ? found[1].trim() : `${response.status} ${response.statusText}`, retry };
     }
   } catch (error) {
-    return String(error);
+    return { reason: String(error), retry: false };
   }
+}
+
+/** Why a tile or image failed: its problem's detail (or WMS exception text), else the status. */
+export async function explainFailure(url) {
+  return (await failureOf(url)).reason;
 }
 
 /**
