@@ -7,7 +7,7 @@
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import "./explorer.css";
-import { depthLabel, explainFailure, fill, getJSON, timeLabel, withQuery } from "../lib/http.js";
+import { depthLabel, fill, getJSON, showImage, timeLabel, withQuery } from "../lib/http.js";
 import { startTools } from "./draw.js";
 import { Frames } from "./frames.js";
 import { KINDS, startPanels } from "./panels.js";
@@ -73,14 +73,9 @@ L.control.scale({ imperial: false }).addTo(map);
 map.createPane("coastlines").style.zIndex = 450;
 let coastlines = null;
 
-const frames = new Frames(map, ({ loading, failedURL }) => {
+const frames = new Frames(map, ({ loading, failure: why }) => {
   layerLoading = loading;
-  if (failedURL) {
-    explainFailure(failedURL).then((reason) => {
-      failure = `A tile failed to load: ${reason}`;
-      report();
-    });
-  }
+  if (why) failure = why;
   report();
 });
 
@@ -250,8 +245,11 @@ function updateLegend() {
     numcolorbands: 250,
   });
   if (legend.getAttribute("src") !== url) {
-    legend.src = url;
     legend.alt = `Colour legend of ${variable.name} (${variable.units ?? "no units"})`;
+    showImage(legend, url, (reason) => {
+      failure = `The legend failed to load: ${reason}`;
+      report();
+    });
   }
 }
 

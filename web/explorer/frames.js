@@ -4,13 +4,18 @@
 // invisible layers (their tiles are then in the browser's cache and on the map already).
 
 import L from "leaflet";
+import { failureOf } from "../lib/http.js";
 
 const key = (time) => time ?? "";
-const RETRIES = 3; // a tile that failed is asked again this often (a busy server says 429/503)
-const RETRY_MS = 700;
+// A tile that failed is asked again, a little later each time: a busy service answers 429 (too
+// many requests from this client in flight) or 503 (full) for a moment. After BLIND tries the
+// page asks why; only a tile still failing for another reason, or after MOST tries, is reported.
+const BLIND = 6;
+const MOST = 12;
+const RETRY_MS = 400;
 
 export class Frames {
-  /** `report({loading, failedURL})` is told the shown frame's state. */
+  /** `report({loading, failure})` is told the shown frame's state (and why a tile failed). */
   constructor(map, report) {
     this.map = map;
     this.report = report;
@@ -45,36 +50,48 @@ export class Frames {
     const found = this.frames.get(key(time));
     if (found) return found;
     const layer = L.tileLayer(this.url(time), { ...this.options, opacity: 0, zIndex: 1 });
-    const frame = { time, layer, loaded: false };
+    const frame = { time, layer, loaded: false, retrying: new Set() };
+    // Loaded: Leaflet says so ("load": no tile left to load) and no failed tile is waiting to
+    // be asked again.
+    const settled = () => frame.retrying.size === 0;
     frame.ready = new Promise((resolve) => {
-      layer.once("load", () => {
+      const done = () => {
+        if (!settled()) return;
+        layer.off("load", done);
         frame.loaded = true;
         resolve(frame);
-      });
+      };
+      layer.on("load", done);
     });
     layer.on("loading", () => {
       if (this.shown === frame) this.report({ loading: true });
     });
+    layer.on("tileload", (event) => frame.retrying.delete(event.tile));
     layer.on("load", () => {
-      if (this.shown === frame) {
+      if (this.shown === frame && settled()) {
         this.report({ loading: false });
         this.hideOthers(frame);
       }
     });
-    layer.on("tileerror", (event) => {
-      // Asked again a little later: the service refuses a client with too many requests in
-      // flight (429) or a full queue (503) for a moment; only a tile still failing is reported.
+    layer.on("tileerror", async (event) => {
       const tile = event.tile;
-      const tries = Number(tile.dataset.tries ?? 0);
-      if (tries < RETRIES) {
-        tile.dataset.tries = String(tries + 1);
-        const url = tile.src;
-        setTimeout(() => {
-          if (tile.isConnected) tile.src = url;
-        }, RETRY_MS * (tries + 1));
+      const url = tile.src;
+      const tries = Number(tile.dataset.tries ?? 0) + 1;
+      tile.dataset.tries = String(tries);
+      frame.retrying.add(tile);
+      const { reason, retry } = tries < BLIND ? { retry: true } : await failureOf(url);
+      if (retry && tries < MOST) {
+        setTimeout(
+          () => {
+            if (tile.isConnected && tile.src === url) tile.src = url;
+            else frame.retrying.delete(tile);
+          },
+          RETRY_MS * Math.min(tries, 5),
+        );
         return;
       }
-      if (this.shown === frame) this.report({ loading: false, failedURL: tile.src });
+      frame.retrying.delete(tile);
+      if (this.shown === frame) this.report({ loading: false, failure: `A tile failed to load: ${reason}` });
     });
     layer.addTo(this.map);
     this.frames.set(key(time), frame);
@@ -97,7 +114,7 @@ export class Frames {
         this.frames.delete(name);
       }
     }
-    if (frame.loaded && !frame.layer.isLoading()) {
+    if (frame.loaded && !frame.layer.isLoading() && frame.retrying.size === 0) {
       this.report({ loading: false });
       this.hideOthers(frame);
     } else {

@@ -8,7 +8,7 @@
 //          dataset has times); the values along it
 //   box    a map of the box; the values in it
 
-import { failureOf, getJSON } from "../lib/http.js";
+import { getJSON, showImage } from "../lib/http.js";
 import { callBlock, el } from "./calls.js";
 import { formatBox, formatLine, formatPoint } from "./state.js";
 
@@ -25,20 +25,10 @@ export const latLabel = (lat) => degrees(lat, "N", "S");
  * `context.plotURL(type, query)` and `context.dataURL(kind, query)` build the URLs.
  */
 function plotFigure({ type, title, url, dataURL, name }) {
-  const image = el("img", { src: url, alt: title, "data-state": "loading" });
+  const image = el("img", { alt: title });
   const figure = el("figure", { class: "plot", "data-plot": type });
   const problem = el("p", { class: "problem", role: "alert", hidden: "" });
-  image.addEventListener("load", () => (image.dataset.state = "loaded"));
-  let tries = 0;
-  image.addEventListener("error", async () => {
-    const { reason, retry } = await failureOf(url);
-    // Asked again a little later when the service was busy (429, 503) for a moment.
-    if (retry && tries < 2) {
-      tries += 1;
-      setTimeout(() => (image.src = url), 1000 * tries);
-      return;
-    }
-    image.dataset.state = "error";
+  showImage(image, url, (reason) => {
     image.hidden = true;
     problem.hidden = false;
     problem.textContent = `${title}: ${reason}`;

@@ -3,14 +3,33 @@
 // labels. Every URL the pages build is relative to the page, so they work behind a proxy that
 // serves the API under a path prefix.
 
-/** GET a JSON document; a problem+json answer becomes an Error carrying its detail. */
+const BUSY = new Set([429, 503]); // "too many requests from you" and "full": try again soon
+const TRIES = 4;
+
+/** Wait as long as a busy answer's Retry-After says (in seconds), at most 2 s. */
+const pause = (response, attempt) => {
+  const seconds = Number.parseFloat(response.headers.get("Retry-After"));
+  const ms = Number.isFinite(seconds) ? Math.min(seconds * 1000, 2000) : 500 * attempt;
+  return new Promise((resolve) => setTimeout(resolve, ms));
+};
+
+/**
+ * GET a JSON document; a problem+json answer becomes an Error carrying its detail. A busy
+ * answer (429, 503) is asked again, up to four times in all.
+ */
 export async function getJSON(url, options = {}) {
-  const response = await fetch(url, { headers: { Accept: "application/json" }, ...options });
-  const body = await response.json().catch(() => null);
-  if (!response.ok) {
-    throw new Error(body?.detail ?? `${response.status} ${response.statusText}: ${url}`);
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(url, { headers: { Accept: "application/json" }, ...options });
+    if (BUSY.has(response.status) && attempt < TRIES) {
+      await pause(response, attempt);
+      continue;
+    }
+    const body = await response.json().catch(() => null);
+    if (!response.ok) {
+      throw new Error(body?.detail ?? `${response.status} ${response.statusText}: ${url}`);
+    }
+    return body;
   }
-  return body;
 }
 
 /**
@@ -23,7 +42,7 @@ export async function failureOf(url) {
     const response = await fetch(url);
     const text = await response.text();
     if (response.ok) return { reason: `${url} loaded on a second try`, retry: true };
-    const retry = response.status === 429 || response.status === 503;
+    const retry = BUSY.has(response.status);
     try {
       return { reason: JSON.parse(text).detail ?? text, retry };
     } catch {
@@ -33,6 +52,31 @@ export async function failureOf(url) {
   } catch (error) {
     return { reason: String(error), retry: false };
   }
+}
+
+/**
+ * Show `url` in `image`, asking again (up to four times, 1, 2, 3, 4 s later) while the service
+ * is busy (429, 503); `image.dataset.state` says "loading", "loaded" or "error", and `failed(reason)`
+ * is told why it finally failed.
+ */
+export function showImage(image, url, failed = () => {}) {
+  let tries = 0;
+  image.dataset.state = "loading";
+  image.onload = () => (image.dataset.state = "loaded");
+  image.onerror = async () => {
+    const { reason, retry } = await failureOf(url);
+    if (image.getAttribute("src") !== url) return; // another image asked for since
+    if (retry && tries < 4) {
+      tries += 1;
+      setTimeout(() => {
+        if (image.getAttribute("src") === url) image.src = url;
+      }, 1000 * tries);
+      return;
+    }
+    image.dataset.state = "error";
+    failed(reason);
+  };
+  image.src = url;
 }
 
 /** Why a tile or image failed: its problem's detail (or WMS exception text), else the status. */
