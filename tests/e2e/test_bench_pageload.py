@@ -135,3 +135,26 @@ def test_report_prints_the_tables_and_targets(
         assert f"  {path}: answered {status}, not measured" in lines
     assert (folder / "pageload.json").is_file()
     assert (folder / "pageload-docs.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_request_to_another_host_is_a_failure() -> None:
+    """The bench notices a request leaving the server, and the browser cannot reach that host
+    (no name resolves but 127.0.0.1): the page's fetch fails and both are listed as failures."""
+    origin = "http://127.0.0.1:9"  # no server needed: the page asks only the other host
+    with pageload.chromium() as browser:
+        context = browser.new_context()
+        page = context.new_page()
+        network = pageload.Network(context.new_cdp_session(page), origin)
+        answer = page.evaluate(
+            """() => fetch("http://tiles.example.org/0/0/0.png").then(
+                (r) => `answered ${r.status}`, (e) => `failed: ${e.message}`)"""
+        )
+        context.close()
+    assert answer.startswith("failed")
+    load = Load("/elsewhere", False, 200, requests=list(network.requests.values()))
+    load.offsite = network.offsite
+    assert network.offsite == ["http://tiles.example.org/0/0/0.png"]
+    assert load.failures == [
+        "off-site: http://tiles.example.org/0/0/0.png",
+        "net::ERR_NAME_NOT_RESOLVED: http://tiles.example.org/0/0/0.png",
+    ]
