@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, CDPSession, Page, sync_playwright
+from playwright.sync_api import Browser, CDPSession, Page, ViewportSize, sync_playwright
 
 from bench.metadata import start, stop
 
@@ -59,7 +59,7 @@ CHROMIUM_ARGS = [
     "--disable-default-apps",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
-VIEWPORT = {"width": 1400, "height": 900}
+VIEWPORT: ViewportSize = {"width": 1400, "height": 900}  # the docs tests'
 PAGES = ["/", "/docs", "/swagger", "/maps/leaflet"]
 MAP_PAGES = {"/", "/maps/leaflet"}  # pages whose #map says data-status="idle" when drawn
 BASELINE = "/docs"  # ReDoc
@@ -236,7 +236,7 @@ def measure(
 ) -> tuple[Load, Load | None]:
     """A cold load of ``base + path`` in a new context, then a warm one (a reload) in the same
     context; no warm load when the page is not a 200."""
-    context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+    context = browser.new_context(viewport=VIEWPORT)
     try:
         context.add_init_script(RECORDER)
         page = context.new_page()
