@@ -43,6 +43,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, CDPSession, Page, ViewportSize, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bench.metadata import start, stop
 
@@ -90,8 +91,8 @@ READ_TIMES = """() => {
   return {
     first_paint: window.__pageload.paint["first-paint"] ?? null,
     first_contentful_paint: window.__pageload.paint["first-contentful-paint"] ?? null,
-    dom_content_loaded: nav.domContentLoadedEventStart,
-    load: nav.loadEventStart,
+    dom_content_loaded: nav ? nav.domContentLoadedEventStart : null,
+    load: nav ? nav.loadEventStart : null,
     map_status: map ? map.dataset.status ?? null : null,
     map_idle: idle ? idle[1] : null,
   };
@@ -128,6 +129,7 @@ class Load:
     map_status: str | None = None
     map_idle: float | None = None
     offsite: list[str] = field(default_factory=list)
+    timeouts: list[str] = field(default_factory=list)  # the map or the network never settled
 
     def total(self, kind: str | None = None) -> int:
         """Bytes received, of one kind of request or all."""
@@ -136,7 +138,7 @@ class Load:
     @property
     def failures(self) -> list[str]:
         """Requests that went to another host or failed, a 4xx/5xx, a map not drawn."""
-        found = [f"off-site: {url}" for url in self.offsite]
+        found = [f"off-site: {url}" for url in self.offsite] + self.timeouts
         found += [f"{r.failed}: {r.url}" for r in self.requests if r.failed]
         found += [f"{r.status}: {r.url}" for r in self.requests if (r.status or 0) >= 400]
         if self.path in MAP_PAGES and self.map_status != "idle":
@@ -218,10 +220,15 @@ def chromium() -> Iterator[Browser]:
 
 def finish(page: Page, network: Network, path: str, warm: bool, status: int) -> Load:
     """Wait for the map (on a map page) and a quiet network; read the times and requests."""
-    if path in MAP_PAGES:
-        page.wait_for_selector("#map:not([data-status=loading])", timeout=TIMEOUT_MS)
-    page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
+    waits: list[str] = []
+    try:
+        if path in MAP_PAGES:
+            page.wait_for_selector("#map:not([data-status=loading])", timeout=TIMEOUT_MS)
+        page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
+    except PlaywrightTimeoutError as error:
+        waits.append(f"gave up waiting: {error.message.splitlines()[0]}")
     load = Load(path, warm, status, **page.evaluate(READ_TIMES))
+    load.timeouts = waits
     load.requests = list(network.requests.values())
     load.offsite = list(network.offsite)
     return load
@@ -431,7 +438,10 @@ def report(results: Results, missing: dict[str, int], args: argparse.Namespace) 
             for failure in load.failures
         }
     )
-    lines += ["", f"Failures (off-site or failed requests, maps not drawn): {len(failures)}"]
+    lines += [
+        "",
+        f"Failures (off-site or failed requests, maps not drawn, waits given up): {len(failures)}",
+    ]
     lines += [f"  {failure}" for failure in failures]
     if args.requests:
         lines += ["", "Requests of each page's first cold and warm load, largest first"]

@@ -136,7 +136,7 @@ def test_report_prints_the_tables_and_targets(
     assert float(measured) == float(baseline) == round(redoc.total() / pageload.KB, 1)
     assert (target, float(ratio)) == ("400", 1.0)
     assert met == ("yes" if redoc.total() < 400_000 else "NO")
-    assert "Failures (off-site or failed requests, maps not drawn): 0" in lines
+    assert "Failures (off-site or failed requests, maps not drawn, waits given up): 0" in lines
     for path, status in missing.items():
         assert f"  {path}: answered {status}, not measured" in lines
     assert (folder / "pageload.json").is_file()
@@ -164,3 +164,21 @@ def test_a_request_to_another_host_is_a_failure() -> None:
         "off-site: http://tiles.example.org/0/0/0.png",
         "net::ERR_NAME_NOT_RESOLVED: http://tiles.example.org/0/0/0.png",
     ]
+
+
+def test_a_map_never_drawn_is_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A map page whose #map stays "loading" is reported (the wait given up, the status), and
+    the bench goes on to the next load rather than stopping."""
+    monkeypatch.setattr(pageload, "TIMEOUT_MS", 500)
+    with pageload.chromium() as browser:
+        context = browser.new_context()
+        context.add_init_script(pageload.RECORDER)
+        page = context.new_page()
+        network = pageload.Network(context.new_cdp_session(page), "http://127.0.0.1:9")
+        page.set_content('<div id="map" data-status="loading">tiles on their way</div>')
+        load = pageload.finish(page, network, "/maps/leaflet", False, 200)
+        context.close()
+    assert (load.map_status, load.map_idle) == ("loading", None)
+    assert len(load.failures) == 2
+    assert load.failures[0].startswith("gave up waiting: ")
+    assert load.failures[1] == "#map data-status=loading"
