@@ -19,8 +19,6 @@ import pytest
 from bench import pageload
 from bench.pageload import Load, Results
 
-# The explorer is built on another branch of issue 20: until it is merged, `/` is the JSON 404
-# and its cases skip. REMOVE AT MERGE: the skip in `loads` (the explorer must then answer 200).
 EXPLORER = "/"
 PAGES = [EXPLORER, "/docs", "/maps/leaflet"]
 SMALL_PAGES = [EXPLORER, "/maps/leaflet"]  # pages whose own files are held to the target
@@ -45,8 +43,6 @@ def bench(
 def loads(bench: tuple[Results, dict[str, int], list[str], Path], path: str) -> tuple[Load, Load]:
     """The page's cold and warm load."""
     results, missing, _, _ = bench
-    if path == EXPLORER and missing.get(path) == 404:  # REMOVE AT MERGE
-        pytest.skip("the explorer is not on this branch yet: / answers 404")
     assert path in results, f"{path} was not measured: {missing}"
     (cold,), (warm,) = results[path][False], results[path][True]
     return cold, warm
