@@ -31,7 +31,8 @@ export const FORMAT_LABELS = {
   covjson: "CoverageJSON",
 };
 
-/** The Python that fetches `url`: an image is saved, data is read with pandas or xarray. */
+/** The Python that fetches `url`: an image is saved; data is saved as NetCDF and opened with
+ * xarray. */
 export function pythonSnippet(url, kind, name) {
   if (kind === "plot") {
     return [
@@ -44,14 +45,14 @@ export function pythonSnippet(url, kind, name) {
     ].join("\n");
   }
   return [
-    "import io",
-    "",
     "import requests",
     "import xarray as xr",
     "",
     `response = requests.get(${JSON.stringify(formatURL(url, "nc"))}, timeout=60)`,
     "response.raise_for_status()",
-    "data = xr.open_dataset(io.BytesIO(response.content))",
+    `with open(${JSON.stringify(`${name}.nc`)}, "wb") as file:`,
+    "    file.write(response.content)",
+    `data = xr.open_dataset(${JSON.stringify(`${name}.nc`)})`,
     "print(data)",
   ].join("\n");
 }
@@ -108,7 +109,7 @@ export function callBlock({ url, kind, formats, name, dataURL = null, dataFormat
   }
   block.append(downloads);
   const curl = curlLine(kind === "plot" ? url : formatURL(url, "csv"), name, kind === "plot" ? "png" : "csv");
-  const python = pythonSnippet(dataURL && kind === "plot" ? url : url, kind, name);
+  const python = pythonSnippet(url, kind, name);
   const details = el("details", { class: "snippets" }, el("summary", { text: "curl and Python" }));
   details.append(
     el("div", { class: "snippet" }, el("pre", {}, el("code", { class: "curl", text: curl })), copyButton(curl, "curl line")),

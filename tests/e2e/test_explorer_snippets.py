@@ -1,0 +1,80 @@
+"""The curl lines and Python snippets the explorer shows under each plot and value work as
+they are: copied from the page (their rendered text), run in a fresh Python process against
+the live server, they write the same image the page shows and open the data with xarray, with
+the values the file has at that cell."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2 as httpx
+import numpy as np
+import pytest
+import xarray as xr
+from playwright.sync_api import expect
+
+from api.main import create_app
+from api.settings import DEFAULT_CATALOG, Settings
+from tests.conftest import SAMPLES
+from tests.e2e import test_docs_browser
+from tests.e2e.live import serve
+from tests.e2e.test_docs_browser import Watched
+
+browser = test_docs_browser.browser
+watched = test_docs_browser.watched
+
+LON, LAT = -10.0, 55.0  # west of Ireland: sea at every GLORYS level down to 1,400 m
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[str]:
+    with serve(create_app(Settings(catalog=DEFAULT_CATALOG))) as url:
+        yield url
+
+
+def run_python(code: str, folder: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, f"{code}\n---\n{done.stderr}"
+    return done.stdout
+
+
+def test_the_snippets_shown_run_as_they_are(base: str, watched: Watched, tmp_path: Path) -> None:
+    page = watched.page
+    page.goto(f"{base}/?dataset=glorys&variable=thetao&point={LON:g},{LAT:g}")
+    panel = page.locator(".panel[data-kind=point]")
+    figure = panel.locator('figure[data-plot="profile"]')
+    expect(figure.locator("img")).to_have_attribute("data-state", "loaded")
+    for summary in panel.locator("details.snippets > summary").all():
+        summary.click()
+
+    # The profile plot: curl and Python fetch the image the page shows.
+    shown = figure.locator("a.api-url").inner_text()
+    assert figure.locator("img").get_attribute("src") == shown
+    curl = figure.locator("code.curl").inner_text()
+    assert re.fullmatch(r'curl -fo (\S+)\.png "(.+)"', curl).group(2) == shown  # type: ignore[union-attr]
+    code = figure.locator("code.python").first.inner_text()
+    run_python(code, tmp_path)
+    written = list(tmp_path.glob("*.png"))
+    assert len(written) == 1
+    assert written[0].read_bytes() == httpx.get(shown, timeout=60).content
+
+    # The value: its Python opens the NetCDF answer with xarray; the value is the file's.
+    block = panel.locator(".value-block")
+    data_url = block.locator("a.api-url").inner_text()
+    assert f"lon={LON:g}" in data_url and f"lat={LAT:g}" in data_url
+    printed = run_python(block.locator("code.python").inner_text(), tmp_path)
+    assert "thetao" in printed
+    (saved,) = tmp_path.glob("*.nc")
+    got = xr.open_dataset(saved)
+    raw = xr.open_dataset(SAMPLES / "GLORYS_coarse_test_data.nc")
+    cell = raw["thetao"].isel(depth=0).sel(longitude=LON, latitude=LAT, method="nearest")
+    assert float(got["thetao"]) == pytest.approx(float(cell), rel=1e-6)
+    shown_value = float(panel.locator("p.value").get_attribute("data-value") or "nan")
+    assert shown_value == pytest.approx(float(cell), rel=1e-6)
+    assert np.isfinite(shown_value)
