@@ -174,7 +174,12 @@ function context() {
         width: 560,
         height: type === "map" ? null : 420,
       }),
-    dataURL: (kind, query) => withQuery(new URL(`data/${kind}`, datasetURL(dataset.id)), query),
+    // Values in the units the plots and the legend use (the catalog's display units).
+    dataURL: (kind, query) =>
+      withQuery(new URL(`data/${kind}`, datasetURL(dataset.id)), {
+        ...query,
+        units: currentVariable().display_units,
+      }),
   };
 }
 
@@ -338,8 +343,10 @@ for (const button of toolButtons) {
 $("controls").addEventListener("submit", (event) => {
   event.preventDefault();
   const problems = [];
+  // Read every field first: opening a panel rewrites the fields from the open panels.
+  const typed = Object.fromEntries(KINDS.map((kind) => [kind, inputs[kind].value.trim()]));
   for (const kind of KINDS) {
-    const text = inputs[kind].value.trim();
+    const text = typed[kind];
     const open = panels.geometry(kind);
     if (!text) {
       if (open) panels.close(kind);

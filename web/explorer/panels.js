@@ -50,6 +50,10 @@ function panelFrame(kind, heading, onClose) {
   return section;
 }
 
+/** Units as a reader writes them: degC as °C, m s-1 as m/s; others as the data says. */
+const UNIT_LABELS = { degC: "°C", degree_Celsius: "°C", "m s-1": "m/s", "m/s": "m/s" };
+const unitLabel = (units) => UNIT_LABELS[units] ?? units ?? "";
+
 function describeValue(answer, variableId) {
   const variable = answer.variables[variableId];
   const value = variable.values;
@@ -63,7 +67,7 @@ function describeValue(answer, variableId) {
   const text =
     value === null || Number.isNaN(value)
       ? "no data here (land, or outside the dataset)"
-      : `${Number(value).toPrecision(5)} ${variable.units ?? ""}`.trim();
+      : `${Number(value).toPrecision(5)} ${unitLabel(variable.units)}`.trim();
   return { text, where: where.join(", "), empty: value === null };
 }
 
