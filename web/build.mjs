@@ -88,20 +88,26 @@ const maps = join(out, "maps");
 const mapAssets = join(maps, "assets");
 mkdirSync(mapAssets, { recursive: true });
 const PAGES = ["leaflet", "openlayers"];
-const bundled = esbuild.buildSync({
-  entryPoints: Object.fromEntries(PAGES.map((page) => [page, join(web, "maps", `${page}.js`)])),
-  absWorkingDir: root,
-  outdir: mapAssets,
-  bundle: true,
-  minify: true,
-  format: "iife",
-  target: ["es2020", "chrome100", "firefox100", "safari15"],
-  loader: { ".png": "dataurl", ".svg": "dataurl" },
-  legalComments: "eof",
-  charset: "utf8",
-  metafile: true,
-  logLevel: "warning",
-});
+/** Bundle `entryPoints` ({name: source}) into `outdir`: one minified script and stylesheet each. */
+const bundle = (entryPoints, outdir) =>
+  esbuild.buildSync({
+    entryPoints,
+    absWorkingDir: root,
+    outdir,
+    bundle: true,
+    minify: true,
+    format: "iife",
+    target: ["es2020", "chrome100", "firefox100", "safari15"],
+    loader: { ".png": "dataurl", ".svg": "dataurl" },
+    legalComments: "eof",
+    charset: "utf8",
+    metafile: true,
+    logLevel: "warning",
+  });
+const bundled = bundle(
+  Object.fromEntries(PAGES.map((page) => [page, join(web, "maps", `${page}.js`)])),
+  mapAssets,
+);
 for (const page of PAGES) copyFileSync(join(web, "maps", `${page}.html`), join(maps, `${page}.html`));
 
 // The licences of what each bundle carries, read from the bundle's inputs: one file per
@@ -135,20 +141,7 @@ for (const page of PAGES) writeLicences(bundled.metafile, `maps/assets/${page}.j
 const explorer = join(out, "explorer");
 const explorerAssets = join(explorer, "assets");
 mkdirSync(explorerAssets, { recursive: true });
-const explorerBundle = esbuild.buildSync({
-  entryPoints: { explorer: join(web, "explorer", "explorer.js") },
-  absWorkingDir: root,
-  outdir: explorerAssets,
-  bundle: true,
-  minify: true,
-  format: "iife",
-  target: ["es2020", "chrome100", "firefox100", "safari15"],
-  loader: { ".png": "dataurl", ".svg": "dataurl" },
-  legalComments: "eof",
-  charset: "utf8",
-  metafile: true,
-  logLevel: "warning",
-});
+const explorerBundle = bundle({ explorer: join(web, "explorer", "explorer.js") }, explorerAssets);
 copyFileSync(join(web, "explorer", "index.html"), join(explorer, "index.html"));
 writeLicences(explorerBundle.metafile, "explorer/assets/explorer.js");
 const coast = JSON.parse(readFileSync(join(root, "samples", "naturalearth", "ne_110m_coastline.json"), "utf8"));

@@ -27,6 +27,15 @@ def assets_of(html: str) -> list[str]:
     return re.findall(r'<(?:script[^>]*\bsrc|link[^>]*rel="stylesheet"[^>]*\bhref)="([^"]+)"', html)
 
 
+def assert_held_to_this_server(header: str) -> None:
+    """A Content-Security-Policy allowing this server only, and no inline script."""
+    policy = dict(part.strip().split(" ", 1) for part in header.split(";"))
+    assert policy["default-src"] == "'self'"
+    assert policy["script-src"] == "'self'"  # not even inline script
+    assert policy["connect-src"] == "'self'"
+    assert "http" not in header
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_a_map_page_is_served_with_its_assets_under_a_strict_policy(
     client: TestClient, page: str
@@ -35,12 +44,7 @@ def test_a_map_page_is_served_with_its_assets_under_a_strict_policy(
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert response.text == (MAPS / f"{page}.html").read_text(encoding="utf-8")
-    header = response.headers["content-security-policy"]
-    policy = dict(part.strip().split(" ", 1) for part in header.split(";"))
-    assert policy["default-src"] == "'self'"
-    assert policy["script-src"] == "'self'"  # not even inline script
-    assert policy["connect-src"] == "'self'"
-    assert "http" not in header
+    assert_held_to_this_server(response.headers["content-security-policy"])
 
     assets = assets_of(response.text)
     assert sorted(assets) == sorted([f"assets/{page}.css", f"assets/{page}.js"])
