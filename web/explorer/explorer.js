@@ -283,6 +283,23 @@ function chooseVariable(fit, wanted = {}) {
   return showLayer(fit);
 }
 
+/**
+ * A vector pair (a current, a wind) as a choice of variable: the API draws, plots and answers
+ * its speed (and direction) under the pair's id, with its x component's axes and units.
+ */
+function asVariable(pair, list) {
+  const x = list.find((v) => v.id === pair.x);
+  return {
+    ...x,
+    id: pair.id,
+    name: `${pair.title}: speed`,
+    vector: null,
+    pair,
+    colormap: "speed",
+    scale: null,
+  };
+}
+
 async function chooseDataset(fit, wanted = {}) {
   const id = picks.dataset.value;
   fetching = true;
@@ -290,13 +307,14 @@ async function chooseDataset(fit, wanted = {}) {
   report();
   player.pause();
   try {
-    const [variableList, timeList, depthList] = await Promise.all([
+    const [detail, variableList, timeList, depthList] = await Promise.all([
+      getJSON(new URL(`datasets/${encodeURIComponent(id)}`, API)),
       getJSON(new URL("variables", datasetURL(id))),
       getJSON(withQuery(new URL("times", datasetURL(id)), { limit: 10000 })),
       getJSON(new URL("depths", datasetURL(id))),
     ]);
     if (picks.dataset.value !== id) return;
-    variables = variableList.variables;
+    variables = [...variableList.variables, ...(detail.vectors ?? []).map((pair) => asVariable(pair, variableList.variables))];
     times = timeList.times;
     depths = depthList.levels;
     fill(picks.variable, variables.map((v) => [v.id, `${v.name} (${v.id})`]), wanted.variable);

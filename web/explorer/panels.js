@@ -54,8 +54,9 @@ function panelFrame(kind, heading, onClose) {
 const UNIT_LABELS = { degC: "°C", degree_Celsius: "°C", "m s-1": "m/s", "m/s": "m/s" };
 const unitLabel = (units) => UNIT_LABELS[units] ?? units ?? "";
 
-function describeValue(answer, variableId) {
-  const variable = answer.variables[variableId];
+function describeValue(answer, variableId, pair) {
+  // A vector pair answers its components, speed and direction: the speed is the value shown.
+  const variable = answer.variables[pair ? `${variableId}_speed` : variableId];
   const value = variable.values;
   const coords = answer.coords;
   const where = [];
@@ -64,11 +65,15 @@ function describeValue(answer, variableId) {
   }
   if (coords.depth) where.push(`${Number(coords.depth.values).toFixed(1)} m`);
   if (coords.time) where.push(String(coords.time.values).replace("T00:00:00Z", ""));
-  const text =
+  let text =
     value === null || Number.isNaN(value)
       ? "no data here (land, or outside the dataset)"
       : `${Number(value).toPrecision(5)} ${unitLabel(variable.units)}`.trim();
-  return { text, where: where.join(", "), empty: value === null };
+  const direction = pair ? answer.variables[`${variableId}_direction`]?.values : null;
+  if (value !== null && direction !== null && direction !== undefined) {
+    text += ` towards ${Math.round(direction)}°`;
+  }
+  return { text, where: where.join(", "), empty: value === null, value };
 }
 
 function pointPanel(point, context, onClose) {
@@ -85,9 +90,9 @@ function pointPanel(point, context, onClose) {
   );
   getJSON(valueURL)
     .then((answer) => {
-      const described = describeValue(answer, variable.id);
+      const described = describeValue(answer, variable.id, Boolean(variable.pair));
       value.textContent = described.text;
-      value.dataset.value = described.empty ? "" : String(answer.variables[variable.id].values);
+      value.dataset.value = described.empty ? "" : String(described.value);
       if (described.where) value.append(el("span", { class: "where", text: ` (${described.where})` }));
     })
     .catch((error) => {
