@@ -78,3 +78,29 @@ def test_the_snippets_shown_run_as_they_are(base: str, watched: Watched, tmp_pat
     shown_value = float(panel.locator("p.value").get_attribute("data-value") or "nan")
     assert shown_value == pytest.approx(float(cell), rel=1e-6)
     assert np.isfinite(shown_value)
+
+
+def test_a_vector_pair_is_a_variable_whose_value_is_its_speed_and_direction(
+    base: str, watched: Watched
+) -> None:
+    """WCOFS's surface current (u_sur, v_sur on a rotated C-grid) is offered as one choice;
+    the point panel shows the speed and direction the API answers for the pair, which are the
+    components' magnitude and bearing."""
+    page = watched.page
+    page.goto(f"{base}/?dataset=wcofs&variable=surface-current&point=-124.5,44.8")
+    value = page.locator(".panel[data-kind=point] p.value")
+    expect(value).to_have_attribute("data-value", re.compile(r"^\d"))
+    options = page.locator("#variable option").evaluate_all("os => os.map(o => o.value)")
+    assert options[-1] == "surface-current" and {"u_sur", "v_sur"} <= set(options)
+    url = page.locator(".panel[data-kind=point] .value-block a.api-url").inner_text()
+    answer = httpx.get(url, timeout=60).json()["variables"]
+    east, north = (answer[f"surface-current_{c}"]["values"] for c in ("east", "north"))
+    speed = answer["surface-current_speed"]["values"]
+    direction = answer["surface-current_direction"]["values"]
+    assert speed == pytest.approx(np.hypot(east, north), rel=1e-9)
+    assert direction == pytest.approx(np.degrees(np.arctan2(east, north)) % 360, abs=1e-6)
+    assert float(value.get_attribute("data-value") or "nan") == pytest.approx(speed, rel=1e-9)
+    assert value.inner_text().startswith(f"{speed:.5g} m/s towards {round(direction)}°")
+    legend = page.locator("#legend")
+    expect(legend).to_have_attribute("data-state", "loaded")
+    assert "variable=surface-current" in (legend.get_attribute("src") or "")
