@@ -422,3 +422,30 @@ def test_swagger_assets_arrive_compressed(base: str, watched: Watched) -> None:
     assert sent.body() == (DEFAULT_DOCS_DIR / "assets" / "swagger-ui-bundle.js").read_bytes()
     expect(page.locator(".opblock").first).to_be_visible(timeout=TIMEOUT_MS)
     watched.assert_clean()
+
+
+@pytest.mark.parametrize("collection", ["ersst-v5", "wcofs"])
+def test_edr_collection_page_shows_its_map_and_examples(
+    base: str, watched: Watched, collection: str
+) -> None:
+    """The page a browser gets for a collection: its map drawn, its example links followed."""
+    page = watched.page
+    page.goto(f"{base}/edr/collections/{collection}")  # a browser's Accept gets the HTML
+    image = page.locator("figure.map img")
+    page.wait_for_function(
+        "image => image.complete && image.naturalWidth > 0", arg=image.element_handle()
+    )
+    size = image.evaluate("image => [image.naturalWidth, image.naturalHeight]")
+    assert max(size) == 320
+    links = page.locator("table.examples a[data-format]")
+    expect(links).to_have_count(20)
+    explorer = page.get_by_role("link", name="Open in the explorer")
+    assert explorer.get_attribute("href") == f"{base}/?dataset={collection}"
+    with page.expect_response(lambda r: "/position?" in r.url) as answer:
+        page.locator('a[data-query="position"][data-format="GeoJSON"]').click()
+    assert answer.value.status == 200
+    assert answer.value.headers["content-type"] == "application/geo+json"
+    page.go_back()
+    image.scroll_into_view_if_needed()
+    save_screenshot(page, f"edr-collection-{collection}.png")
+    watched.assert_clean()
