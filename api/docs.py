@@ -8,15 +8,16 @@ the browser to hold them to that.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.examples import EXAMPLE_IMAGES, EXAMPLE_IMAGES_URL
 from api.openapi import dump
+from api.pages import StaticEncodedFiles, file_response, origin_of, text_response
 from api.responses import problem_responses
 from api.routing import Router
 from catalog.errors import NotFound
@@ -57,15 +58,26 @@ def build_router(docs_dir: Path) -> Router:
         responses={
             200: {
                 "description": "The OpenAPI 3.1 document of this service.",
-                "content": {"application/json": {"example": _DOCUMENT_EXAMPLE}},
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "object", "additionalProperties": True},
+                        "example": _DOCUMENT_EXAMPLE,
+                    }
+                },
             },
             **problem_responses(),
         },
     )
-    def openapi_json(request: Request) -> dict[str, Any]:
+    def openapi_json(request: Request) -> Response:
         """This API's OpenAPI 3.1 document, as JSON: what /docs and /swagger show."""
-        document: dict[str, Any] = request.app.openapi()
-        return document
+        app: FastAPI = request.app
+        if getattr(app.state, "openapi_json", None) is None:
+            app.state.openapi_json = json.dumps(
+                app.openapi(), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+            )
+        return text_response(
+            app.state.openapi_json, "application/json", "openapi.json", origin_of(request)
+        )
 
     @router.get(
         "/openapi.yaml",
@@ -91,15 +103,17 @@ def build_router(docs_dir: Path) -> Router:
         app: FastAPI = request.app
         if getattr(app.state, "openapi_yaml", None) is None:
             app.state.openapi_yaml = dump(app.openapi())
-        return Response(app.state.openapi_yaml, media_type=OPENAPI_YAML)
+        return text_response(
+            app.state.openapi_yaml, OPENAPI_YAML, "openapi.yaml", origin_of(request)
+        )
 
     @router.get("/docs", include_in_schema=False)
-    def redoc() -> FileResponse:
-        """ReDoc: the reference, one self-contained page."""
-        return page_response(docs_dir / "redoc.html")
+    def redoc(request: Request) -> Response:
+        """ReDoc: the reference, one self-contained page, embedding the document."""
+        return page_response(docs_dir / "redoc.html", origin=origin_of(request))
 
     @router.get("/swagger", include_in_schema=False)
-    def swagger() -> FileResponse:
+    def swagger() -> Response:
         """Swagger UI, with "Try it out" against this server."""
         return page_response(docs_dir / "swagger.html")
 
@@ -113,32 +127,29 @@ def mount_assets(app: FastAPI, docs_dir: Path) -> None:
     app.mount(EXAMPLE_IMAGES_URL, static_files(EXAMPLE_IMAGES), name="docs-examples")
 
 
-class _Files(StaticFiles):
-    """Static files from a folder that may not be built yet: a 404 then, not a 500."""
-
-    async def check_config(self) -> None:
-        return None
-
-
 def static_files(directory: Path) -> StaticFiles:
-    """The files of a folder that may not be built yet."""
-    return _Files(directory=directory, check_dir=False)
+    """The files of a folder that may not be built yet, gzip-compressed once (``api.pages``)."""
+    return StaticEncodedFiles(directory=directory, check_dir=False)
 
 
-def page_response(path: Path, policy: str = CONTENT_SECURITY_POLICY) -> FileResponse:
-    """A built page, sent with its Content-Security-Policy; a 404 problem saying how to build
-    it when it is not there."""
+def page_response(
+    path: Path, policy: str = CONTENT_SECURITY_POLICY, origin: str | None = None
+) -> Response:
+    """A built page, sent with its Content-Security-Policy, gzip-compressed once (``api.pages``)
+    and, given an ``origin``, with the document's example origin replaced by it; a 404 problem
+    saying how to build it when it is not there."""
     if not path.is_file():
         raise NotFound(
             f"The documentation page {path.name} is not in the docs folder (OCEANAPI_DOCS_DIR): "
             "the checkout has the pages in docs/site, and `make docs` rebuilds them."
         )
-    return FileResponse(
+    return file_response(
         path,
-        media_type="text/html; charset=utf-8",
+        "text/html; charset=utf-8",
         headers={
             "Content-Security-Policy": policy,
             "Cache-Control": "no-cache",
             "X-Content-Type-Options": "nosniff",
         },
+        origin=origin,
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 
 from api.docs import page_response, static_files
 
@@ -43,7 +43,7 @@ def build_router(docs_dir: Path) -> APIRouter:
 
     for name, library in PAGES.items():
 
-        def page(name: str = name) -> FileResponse:
+        def page(name: str = name) -> Response:
             return page_response(docs_dir / "maps" / f"{name}.html", CONTENT_SECURITY_POLICY)
 
         page.__doc__ = f"The {library} example map page."

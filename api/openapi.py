@@ -16,22 +16,43 @@ from api import examples
 from api.edr.params import TAG
 from api.problems import PROBLEM_MEDIA_TYPE
 from api.routing import API_V1, EDR
+from schemas.origin import EXAMPLE_ORIGIN
 
-API_DESCRIPTION = """\
+_MAP_EXAMPLE = (
+    "/api/v1/datasets/glorys/plots/map?variable=thetao&quiver=current&contour=thetao"
+    "&bbox=-15,48,5,62"
+)
+
+# No line of the description may start with "#" or "##" and a space, not even inside a code
+# block: ReDoc (2.0) cuts the API's description at the first such line, taking it for the first
+# heading of sections it lists in its menu, which emptied the quick start's code block.
+API_DESCRIPTION = f"""\
 Query ocean model and observation data, and fetch plots of it, over HTTP.
 
-**Quick start** (against the bundled samples: `make serve`):
+**Quick start** (against the bundled samples: `make serve`). What is served: the datasets, then
+one dataset's variables, times and depths:
 
+```sh
+curl "{EXAMPLE_ORIGIN}/api/v1/datasets"
+curl "{EXAMPLE_ORIGIN}/api/v1/datasets/glorys"
 ```
-# what is served: datasets, then one dataset's variables, times and depths
-curl http://127.0.0.1:8000/api/v1/datasets
-curl http://127.0.0.1:8000/api/v1/datasets/glorys
-# a value: sea surface temperature at 140°W on the equator, December 2015
-curl "http://127.0.0.1:8000/api/v1/datasets/ersst-v5/data/point?lon=-140&lat=0.5&time=2015-12-01"
-# a plot: temperature with currents and isotherms around the British Isles
-curl -o map.png "http://127.0.0.1:8000/api/v1/datasets/glorys/plots/map?variable=thetao&quiver=current&contour=thetao&bbox=-15,48,5,62"
-# the same data for OGC clients (CoverageJSON)
-curl "http://127.0.0.1:8000/edr/collections/glorys/position?coords=POINT(-10%2050)&parameter-name=thetao"
+
+A value: sea surface temperature at 140°W on the equator, December 2015:
+
+```sh
+curl "{EXAMPLE_ORIGIN}/api/v1/datasets/ersst-v5/data/point?lon=-140&lat=0.5&time=2015-12-01"
+```
+
+A plot: temperature with currents and isotherms around the British Isles:
+
+```sh
+curl -o map.png "{EXAMPLE_ORIGIN}{_MAP_EXAMPLE}"
+```
+
+The same data for OGC clients (CoverageJSON):
+
+```sh
+curl "{EXAMPLE_ORIGIN}/edr/collections/glorys/position?coords=POINT(-10%2050)&parameter-name=thetao"
 ```
 
 **Web maps**: the example pages [maps/leaflet](maps/leaflet) (Leaflet) and

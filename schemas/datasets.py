@@ -7,9 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.origin import EXAMPLE_ORIGIN
+
 GridKindName = Literal["regular", "curvilinear", "ugrid", "mixed"]
 
-_BASE = "http://127.0.0.1:8000/api/v1/datasets"
+_BASE = f"{EXAMPLE_ORIGIN}/api/v1/datasets"
 
 LINKS_EXAMPLE = {
     "self": f"{_BASE}/ersst-v5",

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.origin import EXAMPLE_ORIGIN
+
 
 class TileJSON(BaseModel):
     """A tile layer as TileJSON 3.0.0 describes it, for Leaflet, OpenLayers, MapLibre, QGIS."""
@@ -25,7 +27,7 @@ class TileJSON(BaseModel):
                     "doi:10.1175/JCLI-D-16-0836.1), via NOAA PSL",
                     "scheme": "xyz",
                     "tiles": [
-                        "http://127.0.0.1:8000/api/v1/datasets/ersst-v5/tiles/WebMercatorQuad/"
+                        f"{EXAMPLE_ORIGIN}/api/v1/datasets/ersst-v5/tiles/WebMercatorQuad/"
                         "{z}/{x}/{y}.png?scale=auto"
                     ],
                     "minzoom": 0,

@@ -6,6 +6,7 @@ Each answers JSON by default and HTML for `f=html` or an Accept header that pref
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyproj import CRS
 
 from api.deps import CatalogDep
+from api.edr.examples import Examples, examples_of
 from api.edr.openapi import OPENAPI_MEDIA_TYPE, edr_openapi
 from api.edr.params import TAG, CollectionId, PageFormat
 from api.edr.queries import OUTPUT_FORMATS
@@ -37,6 +39,7 @@ from catalog.errors import DatasetNotFound, DatasetUnavailable
 from catalog.formats import CRS84, EPSG4326
 from catalog.metadata import to_datetimes
 from catalog.selection import iso
+from catalog.store import Catalog
 from catalog.variables import VariableInfo
 
 router = PrefixedRouter(prefix=EDR, tags=[TAG])
@@ -101,7 +104,7 @@ _PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     response_model=LandingPageModel,
     responses={**_PAGE_RESPONSES, **problem_responses(NotAcceptable)},
 )
-def landing(request: Request, f: PageFormat = None) -> Response:
+def landing(request: Request, catalog: CatalogDep, f: PageFormat = None) -> Response:
     """Links to the API document, the conformance classes and the collections."""
     base = str(request.url_for("edr_landing"))
     page = LandingPageModel(
@@ -139,7 +142,14 @@ def landing(request: Request, f: PageFormat = None) -> Response:
         keywords=["ocean", "OGC API - EDR", "CoverageJSON"],
         provider=Provider(name="Ocean Data API"),
     )
-    return _page(request, f, page, "landing.html", page.title or "")
+    return _page(
+        request,
+        f,
+        page,
+        "landing.html",
+        page.title or "",
+        lambda: {"collections": _examples_of_all(request, catalog)},
+    )
 
 
 @router.get(
@@ -213,8 +223,23 @@ def collection(
     request: Request, catalog: CatalogDep, collection_id: CollectionId, f: PageFormat = None
 ) -> Response:
     """A dataset's extent, parameters and query types."""
-    document = describe(request, catalog.dataset(collection_id))
-    return _page(request, f, document, "collection.html", document.title or document.id)
+    opened = catalog.dataset(collection_id)
+    document = describe(request, opened)
+    return _page(
+        request,
+        f,
+        document,
+        "collection.html",
+        document.title or document.id,
+        lambda: {"examples": examples_of(request, opened)},
+    )
+
+
+def _examples_of_all(request: Request, catalog: Catalog) -> list[tuple[OpenDataset, Examples]]:
+    """Each collection that can be read now, with its examples (those with data)."""
+    opened = [catalog.peek(i) for i in catalog.ids]
+    found = [(o, examples_of(request, o)) for o in opened if o is not None]
+    return [(o, e) for o, e in found if e is not None]
 
 
 def describe(request: Request, opened: OpenDataset) -> Collection:
@@ -316,12 +341,24 @@ clients find the data, and JSON is their required encoding (OGC API Common); onl
 refuses JSON too is a 406."""
 
 
-def _page(request: Request, f: str | None, model: Any, template: str, title: str) -> Response:
+def _page(
+    request: Request,
+    f: str | None,
+    model: Any,
+    template: str,
+    title: str,
+    extra: Callable[[], dict[str, Any]] = dict,
+) -> Response:
+    """The document as JSON, or as HTML from ``template`` with what ``extra`` gives (asked
+    only for HTML: the examples read data)."""
     headers = dict(VARY_ACCEPT) if f is None else {}
     document = model.model_dump(mode="json", exclude_none=True, by_alias=True)
     if (f or negotiate(request, PAGE_OFFERS, lenient=True)) == "html":
         html = _TEMPLATES.get_template(template).render(
-            title=title, doc=document, url_root=str(request.url_for("edr_landing"))
+            title=title,
+            doc=document,
+            url_root=str(request.url_for("edr_landing")),
+            **extra(),
         )
         return HTMLResponse(html, headers=headers)
     return JSONResponse(document, headers=headers)

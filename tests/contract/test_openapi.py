@@ -23,6 +23,7 @@ from api import examples
 from api.middleware import UNLIMITED_PATHS
 from api.openapi import dump
 from api.settings import REPO_ROOT
+from schemas.origin import EXAMPLE_ORIGIN
 
 COMMITTED = REPO_ROOT / "openapi.yaml"
 # The committed document, read once: the worked requests and example images come from it.
@@ -251,9 +252,18 @@ def test_example_images_are_what_the_example_request_draws(
     assert changed < 0.01, f"{changed:.1%} of the pixels differ: run `make examples`"
 
 
+def test_redoc_shows_the_whole_description(document: dict[str, Any]) -> None:
+    """ReDoc 2.0 cuts the API's description at its first line that starts with "#" or "##" and
+    a space (its ApiInfoModel searches /^\\s*##?\\s+/m), inside a code block too: a shell
+    comment there emptied the quick start's code block and hid everything after it."""
+    description = document["info"]["description"]
+    assert re.search(r"^\s*##?\s+", description, re.MULTILINE) is None
+    assert re.search(r"^\s*##?\s+", "```sh\n# a comment\ncurl x\n```", re.MULTILINE)
+
+
 def test_the_quick_start_works(client: TestClient, document: dict[str, Any]) -> None:
     calls = re.findall(
-        r'curl (?:-o \S+ )?"?http://127\.0\.0\.1:8000([^"\s]+)', document["info"]["description"]
+        rf'curl (?:-o \S+ )?"?{re.escape(EXAMPLE_ORIGIN)}([^"\s]+)', document["info"]["description"]
     )
     assert len(calls) >= 5
     kinds = set()

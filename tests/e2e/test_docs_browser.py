@@ -32,7 +32,9 @@ from playwright.sync_api import (
 )
 
 from api.main import create_app
+from api.openapi import API_DESCRIPTION
 from api.settings import DEFAULT_CATALOG, DEFAULT_DOCS_DIR, REPO_ROOT, Settings
+from schemas.origin import EXAMPLE_ORIGIN
 from tests.conftest import sample_entries
 from tests.e2e.live import serve
 
@@ -377,4 +379,73 @@ def test_swagger_try_it_out_as_prefilled_works(
     assert all(f"/{value}/" in urlsplit(sent.url).path for value in path_ids), sent.url
     live = block.locator(".live-responses-table")
     expect(live.locator("tr.response .response-col_status")).to_have_text("200", timeout=TIMEOUT_MS)
+    watched.assert_clean()
+
+
+def test_redoc_quick_start_shows_its_commands_for_this_server(base: str, watched: Watched) -> None:
+    """The quick start's code blocks, as the browser renders them, hold each command, naming
+    the server the page came from (its random port), not the document's placeholder."""
+    page = watched.page
+    response = page.goto(f"{base}/docs")
+    assert response is not None and response.status == 200
+    # Sent compressed (Chromium asks for gzip), and the same page once decoded.
+    assert response.headers["content-encoding"] == "gzip"
+    committed = (DEFAULT_DOCS_DIR / "redoc.html").read_bytes()
+    assert response.body() == committed.replace(EXAMPLE_ORIGIN.encode(), base.encode())
+    page.wait_for_function(
+        """() => Object.keys(document.getElementById('redoc')).some(
+            key => key === '_reactRootContainer' || key.startsWith('__reactContainer$'))"""
+    )
+    blocks = page.locator('[data-role="redoc-description"] pre')
+    expect(blocks.first).to_contain_text("curl", timeout=TIMEOUT_MS)
+    rendered = "\n".join(block.inner_text() for block in blocks.all())
+    commands = re.findall(r"^curl .*$", API_DESCRIPTION, re.MULTILINE)
+    assert len(commands) >= 5
+    for command in commands:
+        assert command.replace(EXAMPLE_ORIGIN, base) in rendered, command
+    assert f'curl "{base}/api/v1/datasets"' in rendered
+    assert "127.0.0.1:8000" not in page.locator("#redoc").inner_text()
+    # The rest of the description, which the cut used to hide, is there too.
+    expect(page.locator('[data-role="redoc-description"]')).to_contain_text("406")
+    blocks.first.scroll_into_view_if_needed()
+    save_screenshot(page, "docs-redoc-quick-start.png")
+    watched.assert_clean()
+
+
+def test_swagger_assets_arrive_compressed(base: str, watched: Watched) -> None:
+    page = watched.page
+    with page.expect_response(lambda r: r.url.endswith("/swagger-ui-bundle.js")) as bundle:
+        page.goto(f"{base}/swagger")
+    sent = bundle.value
+    assert sent.status == 200
+    assert sent.headers["content-encoding"] == "gzip"
+    assert sent.body() == (DEFAULT_DOCS_DIR / "assets" / "swagger-ui-bundle.js").read_bytes()
+    expect(page.locator(".opblock").first).to_be_visible(timeout=TIMEOUT_MS)
+    watched.assert_clean()
+
+
+@pytest.mark.parametrize("collection", ["ersst-v5", "wcofs"])
+def test_edr_collection_page_shows_its_map_and_examples(
+    base: str, watched: Watched, collection: str
+) -> None:
+    """The page a browser gets for a collection: its map drawn, its example links followed."""
+    page = watched.page
+    page.goto(f"{base}/edr/collections/{collection}")  # a browser's Accept gets the HTML
+    image = page.locator("figure.map img")
+    page.wait_for_function(
+        "image => image.complete && image.naturalWidth > 0", arg=image.element_handle()
+    )
+    size = image.evaluate("image => [image.naturalWidth, image.naturalHeight]")
+    assert max(size) == 320
+    links = page.locator("table.examples a[data-format]")
+    expect(links).to_have_count(20)
+    explorer = page.get_by_role("link", name="Open in the explorer")
+    assert explorer.get_attribute("href") == f"{base}/?dataset={collection}"
+    with page.expect_response(lambda r: "/position?" in r.url) as answer:
+        page.locator('a[data-query="position"][data-format="GeoJSON"]').click()
+    assert answer.value.status == 200
+    assert answer.value.headers["content-type"] == "application/geo+json"
+    page.go_back()
+    image.scroll_into_view_if_needed()
+    save_screenshot(page, f"edr-collection-{collection}.png")
     watched.assert_clean()
