@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 
 from api.docs import page_response, static_files
 from api.maps import CONTENT_SECURITY_POLICY
@@ -30,7 +30,7 @@ def build_router(docs_dir: Path) -> APIRouter:
     router = APIRouter(tags=["Service"])
 
     @router.get("/", include_in_schema=False)
-    def explorer() -> FileResponse:
+    def explorer() -> Response:
         """The explorer page."""
         return page_response(docs_dir / "explorer" / "index.html", CONTENT_SECURITY_POLICY)
 
@@ -39,4 +39,6 @@ def build_router(docs_dir: Path) -> APIRouter:
 
 def mount_assets(app: FastAPI, docs_dir: Path) -> None:
     """Serve the page's bundled script, styles and coastlines under /explorer/assets."""
-    app.mount("/explorer/assets", static_files(docs_dir / "explorer" / "assets"), name="explorer-assets")
+    app.mount(
+        "/explorer/assets", static_files(docs_dir / "explorer" / "assets"), name="explorer-assets"
+    )

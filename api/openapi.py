@@ -55,6 +55,10 @@ The same data for OGC clients (CoverageJSON):
 curl "{EXAMPLE_ORIGIN}/edr/collections/glorys/position?coords=POINT(-10%2050)&parameter-name=thetao"
 ```
 
+**Explorer**: [the front page](./) maps any dataset; a click gives the value, time series and
+profile there, a drawn line a transect, a drawn box an area plot, each with the API call
+behind it.
+
 **Web maps**: the example pages [maps/leaflet](maps/leaflet) (Leaflet) and
 [maps/openlayers](maps/openlayers) (OpenLayers) show a dataset's tiles (TileJSON) and WMS layer
 with a time and depth picker, served by this service alone.

@@ -100,8 +100,6 @@ def render(ctx: RenderContext, p: TimeseriesParams) -> Figure:
         drawn.append(field.values)
         axis_label = label(info, field, name)
     date_axis(ax.xaxis, info, times)
-    if times.size >= 2:  # the time range asked, even where a line has gaps or no data
-        ax.set_xlim(times[0], times[-1])
     if isinstance(p.scale, tuple):  # 'auto' (and no scale): the whole range of the lines
         ax.set_ylim(*p.scale)
     ax.set_ylabel(axis_label)
@@ -109,7 +107,8 @@ def render(ctx: RenderContext, p: TimeseriesParams) -> Figure:
     if info.vertical is not None:
         ax.legend(fontsize="small", title="Depth", title_fontsize="small")
     where = f"{LAT_FORMAT(p.lat, None)} {LON_FORMAT(p.lon, None)}"
-    no_data_note(ax, drawn, where)
+    if no_data_note(ax, drawn, where) and times.size >= 2:
+        ax.set_xlim(times[0], times[-1])  # the times asked, not matplotlib's 1970 default
     span = time_span(info, times)
     return finish(fig, p, info, name, opened, f"{where} · {span}")
 

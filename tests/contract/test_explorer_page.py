@@ -5,6 +5,7 @@ Content-Security-Policy; the browser tests are in tests/e2e/test_explorer.py."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -93,3 +94,11 @@ def test_an_unbuilt_explorer_is_a_problem_that_says_how_to_build_it(
     assert response.headers["content-type"] == "application/problem+json"
     assert "make docs" in response.json()["detail"]
     assert client.get("/explorer/assets/explorer.js").status_code == 404
+
+
+def test_the_api_description_links_the_explorer(client: TestClient) -> None:
+    """ReDoc at /docs shows the description: its relative link reaches the front page."""
+    description = client.get("/openapi.json").json()["info"]["description"]
+    (link,) = re.findall(r"\[the front page\]\(([^)]*)\)", description)
+    assert urljoin("/docs", link) == "/"
+    assert client.get(urljoin("/docs", link)).text == (EXPLORER / "index.html").read_text()
