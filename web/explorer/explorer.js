@@ -485,6 +485,8 @@ async function start() {
       $("input-problem").textContent = `${kind}: ${error.message}`;
     }
   }
+  // The panels narrowed the map (its left edge kept): centre it again where the link says.
+  if (placed) map.setView([where[1], where[0]], Math.round(where[2]), { animate: false });
   keep();
 }
 
