@@ -380,17 +380,17 @@ def test_a_click_on_a_depth_dataset_shows_its_profile(base: str, watched: Watche
 # 5. A drawn line -----------------------------------------------------------------------------
 
 
-def draw_line(page: Page, view: View, vertices: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """With the Line tool: a click at each vertex but the last, a double click at the last."""
+def draw_line(
+    page: Page, view: View, vertices: list[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """With the Line tool: a click at each vertex, then a double click on the last one."""
     page.locator("#tool-line").click()
     clicked = []
-    for k, (lon, lat) in enumerate(vertices):
+    for lon, lat in vertices:
         x, y, at_lon, at_lat = map_point(page, view, lon, lat)
-        if k < len(vertices) - 1:
-            page.mouse.click(x, y)
-        else:
-            page.mouse.dblclick(x, y)
+        page.mouse.click(x, y)
         clicked.append((at_lon, at_lat))
+    page.mouse.dblclick(x, y)
     return clicked
 
 
