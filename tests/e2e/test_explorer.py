@@ -37,7 +37,6 @@ from tests.e2e.live import serve
 from tests.e2e.test_docs_browser import Watched, save_screenshot
 from tests.e2e.test_map_pages import (
     EARTH,
-    SAMPLES,
     TILE_PATH,
     View,
     api,
@@ -240,7 +239,9 @@ def test_the_map_shows_the_data_in_its_colours(
     base: str, watched: Watched, ersst_times: list[str]
 ) -> None:
     page = watched.page
-    requests = open_explorer(page, base, dataset="ersst-v5", coastlines="off", opacity=1, **ERSST_VIEW)
+    requests = open_explorer(
+        page, base, dataset="ersst-v5", coastlines="off", opacity=1, **ERSST_VIEW
+    )
     assert page.locator("#time").input_value() == ersst_times[-1]
     tiles = tile_requests(requests)
     assert tiles and {m["dataset"] for m, _ in tiles} == {"ersst-v5"}
@@ -261,7 +262,9 @@ def test_choosing_another_dataset_and_variable_changes_the_layer(
     base: str, watched: Watched
 ) -> None:
     page = watched.page
-    requests = open_explorer(page, base, dataset="ersst-v5", coastlines="off", opacity=1, **GLORYS_VIEW)
+    requests = open_explorer(
+        page, base, dataset="ersst-v5", coastlines="off", opacity=1, **GLORYS_VIEW
+    )
     since = len(requests)
     page.locator("#dataset").select_option("glorys")
     wait_idle(page)
@@ -349,7 +352,11 @@ def test_a_click_shows_the_value_and_plots_there(
     assert body_of(requests, timeseries["src"]) == fresh.content
     # ... and it is the series of that point: 128 times (one line across the plot).
     series = api(
-        base, "datasets/ersst-v5/data/timeseries", variables="sst", lon=query["lon"], lat=query["lat"]
+        base,
+        "datasets/ersst-v5/data/timeseries",
+        variables="sst",
+        lon=query["lon"],
+        lat=query["lat"],
     )
     assert len(series["coords"]["time"]["values"]) == len(ersst_times) == 128
     assert permalink(page)["point"] == f"{query['lon']},{query['lat']}"
@@ -478,7 +485,9 @@ def test_a_drawn_box_gives_a_map_and_its_data(
     rows = list(csv.DictReader(io.StringIO(response.text)))
     field = ersst(ersst_times[-1])
     inside = field.where(
-        (field.lon >= west % 360) & (field.lon <= east % 360) & (field.lat >= south)
+        (field.lon >= west % 360)
+        & (field.lon <= east % 360)
+        & (field.lat >= south)
         & (field.lat <= north),
         drop=True,
     )
@@ -523,6 +532,8 @@ def page_state(page: Page) -> dict[str, Any]:
     their image URLs and the value shown."""
     state: dict[str, Any] = {name: page.locator(f"#{name}").input_value() for name in PICKERS}
     state["coastlines"] = page.locator("#coastlines").is_checked()
+    state["tiles"] = sorted({urlsplit(src).query for src in shown_tiles(page)})
+    state["legend"] = page.locator("#legend").get_attribute("src")
     state["view"] = page.evaluate(
         """() => { const map = window.oceanExplorer.map, c = map.getCenter();
                    return [c.lng, c.lat, map.getZoom()]; }"""
@@ -544,24 +555,51 @@ def set_opacity(page: Page, value: str) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "choice",
+    [
+        # A variable other than the first, at a depth; GLORYS has one time.
+        {
+            "dataset": "glorys",
+            "variable": "so",
+            "colormap": "thermal",
+            "scale": ("34.5", "35.6"),
+            "line": "-12,52;-6,60",
+            "plots": {"line": ["transect"], "point": ["profile"]},
+        },
+        # Its first time of two (the page shows the last by default), at a depth.
+        {
+            "dataset": "giops",
+            "variable": "votemper",
+            "colormap": "balance",
+            "scale": ("5", "28"),  # plotted in °C (its units are K)
+            "line": "-158,4;-142,16",
+            "plots": {"line": ["transect", "hovmoller"], "point": ["timeseries", "profile"]},
+        },
+    ],
+    ids=lambda choice: choice["dataset"],
+)
 def test_the_permalink_restores_the_same_state(
-    base: str, browser: Browser, watched: Watched
+    base: str, browser: Browser, watched: Watched, choice: dict[str, Any]
 ) -> None:
     page = watched.page
     open_explorer(page, base)
-    levels = api(base, "datasets/glorys/depths")["levels"]
-    page.locator("#dataset").select_option("glorys")
+    dataset = choice["dataset"]
+    levels = api(base, f"datasets/{dataset}/depths")["levels"]
+    times = api(base, f"datasets/{dataset}/times")["times"]
+    page.locator("#dataset").select_option(dataset)
     wait_idle(page)
-    page.locator("#variable").select_option("so")
+    page.locator("#variable").select_option(choice["variable"])
     wait_idle(page)
     page.locator("#depth").select_option(str(levels[2]))
     wait_idle(page)
-    page.locator("#time").select_option("2021-06-29T00:00:00Z")
-    page.locator("#colormap").select_option("thermal")
+    page.locator("#time").select_option(times[0])
+    page.locator("#colormap").select_option(choice["colormap"])
     wait_idle(page)
+    low, high = choice["scale"]
     page.locator("#range").select_option("custom")
-    page.locator("#range-min").fill("34.5")
-    page.locator("#range-max").fill("35.6")
+    page.locator("#range-min").fill(low)
+    page.locator("#range-max").fill(high)
     page.locator("#range-max").dispatch_event("change")
     wait_idle(page)
     set_opacity(page, "0.6")
@@ -571,11 +609,14 @@ def test_the_permalink_restores_the_same_state(
     page.keyboard.press("ArrowLeft")  # pans 120 px
     wait_idle(page)
     view = page_state(page)["view"]
-    where = View(view[0], view[1], view[2], *page.locator("#map").evaluate(
-        "map => [map.clientWidth, map.clientHeight]"
-    ))
+    where = View(
+        view[0],
+        view[1],
+        view[2],
+        *page.locator("#map").evaluate("map => [map.clientWidth, map.clientHeight]"),
+    )
     click_map(page, where, view[0] + 0.5, view[1] - 0.5)
-    page.locator("#line-input").fill("-12,52; -6,60")
+    page.locator("#line-input").fill(choice["line"].replace(";", "; "))
     page.locator("#apply-inputs").click()
     page.wait_for_selector('#panels > section.panel[data-kind="line"]')
     page.wait_for_selector("p.value[data-value]")
@@ -584,11 +625,23 @@ def test_the_permalink_restores_the_same_state(
     before = page_state(page)
     link = page.url
     query = query_of(link)
-    assert query["dataset"] == "glorys" and query["variable"] == "so"
-    assert float(query["depth"]) == levels[2] and query["scale"] == "34.5,35.6"
+    assert query["dataset"] == dataset and query["variable"] == choice["variable"]
+    assert float(query["depth"]) == levels[2] and query["time"] == times[0]
+    assert query["scale"] == f"{low},{high}" and query["colormap"] == choice["colormap"]
     assert query["opacity"] == "0.6" and query["coastlines"] == "off"
-    assert query["colormap"] == "thermal" and query["line"] == "-12,52;-6,60"
-    assert [kind for kind, _, _ in before["panels"]] == ["line", "point"]
+    assert query["line"] == choice["line"]
+    tiles = before["tiles"]
+    assert len(tiles) == 1 and query_of(f"?{tiles[0]}") == {
+        "variable": choice["variable"],
+        "depth": query["depth"],
+        "time": times[0],
+        "colormap": choice["colormap"],
+        "scale": f"{low},{high}",
+    }, tiles
+    assert [(kind, [plot for plot, *_ in plots]) for kind, plots, _ in before["panels"]] == [
+        ("line", choice["plots"]["line"]),
+        ("point", choice["plots"]["point"]),
+    ]
     assert all(state == "loaded" for _, plots, _ in before["panels"] for *_, state in plots)
     assert before["panels"][1][2] not in (None, "")
 
@@ -610,7 +663,7 @@ def test_the_permalink_restores_the_same_state(
         }
         assert again.url == link
         assert not errors
-        save_screenshot(again, "explorer-permalink.png")
+        save_screenshot(again, f"explorer-permalink-{dataset}.png")
     finally:
         fresh.close()
     watched.assert_clean()
@@ -635,7 +688,7 @@ def test_play_advances_the_time_and_the_tiles(
     play.click()
     assert play.get_attribute("aria-pressed") == "true"
     page.wait_for_function(
-        "() => document.getElementById('time').selectedIndex >= 3", timeout=15_000
+        "() => document.getElementById('time').selectedIndex >= 3", timeout=10_000
     )
     play.click()
     assert play.get_attribute("aria-pressed") == "false"
@@ -674,11 +727,7 @@ def test_a_narrow_screen_reaches_every_control(base: str, watched: Watched) -> N
     open_explorer(page, base, dataset="ersst-v5", scale="-2,32")
 
     # Tab from the page's start: every enabled control in order, each showing its focus.
-    enabled = [
-        name
-        for name in CONTROLS
-        if page.locator(f"#{name}").evaluate("e => !e.disabled")
-    ]
+    enabled = [name for name in CONTROLS if page.locator(f"#{name}").evaluate("e => !e.disabled")]
     assert "depth" not in enabled and len(enabled) == len(CONTROLS) - 1  # ERSST has no depth
     reached: list[str] = []
     for _ in range(60):
@@ -704,8 +753,10 @@ def test_a_narrow_screen_reaches_every_control(base: str, watched: Watched) -> N
         assert box is not None and box["width"] > 0 and box["height"] > 0, name
         assert box["x"] >= 0 and box["x"] + box["width"] <= NARROW["width"], (name, box)
         on_top = page.evaluate(
-            """([id, x, y]) => { const hit = document.elementFromPoint(x, y);
-                                 return hit !== null && document.getElementById(id).contains(hit); }""",
+            """([id, x, y]) => {
+                const hit = document.elementFromPoint(x, y);
+                return hit !== null && document.getElementById(id).contains(hit);
+            }""",
             [name, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
         )
         assert on_top, f"#{name} is covered at its centre"
@@ -739,7 +790,9 @@ def test_enter_on_the_map_and_the_time_keys(
     panel = point_panel(page)
     assert query_of(page.url)["point"] == f"{ERSST_VIEW['lon']:g},{ERSST_VIEW['lat']:g}"
     field = ersst(ersst_times[5])
-    assert float(panel["value"]) == nearest(field, "lon", "lat", ERSST_VIEW["lon"], ERSST_VIEW["lat"])
+    assert float(panel["value"]) == nearest(
+        field, "lon", "lat", ERSST_VIEW["lon"], ERSST_VIEW["lat"]
+    )
     page.keyboard.press(".")
     assert page.locator("#time").input_value() == ersst_times[6]
     wait_idle(page)
