@@ -801,6 +801,14 @@ def test_enter_on_the_map_and_the_time_keys(
     page.keyboard.press(",")
     assert page.locator("#time").input_value() == ersst_times[4]
     wait_idle(page)
+    # "k" plays and pauses.
+    play = page.locator("#play")
+    page.keyboard.press("k")
+    assert play.get_attribute("aria-pressed") == "true"
+    page.wait_for_function("() => document.getElementById('time').selectedIndex > 4")
+    page.keyboard.press("k")
+    assert play.get_attribute("aria-pressed") == "false"
+    wait_idle(page)
     watched.assert_clean()
 
 
