@@ -28,7 +28,7 @@ import numpy.typing as npt
 import pytest
 import xarray as xr
 from PIL import Image
-from playwright.sync_api import Browser, Page, Request
+from playwright.sync_api import Browser, Page, Request, ViewportSize
 
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, DEFAULT_DOCS_DIR, Settings
@@ -56,7 +56,7 @@ watched = test_docs_browser.watched
 # The ERSST view of the map pages' tests: the Pacific across the antimeridian to the Americas.
 ERSST_VIEW = test_map_pages.ERSST_VIEW
 GLORYS_VIEW = {"lon": -5.0, "lat": 58.5, "zoom": 5}
-NARROW = {"width": 390, "height": 844}
+NARROW: ViewportSize = {"width": 390, "height": 844}
 # Every control of the page, in document order (the map last).
 CONTROLS = [
     "dataset",
@@ -136,10 +136,10 @@ def wait_images(page: Page, selector: str) -> None:
     assert all(state == "loaded" for _, state in states), states
 
 
-def view_of(page: Page, lon: float, lat: float, zoom: int) -> View:
+def view_of(page: Page, lon: float, lat: float, zoom: float) -> View:
     """The map's view: its size is Leaflet's (the element's whole client pixels), centred there."""
     width, height = page.locator("#map").evaluate("map => [map.clientWidth, map.clientHeight]")
-    return View(lon, lat, zoom, width, height)
+    return View(lon, lat, int(zoom), width, height)
 
 
 def map_origin(page: Page) -> tuple[float, float]:
