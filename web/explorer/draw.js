@@ -53,6 +53,9 @@ export function startTools(map, { done, help }) {
     if (tool === "point") {
       done("point", lonlat(event.latlng));
     } else if (tool === "line") {
+      // The second click of a double click: the double click ends the line, this is no vertex
+      // (else it would start a new line where the last one ended).
+      if (event.originalEvent?.detail > 1) return;
       const last = vertices.at(-1);
       if (last && map.latLngToContainerPoint(last).distanceTo(event.containerPoint) < 6) {
         finishLine();

@@ -131,7 +131,7 @@ function checkRange() {
 function state() {
   const center = map.getCenter();
   const chosen = selection();
-  const scale = style().scale ?? null;
+  const scale = layerStyle.scale ?? null;
   return {
     dataset: picks.dataset.value,
     variable: picks.variable.value,
@@ -166,7 +166,7 @@ function context() {
     depth: chosen.depth,
     timeCount: times.length,
     depthCount: depths.length,
-    style,
+    style: () => layerStyle,
     // Plots sized for the panel: 560 px wide, 4:3 (a map: its own shape for its box).
     plotURL: (type, query) =>
       withQuery(new URL(`plots/${type}`, datasetURL(dataset.id)), {
@@ -185,6 +185,9 @@ function context() {
 
 // The layer --------------------------------------------------------------------------------
 let tilejson = null;
+// The colour choices of the layer shown: the legend and the panels follow them, not a min or
+// max still being typed (the pickers' values until their "change").
+let layerStyle = {};
 
 /** Fetch the TileJSON of the chosen layer and show it; `fit` frames the dataset. */
 async function showLayer(fit = false) {
@@ -195,7 +198,8 @@ async function showLayer(fit = false) {
   $("range-problem").textContent = problem ?? "";
   if (problem) return;
   const chosen = selection();
-  const query = { variable: variable.id, depth: chosen.depth, ...style() };
+  const styled = style();
+  const query = { variable: variable.id, depth: chosen.depth, ...styled };
   fetching = true;
   failure = null;
   report();
@@ -204,6 +208,7 @@ async function showLayer(fit = false) {
     const found = await getJSON(url);
     if (mine !== generation) return;
     tilejson = found;
+    layerStyle = styled;
     fetching = false;
     const [west, south, east, north] = tilejson.bounds;
     frames.reset(
@@ -244,7 +249,7 @@ function updateLegend() {
   const url = withQuery(new URL("plots/colorbar", datasetURL(picks.dataset.value)), {
     variable: variable.id,
     ...chosen,
-    ...style(),
+    ...layerStyle,
     orientation: "horizontal",
     width: 280,
     numcolorbands: 250,
@@ -274,6 +279,10 @@ function chooseVariable(fit, wanted = {}) {
     picks.range.value = "auto";
   } else if (variable.scale) {
     [picks.min.value, picks.max.value] = variable.scale;
+  } else {
+    // No range of its own: not the previous variable's either.
+    picks.min.value = "";
+    picks.max.value = "";
   }
   fill(
     picks.colormap,
@@ -508,6 +517,8 @@ async function start() {
       $("input-problem").textContent = `${kind}: ${error.message}`;
     }
   }
+  // The panels narrowed the map (its left edge kept): centre it again where the link says.
+  if (placed) map.setView([where[1], where[0]], Math.round(where[2]), { animate: false });
   keep();
 }
 
