@@ -336,7 +336,7 @@ def test_a_click_shows_the_value_and_plots_there(
     panel = point_panel(page)
     field = ersst(ersst_times[-1])
     assert float(panel["value"]) == nearest(field, "lon", "lat", lon, lat)
-    assert "degC" in panel["text"]
+    assert f"{float(panel['value']):.5g} °C" in panel["text"]  # the file says degC
     assert set(panel["plots"]) == {"timeseries"}  # ERSST has times, no depth: no profile
     timeseries = panel["plots"]["timeseries"]
     assert timeseries["src"] == timeseries["shown"]
