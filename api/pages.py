@@ -35,6 +35,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from api.images import matches
 from schemas.origin import EXAMPLE_ORIGIN
 
 GZIP_LEVEL = 6
@@ -171,7 +172,7 @@ class EncodedResponse(Response):
             headers["vary"] = _vary(headers.get("vary"))
         if gzipped:
             headers["content-encoding"] = "gzip"
-        if _matches(request.get("if-none-match"), etag):
+        if matches(request.get("if-none-match"), etag):
             self.status_code = 304
             for name in ("content-type", "content-length", "content-encoding"):
                 if name in headers:
@@ -190,14 +191,6 @@ def _vary(current: str | None) -> str:
     if "accept-encoding" not in {name.lower() for name in names}:
         names.append("Accept-Encoding")
     return ", ".join(names)
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    """Whether ``If-None-Match`` names ``etag`` (weakly compared, RFC 9110 §13.1.2) or is *."""
-    if if_none_match is None:
-        return False
-    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return "*" in tags or etag in tags
 
 
 def file_response(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2 as httpx
@@ -17,23 +16,15 @@ import pytest
 import xarray as xr
 from playwright.sync_api import expect
 
-from api.main import create_app
-from api.settings import DEFAULT_CATALOG, Settings
 from tests.conftest import SAMPLES
-from tests.e2e import test_docs_browser
-from tests.e2e.live import serve
+from tests.e2e import test_docs_browser, test_explorer
 from tests.e2e.test_docs_browser import Watched
 
 browser = test_docs_browser.browser
 watched = test_docs_browser.watched
+base = test_explorer.base  # the app under uvicorn on loopback, serving the built explorer
 
 LON, LAT = -10.0, 55.0  # west of Ireland: sea at every GLORYS level down to 1,400 m
-
-
-@pytest.fixture(scope="module")
-def base() -> Iterator[str]:
-    with serve(create_app(Settings(catalog=DEFAULT_CATALOG))) as url:
-        yield url
 
 
 def run_python(code: str, folder: Path) -> str:

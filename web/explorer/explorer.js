@@ -13,6 +13,7 @@ import { Frames } from "./frames.js";
 import { KINDS, startPanels } from "./panels.js";
 import { startPlayer } from "./player.js";
 import {
+  coordinate,
   formatBox,
   formatLine,
   formatPoint,
@@ -141,8 +142,8 @@ function state() {
     scale,
     opacity: picks.opacity.value === "0.9" ? null : picks.opacity.value,
     coastlines: picks.coastlines.checked ? null : "off",
-    lon: formatPoint([wrap(center.lng), 0]).split(",")[0],
-    lat: formatPoint([0, center.lat]).split(",")[1],
+    lon: coordinate(wrap(center.lng)),
+    lat: coordinate(center.lat),
     zoom: String(map.getZoom()),
     tool: tools.tool() === "point" ? null : tools.tool(),
     point: inputs.point.value.trim() || null,
@@ -184,7 +185,6 @@ function context() {
 }
 
 // The layer --------------------------------------------------------------------------------
-let tilejson = null;
 // The colour choices of the layer shown: the legend and the panels follow them, not a min or
 // max still being typed (the pickers' values until their "change").
 let layerStyle = {};
@@ -205,9 +205,8 @@ async function showLayer(fit = false) {
   report();
   try {
     const url = withQuery(new URL("tiles/WebMercatorQuad/tilejson.json", datasetURL(picks.dataset.value)), query);
-    const found = await getJSON(url);
+    const tilejson = await getJSON(url);
     if (mine !== generation) return;
-    tilejson = found;
     layerStyle = styled;
     fetching = false;
     const [west, south, east, north] = tilejson.bounds;

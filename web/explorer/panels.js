@@ -10,7 +10,7 @@
 
 import { getJSON, showImage } from "../lib/http.js";
 import { callBlock, el } from "./calls.js";
-import { formatBox, formatLine, formatPoint } from "./state.js";
+import { coordinate, formatBox, formatLine } from "./state.js";
 
 const PLOT_FORMATS = ["png", "svg", "pdf"];
 const DATA_FORMATS = ["csv", "nc", "covjson"];
@@ -80,7 +80,7 @@ function pointPanel(point, context, onClose) {
   const [lon, lat] = point;
   const { variable } = context;
   const section = panelFrame("point", `Point ${lonLabel(lon)} ${latLabel(lat)}`, onClose);
-  const lonlat = { lon: formatPoint(point).split(",")[0], lat: formatPoint(point).split(",")[1] };
+  const lonlat = { lon: coordinate(lon), lat: coordinate(lat) };
   const name = `${context.dataset.id}-${variable.id}`;
 
   const valueURL = context.dataURL("point", { variables: variable.id, ...lonlat, time: context.time, depth: context.depth });

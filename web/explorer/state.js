@@ -6,6 +6,8 @@
 //    &scale=8,18&opacity=0.9&lon=-5&lat=58&zoom=4&point=-10.5,50.25&line=-12,49;-4,58
 //    &box=-15,48,5,62
 
+import { fixed } from "../lib/http.js";
+
 export const KEYS = [
   "dataset",
   "variable",
@@ -97,7 +99,8 @@ export function parseBox(text) {
   return [wrap(west), checkLat(south), wrap(east), checkLat(north)];
 }
 
-const coordinate = (degrees) => String(Number((Math.abs(degrees) < 5e-5 ? 0 : degrees).toFixed(4)));
+/** A coordinate as the URLs write it: four decimals at most (11 m), no trailing zeros. */
+export const coordinate = (degrees) => String(Number(fixed(degrees)));
 export const formatPoint = ([lon, lat]) => `${coordinate(lon)},${coordinate(lat)}`;
 export const formatLine = (vertices) => vertices.map(formatPoint).join(";");
 export const formatBox = (box) => box.map(coordinate).join(",");
