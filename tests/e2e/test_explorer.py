@@ -28,7 +28,7 @@ import numpy.typing as npt
 import pytest
 import xarray as xr
 from PIL import Image
-from playwright.sync_api import Browser, Page, Request, ViewportSize
+from playwright.sync_api import Browser, Page, Request, ViewportSize, expect
 
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, DEFAULT_DOCS_DIR, Settings
@@ -838,4 +838,50 @@ def test_bad_typed_input_says_what_is_expected(
     assert [r.url for r in requests] == []
     assert page.locator("#panels > section.panel").count() == 0
     assert field not in query_of(page.url)
+    watched.assert_clean()
+
+
+def test_the_controls_button_folds_the_controls_on_a_narrow_screen(
+    base: str, watched: Watched
+) -> None:
+    """Below 800 px the bar's "Controls" button folds the controls away and back, saying so
+    (aria-expanded); on a wide screen it is not shown."""
+    page = watched.page
+    open_explorer(page, base, dataset="ersst-v5")
+    assert not page.locator("#toggle-controls").is_visible()
+    page.set_viewport_size(NARROW)
+    button = page.locator("#toggle-controls")
+    expect(button).to_be_visible()
+    assert button.get_attribute("aria-expanded") == "true"
+    expect(page.locator("#dataset")).to_be_visible()
+    button.click()
+    assert button.get_attribute("aria-expanded") == "false"
+    expect(page.locator("#controls")).to_be_hidden()
+    expect(page.locator("#dataset")).to_be_hidden()
+    button.click()
+    assert button.get_attribute("aria-expanded") == "true"
+    expect(page.locator("#dataset")).to_be_visible()
+    watched.assert_clean()
+
+
+def test_the_focused_map_pans_with_the_arrows_and_zooms_with_plus_and_minus(
+    base: str, watched: Watched
+) -> None:
+    page = watched.page
+    open_explorer(page, base, dataset="ersst-v5", lon=-150, lat=10, zoom=3)
+
+    def where() -> tuple[float, float, int]:
+        query = parse_qs(urlsplit(page.url).query)
+        return float(query["lon"][0]), float(query["lat"][0]), int(query["zoom"][0])
+
+    assert where() == (-150.0, 10.0, 3)
+    page.locator("#map").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => !location.search.includes('lon=-150&')")
+    lon, lat, zoom = where()
+    assert lon > -150.0 and lat == pytest.approx(10.0, abs=0.05) and zoom == 3  # east, same row
+    page.keyboard.press("+")
+    page.wait_for_function("() => location.search.includes('zoom=4')")
+    page.keyboard.press("-")
+    page.wait_for_function("() => location.search.includes('zoom=3')")
     watched.assert_clean()
