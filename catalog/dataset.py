@@ -17,6 +17,7 @@ from catalog.axes import (
     units_of,
     vertical_axis,
 )
+from catalog.derived import DERIVED, RolesMismatch, derive
 from catalog.errors import VariableNotFound, valid_values_hint, valid_values_sentence
 from catalog.geo import BBox
 from catalog.grids import Grid, GridKind, recognize_grid
@@ -41,6 +42,8 @@ class OpenDataset:
     variables: dict[str, VariableInfo]
     version: SourceVersion = UNVERSIONED
     """Which opening of the source this is (the catalog's generation and the files' stamp)."""
+    derived: dict[str, xr.DataArray] = field(default_factory=dict, repr=False)
+    """The lazy arrays of the TEOS-10 derived variables (``catalog.derived``), by id."""
 
     @classmethod
     def build(
@@ -48,7 +51,7 @@ class OpenDataset:
     ) -> OpenDataset:
         """Describe every servable variable of ``ds`` under the catalog ``entry``."""
         ds = promote_coordinates(ds)
-        named = set(entry.variables) | set(entry.hidden_variables)
+        named = (set(entry.variables) - set(DERIVED)) | set(entry.hidden_variables)
         for pair in entry.vectors:
             named |= {pair.x, pair.y} | ({pair.angle} if pair.angle else set())
         missing = sorted(n for n in named if n not in ds.variables)
@@ -87,7 +90,13 @@ class OpenDataset:
                 override=override,
                 vector=vectors.get(str(name)),
             )
-        return cls(entry=entry, ds=ds, variables=variables, version=version)
+        try:
+            derived = derive(entry, ds, variables)
+        except RolesMismatch as exc:
+            raise CatalogMismatch(str(exc)) from None
+        variables.update({name: info for name, (info, _) in derived.items()})
+        arrays = {name: array for name, (_, array) in derived.items()}
+        return cls(entry=entry, ds=ds, variables=variables, version=version, derived=arrays)
 
     @property
     def id(self) -> str:
@@ -151,7 +160,9 @@ class OpenDataset:
         return (min(b[0] for b in boxes), south, max(b[2] for b in boxes), north)
 
     def array(self, info: VariableInfo) -> xr.DataArray:
-        """The (lazy) data of a served variable or of a derived vector component."""
+        """The (lazy) data of a served variable, a derived one, or a vector component."""
+        if info.derived is not None:
+            return self.derived[info.id]
         if info.role is None:
             return self.ds[info.id]
         return self._vector_arrays[info.id]
@@ -159,10 +170,11 @@ class OpenDataset:
     def resolve(self, names: list[str] | None) -> list[VariableInfo]:
         """Variables named by id, or by vector pair id (its east and north components).
 
-        Without names: every served variable. Unknown names are a 404 naming the valid ones.
+        Without names: every stored variable (derived ones are computed only when named).
+        Unknown names are a 404 naming the valid ones.
         """
         if not names:
-            return list(self.variables.values())
+            return [v for v in self.variables.values() if v.derived is None]
         pairs = {pair.id: pair for pair in self.entry.vectors}
         chosen: list[VariableInfo] = []
         for name in dict.fromkeys(names):

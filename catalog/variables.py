@@ -26,6 +26,8 @@ class VariableInfo:
     vector: VectorPair | None
     role: str | None = None
     """For a derived vector component: 'east' or 'north'."""
+    derived: Derivation | None = None
+    """For a TEOS-10 derived variable: its inputs and method (``catalog.derived``)."""
 
     @property
     def display_name(self) -> str:
@@ -38,3 +40,12 @@ class VariableInfo:
         if self.vector is None:
             return None
         return self.vector.y if self.vector.x == self.id else self.vector.x
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """How a derived variable is computed: from which served variables, by what method."""
+
+    inputs: tuple[str, ...]
+    method: str
+    reference: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
@@ -123,6 +123,53 @@ class VectorPair(_Strict):
         return self
 
 
+DerivedId = Literal[
+    "absolute_salinity",
+    "conservative_temperature",
+    "density",
+    "sigma0",
+    "sound_speed",
+    "buoyancy_frequency_squared",
+    "mixed_layer_depth",
+]
+DERIVED_IDS: tuple[str, ...] = get_args(DerivedId)
+
+
+class DerivedOptions(_Strict):
+    """Which TEOS-10 derived variables a dataset offers, and from which of its variables.
+
+    By default they are offered wherever a temperature and a salinity with depth levels are
+    found by CF standard name (``sea_water_potential_temperature``,
+    ``sea_water_conservative_temperature`` or ``sea_water_temperature``; and
+    ``sea_water_practical_salinity``, ``sea_water_salinity`` (read as practical) or
+    ``sea_water_absolute_salinity``). ``derived: false`` switches them off.
+    """
+
+    enabled: bool = True
+    temperature: str | None = Field(
+        default=None, description="Variable to use as temperature (else found by standard name)."
+    )
+    temperature_kind: Literal["potential", "conservative", "in_situ"] | None = Field(
+        default=None,
+        description="What that temperature is; needed when its standard name does not say.",
+    )
+    salinity: str | None = Field(
+        default=None, description="Variable to use as salinity (else found by standard name)."
+    )
+    salinity_kind: Literal["practical", "absolute"] | None = Field(
+        default=None,
+        description="What that salinity is; needed when its standard name does not say.",
+    )
+    variables: list[DerivedId] | None = Field(
+        default=None, description="Offer only these derived variables (default: all)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _switch(cls, value: Any) -> Any:
+        return {"enabled": value} if isinstance(value, bool) else value
+
+
 class DatasetEntry(_Strict):
     """One dataset of the catalog."""
 
@@ -137,6 +184,11 @@ class DatasetEntry(_Strict):
     hidden_variables: list[str] = Field(
         default_factory=list,
         description="Data variables not to serve (masks, grid metrics, …).",
+    )
+    derived: DerivedOptions = Field(
+        default_factory=DerivedOptions,
+        description="TEOS-10 derived variables (density, sound speed, …): on by default where "
+        "inputs are found; `false` switches them off.",
     )
 
 
