@@ -14,6 +14,7 @@ from catalog.variables import VariableInfo
 from schemas.datasets import (
     DatasetDetail,
     DatasetSummary,
+    DerivedFrom,
     Links,
     TimeExtent,
     TimeInfo,
@@ -134,4 +135,11 @@ def describe_variable(info: VariableInfo) -> Variable:
         colormap=info.override.colormap,
         scale=list(info.override.scale) if info.override.scale else None,
         display_units=info.override.display_units,
+        derived=DerivedFrom(
+            inputs=list(info.derived.inputs),
+            method=info.derived.method,
+            reference=info.derived.reference,
+        )
+        if info.derived
+        else None,
     )

@@ -46,6 +46,16 @@ VARIABLE_EXAMPLE: dict[str, Any] = {
     "colormap": "balance",
     "scale": None,
     "display_units": None,
+    "derived": None,
+}
+DERIVED_EXAMPLE: dict[str, Any] = {
+    "inputs": ["thetao", "so"],
+    "method": "σ0 = gsw.sigma0(SA, CT) = ρ(SA, CT, 0) - 1000 kg m-3; p = p_from_z(-depth, lat); "
+    "SA = SA_from_SP(SP, p, lon, lat); CT = CT_from_pt(SA, θ) (CT_from_t(SA, t, p) for in-situ "
+    "temperature)",
+    "reference": "IOC, SCOR and IAPSO (2010): The international thermodynamic equation of "
+    "seawater - 2010 (TEOS-10), Manual and Guides No. 56, UNESCO; computed with the Gibbs "
+    "SeaWater (GSW) Oceanographic Toolbox (Python gsw)",
 }
 
 
@@ -128,6 +138,18 @@ class VectorMembership(BaseModel):
     )
 
 
+class DerivedFrom(BaseModel):
+    """How a derived variable is computed (TEOS-10, with gsw) from served variables."""
+
+    model_config = _examples(DERIVED_EXAMPLE)
+
+    inputs: list[str] = Field(
+        description="The variables it is computed from (temperature, salinity)."
+    )
+    method: str = Field(description="The computation, as gsw function calls.")
+    reference: str = Field(description="The standard and the software that compute it.")
+
+
 class Variable(BaseModel):
     """One variable of a dataset."""
 
@@ -160,6 +182,12 @@ class Variable(BaseModel):
         description="Units plots show the variable in when the request has no `units` "
         "(UDUNITS); data answers keep `units`.",
         examples=["degC"],
+    )
+    derived: DerivedFrom | None = Field(
+        default=None,
+        description="Set on a variable computed on the fly with TEOS-10 (density, sigma0, "
+        "sound speed, …) from the dataset's temperature and salinity; such variables are "
+        "answered only when named in `variables`.",
     )
 
 

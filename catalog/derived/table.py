@@ -139,7 +139,7 @@ DERIVED: dict[str, Derived] = {
             "deep",
             "The depth where σ0 first exceeds σ0 at 10 m by 0.03 kg m-3 (de Boyer Montégut et "
             "al., 2004, doi:10.1029/2004JC002378), interpolated linearly between levels; the "
-            "deepest valid level where it never does",
+            f"deepest valid level where it never does; σ0 = gsw.sigma0(SA, CT); {_CHAIN}",
             _mld,
             column=True,
             levels=False,
