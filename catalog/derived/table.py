@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from catalog.derived import teos10
+import catalog.derived.teos10 as teos10
 from catalog.derived.teos10 import Array, SalinityKind, TemperatureKind
 
 

@@ -96,7 +96,7 @@ def test_buoyancy_frequency_sign_follows_the_stratification() -> None:
 
 def test_mixed_layer_depth_of_a_known_profile() -> None:
     """σ0 uniform to 30 m, then rising: the 0.03 kg m⁻³ threshold is crossed between 30 m and
-    50 m at 30 + 20 × (0.03 − 0.02) / (0.2 − 0.02) m."""
+    50 m at 30 + 20 * (0.03 − 0.02) / (0.2 − 0.02) m."""
     depths = np.array([0.5, 5, 10, 20, 30, 50, 100.0])
     sigma = np.array([25, 25, 25, 25, 25.02, 25.2, 26.0])
     assert teos10.mixed_layer_depth(sigma, depths) == pytest.approx(30 + 20 * 0.01 / 0.18)
