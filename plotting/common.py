@@ -83,9 +83,10 @@ def choose_variable(
     return name, infos[0]
 
 
-def is_speed(da: xr.DataArray) -> bool:
-    """Whether the drawn field is the speed of a vector pair."""
-    return str(da.name).endswith("_speed")
+def is_speed(da: xr.DataArray, name: str) -> bool:
+    """Whether the field drawn for ``name`` is the speed of the vector pair ``name`` (not a
+    variable whose id ends in '_speed', such as the derived ``sound_speed``)."""
+    return da.name == f"{name}_speed"
 
 
 def pick(data: xr.Dataset, name: str) -> xr.DataArray:
@@ -195,7 +196,7 @@ def shade(
     """The field (dims y, x) as cells coloured by the plot's colour map and range, with a bar.
 
     ``shown``: the values inside the axes' limits, which a fitted range fits (default: all)."""
-    speed = is_speed(field)
+    speed = is_speed(field, name)
     fit = field.values if shown is None else shown
     low, high = colour_range(p, info, [fit], speed)
     values = np.ma.masked_invalid(np.asarray(field.values, dtype=np.float64))

@@ -70,8 +70,13 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
 
     ax: GeoAxes = fig.add_subplot(projection=shown.crs)
     ax.set_facecolor("#f2f2f2")
-    low, high = colour_range(p, info, [field.values], is_speed(field))
-    style = {"cmap": colormap(p, info, is_speed(field)), "vmin": low, "vmax": high, "zorder": 1}
+    low, high = colour_range(p, info, [field.values], is_speed(field, name))
+    style = {
+        "cmap": colormap(p, info, is_speed(field, name)),
+        "vmin": low,
+        "vmax": high,
+        "zorder": 1,
+    }
     mappable = drawing.draw(
         ax, map_layers.drawing_of(ctx, name, field), shown.x0, style, transform=LONLAT
     )

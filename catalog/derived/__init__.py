@@ -70,7 +70,12 @@ def _one(
     variable = xr.Variable(backend.dims, indexing.LazilyIndexedArray(backend), attrs)
     array = xr.DataArray(variable, coords=keep, name=derived.id)
     own = entry.variables.get(derived.id, VariableOverride())
-    override = own.model_copy(update={"colormap": own.colormap or derived.colormap})
+    override = own.model_copy(
+        update={
+            "colormap": own.colormap or derived.colormap,
+            "display_name": own.display_name or derived.name,
+        }
+    )
     info = dataclasses.replace(
         t,
         id=derived.id,

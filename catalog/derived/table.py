@@ -52,6 +52,8 @@ class Derived:
     """One derived variable."""
 
     id: str
+    name: str
+    """Short display name (plots' axis labels, pickers)."""
     long_name: str
     standard_name: str
     units: str
@@ -76,6 +78,7 @@ DERIVED: dict[str, Derived] = {
     for d in (
         Derived(
             "absolute_salinity",
+            "Absolute Salinity",
             "Absolute Salinity (TEOS-10)",
             "sea_water_absolute_salinity",
             "g kg-1",
@@ -85,6 +88,7 @@ DERIVED: dict[str, Derived] = {
         ),
         Derived(
             "conservative_temperature",
+            "Conservative Temperature",
             "Conservative Temperature (TEOS-10)",
             "sea_water_conservative_temperature",
             "degC",
@@ -95,6 +99,7 @@ DERIVED: dict[str, Derived] = {
         ),
         Derived(
             "density",
+            "Density (in situ)",
             "In-situ density (TEOS-10)",
             "sea_water_density",
             "kg m-3",
@@ -104,6 +109,7 @@ DERIVED: dict[str, Derived] = {
         ),
         Derived(
             "sigma0",
+            "σ0 (potential density anomaly)",
             "Potential density anomaly σ0, reference pressure 0 dbar (TEOS-10)",
             "sea_water_sigma_theta",
             "kg m-3",
@@ -113,6 +119,7 @@ DERIVED: dict[str, Derived] = {
         ),
         Derived(
             "sound_speed",
+            "Sound speed",
             "Speed of sound in sea water (TEOS-10)",
             "speed_of_sound_in_sea_water",
             "m s-1",
@@ -122,6 +129,7 @@ DERIVED: dict[str, Derived] = {
         ),
         Derived(
             "buoyancy_frequency_squared",
+            "N² (buoyancy frequency squared)",
             "Squared buoyancy (Brunt-Väisälä) frequency N² (TEOS-10)",
             "square_of_brunt_vaisala_frequency_in_sea_water",
             "s-2",
@@ -133,6 +141,7 @@ DERIVED: dict[str, Derived] = {
         ),
         Derived(
             "mixed_layer_depth",
+            "Mixed layer depth",
             "Mixed layer depth, σ0 threshold 0.03 kg m-3 from 10 m (TEOS-10)",
             "ocean_mixed_layer_thickness_defined_by_sigma_theta",
             "m",

@@ -130,8 +130,13 @@ def plate_carree_field(
     """The field on plate carrée axes, coloured by the plot's map and range; the mappable."""
     ax.set_facecolor("#f2f2f2")
     shown = _inside(field, bbox)
-    low, high = colour_range(p, info, [shown], is_speed(field))
-    style = {"cmap": colormap(p, info, is_speed(field)), "vmin": low, "vmax": high, "zorder": 1}
+    low, high = colour_range(p, info, [shown], is_speed(field, name))
+    style = {
+        "cmap": colormap(p, info, is_speed(field, name)),
+        "vmin": low,
+        "vmax": high,
+        "zorder": 1,
+    }
     return drawing.draw(ax, map_layers.drawing_of(ctx, name, field), extent[0], style)
 
 

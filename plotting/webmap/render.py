@@ -142,7 +142,9 @@ def read_field(opened: OpenDataset, job: MapJob, max_values: int) -> Field:
     da = pick(result.data, name)
     drawing = info.grid.drawing(da)
     values = np.ascontiguousarray(drawing.values, dtype=np.float64).ravel()
-    entry = _fields[key] = Field(drawing, index.fingerprint(drawing), values, info, is_speed(da))
+    entry = _fields[key] = Field(
+        drawing, index.fingerprint(drawing), values, info, is_speed(da, name)
+    )
     while len(_fields) > FIELDS:
         _fields.popitem(last=False)
     return entry

@@ -110,6 +110,27 @@ def test_point_values_equal_gsw_from_the_file(
         assert got == pytest.approx(n2[level - 1] + (n2[level] - n2[level - 1]) * w, rel=1e-9)
 
 
+def test_profile_of_column_and_level_variables_equals_gsw(
+    client: TestClient, glorys: xr.Dataset
+) -> None:
+    """A profile reads every level at once (array indexers on all dimensions): N² (computed
+    over the column) and σ0 (level by level) come back in depth order."""
+    j, i = 2, 3  # a column wet at all 6 levels, to 3,840 m
+    lon, lat = float(glorys.longitude[i]), float(glorys.latitude[j])
+    response = client.get(
+        f"{D}/glorys/data/profile",
+        params={"lon": lon, "lat": lat, "variables": "buoyancy_frequency_squared,sigma0"},
+    )
+    assert response.status_code == 200, response.text
+    got = response.json()["variables"]
+    sa, ct, p = column(glorys, j, i)
+    np.testing.assert_allclose(got["sigma0"]["values"], gsw.sigma0(sa, ct), rtol=1e-12)
+    n2, p_mid = gsw.Nsquared(sa, ct, p, lat)
+    assert np.isfinite(n2).all()
+    expected = np.interp(p, p_mid, n2)  # inside: linear in p; outside: the end mid-points
+    np.testing.assert_allclose(got["buoyancy_frequency_squared"]["values"], expected, rtol=1e-9)
+
+
 def test_mixed_layer_depth_is_where_sigma0_passes_its_10_m_value(
     client: TestClient, glorys: xr.Dataset
 ) -> None:

@@ -156,6 +156,16 @@ def test_a_speed_auto_runs_from_zero(catalog: Catalog) -> None:
     assert colour_limits(fig) == pytest.approx((0.0, percentiles(speed)[1]), rel=1e-6)
 
 
+@pytest.mark.parametrize("plot", ["map", "transect"])
+def test_sound_speed_is_not_a_vector_speed(catalog: Catalog, plot: str) -> None:
+    """The derived `sound_speed` ends in '_speed' like a vector pair's speed, but its range is
+    fitted to its values (about 1,480 to 1,530 m/s), not run from zero."""
+    where = {"path": "-15,48;5,62"} if plot == "transect" else {}
+    fig = render(catalog, "glorys", plot, variable="sound_speed", scale="auto", **where)
+    low, high = colour_limits(fig)
+    assert 1400 < low < high < 1600
+
+
 def test_colorbar_bands_and_log_scale(catalog: Catalog) -> None:
     """numcolorbands: the bar's colours are the bands' (each the colour map at its middle, as
     the web-map palette); logscale: a logarithmic axis over a positive range."""
