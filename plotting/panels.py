@@ -60,6 +60,18 @@ def canvas(width: int | None, height: int | None, dpi: int, ratio: float) -> tup
     return _side(max(height - points(down, dpi), 1.0) / per_panel + points(across, dpi)), height
 
 
+def shaped(width: int | None, height: int | None, default: tuple[int, int]) -> tuple[int, int]:
+    """The image size for panels of no fixed aspect: as asked, a missing side keeping the
+    ``default`` size's shape."""
+    if width is not None and height is not None:
+        return width, height
+    if width is not None:
+        return width, _side(width * default[1] / default[0])
+    if height is not None:
+        return _side(height * default[0] / default[1]), height
+    return default
+
+
 def figure(
     width: int,
     height: int,
