@@ -118,7 +118,14 @@ class Comparison:
     a: Side
     b: Side
     units: str | None
-    """A's plot units (the request's, the catalog's display units, else the data's)."""
+    """The units A is drawn in: the request's, else the catalog's display units; None: its
+    own."""
+    units_b: str | None
+    """The units B is converted to: A's as drawn (None: B's are already those)."""
+
+    def units_for(self, side: Side) -> str | None:
+        """The units to convert one side's values to (None: as they are)."""
+        return self.units if side is self.a else self.units_b
 
     def titles(self, used_a: str, used_b: str, regridded: bool) -> list[str]:
         """The panels' titles: what A and B are (``used_*``: their time and depth), A − B."""
@@ -152,11 +159,12 @@ def comparison(
     name_b, info_b = _b_variable(ctx.opened, name_a, info_a, opened_b, p, needs, plot_type)
     units = plot_units(p, info_a) or info_a.units
     _check_units(info_a, info_b, units, opened_b, p)
+    same = canonical_units(info_b.units) == canonical_units(units)
     time_b = _b_time(time_a, info_b, opened_b, p)
     a = Side(ctx.opened, name_a, info_a, time_a if info_a.time is not None else p.time)
     b = Side(opened_b, name_b, info_b, time_b)
     _check_coverage(a, b, p, location)
-    return Comparison(a, b, units)
+    return Comparison(a, b, plot_units(p, info_a), None if same else units)
 
 
 def _instant(info: VariableInfo, spec: Instant) -> Instant:

@@ -166,7 +166,7 @@ def difference(ctx: RenderContext, p: MapParams, cmp: Comparison) -> Figure:
         query.area(
             b.opened, [b.name], bbox, b.time, depth_b, max_cells=cells, max_values=ctx.max_values
         ),
-        cmp.units,
+        cmp.units_b,
     )
     field_a = pick(read_a.data, a.name)
     values_b, moved = onto_cells(field_a, pick(read_b.data, b.name))

@@ -165,7 +165,7 @@ def difference(ctx: RenderContext, p: ProfileParams, cmp: Comparison) -> Figure:
     wheres: list[str] = []
     used: list[dict[str, Any]] = []
     for lon, lat in zip(p.lon, p.lat, strict=True):
-        read_a, read_b = (_column(ctx, p, side, cmp.units, lon, lat) for side in (a, b))
+        read_a, read_b = (_column(ctx, p, side, cmp.units_for(side), lon, lat) for side in (a, b))
         values_a = np.asarray(pick(read_a.data, a.name).values, dtype=np.float64)
         depth = np.asarray(read_a.data["depth"].values, dtype=np.float64)
         values_b, levels_moved = onto_levels(

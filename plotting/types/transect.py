@@ -142,7 +142,7 @@ def _section(ctx: RenderContext, p: TransectParams, side: Side, units: str | Non
 def difference(ctx: RenderContext, p: TransectParams, cmp: Comparison) -> Figure:
     """Three sections stacked: A, B (on A's levels) and A − B (runs in a worker)."""
     a, b = cmp.a, cmp.b
-    read_a, read_b = (_section(ctx, p, side, cmp.units) for side in (a, b))
+    read_a, read_b = (_section(ctx, p, side, cmp.units_for(side)) for side in (a, b))
     field_a = pick(read_a.data, a.name).transpose("depth", "distance")
     field_b = pick(read_b.data, b.name).transpose("depth", "distance")
     depth = read_a.data["depth"].values
