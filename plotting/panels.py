@@ -23,6 +23,9 @@ Arrangement = Literal["rows", "columns"]
 WIDE = 0.55
 """A map panel flatter than this (height / width) is stacked in rows, else side by side."""
 PANEL_TITLE_POINTS = 8.0
+PAD = 6.0
+"""Between the panels and what is above and below them (points): constrained layout's 3
+let a two-line panel title touch the figure's title."""
 DIFFERENCE_CMAP = "balance"
 """cmocean's diverging map: white at zero, the difference's colour scale is symmetric."""
 
@@ -84,7 +87,9 @@ def figure(
     the canvas less the credit line; ``share``: 'x' or 'y', the axis the panels share;
     ``compress``: panels of a fixed aspect (maps) drawn together, the space left outside."""
     credit = points(CREDIT_POINTS * 1.5 + EDGE, dpi) / height
-    engine = ConstrainedLayoutEngine(rect=(0.0, credit, 1.0, 1.0 - credit), compress=compress)
+    engine = ConstrainedLayoutEngine(
+        rect=(0.0, credit, 1.0, 1.0 - credit), compress=compress, h_pad=PAD / 72
+    )
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout=engine)
     attach_canvas(fig)
     shape = (3, 1) if arranged == "rows" else (1, 3)
