@@ -76,6 +76,7 @@ class CompareParams(PlotParams):
     diff_scale: float | None = Field(
         default=None,
         gt=0,
+        le=1e9,
         allow_inf_nan=False,
         description="Half-range of the difference's colour (or value) scale, which is "
         "symmetric about 0; default: the largest |A − B| drawn.",
