@@ -162,14 +162,15 @@ def comparison(
     _check_units(info_a, info_b, units, opened_b, p)
     same = canonical_units(info_b.units) == canonical_units(units)
     time_b = _b_time(time_a, info_b, opened_b, p)
-    a = Side(ctx.opened, name_a, info_a, time_a if info_a.time is not None else p.time)
+    a = Side(ctx.opened, name_a, info_a, time_a)
     b = Side(opened_b, name_b, info_b, time_b)
     _check_coverage(a, b, p, location)
     return Comparison(a, b, plot_units(p, info_a), None if same else units)
 
 
 def _instant(info: VariableInfo, spec: Instant) -> Instant:
-    """The instant of the step a time spec reads (None without a time axis of steps)."""
+    """The instant of the step a time spec reads; the spec itself without a time axis of
+    steps (a 400 naming ``time`` outside the coverage, as the plot would give)."""
     if info.time is None or info.time.dim is None:
         return spec
     instant: Instant = info.time.values[nearest_time(info.time, spec)]

@@ -15,10 +15,12 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
 from api.settings import DEFAULT_CATALOG
+from catalog.sources import SourceVersion
 from catalog.store import Catalog
 from plotting.common import RenderContext
-from plotting.compare import REGRIDDED
+from plotting.compare import REGRIDDED, onto_cells, onto_levels
 from plotting.types import PLOT_TYPES
+from plotting.worker import RenderJob
 from tests.plotting.test_plots import decode
 
 SAMPLES = DEFAULT_CATALOG.parent
@@ -246,3 +248,52 @@ def test_bad_comparisons_are_400_naming_the_parameter(
     assert response.headers["content-type"].startswith("application/problem+json")
     problem = response.json()
     assert [p["name"] for p in problem["invalid_params"]] == [name]
+
+
+def test_levels_are_moved_to_the_nearest_and_not_beyond_the_last() -> None:
+    values = np.array([[1.0, 1.5], [2.0, 2.5], [3.0, 3.5]])  # (level, place)
+    moved, changed = onto_levels(values, [0.0, 10.0, 20.0], [1.0, 9.0, 16.0, 24.0, 40.0])
+    assert changed
+    expected = [[1.0, 1.5], [2.0, 2.5], [3.0, 3.5], [3.0, 3.5], [np.nan, np.nan]]
+    np.testing.assert_array_equal(moved, expected)  # 24 m: within half a level of 20 m
+    same, changed = onto_levels(values, [0.0, 10.0, 20.0], [0.0, 10.0, 20.0])
+    assert not changed and same is values
+
+
+def test_cells_take_their_nearest_within_reach() -> None:
+    """B on a 1° grid moved onto A's 0.5° cells: each takes the nearest B cell; beyond B's
+    coverage by more than REACH spacings, nothing."""
+    lon_b, lat_b = np.arange(0.0, 5.0), np.arange(0.0, 3.0)
+    b = xr.DataArray(
+        lon_b[None, :] * 10 + lat_b[:, None],
+        dims=("y", "x"),
+        coords={"longitude": ("x", lon_b), "latitude": ("y", lat_b)},
+    )
+    lon_a, lat_a = np.array([0.2, 2.9, 4.2, 9.0]), np.array([1.1])
+    a = xr.DataArray(
+        np.zeros((1, 4)),
+        dims=("y", "x"),
+        coords={"longitude": ("x", lon_a), "latitude": ("y", lat_a)},
+    )
+    moved, changed = onto_cells(a, b)
+    assert changed
+    np.testing.assert_array_equal(moved, [[1.0, 31.0, 41.0, np.nan]])
+    itself, changed = onto_cells(b, b)
+    assert not changed
+    np.testing.assert_array_equal(itself, b.values)
+
+
+def test_the_cache_key_follows_the_version_of_b() -> None:
+    """An image drawn against an old opening of compare_dataset is not served for a new one."""
+    kind = PLOT_TYPES["map"]
+    p = kind.params.model_validate({"variable": "thetao", "compare_dataset": "glorys-mesh"})
+    first = RenderJob(
+        "map", kind.render, "glorys", p, others=(("glorys-mesh", SourceVersion(1, None)),)
+    )
+    again = RenderJob(
+        "map", kind.render, "glorys", p, others=(("glorys-mesh", SourceVersion(1, None)),)
+    )
+    newer = RenderJob(
+        "map", kind.render, "glorys", p, others=(("glorys-mesh", SourceVersion(2, None)),)
+    )
+    assert first.key == again.key != newer.key
