@@ -176,7 +176,7 @@ def difference(ctx: RenderContext, p: MapParams, cmp: Comparison) -> Figure:
     low, high = colour_range(p, a.info, [_inside(field_a, bbox), _inside(field_b, bbox)], speed)
     style = {"cmap": colormap(p, a.info, speed), "vmin": low, "vmax": high, "zorder": 1}
     bound_low, bound_high = difference_range(p, _inside(delta, bbox))
-    fig, axes = panels.figure(width, height, p.dpi, arranged, compress=False)
+    fig, axes = panels.figure(width, height, p.dpi, arranged)
     grid = a.info.grid
     shown = []
     for ax, field in zip(axes[:2], (field_a, field_b), strict=True):
