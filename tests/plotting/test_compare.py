@@ -297,3 +297,30 @@ def test_the_cache_key_follows_the_version_of_b() -> None:
         "map", kind.render, "glorys", p, others=(("glorys-mesh", SourceVersion(2, None)),)
     )
     assert first.key == again.key != newer.key
+
+
+def chroma(pixels: np.ndarray) -> np.ndarray:
+    """How coloured each pixel is (0 for greys): the spread of its red, green and blue."""
+    rgb = pixels.astype(int)
+    return np.asarray(rgb.max(axis=-1) - rgb.min(axis=-1))
+
+
+def test_the_difference_panel_of_a_field_less_itself_is_the_zero_colour(
+    client: TestClient, catalog: Catalog
+) -> None:
+    params = {"time": "2015-12-01", "compare_time": "2015-12-01", "bbox": "-180,-60,-60,60"}
+    response = client.get("/api/v1/datasets/ersst-v5/plots/map", params=params)
+    assert response.status_code == 200
+    pixels = decode(response.content)
+    fig = render(catalog, "map", "ersst-v5", **params)  # the same layout, to find the panels
+    fig.canvas.draw()  # type: ignore[no-untyped-call]
+    height = pixels.shape[0]
+
+    def inside(name: str) -> np.ndarray:
+        box = panel(fig, name).get_window_extent()
+        rows = slice(int(height - box.y1) + 3, int(height - box.y0) - 3)
+        return pixels[rows, int(box.x0) + 3 : int(box.x1) - 3]
+
+    assert np.percentile(chroma(inside("A")), 90) > 100  # the thermal colours of the SST
+    # the ocean in balance's middle colour, land and graticule grey: nothing blue or red
+    assert chroma(inside("difference")).max() < 40
