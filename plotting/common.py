@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,13 @@ class RenderContext:
 
     opened: OpenDataset
     max_values: int
+    others: Mapping[str, OpenDataset] = dataclasses.field(default_factory=dict)
+    """The other datasets the parameters name (a difference plot's B), opened at the versions
+    the API admitted the job against; by id."""
+
+    def dataset(self, dataset_id: str) -> OpenDataset:
+        """The plot's own dataset or one of the others, by id."""
+        return self.opened if dataset_id == self.opened.id else self.others[dataset_id]
 
 
 def _has(info: VariableInfo, need: str) -> bool:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from plotting.params import Depth, PlotParams, Time
+from plotting.compare import CompareParams
+from plotting.params import Depth, Time
 from plotting.projections import PLATE_CARREE, ProjectionName
 from schemas import params, patterns
 
 
-class MapParams(PlotParams):
+class MapParams(CompareParams):
     """Parameters of a map."""
 
     bbox: params.BBoxParam | None = Field(

@@ -95,6 +95,11 @@ class PlotParams(BaseModel):
         examples=["degC"],
     )
 
+    def other_datasets(self) -> dict[str, str]:
+        """Datasets the parameters name besides the plot's own, by parameter (opened for the
+        check and the render: a difference plot's ``compare_dataset``)."""
+        return {}
+
     @field_validator("colormap")
     @classmethod
     def _known_colormap(cls, name: str | None) -> str | None:

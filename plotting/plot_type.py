@@ -5,7 +5,7 @@ Each plot type module (``plotting.types.*``) makes one; ``plotting.types`` lists
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from catalog.dataset import OpenDataset
 from plotting.common import Needs, RenderContext, candidates, choose_variable
+from plotting.compare import CompareParams, comparison
 from plotting.layout import canvas_size
 from plotting.params import PlotParams
 
@@ -48,8 +49,18 @@ class PlotType:
             return self.sizer(opened, params)
         return canvas_size(params.width, params.height, params.dpi, None)
 
-    def validate(self, opened: OpenDataset, params: PlotParams) -> None:
-        """The checks that need the dataset: variable, extra parameters (400/404)."""
+    def validate(
+        self,
+        opened: OpenDataset,
+        params: PlotParams,
+        others: Mapping[str, OpenDataset] | None = None,
+    ) -> None:
+        """The checks that need the dataset: variable, extra parameters (400/404); with
+        ``others`` (``params.other_datasets()`` opened), a difference plot's B as well."""
         choose_variable(opened, params.variable, self.needs, self.name)
         if self.check is not None:
             self.check(opened, params)
+        if isinstance(params, CompareParams):
+            comparison(
+                RenderContext(opened, 0, others or {}), params, self.needs, self.name, self.location
+            )

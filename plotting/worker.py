@@ -12,6 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,9 @@ class RenderJob:
     dataset_id: str
     params: PlotParams
     version: SourceVersion = UNVERSIONED
+    others: tuple[tuple[str, SourceVersion], ...] = ()
+    """The other datasets the parameters name (``PlotParams.other_datasets``) and the
+    versions admitted: opened by the worker beside the plot's own, and keying the cache."""
 
     @property
     def describe(self) -> str:
@@ -68,6 +72,8 @@ class RenderJob:
             "generation": self.version.generation,
             "params": self.params.model_dump(mode="json"),
         }
+        if self.others:
+            spec["others"] = [[dataset_id, v.generation] for dataset_id, v in self.others]
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
 
@@ -89,8 +95,13 @@ def run(job: RenderJob) -> Rendered:
     """Render one job (in a worker). Domain errors propagate to the API as they are."""
     begin = time.perf_counter()
     catalog, max_values = data_worker.opened()
-    with catalog.reading(job.dataset_id, job.version) as opened:
-        fig = job.render(RenderContext(opened, max_values), job.params)
+    with ExitStack() as reading:
+        opened = reading.enter_context(catalog.reading(job.dataset_id, job.version))
+        others = {
+            dataset_id: reading.enter_context(catalog.reading(dataset_id, version))
+            for dataset_id, version in job.others
+        }
+        fig = job.render(RenderContext(opened, max_values, others), job.params)
     drawn = time.perf_counter()
     fmt = job.params.f
     body = encode(fig, fmt)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import AsyncDatasetDep, CatalogDep, SettingsDep
 from api.errors import NotAcceptable
@@ -17,6 +18,7 @@ from api.negotiation import VARY_ACCEPT, negotiate
 from api.responses import problem_responses
 from api.routing import API_V1, PrefixedRouter
 from api.settings import Settings
+from catalog.dataset import OpenDataset
 from catalog.errors import (
     DatasetNotFound,
     DatasetUnavailable,
@@ -28,6 +30,7 @@ from catalog.errors import (
     valid_values_sentence,
 )
 from catalog.geo import check_vertices
+from catalog.store import Catalog
 from plotting.errors import PlotBusy, PlotFailed, PlotTimeout, PlotTypeNotFound
 from plotting.figure import MEDIA_TYPES
 from plotting.params import PlotParams
@@ -117,14 +120,44 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
         negotiated = "f" not in request.query_params
         params = _in_format(request, params) if negotiated else params
         _check_limits(plot_type.size(opened, params), params, settings)
-        plot_type.validate(opened, params)
-        job = RenderJob(plot_type.name, plot_type.render, opened.id, params, opened.version)
-        return await image_response(
-            request, runner, catalog, opened.id, job, VARY_ACCEPT if negotiated else None
+        others = await _other_datasets(catalog, opened, params)
+        plot_type.validate(opened, params, others)
+        versions = tuple((dataset_id, o.version) for dataset_id, o in others.items())
+        job = RenderJob(
+            plot_type.name, plot_type.render, opened.id, params, opened.version, versions
         )
+        try:
+            return await image_response(
+                request, runner, catalog, opened.id, job, VARY_ACCEPT if negotiated else None
+            )
+        except DatasetUnavailable:
+            for dataset_id in others:  # as image_response does for the plot's own
+                catalog.recheck(dataset_id)
+            raise
 
     plot.__doc__ = plot_type.summary
     return plot
+
+
+async def _other_datasets(
+    catalog: Catalog, opened: OpenDataset, params: PlotParams
+) -> dict[str, OpenDataset]:
+    """The other datasets the parameters name, opened (a 400 naming the parameter for an
+    unknown id, 503 for one unavailable); the plot's own is not repeated."""
+    others: dict[str, OpenDataset] = {}
+    for param, dataset_id in params.other_datasets().items():
+        if dataset_id == opened.id or dataset_id in others:
+            continue
+        if dataset_id not in catalog.ids:
+            raise InvalidParameters.single(
+                param,
+                f"no dataset '{dataset_id}'; " + valid_values_sentence(catalog.ids),
+            )
+        if catalog.settled(dataset_id):
+            others[dataset_id] = catalog.dataset(dataset_id)
+        else:
+            others[dataset_id] = await run_in_threadpool(catalog.dataset, dataset_id)
+    return others
 
 
 def _in_format(request: Request, params: PlotParams) -> PlotParams:

@@ -10,12 +10,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from catalog import query
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, NoData
 from catalog.geo import BBox, in_lon_range, normalise_lon
 from catalog.query.convert import convert_units
 from catalog.variables import VariableInfo
-from plotting import basemap, drawing, map_layers, projected, projections
+from plotting import basemap, colormaps, drawing, map_layers, panels, projected, projections
 from plotting.common import (
     LAT_FORMAT,
     LON_FORMAT,
@@ -32,9 +33,17 @@ from plotting.common import (
     subtitle,
     used_in,
 )
+from plotting.compare import (
+    Comparison,
+    comparison,
+    difference_label,
+    difference_range,
+    onto_cells,
+)
 from plotting.figure import new_figure
 from plotting.layout import canvas_size, colour_bar
 from plotting.map_params import MapParams
+from plotting.panels import DIFFERENCE_CMAP
 from plotting.plot_type import PlotType
 from plotting.projections import PLATE_CARREE
 
@@ -51,12 +60,25 @@ def check(opened: OpenDataset, p: MapParams) -> None:
     box = p.bbox if p.bbox is not None else opened.bbox
     if p.projection != PLATE_CARREE and box is not None:
         projections.view(p.projection, box)  # 400 when the projection shows none of the box
+    if p.compares:
+        _check_difference(p)
     if p.contour is not None and p.contour not in opened.variables:
         raise InvalidParameters.single(
             "contour",
             f"'{p.contour}' is not a variable of '{opened.id}'; "
             f"valid: {', '.join(opened.variables)}",
         )
+
+
+def _check_difference(p: MapParams) -> None:
+    """A difference map is drawn in plate carrée, without overlays."""
+    for name, value in (("projection", p.projection != PLATE_CARREE), ("quiver", p.quiver)):
+        if value:
+            raise InvalidParameters.single(
+                name, "a difference map (compare_*) is drawn in plate-carree without overlays"
+            )
+    if p.contour:
+        raise InvalidParameters.single("contour", "a difference map draws no contours")
 
 
 def plot_extent(bbox: BBox) -> basemap.Extent:
@@ -83,6 +105,8 @@ def size(opened: OpenDataset, p: MapParams) -> tuple[int, int]:
     bbox = p.bbox if p.bbox is not None else opened.bbox
     if bbox is None:
         return canvas_size(p.width, p.height, p.dpi, None)
+    if p.compares:
+        return panels.canvas(p.width, p.height, p.dpi, box_ratio(plot_extent(bbox)))
     if p.projection != PLATE_CARREE:
         return canvas_size(
             p.width, p.height, p.dpi, projections.shape(projections.view(p.projection, bbox))
@@ -92,6 +116,9 @@ def size(opened: OpenDataset, p: MapParams) -> tuple[int, int]:
 
 def render(ctx: RenderContext, p: MapParams) -> Figure:
     """Draw the map (runs in a worker)."""
+    compared = comparison(ctx, p, (), "map", "box")
+    if compared is not None:
+        return difference(ctx, p, compared)
     if p.projection != PLATE_CARREE:
         return projected.render(ctx, p)
     opened = ctx.opened
@@ -115,6 +142,61 @@ def render(ctx: RenderContext, p: MapParams) -> Figure:
         map_layers.arrows(ax, ctx, p, bbox, extent[0])
     plate_carree_frame(ax, extent)
     return finish(fig, p, info, name, opened, subtitle(used_in(result), info))
+
+
+def difference(ctx: RenderContext, p: MapParams, cmp: Comparison) -> Figure:
+    """Three maps: A, B (on A's cells) and A − B (runs in a worker)."""
+    a, b = cmp.a, cmp.b
+    bbox = p.bbox if p.bbox is not None else a.opened.bbox
+    if bbox is None:
+        raise NoData(f"Dataset '{a.opened.id}' has no horizontal extent to map.")
+    extent = plot_extent(bbox)
+    width, height = panels.canvas(p.width, p.height, p.dpi, box_ratio(extent))
+    arranged = panels.arrangement(box_ratio(extent))
+    cells = max(width * height // 6, 1)  # a panel takes about a third of the canvas
+    read_a = convert_units(
+        query.area(
+            a.opened, [a.name], bbox, a.time, p.depth, max_cells=cells, max_values=ctx.max_values
+        ),
+        cmp.units,
+    )
+    used_a = used_in(read_a)
+    depth_b = used_a["depth"] if isinstance(used_a.get("depth"), float) else p.depth
+    read_b = convert_units(
+        query.area(
+            b.opened, [b.name], bbox, b.time, depth_b, max_cells=cells, max_values=ctx.max_values
+        ),
+        cmp.units_b,
+    )
+    field_a = pick(read_a.data, a.name)
+    values_b, moved = onto_cells(field_a, pick(read_b.data, b.name))
+    field_b = field_a.copy(data=values_b)
+    delta = field_a.copy(data=np.asarray(field_a.values, dtype=np.float64) - values_b)
+    speed = is_speed(field_a)
+    low, high = colour_range(p, a.info, [_inside(field_a, bbox), _inside(field_b, bbox)], speed)
+    style = {"cmap": colormap(p, a.info, speed), "vmin": low, "vmax": high, "zorder": 1}
+    bound_low, bound_high = difference_range(p, _inside(delta, bbox))
+    fig, axes = panels.figure(width, height, p.dpi, arranged)
+    grid = a.info.grid
+    shown = []
+    for ax, field in zip(axes[:2], (field_a, field_b), strict=True):
+        ax.set_facecolor("#f2f2f2")
+        shown.append(drawing.draw(ax, grid.drawing(field), extent[0], dict(style)))
+    diverging = colormaps.get(DIFFERENCE_CMAP).with_extremes(bad=(0, 0, 0, 0))
+    diff_style = {"cmap": diverging, "vmin": bound_low, "vmax": bound_high, "zorder": 1}
+    axes[2].set_facecolor("#f2f2f2")
+    drawn = drawing.draw(axes[2], grid.drawing(delta), extent[0], diff_style)
+    for k, ax in enumerate(axes):
+        plate_carree_frame(ax, extent)
+        if k < 2 and arranged == "rows":
+            ax.tick_params(labelbottom=False)
+        if k > 0 and arranged == "columns":
+            ax.tick_params(labelleft=False)
+    units = label(a.info, field_a, a.name)
+    panels.bars(fig, axes, shown[0], drawn, (units, difference_label(field_a, a.info)))
+    what_b = subtitle(used_in(read_b), b.info)
+    titles = cmp.titles(subtitle(used_a, a.info), what_b, moved)
+    return panels.finish(fig, axes, cmp.title(p), titles, cmp.credit())
 
 
 def plate_carree_field(

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import numpy as np
+import numpy.typing as npt
 from matplotlib.figure import Figure
 from pydantic import Field
 
 from catalog import query
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters
+from catalog.query import QueryResult
 from catalog.query.convert import convert_units
+from plotting import panels
 from plotting.common import (
     LAT_FORMAT,
     LON_FORMAT,
@@ -25,16 +28,30 @@ from plotting.common import (
     subtitle,
     used_in,
 )
+from plotting.compare import (
+    CompareParams,
+    Comparison,
+    Side,
+    comparison,
+    difference_label,
+    difference_range,
+    onto_levels,
+)
 from plotting.figure import new_figure
-from plotting.params import PlotParams, Time
+from plotting.layout import canvas_size
+from plotting.params import Time
 from plotting.plot_type import PlotType
 from schemas import patterns
 
 NEEDS = ("vertical",)
+Floats = npt.NDArray[np.float64]
+LINE_MARGIN = 1.05
+"""The difference axis reaches this far past the largest |A − B|, so no line runs on the
+frame."""
 MAX_POINTS = 10
 
 
-class ProfileParams(PlotParams):
+class ProfileParams(CompareParams):
     """Parameters of a profile plot."""
 
     lon: list[Annotated[float, Field(ge=-360, le=360, allow_inf_nan=False)]] = Field(
@@ -79,6 +96,9 @@ def check(opened: OpenDataset, p: ProfileParams) -> None:
 
 def render(ctx: RenderContext, p: ProfileParams) -> Figure:
     """Draw the profiles (runs in a worker)."""
+    compared = comparison(ctx, p, NEEDS, "profile", "points")
+    if compared is not None:
+        return difference(ctx, p, compared)
     opened = ctx.opened
     name, info = choose_variable(opened, p.variable, NEEDS, "profile")
     fig = new_figure(p.width, p.height, p.dpi)
@@ -112,6 +132,78 @@ def render(ctx: RenderContext, p: ProfileParams) -> Figure:
     ax.grid(True, linewidth=0.4, alpha=0.5)
     ax.legend(fontsize="small", title="Point", title_fontsize="small")
     return finish(fig, p, info, name, opened, subtitle(used, info))
+
+
+def _column(
+    ctx: RenderContext, p: ProfileParams, side: Side, units: str | None, lon: float, lat: float
+) -> QueryResult:
+    """One side's profile at a point, in the units drawn."""
+    result = query.profile(
+        side.opened,
+        [side.name],
+        lon,
+        lat,
+        side.time,
+        p.depth_min,
+        p.depth_max,
+        max_values=ctx.max_values,
+    )
+    return convert_units(result, units)
+
+
+def difference(ctx: RenderContext, p: ProfileParams, cmp: Comparison) -> Figure:
+    """Three panels side by side sharing depth: A, B (on A's levels) and A − B, a line per
+    point (runs in a worker)."""
+    a, b = cmp.a, cmp.b
+    width, height = canvas_size(p.width, p.height, p.dpi, None)
+    fig, axes = panels.figure(width, height, p.dpi, "columns", share="y", compress=False)
+    axes[1].sharex(axes[0])  # A and B on one value scale
+    moved = b.info.grid is not a.info.grid
+    deltas: list[Floats] = []
+    drawn: list[Floats] = []
+    depths: list[float] = []
+    wheres: list[str] = []
+    used: list[dict[str, Any]] = []
+    for lon, lat in zip(p.lon, p.lat, strict=True):
+        read_a, read_b = (_column(ctx, p, side, cmp.units_for(side), lon, lat) for side in (a, b))
+        values_a = np.asarray(pick(read_a.data, a.name).values, dtype=np.float64)
+        depth = np.asarray(read_a.data["depth"].values, dtype=np.float64)
+        values_b, levels_moved = onto_levels(
+            np.asarray(pick(read_b.data, b.name).values, dtype=np.float64),
+            read_b.data["depth"].values,
+            depth,
+        )
+        moved = moved or levels_moved
+        where = f"{LAT_FORMAT(lat, None)} {LON_FORMAT(lon, None)}"
+        for ax, values in zip(axes, (values_a, values_b, values_a - values_b), strict=True):
+            ax.plot(values, depth, marker=".", ms=3, lw=1.2, label=where)
+        deltas.append(values_a - values_b)
+        drawn.append(values_a)
+        depths.extend(float(d) for d in depth)
+        wheres.append(where)
+        used = [used_in(read_a), used_in(read_b)]
+    if isinstance(p.scale, tuple):
+        axes[0].set_xlim(*p.scale)
+    low, high = difference_range(p, np.concatenate(deltas))
+    axes[2].set_xlim(low * LINE_MARGIN, high * LINE_MARGIN)
+    axes[2].axvline(0.0, color="0.3", lw=0.8, zorder=0)
+    if no_data_note(axes[0], drawn, ", ".join(wheres)) and len(depths) >= 2:
+        axes[0].set_ylim(max(depths), min(depths))
+    else:
+        axes[0].invert_yaxis()
+    field = pick(read_a.data, a.name)
+    axes[0].set_ylabel("Depth (m)")
+    labels = (
+        label(a.info, field, a.name),
+        label(b.info, pick(read_b.data, b.name), b.name),
+        difference_label(field, a.info),
+    )
+    for ax, text in zip(axes, labels, strict=True):
+        ax.set_xlabel(text)
+        ax.grid(True, linewidth=0.4, alpha=0.5)
+    axes[0].legend(fontsize="small", title="Point", title_fontsize="small")
+    titles = cmp.titles(subtitle(used[0], a.info), subtitle(used[1], b.info), moved)
+    return panels.finish(fig, axes, cmp.title(p), titles, cmp.credit())
 
 
 PLOT_TYPE = PlotType(
