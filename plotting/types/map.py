@@ -172,7 +172,7 @@ def difference(ctx: RenderContext, p: MapParams, cmp: Comparison) -> Figure:
     values_b, moved = onto_cells(field_a, pick(read_b.data, b.name))
     field_b = field_a.copy(data=values_b)
     delta = field_a.copy(data=np.asarray(field_a.values, dtype=np.float64) - values_b)
-    speed = is_speed(field_a)
+    speed = is_speed(field_a, a.name)
     low, high = colour_range(p, a.info, [_inside(field_a, bbox), _inside(field_b, bbox)], speed)
     style = {"cmap": colormap(p, a.info, speed), "vmin": low, "vmax": high, "zorder": 1}
     bound_low, bound_high = difference_range(p, _inside(delta, bbox))

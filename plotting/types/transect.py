@@ -154,7 +154,7 @@ def difference(ctx: RenderContext, p: TransectParams, cmp: Comparison) -> Figure
     wet = np.isfinite(values_a).any(axis=1)
     bottom = p.depth_max or (float(depth[wet].max()) if wet.any() else float(depth.max())) * 1.05
     within = depth <= bottom
-    speed = is_speed(field_a)
+    speed = is_speed(field_a, a.name)
     low, high = colour_range(p, a.info, [values_a[within], values_b[within]], speed)
     width, height = size(a.opened, p)
     fig, axes = panels.figure(width, height, p.dpi, "rows", share="x", compress=False)
