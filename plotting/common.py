@@ -80,10 +80,12 @@ def choose_variable(
         name = valid[0]
     infos = opened.resolve([name])  # 404 for an unknown id, with the valid ones
     if name not in valid:
+        what = f"'{name}' is not {_describe(needs)}"
         raise InvalidParameters.single(
             param,
-            f"'{name}' is not {_describe(needs)}; for a {plot_type} plot of '{opened.id}' "
-            f"choose from: {', '.join(valid) or 'none'}",
+            f"{what}; for a {plot_type} plot of '{opened.id}' choose from: {', '.join(valid)}"
+            if valid
+            else f"{what}, and dataset '{opened.id}' has none for a {plot_type} plot",
         )
     return name, infos[0]
 

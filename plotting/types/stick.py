@@ -53,6 +53,8 @@ KEY_BAND = 24.0
 """The band above the sticks kept for the speed key and the note of missing times, points."""
 EDGE_SHARE = 0.02
 """Room between the outermost sticks (or marks) and the axes' sides, a share of the span."""
+MAX_REACH = 0.3
+"""The most of the axes' width one stick may take across (see ``_fit_times``)."""
 KEY_INSET = 8.0
 """Between the axes' left side and the key's stick, in points."""
 STICK_POINTS = 1.1
@@ -195,7 +197,8 @@ def render(ctx: RenderContext, p: StickParams) -> Figure:
         ax.set_ylabel(with_units("Northward", units))
         ax.set_yticks(_speed_ticks(reach))
     else:
-        ax.set_yticks([-2.0 * reach * i for i in range(len(rows))], [r.where for r in rows])
+        labels = [r.where.replace(" ", "\n") for r in rows]  # narrow: latitude over longitude
+        ax.set_yticks([-2.0 * reach * i for i in range(len(rows))], labels)
     ax.grid(True, axis="x", linewidth=0.4, alpha=0.5)
     date_axis(ax.xaxis, info, times)
     wheres = ", ".join(r.where for r in rows)
@@ -278,19 +281,24 @@ def _speed_ticks(reach: float) -> list[float]:
 
 
 def _fit_times(ax: Axes, x: npt.NDArray[np.float64], east: npt.NDArray[Any], step: float) -> None:
-    """Time limits that hold every stick: a stick reaches ``east`` speed units across, which
-    is a share of the time span fixed by the axes' shape in pixels (after the layout)."""
+    """Time limits that hold every stick (after the layout). A stick reaching ``east`` speed
+    units across takes a share of the axes' width fixed by their shape in pixels; where that
+    share would pass MAX_REACH (a tall, narrow canvas) the speed axis is widened about its
+    middle instead, so the sticks keep their true length on its scale and the times room."""
     box = ax.get_window_extent()
     y0, y1 = ax.get_ylim()
     reach = float(np.nanmax(np.abs(east), initial=0.0)) if np.isfinite(east).any() else 0.0
-    share = reach / (y1 - y0) * box.height / box.width + EDGE_SHARE  # of the span, each side
+    share = reach / (y1 - y0) * box.height / box.width  # of the axes' width
+    if share > MAX_REACH:
+        middle, half = (y0 + y1) / 2, (y1 - y0) / 2 * share / MAX_REACH
+        ax.set_ylim(middle - half, middle + half)
+        share = MAX_REACH
+    share += EDGE_SHARE
     first, last = float(x.min()), float(x.max())
-    span = last - first
-    if span <= 0:  # one time: a step's width, or what its stick needs
-        span = step / max(1 - 2 * share, 0.1)
-        ax.set_xlim(first - span / 2, first + span / 2)
+    if last <= first:  # one time: a step wide, the stick from its middle
+        ax.set_xlim(first - step / 2, first + step / 2)
         return
-    total = span / max(1 - 2 * share, 0.2)
+    total = (last - first) / (1 - 2 * share)
     ax.set_xlim(first - share * total, last + share * total)
 
 
