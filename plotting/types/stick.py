@@ -53,7 +53,7 @@ KEY_BAND = 24.0
 """The band above the sticks kept for the speed key and the note of missing times, points."""
 EDGE_SHARE = 0.02
 """Room between the outermost sticks (or marks) and the axes' sides, a share of the span."""
-MAX_REACH = 0.3
+MAX_REACH = 0.25
 """The most of the axes' width one stick may take across (see ``_fit_times``)."""
 KEY_INSET = 8.0
 """Between the axes' left side and the key's stick, in points."""
@@ -281,25 +281,34 @@ def _speed_ticks(reach: float) -> list[float]:
 
 
 def _fit_times(ax: Axes, x: npt.NDArray[np.float64], east: npt.NDArray[Any], step: float) -> None:
-    """Time limits that hold every stick (after the layout). A stick reaching ``east`` speed
-    units across takes a share of the axes' width fixed by their shape in pixels; where that
-    share would pass MAX_REACH (a tall, narrow canvas) the speed axis is widened about its
-    middle instead, so the sticks keep their true length on its scale and the times room."""
+    """Time limits that hold every stick (after the layout: a stick's width on the page follows
+    the axes' shape in pixels). Where the longest would take more than MAX_REACH of the axes'
+    width (a tall canvas, or a fast current), the speed axis is widened about its middle
+    instead, so the sticks keep their true length on its scale and the times keep the room."""
     box = ax.get_window_extent()
     y0, y1 = ax.get_ylim()
-    reach = float(np.nanmax(np.abs(east), initial=0.0)) if np.isfinite(east).any() else 0.0
-    share = reach / (y1 - y0) * box.height / box.width  # of the axes' width
-    if share > MAX_REACH:
-        middle, half = (y0 + y1) / 2, (y1 - y0) / 2 * share / MAX_REACH
+    east = np.where(np.isfinite(east), east, 0.0).reshape(-1, x.size)  # one row per point
+    per_unit = box.height / (y1 - y0) / box.width  # axes widths per speed unit across
+    reach = float(np.abs(east).max(initial=0.0)) * per_unit
+    if reach > MAX_REACH:
+        middle, half = (y0 + y1) / 2, (y1 - y0) / 2 * reach / MAX_REACH
         ax.set_ylim(middle - half, middle + half)
-        share = MAX_REACH
-    share += EDGE_SHARE
+        per_unit *= MAX_REACH / reach
     first, last = float(x.min()), float(x.max())
     if last <= first:  # one time: a step wide, the stick from its middle
         ax.set_xlim(first - step / 2, first + step / 2)
         return
-    total = (last - first) / (1 - 2 * share)
-    ax.set_xlim(first - share * total, last + share * total)
+    # Each side's room: what the sticks near it need beyond the first and last times, as a
+    # share of the whole span; a few rounds settle it (each share is below MAX_REACH).
+    west = np.minimum(east, 0.0).min(axis=0) * per_unit  # the furthest left reach at each time
+    eastward = np.maximum(east, 0.0).max(axis=0) * per_unit
+    left = right = 0.0
+    for _ in range(8):
+        total = (last - first) / max(1.0 - left - right, 0.05)
+        left = max(float(np.max(-west - (x - first) / total)), 0.0) + EDGE_SHARE
+        right = max(float(np.max(eastward - (last - x) / total)), 0.0) + EDGE_SHARE
+    total = (last - first) / max(1.0 - left - right, 0.05)
+    ax.set_xlim(first - left * total, last + right * total)
 
 
 PLOT_TYPE = PlotType(

@@ -84,6 +84,16 @@ def page_vectors(fig: Figure, quiver: Quiver) -> np.ndarray:
     return np.array(tips)
 
 
+def assert_inside(fig: Figure, quiver: Quiver) -> None:
+    """Every stick, base and tip, lies inside the axes (the limits leave them room)."""
+    ax = fig.axes[0]
+    box = ax.get_window_extent()
+    bases = ax.transData.transform(np.column_stack([quiver.X, quiver.Y]))
+    for end in (bases, bases + page_vectors(fig, quiver)):
+        assert (end[:, 0] >= box.x0 - 0.5).all() and (end[:, 0] <= box.x1 + 0.5).all()
+        assert (end[:, 1] >= box.y0 - 0.5).all() and (end[:, 1] <= box.y1 + 0.5).all()
+
+
 # ----------------------------------------------------------------------------- where it applies
 
 
@@ -182,13 +192,7 @@ def test_sticks_point_north_up_at_their_speed_on_the_y_scale(
     ticks = ax.get_yticks()
     assert ticks.min() < 0 < ticks.max() and 0.0 in ticks
     assert ax.get_ylabel() == "Northward (m s⁻¹)"
-    # every stick lies inside the axes (the time limits leave them room)
-    box = ax.get_window_extent()
-    bases = ax.transData.transform(np.column_stack([quiver.X, quiver.Y]))
-    tips = bases + drawn
-    for end in (bases, tips):
-        assert (end[:, 0] >= box.x0 - 0.5).all() and (end[:, 0] <= box.x1 + 0.5).all()
-        assert (end[:, 1] >= box.y0 - 0.5).all() and (end[:, 1] <= box.y1 + 0.5).all()
+    assert_inside(fig, quiver)
 
 
 def test_the_key_is_a_round_speed_in_the_plot_units(client: TestClient, catalog: Catalog) -> None:
@@ -226,6 +230,7 @@ def test_one_row_per_point(client: TestClient, catalog: Catalog) -> None:
     assert labels == ["44.6°N\n124.8°W", "44.3°N\n124.5°W", "44.1°N\n125°W"]
     largest = 0.0
     for quiver, lon, lat in zip(rows, lons, lats, strict=True):
+        assert_inside(fig, quiver)
         answer = series(client, "wcofs", lon, lat)
         east = answer["variables"]["surface-current_east"]["values"]
         north = answer["variables"]["surface-current_north"]["values"]
@@ -326,6 +331,9 @@ def test_depth_and_missing_times(moored: tuple[Catalog, xr.Dataset]) -> None:
     assert [t.get_text() for t in legend.get_texts()] == ["no data (1 of 5)"]
     assert isinstance(legend.legend_handles[0], Line2D)
     assert "depth 50 m" in ax.get_title()
+    assert_inside(fig, quiver)
+    x0, x1 = ax.get_xlim()  # the room left for the end sticks does not squeeze the times
+    assert (quiver.X.max() - quiver.X.min()) / (x1 - x0) > 0.5
     surface = sticks(render(catalog, "moored", lon=[-69.0], lat=[40.5]))[0]
     np.testing.assert_allclose(surface.U, ds.sel(lon=-69.0, lat=40.5, depth=5.0).uo.values[drawn])
 
