@@ -35,6 +35,18 @@ WORKED: dict[str, dict[str, Any]] = {
     "plotMap": {**_GLORYS_THETAO, "bbox": "-15,48,5,62", "quiver": "current"},
     "plotTransect": {**_GLORYS_THETAO, "path": "-15,50;0,60"},
     "plotProfile": {**_GLORYS_THETAO, "lon": [-12.0, -5.0], "lat": [50.0, 55.0]},
+    "plotStick": {
+        "dataset_id": "wcofs",
+        "variable": "surface-current",
+        "title": "Surface currents off Oregon",
+        "colormap": None,  # sticks have no colours
+        "scale": None,
+        "units": "m s-1",
+        "lon": [-124.8, -124.5],
+        "lat": [44.6, 44.3],
+        "start": "2024-10-17T01:00:00Z",
+        "end": "2024-10-17T04:00:00Z",
+    },
     "edrQueryArea": {"z": "0"},
     "edrQueryCube": {"z": "0"},
     "edrQueryTrajectory": {"z": "0"},

@@ -31,7 +31,8 @@ from plotting.layout import colour_bar
 from plotting.params import PlotParams
 
 Needs = tuple[str, ...]
-"""Axes a variable must have for a plot type: 'time' (a time axis of steps), 'vertical'."""
+"""What a plot type needs of a variable: axes, 'time' (a time axis of steps) and 'vertical';
+'pair': a vector pair (no single variable), whose components have the axes."""
 
 
 @dataclass(frozen=True)
@@ -58,15 +59,20 @@ def _has(info: VariableInfo, need: str) -> bool:
 
 
 def _describe(needs: Needs) -> str:
+    """'a variable with a time axis', 'a vector pair with a time axis and depth levels'."""
     words = {"time": "a time axis", "vertical": "depth levels"}
-    return " and ".join(words[n] for n in needs)
+    axes = " and ".join(words[n] for n in needs if n != "pair")
+    kind = "a vector pair" if "pair" in needs else "a variable"
+    return f"{kind} with {axes}" if axes else kind
 
 
 def candidates(opened: OpenDataset, needs: Needs) -> list[str]:
-    """Variable and vector pair ids of the dataset that a plot type needing ``needs`` can draw."""
-    names = [i.id for i in opened.variables.values() if all(_has(i, n) for n in needs)]
+    """Variable and vector pair ids of the dataset that a plot type needing ``needs`` can draw
+    (only the pairs when it needs a 'pair')."""
+    axes = [n for n in needs if n != "pair"]
+    names = [i.id for i in opened.variables.values() if all(_has(i, n) for n in axes)]
     pairs = [p.id for p in opened.entry.vectors if all(n in names for n in (p.x, p.y))]
-    return names + pairs
+    return pairs if "pair" in needs else names + pairs
 
 
 def choose_variable(
@@ -77,16 +83,17 @@ def choose_variable(
     if name is None:
         if not valid:
             raise PlotTypeNotFound(
-                f"Plot type '{plot_type}' needs a variable with {_describe(needs)}; dataset "
-                f"'{opened.id}' has none."
+                f"Plot type '{plot_type}' needs {_describe(needs)}; dataset '{opened.id}' has none."
             )
         name = valid[0]
     infos = opened.resolve([name])  # 404 for an unknown id, with the valid ones
     if name not in valid:
+        what = f"'{name}' is not {_describe(needs)}"
         raise InvalidParameters.single(
             param,
-            f"'{name}' has no {_describe(needs)}; for a {plot_type} plot of '{opened.id}' "
-            f"choose from: {', '.join(valid) or 'none'}",
+            f"{what}; for a {plot_type} plot of '{opened.id}' choose from: {', '.join(valid)}"
+            if valid
+            else f"{what}, and dataset '{opened.id}' has none for a {plot_type} plot",
         )
     return name, infos[0]
 

@@ -144,6 +144,16 @@ ITEMS: tuple[Item, ...] = (
         "Eastward surface current along 44.6°N through the day",
         {"variable": "u_sur", "path": "-125.2,44.6;-124.2,44.6"},
     ),
+    Item(
+        "wcofs",
+        "stick",
+        "Surface current sticks at three places off Oregon through the day",
+        {
+            "variable": "surface-current",
+            "lon": ["-124.8", "-124.5", "-125"],
+            "lat": ["44.6", "44.3", "44.1"],
+        },
+    ),
     Item("wcofs", "colorbar", "The colour legend of eastward current", {"variable": "u_sur"}),
     # GIOPS: NEMO on a curvilinear grid, 50 depths, north-east tropical Pacific
     Item("giops", "map", "Sea surface temperature of the north-east tropical Pacific"),

@@ -8,7 +8,7 @@ modules import, so this package imports them and none imports it back.
 from __future__ import annotations
 
 from plotting.plot_type import Location, PlotType
-from plotting.types import colorbar, hovmoller, map, profile, timeseries, transect
+from plotting.types import colorbar, hovmoller, map, profile, stick, timeseries, transect
 
 __all__ = ["PLOT_TYPES", "Location", "PlotType"]
 
@@ -18,5 +18,6 @@ PLOT_TYPES: dict[str, PlotType] = {
     "profile": profile.PLOT_TYPE,
     "timeseries": timeseries.PLOT_TYPE,
     "hovmoller": hovmoller.PLOT_TYPE,
+    "stick": stick.PLOT_TYPE,
     "colorbar": colorbar.PLOT_TYPE,
 }

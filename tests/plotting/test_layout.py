@@ -44,6 +44,12 @@ PLOTS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "hovmoller-ersst": ("hovmoller", "ersst-v5", {"path": "-170,0;-100,0"}),
     "profile-glorys": ("profile", "glorys", {"lon": [-10.0], "lat": [50.0]}),
     "timeseries-ersst": ("timeseries", "ersst-v5", {"lon": -140.0, "lat": 0.0}),
+    "stick-wcofs": ("stick", "wcofs", {"lon": [-124.8], "lat": [44.6]}),
+    "stick-wcofs-rows": (
+        "stick",
+        "wcofs",
+        {"lon": [-124.8, -124.5, -125.0], "lat": [44.6, 44.3, 44.1]},
+    ),
 }
 
 

@@ -16,6 +16,7 @@ from plotting.basemap import LAND_COLOUR
 from plotting.layout import canvas_size
 from plotting.types import PLOT_TYPES
 from plotting.types.map import box_ratio, plot_extent
+from tests.conftest import sample_entries
 
 SAMPLES = DEFAULT_CATALOG.parent
 DATASETS = ["ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"]
@@ -60,6 +61,16 @@ def depth_or_time(dataset: str) -> tuple[bool, bool]:
     return has_depth, has_times
 
 
+def pair_over_time(dataset: str) -> bool:
+    """Whether both components of a vector pair of the dataset have more than one time step,
+    read with xarray."""
+    entry = next(e for e in sample_entries() if e["id"] == dataset)
+    with xr.open_dataset(SAMPLES / PLACES[dataset]["file"]) as ds:
+        steps = {n: max([ds.sizes[d] for d in ds[n].dims if "time" in str(d)] or [0]) for n in ds}
+    vectors = entry.get("vectors", [])
+    return any(steps[pair["x"]] > 1 and steps[pair["y"]] > 1 for pair in vectors)
+
+
 def test_plot_types_list_where_each_applies(client: TestClient) -> None:
     listing = {t["name"]: t for t in client.get("/api/v1/plot-types").json()["plot_types"]}
     assert list(listing) == list(PLOT_TYPES)
@@ -69,6 +80,7 @@ def test_plot_types_list_where_each_applies(client: TestClient) -> None:
         assert (dataset in listing["profile"]["datasets"]) is has_depth
         assert (dataset in listing["hovmoller"]["datasets"]) is has_times
         assert (dataset in listing["timeseries"]["datasets"]) is has_times
+        assert (dataset in listing["stick"]["datasets"]) is pair_over_time(dataset)
         assert dataset in listing["map"]["datasets"]
     assert "width" in listing["map"]["parameters"]["properties"]
 
