@@ -8,7 +8,15 @@ modules import, so this package imports them and none imports it back.
 from __future__ import annotations
 
 from plotting.plot_type import Location, PlotType
-from plotting.types import colorbar, hovmoller, map, profile, timeseries, transect
+from plotting.types import (
+    colorbar,
+    hovmoller,
+    map,
+    profile,
+    soundspeed,
+    timeseries,
+    transect,
+)
 
 __all__ = ["PLOT_TYPES", "Location", "PlotType"]
 
@@ -19,4 +27,5 @@ PLOT_TYPES: dict[str, PlotType] = {
     "timeseries": timeseries.PLOT_TYPE,
     "hovmoller": hovmoller.PLOT_TYPE,
     "colorbar": colorbar.PLOT_TYPE,
+    "soundspeed": soundspeed.PLOT_TYPE,
 }
