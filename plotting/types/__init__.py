@@ -16,6 +16,7 @@ from plotting.types import (
     soundspeed,
     timeseries,
     transect,
+    ts,
 )
 
 __all__ = ["PLOT_TYPES", "Location", "PlotType"]
@@ -27,5 +28,6 @@ PLOT_TYPES: dict[str, PlotType] = {
     "timeseries": timeseries.PLOT_TYPE,
     "hovmoller": hovmoller.PLOT_TYPE,
     "colorbar": colorbar.PLOT_TYPE,
+    "ts": ts.PLOT_TYPE,
     "soundspeed": soundspeed.PLOT_TYPE,
 }
