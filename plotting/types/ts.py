@@ -12,7 +12,7 @@ import numpy.typing as npt
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.collections import LineCollection
-from matplotlib.colors import LogNorm, Normalize
+from matplotlib.colors import Colormap, ListedColormap, LogNorm, Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
@@ -68,7 +68,8 @@ class TSParams(PlotParams):
     colormap: str | None = Field(
         default=None,
         description="Colour map of the depth (GET /api/v1/colormaps; append _r to reverse). "
-        f"Default: {DEPTH_COLOURS}.",
+        f"Default: {DEPTH_COLOURS} without its palest sixth (so that the shallowest dots "
+        "stand out from the white background).",
         pattern=patterns.NAME,
         max_length=patterns.NAME_MAX,
         examples=[DEPTH_COLOURS],
@@ -140,17 +141,12 @@ class TSParams(PlotParams):
             raise ValueError("a T–S diagram is drawn in g kg-1 and degC; leave units out")
         return units
 
-    @field_validator("colormap")
-    @classmethod
-    def _known(cls, name: str | None) -> str | None:
-        return colormaps.check(name)
-
 
 def check(opened: OpenDataset, p: TSParams) -> None:
     """Points or a box, not both nor neither; one lat per lon."""
     if p.bbox is not None and (p.lon or p.lat):
         raise InvalidParameters.single("bbox", "give lon/lat points or a bbox, not both")
-    if p.bbox is None and not (p.lon and p.lat):
+    if p.bbox is None and not (p.lon or p.lat):
         raise InvalidParameters.single(
             "lon", f"give lon and lat (repeat for up to {MAX_POINTS} points), or a bbox"
         )
@@ -260,6 +256,12 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def default_colours() -> Colormap:
+    """The depth colours: cmocean's deep from pale to dark, its near-white end left out."""
+    deep = colormaps.get(DEPTH_COLOURS)
+    return ListedColormap(deep(np.linspace(1 / 6, 1.0, 256)), name=f"{DEPTH_COLOURS}-cropped")
+
+
 def depth_norm(p: TSParams, depths: npt.NDArray[np.float64]) -> Normalize:
     """The depth colours: the request's range or the depths drawn; logarithmic above 0 m."""
     low, high = p.scale if isinstance(p.scale, tuple) else (depths.min(), depths.max())
@@ -313,7 +315,7 @@ def render(ctx: RenderContext, p: TSParams) -> Figure:
     fig = new_figure(p.width, p.height, p.dpi)
     ax = fig.add_subplot()
     norm = depth_norm(p, columns.depth)
-    cmap = colormaps.get(p.colormap or DEPTH_COLOURS)
+    cmap = colormaps.get(p.colormap) if p.colormap else default_colours()
     depth = np.broadcast_to(columns.depth, columns.sa.shape)
     box = not columns.names
     handles: list[Any] = []
