@@ -158,6 +158,7 @@ def render(ctx: RenderContext, p: SoundSpeedParams) -> Figure:
     axis_label = ""
     drawn: list[Any] = []
     depths: list[float] = []
+    wet: list[float] = []
     wheres: list[str] = []
     found: dict[str, int] = {"sonic": 0, "axis": 0}
     for lon, lat in zip(p.lon, p.lat, strict=True):
@@ -187,16 +188,19 @@ def render(ctx: RenderContext, p: SoundSpeedParams) -> Figure:
                 found[key] += 1
         drawn.append(c)
         depths.extend(z.tolist())
+        wet.extend(z[np.isfinite(c)].tolist())
         wheres.append(where)
         used = used_in(result)
         axis_label = label(info, field, VARIABLE)
     if isinstance(p.scale, tuple):
         ax.set_xlim(*p.scale)
     if no_data_note(ax, drawn, ", ".join(wheres)) and len(depths) >= 2:
-        ax.set_ylim(max(depths), min(depths))
-    else:
-        ax.set_ylim(bottom=max(depths) * 1.04 if depths else 1.0, top=0.0)
-        ax.margins(x=0.12)
+        ax.set_ylim(max(depths), min(depths))  # the depths asked, downwards
+    elif wet:  # from the surface (or the depth asked) to the deepest level with data
+        top = 0.0 if p.depth_min is None else min(wet)
+        pad = 0.04 * max(max(wet) - top, 1.0)
+        ax.set_ylim(max(wet) + pad, top - pad if p.depth_min is not None else top)
+        ax.margins(x=0.12)  # room for the depth written beside a mark
     ax.set_xlabel(axis_label)
     ax.set_ylabel("Depth (m)")
     ax.grid(True, linewidth=0.4, alpha=0.5)
