@@ -95,8 +95,8 @@ def drawn_variables(opened: OpenDataset, names: tuple[str, ...], plot_type: str)
     if all(name in DERIVED for name in missing):
         raise PlotTypeNotFound(
             f"Dataset '{opened.id}' {_lacking(opened)}, so no '{plot_type}' plot: it draws "
-            f"{draws}, TEOS-10 variables derived from a sea water temperature and salinity "
-            "with depth levels."
+            f"{draws}, {'TEOS-10 variables' if len(names) > 1 else 'a TEOS-10 variable'} "
+            "derived from a sea water temperature and salinity with depth levels."
         )
     raise PlotTypeNotFound(
         f"Dataset '{opened.id}' does not serve {' or '.join(missing)}, so no '{plot_type}' "
