@@ -36,7 +36,7 @@ class PlotType:
     """Cheap checks run before queueing (no data read), so bad requests cost no render."""
     draws: tuple[str, ...] = ()
     """Variable ids (derived ones included) the plot always draws, whatever ``variable``
-    says (a T–S diagram: Absolute Salinity and Conservative Temperature): it applies where
+    says (a T-S diagram: Absolute Salinity and Conservative Temperature): it applies where
     the dataset serves them all."""
     sizer: Callable[[OpenDataset, Any], tuple[int, int]] | None = None
     """The image size for the parameters when the plot has a natural shape of its own (a

@@ -127,13 +127,13 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "glorys",
         "ts",
-        "T–S diagram of the abyssal plain, the Rockall Trough and the Norwegian Sea",
+        "T–S diagram of the abyssal plain, the Rockall Trough and the Norwegian Sea",  # noqa: RUF001
         {"lon": ["-17", "-12", "2"], "lat": ["50", "57", "66"]},
     ),
     Item(
         "glorys",
         "ts",
-        "T–S diagram of every water column in the sample",
+        "T–S diagram of every water column in the sample",  # noqa: RUF001
         {"bbox": "-18,46,8,71"},
         "box",
     ),
@@ -217,7 +217,7 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "glorys-mesh",
         "ts",
-        "T–S diagram of the Rockall Trough's columns, on the mesh",
+        "T–S diagram of the Rockall Trough's columns, on the mesh",  # noqa: RUF001
         {"bbox": "-16,54,-8,60"},
     ),
     Item(

@@ -197,9 +197,9 @@ def render(ctx: RenderContext, p: SoundSpeedParams) -> Figure:
     if no_data_note(ax, drawn, ", ".join(wheres)) and len(depths) >= 2:
         ax.set_ylim(max(depths), min(depths))  # the depths asked, downwards
     elif wet:  # from the surface (or the depth asked) to the deepest level with data
-        top = 0.0 if p.depth_min is None else min(wet)
+        top = min(wet) if p.depth_min else 0.0
         pad = 0.04 * max(max(wet) - top, 1.0)
-        ax.set_ylim(max(wet) + pad, top - pad if p.depth_min is not None else top)
+        ax.set_ylim(max(wet) + pad, top - pad if p.depth_min else top)
         ax.margins(x=0.12)  # room for the depth written beside a mark
     ax.set_xlabel(axis_label)
     ax.set_ylabel("Depth (m)")

@@ -1,4 +1,4 @@
-"""ts: a T–S diagram, Conservative Temperature against Absolute Salinity with σ0 isopycnals,
+"""ts: a T-S diagram, Conservative Temperature against Absolute Salinity with σ0 isopycnals,
 coloured by depth, for the columns at one or more points or in a box."""
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from plotting.plot_type import PlotType
 from schemas import params, patterns
 
 SA, CT = "absolute_salinity", "conservative_temperature"
+TS = "T–S"  # noqa: RUF001 - the diagram's name, with its en dash
 MAX_POINTS = 10
 POINT_BUDGET = 20_000
 DEPTH_COLOURS = "deep"
@@ -48,11 +49,11 @@ ISOPYCNAL_COLOUR = "0.55"
 
 
 class TSParams(PlotParams):
-    """Parameters of a T–S diagram."""
+    """Parameters of a T-S diagram."""
 
     variable: str | None = Field(
         default=None,
-        description="Not taken: a T–S diagram draws absolute_salinity against "
+        description=f"Not taken: a {TS} diagram draws absolute_salinity against "
         "conservative_temperature (derived with TEOS-10 from the dataset's salinity and "
         "temperature); any value is refused.",
         pattern=patterns.NAME,
@@ -72,7 +73,6 @@ class TSParams(PlotParams):
         "stand out from the white background).",
         pattern=patterns.NAME,
         max_length=patterns.NAME_MAX,
-        examples=[DEPTH_COLOURS],
     )
     scale: params.ScaleParam | None = Field(
         default=None,
@@ -124,21 +124,20 @@ class TSParams(PlotParams):
         le=patterns.DEPTH_MAX_M,
         allow_inf_nan=False,
         description="Deepest depth (m).",
-        examples=[2000],
     )
 
     @field_validator("variable")
     @classmethod
     def _no_variable(cls, name: str | None) -> str | None:
         if name is not None:
-            raise ValueError(f"a T–S diagram draws {SA} against {CT}; leave variable out")
+            raise ValueError(f"a {TS} diagram draws {SA} against {CT}; leave variable out")
         return name
 
     @field_validator("units")
     @classmethod
     def _no_units(cls, units: str | None) -> str | None:
         if units is not None:
-            raise ValueError("a T–S diagram is drawn in g kg-1 and degC; leave units out")
+            raise ValueError(f"a {TS} diagram is drawn in g kg-1 and degC; leave units out")
         return units
 
 
@@ -361,7 +360,7 @@ def render(ctx: RenderContext, p: TSParams) -> Figure:
     depth_ticks(bar.ax.yaxis, norm, columns.depth)
     annotate(
         fig,
-        p.title or "T–S diagram",
+        p.title or f"{TS} diagram",
         opened.entry.title,
         subtitle(columns.used, ct_info, f"{_depth_words(columns)} · {columns.where}"),
         opened.entry.attribution,
@@ -384,7 +383,7 @@ def _depth_words(columns: Columns) -> str:
 
 PLOT_TYPE = PlotType(
     name="ts",
-    summary="T–S diagram with σ0 isopycnals",
+    summary=f"{TS} diagram with σ0 isopycnals",
     description="Conservative Temperature against Absolute Salinity (TEOS-10, derived from "
     "the dataset's temperature and salinity: `conservative_temperature`, "
     "`absolute_salinity`) over the levels of the water column at one or more points (repeat "

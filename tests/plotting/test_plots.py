@@ -62,7 +62,7 @@ def depth_or_time(dataset: str) -> tuple[bool, bool]:
 
 def temperature_and_salinity(dataset: str) -> bool:
     """Whether the file has a sea water temperature and salinity with depth levels (by CF
-    standard name): what the TEOS-10 variables, so the T–S and sound-speed plots, need."""
+    standard name): what the TEOS-10 variables, so the T-S and sound-speed plots, need."""
     with xr.open_dataset(SAMPLES / PLACES[dataset]["file"]) as ds:
         names = {
             str(v.attrs.get("standard_name"))

@@ -1,4 +1,4 @@
-"""The T–S diagram and the sound-speed profile: what they draw is TEOS-10 computed from the
+"""The T-S diagram and the sound-speed profile: what they draw is TEOS-10 computed from the
 file's thetao and so at the cell (checked with gsw here, independently of catalog.derived),
 where they apply, and how they find the sonic layer and the sound channel axis."""
 
@@ -166,7 +166,7 @@ def test_ts_points_are_gsw_of_the_file_at_the_cell(catalog: Catalog, dataset: st
         np.testing.assert_allclose(depths[mine], expected["depth"], rtol=1e-6)
     assert np.isfinite(offsets[:, 0]).sum() == 6 + 6 + 5  # the Rockall column ends at 1410 m
     texts = texts_of(fig)
-    assert "T–S diagram" in texts
+    assert "T–S diagram" in texts  # noqa: RUF001
     assert any("6 levels, 6 to 3,840 m" in t for t in texts), texts
     assert "Depth (m)" in [a.get_ylabel() for a in fig.axes]
 
