@@ -104,9 +104,10 @@ class TSParams(PlotParams):
         default=POINT_BUDGET,
         ge=100,
         le=100_000,
-        description="With a bbox, at most this many points (columns x levels): the box's "
-        "cells are thinned to every k-th cell along each grid direction (every k²-th node of "
-        "a mesh), k the smallest that keeps cells x levels within it. The subtitle says k.",
+        description="With a bbox, about this many points at most (columns x levels): the "
+        "box's cells are thinned as the area query's max_cells thins them, to every k-th cell "
+        "along each grid direction (every k²-th node of a mesh), k = ceil(sqrt(cells / "
+        "(max_points / levels))); the subtitle says k.",
         examples=[POINT_BUDGET],
     )
     time: Time = None
