@@ -44,6 +44,9 @@ PLOTS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "hovmoller-ersst": ("hovmoller", "ersst-v5", {"path": "-170,0;-100,0"}),
     "profile-glorys": ("profile", "glorys", {"lon": [-10.0], "lat": [50.0]}),
     "timeseries-ersst": ("timeseries", "ersst-v5", {"lon": -140.0, "lat": 0.0}),
+    "ts-glorys": ("ts", "glorys", {"lon": [-17.0, 2.0], "lat": [50.0, 66.0]}),
+    "ts-glorys-mesh-box": ("ts", "glorys-mesh", {"bbox": "-16,54,-8,60"}),
+    "soundspeed-glorys": ("soundspeed", "glorys", {"lon": [-17.0, 2.0], "lat": [50.0, 66.0]}),
 }
 
 
