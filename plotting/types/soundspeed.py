@@ -4,7 +4,7 @@ sound channel axis marked where the column has them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -26,9 +26,8 @@ from plotting.common import (
     used_in,
 )
 from plotting.figure import annotate, new_figure
-from plotting.params import PlotParams, Time
 from plotting.plot_type import PlotType
-from plotting.types.profile import MAX_POINTS, check
+from plotting.types.profile import ProfileParams, check
 from schemas import patterns
 
 VARIABLE = "sound_speed"
@@ -36,8 +35,8 @@ SONIC_LAYER = {"marker": "v", "label": "Sonic layer depth"}
 CHANNEL_AXIS = {"marker": "D", "label": "Sound channel axis"}
 
 
-class SoundSpeedParams(PlotParams):
-    """Parameters of a sound-speed profile plot."""
+class SoundSpeedParams(ProfileParams):
+    """Parameters of a sound-speed profile plot: a profile plot's, of sound speed only."""
 
     variable: str | None = Field(
         default=None,
@@ -47,18 +46,6 @@ class SoundSpeedParams(PlotParams):
         max_length=patterns.NAME_MAX,
         examples=[VARIABLE],
     )
-    lon: list[Annotated[float, Field(ge=-360, le=360, allow_inf_nan=False)]] = Field(
-        description=f"Longitude of each point, degrees east (repeat for up to {MAX_POINTS} "
-        "points, in the same order as lat).",
-        max_length=MAX_POINTS,
-        examples=[[-20.0]],
-    )
-    lat: list[Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]] = Field(
-        description="Latitude of each point, degrees north (repeat, as lon).",
-        max_length=MAX_POINTS,
-        examples=[[50.0]],
-    )
-    time: Time = None
     depth_min: float | None = Field(
         default=None,
         ge=0,

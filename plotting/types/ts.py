@@ -44,6 +44,8 @@ SA, CT = "absolute_salinity", "conservative_temperature"
 TS = "T–S"  # noqa: RUF001 - the diagram's name, with its en dash
 MAX_POINTS = 10
 POINT_BUDGET = 20_000
+NAMED_POINTS = 3
+"""Up to this many points are named in the subtitle too (always in the legend)."""
 DEPTH_COLOURS = "deep"
 ISOPYCNAL_COLOUR = "0.55"
 
@@ -195,7 +197,7 @@ def at_points(ctx: RenderContext, p: TSParams) -> Columns:
         depth.astype(np.float64),
         names,
         used_in(result),
-        ", ".join(names),
+        ", ".join(names) if len(names) <= NAMED_POINTS else f"{len(names)} points",
     )
 
 
