@@ -48,6 +48,10 @@ NAMED_POINTS = 3
 """Up to this many points are named in the subtitle too (always in the legend)."""
 DEPTH_COLOURS = "deep"
 ISOPYCNAL_COLOUR = "0.55"
+FEW_COLUMNS = 50
+"""Up to this many columns of a box, their lines are drawn darker."""
+MIN_SPAN = (0.2, 1.0)
+"""The narrowest SA (g kg⁻¹) and CT (°C) ranges drawn."""
 
 
 class TSParams(PlotParams):
@@ -330,7 +334,8 @@ def render(ctx: RenderContext, p: TSParams) -> Figure:
         segments = [
             np.column_stack([sa, ct]) for sa, ct in zip(columns.sa, columns.ct, strict=True)
         ]
-        ax.add_collection(LineCollection(segments, colors="0.5", linewidths=0.4, alpha=0.35))
+        faint = 0.35 if len(segments) > FEW_COLUMNS else 0.7  # a few: each one followed
+        ax.add_collection(LineCollection(segments, colors="0.5", linewidths=0.5, alpha=faint))
         size = 10.0 if columns.sa.size < 4000 else 5.0
     points = ax.scatter(  # level by level, so that the deeper dots are drawn over
         columns.sa.T.ravel(),
@@ -347,8 +352,9 @@ def render(ctx: RenderContext, p: TSParams) -> Figure:
         ax.set_xticks([])
         ax.set_yticks([])
     else:
-        ax.autoscale_view()
         ax.margins(0.06)
+        ax.autoscale_view()
+        _at_least(ax, MIN_SPAN)
         isopycnals(ax)
         handles.append(
             Line2D([], [], color=ISOPYCNAL_COLOUR, lw=0.7, label="σ₀ isopycnals (kg m⁻³)")
@@ -369,6 +375,19 @@ def render(ctx: RenderContext, p: TSParams) -> Figure:
         opened.entry.attribution,
     )
     return fig
+
+
+def _at_least(ax: Axes, spans: tuple[float, float]) -> None:
+    """Widen an axis whose range is under its span (a single dot, a well-mixed column) about
+    its middle, so that the isopycnals around the data are a few, not a blur or none."""
+    for get, put, span in (
+        (ax.get_xlim, ax.set_xlim, spans[0]),
+        (ax.get_ylim, ax.set_ylim, spans[1]),
+    ):
+        low, high = get()
+        if high - low < span:
+            middle = (low + high) / 2
+            put(middle - span / 2, middle + span / 2)
 
 
 def _axis_label(title: str, info: VariableInfo) -> str:
