@@ -6,16 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import gsw
 import numpy as np
 import numpy.typing as npt
-from matplotlib.axes import Axes
-from matplotlib.axis import Axis
 from matplotlib.collections import LineCollection
-from matplotlib.colors import Colormap, ListedColormap, LogNorm, Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
 from pydantic import Field, field_validator
 
 from catalog import query
@@ -38,6 +33,15 @@ from plotting.labels import with_units
 from plotting.layout import colour_bar
 from plotting.params import PlotParams, Time
 from plotting.plot_type import PlotType
+from plotting.ts_axes import (
+    DEPTH_COLOURS,
+    ISOPYCNAL_COLOUR,
+    at_least,
+    default_colours,
+    depth_norm,
+    depth_ticks,
+    isopycnals,
+)
 from schemas import params, patterns
 
 SA, CT = "absolute_salinity", "conservative_temperature"
@@ -46,12 +50,8 @@ MAX_POINTS = 10
 POINT_BUDGET = 20_000
 NAMED_POINTS = 3
 """Up to this many points are named in the subtitle too (always in the legend)."""
-DEPTH_COLOURS = "deep"
-ISOPYCNAL_COLOUR = "0.55"
 FEW_COLUMNS = 50
 """Up to this many columns of a box, their lines are drawn darker."""
-MIN_SPAN = (0.2, 1.0)
-"""The narrowest SA (g kg⁻¹) and CT (°C) ranges drawn."""
 
 
 class TSParams(PlotParams):
@@ -262,57 +262,6 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def default_colours() -> Colormap:
-    """The depth colours: cmocean's deep from pale to dark, its near-white end left out."""
-    deep = colormaps.get(DEPTH_COLOURS)
-    return ListedColormap(deep(np.linspace(1 / 6, 1.0, 256)), name=f"{DEPTH_COLOURS}-cropped")
-
-
-def depth_norm(p: TSParams, depths: npt.NDArray[np.float64]) -> Normalize:
-    """The depth colours: the request's range or the depths drawn; logarithmic above 0 m."""
-    low, high = p.scale if isinstance(p.scale, tuple) else (depths.min(), depths.max())
-    if low == high:
-        low, high = low * 0.9, high * 1.1 + 1.0
-    if low > 0:
-        return LogNorm(low, high)
-    return Normalize(low, high)
-
-
-LEVEL_TICKS = 8
-"""Up to this many levels drawn, the depth colour bar is ticked at each level."""
-
-
-def depth_ticks(axis: Axis, norm: Normalize, levels: npt.NDArray[np.float64]) -> None:
-    """The colour bar's ticks: at the levels drawn when they are few, else at round depths;
-    in metres as plain numbers (not powers of ten), without minor labels."""
-    low, high = float(norm.vmin or 0.0), float(norm.vmax or 1.0)
-    shown = levels[(levels >= low) & (levels <= high)]
-    if 0 < shown.size <= LEVEL_TICKS:
-        axis.set_major_locator(FixedLocator(shown.tolist()))
-    axis.set_major_formatter(FuncFormatter(lambda z, _: f"{z:,.0f}"))
-    axis.set_minor_formatter(NullFormatter())
-
-
-def isopycnals(ax: Axes) -> None:
-    """σ0 contours over the axes' SA-CT range, labelled in kg m⁻³ (gsw.sigma0 on a grid)."""
-    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    sa, ct = np.meshgrid(np.linspace(max(x0, 0.0), x1, 160), np.linspace(y0, y1, 160))
-    sigma = np.asarray(gsw.sigma0(sa, ct), dtype=np.float64)
-    finite = sigma[np.isfinite(sigma)]
-    if finite.size == 0:
-        return
-    levels = np.asarray(
-        MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]).tick_values(finite.min(), finite.max())
-    )
-    lines = ax.contour(
-        sa, ct, sigma, levels=levels, colors=ISOPYCNAL_COLOUR, linewidths=0.7, zorder=1
-    )
-    decimals = next(d for d in range(4) if np.allclose(np.round(levels, d), levels) or d == 3)
-    ax.clabel(lines, fmt=f"%.{decimals}f", fontsize="x-small", inline=True, inline_spacing=2)
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-
-
 def render(ctx: RenderContext, p: TSParams) -> Figure:
     """Draw the diagram (runs in a worker)."""
     opened = ctx.opened
@@ -320,7 +269,7 @@ def render(ctx: RenderContext, p: TSParams) -> Figure:
     columns = in_box(ctx, p, p.bbox) if p.bbox is not None else at_points(ctx, p)
     fig = new_figure(p.width, p.height, p.dpi)
     ax = fig.add_subplot()
-    norm = depth_norm(p, columns.depth)
+    norm = depth_norm(p.scale, columns.depth)
     cmap = colormaps.get(p.colormap) if p.colormap else default_colours()
     depth = np.broadcast_to(columns.depth, columns.sa.shape)
     box = not columns.names
@@ -354,7 +303,7 @@ def render(ctx: RenderContext, p: TSParams) -> Figure:
     else:
         ax.margins(0.06)
         ax.autoscale_view()
-        _at_least(ax, MIN_SPAN)
+        at_least(ax)
         isopycnals(ax)
         handles.append(
             Line2D([], [], color=ISOPYCNAL_COLOUR, lw=0.7, label="σ₀ isopycnals (kg m⁻³)")
@@ -375,19 +324,6 @@ def render(ctx: RenderContext, p: TSParams) -> Figure:
         opened.entry.attribution,
     )
     return fig
-
-
-def _at_least(ax: Axes, spans: tuple[float, float]) -> None:
-    """Widen an axis whose range is under its span (a single dot, a well-mixed column) about
-    its middle, so that the isopycnals around the data are a few, not a blur or none."""
-    for get, put, span in (
-        (ax.get_xlim, ax.set_xlim, spans[0]),
-        (ax.get_ylim, ax.set_ylim, spans[1]),
-    ):
-        low, high = get()
-        if high - low < span:
-            middle = (low + high) / 2
-            put(middle - span / 2, middle + span / 2)
 
 
 def _axis_label(title: str, info: VariableInfo) -> str:
