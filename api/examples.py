@@ -47,6 +47,22 @@ WORKED: dict[str, dict[str, Any]] = {
         "start": "2024-10-17T01:00:00Z",
         "end": "2024-10-17T04:00:00Z",
     },
+    # points, not also the bbox their parameters offer as the other choice
+    "plotTs": {
+        "dataset_id": "glorys",
+        "lon": [-17.0, -12.0, 2.0],
+        "lat": [50.0, 57.0, 66.0],
+        "bbox": None,
+        "title": "T–S diagram",  # noqa: RUF001 - the diagram's name, with its en dash
+    },
+    # sound speed in m s-1: not the degC the shared units parameter shows
+    "plotSoundspeed": {
+        "dataset_id": "glorys",
+        "lon": [-17.0, 2.0],
+        "lat": [50.0, 66.0],
+        "units": None,
+        "title": "Sound speed",
+    },
     "edrQueryArea": {"z": "0"},
     "edrQueryCube": {"z": "0"},
     "edrQueryTrajectory": {"z": "0"},

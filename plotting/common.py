@@ -19,6 +19,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from catalog.dataset import OpenDataset
+from catalog.derived import DERIVED
+from catalog.derived.roles import SALINITIES, TEMPERATURES
 from catalog.errors import InvalidParameters
 from catalog.query import QueryResult
 from catalog.query.convert import convert_or_400
@@ -96,6 +98,44 @@ def choose_variable(
             else f"{what}, and dataset '{opened.id}' has none for a {plot_type} plot",
         )
     return name, infos[0]
+
+
+def drawn_variables(opened: OpenDataset, names: tuple[str, ...], plot_type: str) -> None:
+    """404 (plot type not found) unless the dataset serves every one of ``names``, saying
+    what it lacks: for TEOS-10 variables, the temperature or salinity they derive from."""
+    missing = [name for name in names if name not in opened.variables]
+    if not missing:
+        return
+    draws = " and ".join(names)
+    if all(name in DERIVED for name in missing):
+        raise PlotTypeNotFound(
+            f"Dataset '{opened.id}' {_lacking(opened)}, so no '{plot_type}' plot: it draws "
+            f"{draws}, {'TEOS-10 variables' if len(names) > 1 else 'a TEOS-10 variable'} "
+            "derived from a sea water temperature and salinity with depth levels."
+        )
+    raise PlotTypeNotFound(
+        f"Dataset '{opened.id}' does not serve {' or '.join(missing)}, so no '{plot_type}' "
+        f"plot: it draws {draws}."
+    )
+
+
+def _lacking(opened: OpenDataset) -> str:
+    """Why a dataset has no TEOS-10 derived variables, in words."""
+    names = {i.standard_name for i in opened.variables.values() if i.derived is None}
+    lacks = [
+        word
+        for word, kinds in (("temperature", TEMPERATURES), ("salinity", SALINITIES))
+        if not names & kinds.keys()
+    ]
+    if lacks:
+        return (
+            f"has no sea water {' or '.join(lacks)} (found by CF standard name, or named in "
+            "its catalog entry's derived options)"
+        )
+    return (
+        "has a temperature and a salinity, but not on one grid with depth levels, or its "
+        "catalog entry switches the derived variables off"
+    )
 
 
 def is_speed(da: xr.DataArray, name: str) -> bool:

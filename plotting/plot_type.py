@@ -12,7 +12,7 @@ from typing import Any, Literal
 from matplotlib.figure import Figure
 
 from catalog.dataset import OpenDataset
-from plotting.common import Needs, RenderContext, candidates, choose_variable
+from plotting.common import Needs, RenderContext, candidates, choose_variable, drawn_variables
 from plotting.compare import CompareParams, comparison
 from plotting.layout import canvas_size
 from plotting.params import PlotParams
@@ -35,12 +35,19 @@ class PlotType:
     """Which location parameters it takes, as the matching data query: bbox, path, lon/lat."""
     check: Callable[[OpenDataset, Any], None] | None = None
     """Cheap checks run before queueing (no data read), so bad requests cost no render."""
+    draws: tuple[str, ...] = ()
+    """Variable ids (derived ones included) the plot always draws, whatever ``variable``
+    says (a T-S diagram: Absolute Salinity and Conservative Temperature): it applies where
+    the dataset serves them all."""
     sizer: Callable[[OpenDataset, Any], tuple[int, int]] | None = None
     """The image size for the parameters when the plot has a natural shape of its own (a
     map: its box's aspect); None: ``layout.canvas_size`` without one (4:3)."""
 
     def applies_to(self, opened: OpenDataset) -> bool:
-        """Whether some variable of the dataset can be drawn this way."""
+        """Whether some variable of the dataset (or the variables it draws) can be drawn
+        this way."""
+        if self.draws:
+            return all(name in opened.variables for name in self.draws)
         return bool(candidates(opened, self.needs))
 
     def size(self, opened: OpenDataset, params: PlotParams) -> tuple[int, int]:
@@ -57,7 +64,10 @@ class PlotType:
     ) -> None:
         """The checks that need the dataset: variable, extra parameters (400/404); with
         ``others`` (``params.other_datasets()`` opened), a difference plot's B as well."""
-        choose_variable(opened, params.variable, self.needs, self.name)
+        if self.draws:
+            drawn_variables(opened, self.draws, self.name)
+        else:
+            choose_variable(opened, params.variable, self.needs, self.name)
         if self.check is not None:
             self.check(opened, params)
         if isinstance(params, CompareParams):

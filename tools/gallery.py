@@ -124,6 +124,25 @@ ITEMS: tuple[Item, ...] = (
         "Salinity profiles in the Rockall Trough and the Norwegian Sea",
         {"variable": "so", "lon": ["-12", "2"], "lat": ["57", "66"]},
     ),
+    Item(
+        "glorys",
+        "ts",
+        "T–S diagram of the abyssal plain, the Rockall Trough and the Norwegian Sea",  # noqa: RUF001
+        {"lon": ["-17", "-12", "2"], "lat": ["50", "57", "66"]},
+    ),
+    Item(
+        "glorys",
+        "ts",
+        "T–S diagram of every water column in the sample",  # noqa: RUF001
+        {"bbox": "-18,46,8,71"},
+        "box",
+    ),
+    Item(
+        "glorys",
+        "soundspeed",
+        "Sound speed on the abyssal plain and in the Norwegian Sea, with their channel axes",
+        {"lon": ["-17", "2"], "lat": ["50", "66"]},
+    ),
     Item("glorys", "colorbar", "The colour legend of salinity", {"variable": "so"}),
     # WCOFS: hourly surface currents off Oregon (curvilinear ROMS grid)
     Item(
@@ -204,6 +223,18 @@ ITEMS: tuple[Item, ...] = (
         "hovmoller",
         "ERSST SST along 57°N, on the mesh's faces",
         {"variable": "sst", "path": ROCKALL, "scale": "auto"},
+    ),
+    Item(
+        "glorys-mesh",
+        "ts",
+        "T–S diagram of the Rockall Trough's columns, on the mesh",  # noqa: RUF001
+        {"bbox": "-16,54,-8,60"},
+    ),
+    Item(
+        "glorys-mesh",
+        "soundspeed",
+        "Sound speed in the Rockall Trough, on the mesh",
+        {"lon": "-12", "lat": "57"},
     ),
     Item("glorys-mesh", "colorbar", "The colour legend of the mesh's temperature"),
 )

@@ -8,7 +8,17 @@ modules import, so this package imports them and none imports it back.
 from __future__ import annotations
 
 from plotting.plot_type import Location, PlotType
-from plotting.types import colorbar, hovmoller, map, profile, stick, timeseries, transect
+from plotting.types import (
+    colorbar,
+    hovmoller,
+    map,
+    profile,
+    soundspeed,
+    stick,
+    timeseries,
+    transect,
+    ts,
+)
 
 __all__ = ["PLOT_TYPES", "Location", "PlotType"]
 
@@ -18,6 +28,8 @@ PLOT_TYPES: dict[str, PlotType] = {
     "profile": profile.PLOT_TYPE,
     "timeseries": timeseries.PLOT_TYPE,
     "hovmoller": hovmoller.PLOT_TYPE,
+    "ts": ts.PLOT_TYPE,
+    "soundspeed": soundspeed.PLOT_TYPE,
     "stick": stick.PLOT_TYPE,
     "colorbar": colorbar.PLOT_TYPE,
 }

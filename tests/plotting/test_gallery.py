@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from catalog.store import Catalog
-from plotting.common import candidates
 from plotting.types import PLOT_TYPES
 from tests.conftest import SAMPLES
 from tools import gallery
@@ -27,7 +26,7 @@ def test_every_plot_type_on_every_sample_it_applies_to() -> None:
             expected |= {
                 (dataset, name)
                 for name, plot_type in PLOT_TYPES.items()
-                if candidates(opened, plot_type.needs)
+                if plot_type.applies_to(opened)
             }
     assert expected == {(item.dataset, item.plot) for item in gallery.ITEMS}
 

@@ -50,6 +50,9 @@ PLOTS: dict[str, tuple[str, str, dict[str, Any]]] = {
         "wcofs",
         {"lon": [-124.8, -124.5, -125.0], "lat": [44.6, 44.3, 44.1]},
     ),
+    "ts-glorys": ("ts", "glorys", {"lon": [-17.0, 2.0], "lat": [50.0, 66.0]}),
+    "ts-glorys-mesh-box": ("ts", "glorys-mesh", {"bbox": "-16,54,-8,60"}),
+    "soundspeed-glorys": ("soundspeed", "glorys", {"lon": [-17.0, 2.0], "lat": [50.0, 66.0]}),
 }
 
 

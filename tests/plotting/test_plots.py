@@ -71,6 +71,18 @@ def pair_over_time(dataset: str) -> bool:
     return any(steps[pair["x"]] > 1 and steps[pair["y"]] > 1 for pair in vectors)
 
 
+def temperature_and_salinity(dataset: str) -> bool:
+    """Whether the file has a sea water temperature and salinity with depth levels (by CF
+    standard name): what the TEOS-10 variables, so the T-S and sound-speed plots, need."""
+    with xr.open_dataset(SAMPLES / PLACES[dataset]["file"]) as ds:
+        names = {
+            str(v.attrs.get("standard_name"))
+            for v in ds.data_vars.values()
+            if any(d in v.dims for d in ("depth", "deptht"))
+        }
+    return "sea_water_potential_temperature" in names and "sea_water_salinity" in names
+
+
 def test_plot_types_list_where_each_applies(client: TestClient) -> None:
     listing = {t["name"]: t for t in client.get("/api/v1/plot-types").json()["plot_types"]}
     assert list(listing) == list(PLOT_TYPES)
@@ -82,6 +94,10 @@ def test_plot_types_list_where_each_applies(client: TestClient) -> None:
         assert (dataset in listing["timeseries"]["datasets"]) is has_times
         assert (dataset in listing["stick"]["datasets"]) is pair_over_time(dataset)
         assert dataset in listing["map"]["datasets"]
+        teos10 = temperature_and_salinity(dataset)
+        assert (dataset in listing["ts"]["datasets"]) is teos10
+        assert (dataset in listing["soundspeed"]["datasets"]) is teos10
+    assert listing["ts"]["datasets"] == ["glorys", "glorys-mesh"]
     assert "width" in listing["map"]["parameters"]["properties"]
 
 

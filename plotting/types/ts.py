@@ -1,0 +1,358 @@
+"""ts: a T-S diagram, Conservative Temperature against Absolute Salinity with σ0 isopycnals,
+coloured by depth, for the columns at one or more points or in a box."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import numpy as np
+import numpy.typing as npt
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from pydantic import Field, field_validator
+
+from catalog import query
+from catalog.dataset import OpenDataset
+from catalog.errors import InvalidParameters, NoData
+from catalog.geo import BBox
+from catalog.selection import depth_range
+from catalog.variables import VariableInfo
+from plotting import colormaps
+from plotting.common import (
+    LAT_FORMAT,
+    LON_FORMAT,
+    RenderContext,
+    no_data_note,
+    subtitle,
+    used_in,
+)
+from plotting.figure import annotate, new_figure
+from plotting.labels import with_units
+from plotting.layout import colour_bar
+from plotting.params import PlotParams, Time
+from plotting.plot_type import PlotType
+from plotting.ts_axes import (
+    DEPTH_COLOURS,
+    ISOPYCNAL_COLOUR,
+    at_least,
+    default_colours,
+    depth_norm,
+    depth_ticks,
+    isopycnals,
+)
+from schemas import params, patterns
+
+SA, CT = "absolute_salinity", "conservative_temperature"
+TS = "T–S"  # noqa: RUF001 - the diagram's name, with its en dash
+MAX_POINTS = 10
+POINT_BUDGET = 20_000
+NAMED_POINTS = 3
+"""Up to this many points are named in the subtitle too (always in the legend)."""
+FEW_COLUMNS = 50
+"""Up to this many columns of a box, their lines are drawn darker."""
+
+
+class TSParams(PlotParams):
+    """Parameters of a T-S diagram."""
+
+    variable: str | None = Field(
+        default=None,
+        description=f"Not taken: a {TS} diagram draws absolute_salinity against "
+        "conservative_temperature (derived with TEOS-10 from the dataset's salinity and "
+        "temperature); any value is refused.",
+        pattern=patterns.NAME,
+        max_length=patterns.NAME_MAX,
+    )
+    units: str | None = Field(
+        default=None,
+        description="Not taken: the diagram is drawn in g kg⁻¹ and °C, the units of the "
+        "TEOS-10 functions its isopycnals come from; any value is refused.",
+        pattern=patterns.UNITS,
+        max_length=patterns.UNITS_MAX,
+    )
+    colormap: str | None = Field(
+        default=None,
+        description="Colour map of the depth (GET /api/v1/colormaps; append _r to reverse). "
+        f"Default: {DEPTH_COLOURS} without its palest sixth (so that the shallowest dots "
+        "stand out from the white background).",
+        pattern=patterns.NAME,
+        max_length=patterns.NAME_MAX,
+    )
+    scale: params.ScaleParam | None = Field(
+        default=None,
+        description="Depth range of the colours, 'min,max' (m); default, and 'auto': the "
+        "depths drawn. A logarithmic scale when min is above 0, so that the upper ocean's "
+        "levels are told apart.",
+        examples=["5,4000"],
+    )
+    lon: list[Annotated[float, Field(ge=-360, le=360, allow_inf_nan=False)]] = Field(
+        default_factory=list,
+        description=f"Longitude of each point, degrees east (repeat for up to {MAX_POINTS} "
+        "points, in the same order as lat); or give a bbox instead.",
+        max_length=MAX_POINTS,
+        examples=[[-20.0]],
+    )
+    lat: list[Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]] = Field(
+        default_factory=list,
+        description="Latitude of each point, degrees north (repeat, as lon).",
+        max_length=MAX_POINTS,
+        examples=[[50.0]],
+    )
+    bbox: params.BBoxParam | None = Field(
+        default=None,
+        description="minlon,minlat,maxlon,maxlat, instead of points: every column with data "
+        "in the box (minlon > maxlon crosses the antimeridian), thinned to `max_points`.",
+        examples=["-20,45,0,60"],
+    )
+    max_points: int = Field(
+        default=POINT_BUDGET,
+        ge=100,
+        le=100_000,
+        description="With a bbox, about this many points at most (columns x levels): the "
+        "box's cells are thinned as the area query's max_cells thins them, to every k-th cell "
+        "along each grid direction (every k²-th node of a mesh), k = ceil(sqrt(cells / "
+        "(max_points / levels))); the subtitle says k.",
+        examples=[POINT_BUDGET],
+    )
+    time: Time = None
+    depth_min: float | None = Field(
+        default=None,
+        ge=0,
+        le=patterns.DEPTH_MAX_M,
+        allow_inf_nan=False,
+        description="Shallowest depth (m).",
+        examples=[0],
+    )
+    depth_max: float | None = Field(
+        default=None,
+        ge=0,
+        le=patterns.DEPTH_MAX_M,
+        allow_inf_nan=False,
+        description="Deepest depth (m).",
+    )
+
+    @field_validator("variable")
+    @classmethod
+    def _no_variable(cls, name: str | None) -> str | None:
+        if name is not None:
+            raise ValueError(f"a {TS} diagram draws {SA} against {CT}; leave variable out")
+        return name
+
+    @field_validator("units")
+    @classmethod
+    def _no_units(cls, units: str | None) -> str | None:
+        if units is not None:
+            raise ValueError(f"a {TS} diagram is drawn in g kg-1 and degC; leave units out")
+        return units
+
+
+def check(opened: OpenDataset, p: TSParams) -> None:
+    """Points or a box, not both nor neither; one lat per lon."""
+    if p.bbox is not None and (p.lon or p.lat):
+        raise InvalidParameters.single("bbox", "give lon/lat points or a bbox, not both")
+    if p.bbox is None and not (p.lon or p.lat):
+        raise InvalidParameters.single(
+            "lon", f"give lon and lat (repeat for up to {MAX_POINTS} points), or a bbox"
+        )
+    if len(p.lon) != len(p.lat):
+        raise InvalidParameters.single(
+            "lat", f"give one lat per lon ({len(p.lon)} lon, {len(p.lat)} lat)"
+        )
+
+
+@dataclass
+class Columns:
+    """The water columns drawn: SA and CT (column, level), the levels' depths, and where."""
+
+    sa: npt.NDArray[np.float64]
+    ct: npt.NDArray[np.float64]
+    depth: npt.NDArray[np.float64]
+    names: list[str]
+    """One per column at points; none for a box."""
+    used: dict[str, Any]
+    where: str
+
+
+def at_points(ctx: RenderContext, p: TSParams) -> Columns:
+    """SA and CT over the levels at each point (the profile query)."""
+    sa, ct, names = [], [], []
+    result = None
+    for lon, lat in zip(p.lon, p.lat, strict=True):
+        result = query.profile(
+            ctx.opened,
+            [SA, CT],
+            lon,
+            lat,
+            p.time,
+            p.depth_min,
+            p.depth_max,
+            max_values=ctx.max_values,
+        )
+        sa.append(np.atleast_1d(result.data[SA].values))
+        ct.append(np.atleast_1d(result.data[CT].values))
+        names.append(f"{LAT_FORMAT(lat, None)} {LON_FORMAT(lon, None)}")
+    assert result is not None  # check: at least one point
+    depth = np.atleast_1d(result.data["depth"].values)
+    return Columns(
+        np.asarray(sa, dtype=np.float64),
+        np.asarray(ct, dtype=np.float64),
+        depth.astype(np.float64),
+        names,
+        used_in(result),
+        ", ".join(names) if len(names) <= NAMED_POINTS else f"{len(names)} points",
+    )
+
+
+def in_box(ctx: RenderContext, p: TSParams, bbox: BBox) -> Columns:
+    """SA and CT of the box's cells at each level (the area query, one level at a time), the
+    cells thinned so that cells x levels stays within ``max_points``."""
+    opened = ctx.opened
+    vertical = opened.variables[SA].vertical
+    assert vertical is not None  # derived from variables with levels
+    levels = depth_range(vertical, p.depth_min, p.depth_max)
+    max_cells = max(p.max_points // levels.size, 1)
+    sa, ct = [], []
+    selection: dict[str, Any] = {}
+    used: dict[str, Any] = {}
+    for level in levels:
+        result = query.area(
+            opened,
+            [SA, CT],
+            bbox,
+            p.time,
+            float(vertical.depths[level]),
+            max_cells=max_cells,
+            max_values=ctx.max_values,
+        )
+        sa.append(np.ravel(result.data[SA].values))
+        ct.append(np.ravel(result.data[CT].values))
+        selection = result.selection
+        used = {k: v for k, v in used_in(result).items() if k != "depth"}
+    stride = int(selection["stride"])
+    sa_columns = np.asarray(sa, dtype=np.float64).T
+    ct_columns = np.asarray(ct, dtype=np.float64).T
+    wet = np.isfinite(sa_columns).any(axis=1) & np.isfinite(ct_columns).any(axis=1)
+    west, south, east, north = bbox
+    if not wet.any():
+        raise NoData(f"No cell of '{opened.id}' in the box has data at these depths (land).")
+    box = (
+        f"{LON_FORMAT(west, None)} to {LON_FORMAT(east, None)}, "
+        f"{LAT_FORMAT(south, None)} to {LAT_FORMAT(north, None)}"
+    )
+    thinned = ""
+    if stride > 1 and len(opened.variables[SA].grid.dims) == 1:  # a mesh: every stride²-th
+        thinned = f", every {_ordinal(stride * stride)} node"
+    elif stride > 1:
+        thinned = f", every {_ordinal(stride)} cell each way"
+    where = f"{int(wet.sum()):,} columns in {box}{thinned}"
+    return Columns(
+        sa_columns[wet],
+        ct_columns[wet],
+        vertical.depths[levels].astype(np.float64),
+        [],
+        used,
+        where,
+    )
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def render(ctx: RenderContext, p: TSParams) -> Figure:
+    """Draw the diagram (runs in a worker)."""
+    opened = ctx.opened
+    sa_info, ct_info = opened.variables[SA], opened.variables[CT]
+    columns = in_box(ctx, p, p.bbox) if p.bbox is not None else at_points(ctx, p)
+    fig = new_figure(p.width, p.height, p.dpi)
+    ax = fig.add_subplot()
+    norm = depth_norm(p.scale, columns.depth)
+    cmap = colormaps.get(p.colormap) if p.colormap else default_colours()
+    depth = np.broadcast_to(columns.depth, columns.sa.shape)
+    box = not columns.names
+    handles: list[Any] = []
+    if columns.names:  # points: a line each, named in the legend
+        for sa, ct, name in zip(columns.sa, columns.ct, columns.names, strict=True):
+            (line,) = ax.plot(sa, ct, lw=1.1, label=name, zorder=2)
+            handles.append(line)
+        size = 30.0
+    else:  # a box: the columns as faint lines
+        segments = [
+            np.column_stack([sa, ct]) for sa, ct in zip(columns.sa, columns.ct, strict=True)
+        ]
+        faint = 0.35 if len(segments) > FEW_COLUMNS else 0.7  # a few: each one followed
+        ax.add_collection(LineCollection(segments, colors="0.5", linewidths=0.5, alpha=faint))
+        size = 10.0 if columns.sa.size < 4000 else 5.0
+    points = ax.scatter(  # level by level, so that the deeper dots are drawn over
+        columns.sa.T.ravel(),
+        columns.ct.T.ravel(),
+        c=depth.T.ravel(),
+        cmap=cmap,
+        norm=norm,
+        s=size,
+        edgecolors="0.2",
+        linewidths=0.0 if box else 0.4,
+        zorder=3,
+    )
+    if no_data_note(ax, [columns.sa, columns.ct], columns.where):
+        ax.set_xticks([])
+        ax.set_yticks([])
+    else:
+        ax.margins(0.06)
+        ax.autoscale_view()
+        at_least(ax)
+        isopycnals(ax)
+        handles.append(
+            Line2D([], [], color=ISOPYCNAL_COLOUR, lw=0.7, label="σ₀ isopycnals (kg m⁻³)")
+        )
+    ax.set_xlabel(_axis_label("Absolute Salinity", sa_info))
+    ax.set_ylabel(_axis_label("Conservative Temperature", ct_info))
+    ax.grid(True, linewidth=0.4, alpha=0.4)
+    if handles:
+        ax.legend(handles=handles, fontsize="small", loc="best", framealpha=0.85)
+    bar = colour_bar(fig, points, "Depth (m)")
+    bar.ax.invert_yaxis()  # shallow at the top, as in the sea
+    depth_ticks(bar.ax.yaxis, norm, columns.depth)
+    annotate(
+        fig,
+        p.title or f"{TS} diagram",
+        opened.entry.title,
+        subtitle(columns.used, ct_info, f"{_depth_words(columns)} · {columns.where}"),
+        opened.entry.attribution,
+    )
+    return fig
+
+
+def _axis_label(title: str, info: VariableInfo) -> str:
+    return with_units(title, info.units, info.standard_name)
+
+
+def _depth_words(columns: Columns) -> str:
+    """'6 levels, 6 to 3,840 m': the levels with data in some column."""
+    wet = np.isfinite(columns.sa).any(axis=0) & np.isfinite(columns.ct).any(axis=0)
+    levels = columns.depth[wet] if wet.any() else columns.depth
+    if levels.size == 1:
+        return f"1 level, {levels[0]:,.0f} m"
+    return f"{levels.size} levels, {levels.min():,.0f} to {levels.max():,.0f} m"
+
+
+PLOT_TYPE = PlotType(
+    name="ts",
+    summary=f"{TS} diagram with σ0 isopycnals",
+    description="Conservative Temperature against Absolute Salinity (TEOS-10, derived from "
+    "the dataset's temperature and salinity: `conservative_temperature`, "
+    "`absolute_salinity`) over the levels of the water column at one or more points (repeat "
+    "`lon` and `lat`, one line each) or of every column with data in a `bbox` (thinned to "
+    "`max_points`), each level a dot coloured by its depth, on labelled σ0 isopycnals "
+    "(gsw.sigma0, kg m⁻³). The lines join a column's levels: between them nothing is "
+    "known.",
+    params=TSParams,
+    render=render,
+    needs=("vertical",),
+    location="points",
+    check=check,
+    draws=(SA, CT),
+)
