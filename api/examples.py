@@ -10,6 +10,7 @@ CSV, CoverageJSON and GeoJSON answers, are kept under ``docs/examples`` by
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -22,7 +23,29 @@ from plotting.figure import MEDIA_TYPES as PLOT_MEDIA_TYPES
 EXAMPLE_IMAGES = REPO_ROOT / "docs" / "examples"
 EXAMPLE_IMAGES_URL = "/docs/examples"
 
-_GLORYS_THETAO = {"dataset_id": "glorys", "variable": "thetao", "title": "Potential temperature"}
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A parameter the worked request leaves out, and why (it asks for another plot, or the
+    operation refuses it). It is documented with its own example in words, not given an
+    ``example`` that Swagger UI would fill in and send."""
+
+    reason: str
+
+
+_DIFFERENCE = LeftOut("it asks for a difference plot, whose panels are another request")
+_NO_DIFFERENCE = {
+    "compare_time": _DIFFERENCE,
+    "compare_dataset": _DIFFERENCE,
+    "compare_variable": _DIFFERENCE,
+    "diff_scale": _DIFFERENCE,
+}
+_GLORYS_THETAO = {
+    "dataset_id": "glorys",
+    "variable": "thetao",
+    "title": "Potential temperature",
+    **_NO_DIFFERENCE,
+}
 
 WORKED: dict[str, dict[str, Any]] = {
     "queryProfile": {
@@ -39,20 +62,21 @@ WORKED: dict[str, dict[str, Any]] = {
         "dataset_id": "wcofs",
         "variable": "surface-current",
         "title": "Surface currents off Oregon",
-        "colormap": None,  # sticks have no colours
-        "scale": None,
+        "colormap": LeftOut("sticks have no colours"),
+        "scale": LeftOut("sticks have no colours"),
         "units": "m s-1",
         "lon": [-124.8, -124.5],
         "lat": [44.6, 44.3],
         "start": "2024-10-17T01:00:00Z",
         "end": "2024-10-17T04:00:00Z",
     },
-    # points, not also the bbox their parameters offer as the other choice
     "plotTs": {
         "dataset_id": "glorys",
         "lon": [-17.0, -12.0, 2.0],
         "lat": [50.0, 57.0, 66.0],
-        "bbox": None,
+        "bbox": LeftOut("it is the other choice to points"),
+        "variable": LeftOut("the diagram draws its own two variables"),
+        "units": LeftOut("the isopycnals are drawn in g/kg and °C"),
         "title": "T–S diagram",  # noqa: RUF001 - the diagram's name, with its en dash
     },
     # sound speed in m s-1: not the degC the shared units parameter shows
@@ -60,7 +84,7 @@ WORKED: dict[str, dict[str, Any]] = {
         "dataset_id": "glorys",
         "lon": [-17.0, 2.0],
         "lat": [50.0, 66.0],
-        "units": None,
+        "units": "m s-1",
         "title": "Sound speed",
     },
     "edrQueryArea": {"z": "0"},
@@ -79,8 +103,15 @@ def apply(operation: dict[str, Any]) -> None:
     for parameter in operation.get("parameters", []):
         own = parameter["schema"].pop("examples", [None])
         value = worked.get(parameter["name"], own[0])
-        if value is not None:
+        if isinstance(value, LeftOut):
+            example = "" if own[0] is None else f" Example: `{own[0]}`."
+            parameter["description"] += f"{example} {LEFT_OUT}: {value.reason}."
+        elif value is not None:
             parameter["example"] = value
+
+
+LEFT_OUT = "Not in this operation's example request"
+"""How the description of a parameter the worked request leaves out says so."""
 
 
 def request_of(

@@ -87,6 +87,13 @@ ITEMS: tuple[Item, ...] = (
         "SST along the equatorial Pacific, 150°E to 90°W: the 2015-16 El Niño",
         {"variable": "sst", "path": "150,0;-90,0", "scale": "auto"},
     ),
+    Item(
+        "ersst-v5",
+        "map",
+        "SST difference, December 2015 less December 2010: El Niño against La Niña",
+        {**ENSO, "compare_time": "2010-12-01"},
+        "difference",
+    ),
     Item("ersst-v5", "colorbar", "The colour legend of the ERSST maps", {"variable": "sst"}),
     # GLORYS: 3-D daily fields west of the British Isles
     Item(
@@ -117,6 +124,32 @@ ITEMS: tuple[Item, ...] = (
         "transect",
         "Potential temperature across the Rockall Trough along 57°N",
         {"variable": "thetao", "path": ROCKALL, "depth_max": "2000"},
+    ),
+    Item(
+        "glorys",
+        "map",
+        "σ0 (TEOS-10 potential density anomaly) at 92 m, derived from thetao and so",
+        {"variable": "sigma0", "depth": "92", "scale": "auto"},
+        "sigma0",
+    ),
+    Item(
+        "glorys",
+        "map",
+        "Mixed layer depth (σ0 0.03 kg m-3 above its 10 m value), derived with TEOS-10",
+        {"variable": "mixed_layer_depth"},
+        "mixed-layer-depth",
+    ),
+    Item(
+        "glorys",
+        "transect",
+        "σ0 across the Rockall Trough along 57°N, GLORYS against its mesh (A, B and A − B)",
+        {
+            "variable": "sigma0",
+            "path": ROCKALL,
+            "depth_max": "2000",
+            "compare_dataset": "glorys-mesh",
+        },
+        "difference",
     ),
     Item(
         "glorys",

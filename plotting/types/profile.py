@@ -39,7 +39,7 @@ from plotting.compare import (
 )
 from plotting.figure import new_figure
 from plotting.layout import canvas_size
-from plotting.params import Time
+from plotting.params import PlotParams, Time
 from plotting.plot_type import PlotType
 from schemas import patterns
 
@@ -51,8 +51,8 @@ frame."""
 MAX_POINTS = 10
 
 
-class ProfileParams(CompareParams):
-    """Parameters of a profile plot."""
+class ProfilePoints(PlotParams):
+    """The points, time and depth range of profiles (the sound-speed plot's too)."""
 
     lon: list[Annotated[float, Field(ge=-360, le=360, allow_inf_nan=False)]] = Field(
         description=f"Longitude of each point, degrees east (repeat for up to {MAX_POINTS} "
@@ -84,7 +84,11 @@ class ProfileParams(CompareParams):
     )
 
 
-def check(opened: OpenDataset, p: ProfileParams) -> None:
+class ProfileParams(ProfilePoints, CompareParams):
+    """Parameters of a profile plot, which may be a difference plot."""
+
+
+def check(opened: OpenDataset, p: ProfilePoints) -> None:
     """As many latitudes as longitudes, and not too many points."""
     if len(p.lon) != len(p.lat):
         raise InvalidParameters.single(

@@ -27,7 +27,7 @@ from plotting.common import (
 )
 from plotting.figure import annotate, new_figure
 from plotting.plot_type import PlotType
-from plotting.types.profile import ProfileParams, check
+from plotting.types.profile import ProfilePoints, check
 from schemas import patterns
 
 VARIABLE = "sound_speed"
@@ -35,7 +35,7 @@ SONIC_LAYER = {"marker": "v", "label": "Sonic layer depth"}
 CHANNEL_AXIS = {"marker": "D", "label": "Sound channel axis"}
 
 
-class SoundSpeedParams(ProfileParams):
+class SoundSpeedParams(ProfilePoints):
     """Parameters of a sound-speed profile plot: a profile plot's, of sound speed only."""
 
     variable: str | None = Field(

@@ -79,6 +79,7 @@ class TSParams(PlotParams):
         "stand out from the white background).",
         pattern=patterns.NAME,
         max_length=patterns.NAME_MAX,
+        examples=["haline_r"],
     )
     scale: params.ScaleParam | None = Field(
         default=None,
@@ -131,6 +132,7 @@ class TSParams(PlotParams):
         le=patterns.DEPTH_MAX_M,
         allow_inf_nan=False,
         description="Deepest depth (m).",
+        examples=[2000],
     )
 
     @field_validator("variable")
