@@ -59,7 +59,7 @@ class DerivedArray(BackendArray):
             chosen[vdim] = slice(None)
         t = self.temperature.isel(chosen)
         s = self.salinity.isel(chosen)
-        order = [str(d) for d in t.dims]
+        order = natural = [str(d) for d in t.dims]
         if self.derived.column:  # the column's axis last, for the functions along it
             order = [d for d in order if d != vdim] + [vdim]
         t, s = t.transpose(*order), s.transpose(*order)
@@ -81,6 +81,6 @@ class DerivedArray(BackendArray):
         out = np.asarray(self.derived.compute(state), dtype=np.float64)
         if not self.derived.column or not self.derived.levels:
             return out  # in the output's order already
-        axis = [str(d) for d in t.dims].index(vdim)
+        axis = natural.index(vdim)  # where the selection wants the levels back
         out = np.moveaxis(out, -1, axis)
         return out[(slice(None),) * axis + (level_key,)]
