@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +24,16 @@ from fastapi.testclient import TestClient
 from matplotlib.figure import Figure
 from PIL import Image
 
+from api.settings import DEFAULT_CATALOG
 from catalog.store import Catalog
 from plotting.common import RenderContext
 from plotting.types import PLOT_TYPES
 from plotting.webmap.targets import pixel_lonlat, tile_target
 from tests.api.test_wms import band_colours, decoded_bands, expected_bands, rgba
 from tests.api.test_wms import pixel_lonlat as wms_pixel_lonlat
-from tests.conftest import SAMPLES
+from tests.api.test_zarr import CHUNK, chunks_read
+from tests.audit import watching
+from tests.conftest import SAMPLES, sample_entries, write_catalog, write_glorys_zarr
 from tests.webmap.tiles_support import decode
 
 D = "/api/v1/datasets"
@@ -676,3 +679,52 @@ def test_transect_plot_draws_the_gsw_section(catalog: Catalog, truth: xr.Dataset
     drawn = drawn[np.isfinite(drawn)]
     assert drawn.size > 60
     assert np.isin(np.round(drawn, 9), np.round(truth["sigma0"].values, 9)).all()
+
+
+# ----------------------------------------------------------------------------- sources and pools
+
+
+def test_zarr_point_reads_only_the_chunks_of_its_cell(
+    tmp_path: Path, make_client: Callable[..., TestClient], truth: xr.Dataset
+) -> None:
+    """From a chunked Zarr store (dask), σ0 at a point reads thetao and so at that cell's chunk
+    of its level only; the mixed layer depth reads that cell's chunk of every level."""
+    write_glorys_zarr(tmp_path / "glorys.zarr", {"depth": 1, "latitude": CHUNK, "longitude": CHUNK})
+    entry = sample_entries()[1]
+    entry["source"] = {"zarr": "glorys.zarr"}
+    client = make_client(write_catalog(tmp_path, [entry]))
+    params = {"lon": -12, "lat": 56, "depth": 100}
+    for name, levels in (("sigma0", [2]), ("mixed_layer_depth", range(6))):
+        with watching() as opened:
+            body = query(client, "glorys", "point", variables=name, **params).json()
+        (cell,) = body["selection"]["variables"][name]["cells"]
+        j, i = cell["index"]["latitude"], cell["index"]["longitude"]
+        expected = {(k, j // CHUNK, i // CHUNK) for k in levels}
+        assert chunks_read(opened, "thetao") == chunks_read(opened, "so") == expected
+        assert not chunks_read(opened, "uo")
+        level = body["coords"].get("depth", {}).get("values")  # none for the 2-D field
+        (value,) = np.ravel(at(truth, name, cell["lon"], cell["lat"], level))
+        assert body["variables"][name]["values"] == pytest.approx(value, rel=1e-9)
+
+
+def test_a_query_in_a_data_worker_is_the_same(
+    make_client: Callable[..., TestClient], truth: xr.Dataset, tmp_path: Path
+) -> None:
+    """Sent to a data worker (every query is, here), the derived variables are computed there
+    from the worker's own opening and answer the same values."""
+    client = make_client(DEFAULT_CATALOG, data={"inline_max_values": 0})
+    response = query(
+        client, "glorys", "area", bbox="-14,50,0,62", variables="sigma0,mixed_layer_depth"
+    )
+    assert 'source;desc="worker"' in response.headers["server-timing"]
+    body = response.json()
+    coords = body["coords"]
+    lon, lat = floats(coords["longitude"]["values"]), floats(coords["latitude"]["values"])
+    lons, lats = (g.ravel() for g in np.meshgrid(lon, lat))
+    shape = (lat.size, lon.size)
+    sig0 = at(truth, "sigma0", lons, lats, coords["depth"]["values"])[0]
+    same(body["variables"]["sigma0"]["values"], sig0.reshape(shape))
+    same(
+        body["variables"]["mixed_layer_depth"]["values"],
+        at(truth, "mixed_layer_depth", lons, lats).reshape(shape),
+    )
