@@ -468,6 +468,58 @@ def test_edr_area_is_gsw(client: TestClient, truth: xr.Dataset) -> None:
     assert np.isfinite(values[inside]).sum() > 10
 
 
+def test_edr_radius_and_trajectory_are_gsw(client: TestClient, truth: xr.Dataset) -> None:
+    radius = edr(
+        client,
+        "/collections/glorys/radius",
+        coords="POINT(-12 56)",
+        within="100",
+        **{"within-units": "km", "parameter-name": "sigma0"},
+    )
+    axes = radius["domain"]["axes"]
+    lon, lat = np.meshgrid(axes["x"]["values"], axes["y"]["values"])
+    values = floats(radius["ranges"]["sigma0"]["values"])
+    kept = np.isfinite(values)
+    assert kept.sum() >= 4
+    expected = at(truth, "sigma0", lon.ravel(), lat.ravel(), axes["z"]["values"][0])[0]
+    same(values[kept], expected[kept])
+    line = edr(
+        client,
+        "/collections/glorys/trajectory",
+        coords="LINESTRING(-15 50,0 60)",
+        **{"parameter-name": "sigma0"},
+    )
+    (level,) = line["domain"]["axes"]["z"]["values"]
+    samples = line["domain"]["axes"]["composite"]["values"]
+    lons = truth.longitude.values
+    lats = truth.latitude.values
+    cells = [
+        (lons[np.abs(lons - x).argmin()], lats[np.abs(lats - y).argmin()]) for _, x, y in samples
+    ]
+    expected = at(truth, "sigma0", *zip(*cells, strict=True), level)[0]
+    same(line["ranges"]["sigma0"]["values"], expected)
+    assert np.isfinite(expected).sum() > 50
+
+
+def test_edr_area_on_the_mesh_is_gsw_at_each_node(client: TestClient, truth: xr.Dataset) -> None:
+    body = edr(
+        client,
+        "/collections/glorys-mesh/area",
+        coords="POLYGON((-12 48,-6 48,-12 54,-12 48))",
+        **{"parameter-name": "sigma0,mixed_layer_depth"},
+    )
+    assert body["domain"]["domainType"] == "MultiPoint"
+    x, y, z = (
+        np.array(c) for c in zip(*body["domain"]["axes"]["composite"]["values"], strict=True)
+    )
+    inside = (x + 12 + y - 48) <= 6  # the nodes of the polygon's bounding box that it holds
+    assert inside.sum() > 20
+    for name, level in (("sigma0", z[0]), ("mixed_layer_depth", None)):
+        values = floats(body["ranges"][name]["values"])
+        same(values[inside], np.ravel(at(truth, name, x[inside], y[inside], level)))
+        assert np.isnan(values[~inside]).all()
+
+
 # ----------------------------------------------------------------------------- tiles and WMS
 
 
