@@ -493,10 +493,9 @@ def test_edr_radius_and_trajectory_are_gsw(client: TestClient, truth: xr.Dataset
     samples = line["domain"]["axes"]["composite"]["values"]
     lons = truth.longitude.values
     lats = truth.latitude.values
-    cells = [
-        (lons[np.abs(lons - x).argmin()], lats[np.abs(lats - y).argmin()]) for _, x, y in samples
-    ]
-    expected = at(truth, "sigma0", *zip(*cells, strict=True), level)[0]
+    x = [lons[np.abs(lons - sx).argmin()] for _, sx, _ in samples]
+    y = [lats[np.abs(lats - sy).argmin()] for _, _, sy in samples]
+    expected = at(truth, "sigma0", x, y, level)[0]
     same(line["ranges"]["sigma0"]["values"], expected)
     assert np.isfinite(expected).sum() > 50
 
@@ -518,6 +517,32 @@ def test_edr_area_on_the_mesh_is_gsw_at_each_node(client: TestClient, truth: xr.
         values = floats(body["ranges"][name]["values"])
         same(values[inside], np.ravel(at(truth, name, x[inside], y[inside], level)))
         assert np.isnan(values[~inside]).all()
+
+
+def test_edr_geojson_csv_and_netcdf_hold_the_gsw_values(
+    client: TestClient, truth: xr.Dataset, tmp_path: Path
+) -> None:
+    params = {"bbox": "-12,48,-8,52", "parameter-name": "sigma0"}
+    path = "/edr/collections/glorys/cube"
+    geo = client.get(path, params={**params, "f": "GeoJSON"})
+    assert geo.headers["content-type"] == "application/geo+json"
+    features = geo.json()["features"]
+    lon, lat = zip(*(f["geometry"]["coordinates"][:2] for f in features), strict=True)
+    expected = at(truth, "sigma0", lon, lat, 6.054116725921631)[0]
+    assert np.isfinite(expected).sum() > 20
+    same([f["properties"]["sigma0"] for f in features], expected)
+    table = pd.read_csv(io.StringIO(client.get(path, params={**params, "f": "CSV"}).text))
+    rows = table.dropna(subset=["sigma0 [kg m-3]"])
+    where = rows["longitude [degrees_east]"], rows["latitude [degrees_north]"]
+    expected = at(truth, "sigma0", *where, 6.054116725921631)[0]
+    np.testing.assert_allclose(rows["sigma0 [kg m-3]"], expected, rtol=1e-12)
+    nc = client.get(path, params={**params, "f": "NetCDF"})
+    assert nc.headers["content-type"] == "application/x-netcdf"
+    (tmp_path / "cube.nc").write_bytes(nc.content)
+    with xr.open_dataset(tmp_path / "cube.nc") as data:
+        assert data.sigma0.attrs["units"] == "kg m-3"
+        box = truth.sigma0.isel(depth=0).sel(longitude=data.longitude, latitude=data.latitude)
+        same(data.sigma0.squeeze().transpose(*box.dims).values, box.values)
 
 
 # ----------------------------------------------------------------------------- tiles and WMS
