@@ -75,13 +75,10 @@ def choose_variable(
         name = valid[0]
     infos = opened.resolve([name])  # 404 for an unknown id, with the valid ones
     if name not in valid:
-        choice = (
-            f"for a {plot_type} plot of '{opened.id}' choose from: {', '.join(valid)}"
-            if valid
-            else f"no variable of '{opened.id}' has {_describe(needs)}"
-        )
         raise InvalidParameters.single(
-            param, f"'{name}' does not have {_describe(needs)}; {choice}"
+            param,
+            f"'{name}' has no {_describe(needs)}; for a {plot_type} plot of '{opened.id}' "
+            f"choose from: {', '.join(valid) or 'none'}",
         )
     return name, infos[0]
 
