@@ -695,7 +695,8 @@ def test_every_plot_type_draws_or_refuses_a_derived_variable(
         assert response.status_code == 400, response.text
         problem = response.json()
         assert problem["invalid_params"][0]["name"] == "variable"
-        assert name in problem["detail"]
+        needs = "a time axis" if plot_type in {"timeseries", "hovmoller"} else "depth levels"
+        assert f"'{name}' " in problem["detail"] and needs in problem["detail"]
         return
     assert response.status_code == 200, response.text
     pixels = np.asarray(Image.open(io.BytesIO(response.content)).convert("RGB"))
