@@ -25,6 +25,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from api.settings import DEFAULT_CATALOG
+from catalog import query as query_engine
+from catalog.query import sampling
 from catalog.store import Catalog
 from plotting.common import RenderContext
 from plotting.types import PLOT_TYPES
@@ -805,3 +807,25 @@ def test_a_query_in_a_data_worker_is_the_same(
         body["variables"]["mixed_layer_depth"]["values"],
         at(truth, "mixed_layer_depth", lons, lats).reshape(shape),
     )
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_cells_picked_one_by_one_are_the_gsw_values(
+    catalog: Catalog, truth: xr.Dataset, monkeypatch: pytest.MonkeyPatch, dataset: str
+) -> None:
+    """Past the hyperslab limit the engine picks cells with a vectorised index (xarray hands
+    the derived array an outer index and picks the rest itself): the same values."""
+    monkeypatch.setattr(sampling, "HYPERSLAB_MAX", 0)
+    path = [(-15.0, 50.0), (0.0, 60.0)]
+    opened = catalog.dataset(dataset)
+    for names in (["sigma0", "buoyancy_frequency_squared"], ["mixed_layer_depth"]):
+        data = query_engine.transect(opened, names, path, 300).data
+        lon, lat = data["cell_longitude"].values, data["cell_latitude"].values
+        wet = np.isfinite(lon)
+        assert wet.sum() > 250
+        for name in names:
+            if name == "mixed_layer_depth":
+                same(data[name].values[wet], at(truth, name, lon[wet], lat[wet]))
+            else:
+                expected = at(truth, name, lon[wet], lat[wet], data["depth"].values)
+                same(data[name].values[:, wet], expected)
