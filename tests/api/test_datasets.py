@@ -10,6 +10,7 @@ import pytest
 import xarray as xr
 from fastapi.testclient import TestClient
 
+from schemas.catalog import DERIVED_IDS
 from tests.conftest import SAMPLES
 
 
@@ -72,7 +73,9 @@ def test_glorys_facts(client: TestClient) -> None:
         {"id": "current", "title": "Sea water velocity", "x": "uo", "y": "vo", "frame": "earth"}
     ]
     units = {v["id"]: v["units"] for v in detail["variables"]}
-    assert units == {"so": "1e-3", "thetao": "degC", "uo": "m s-1", "vo": "m s-1", "zos": "m"}
+    stored = {"so": "1e-3", "thetao": "degC", "uo": "m s-1", "vo": "m s-1", "zos": "m"}
+    assert {name: units[name] for name in units if name not in DERIVED_IDS} == stored
+    assert set(units) - set(stored) == set(DERIVED_IDS)  # TEOS-10, from thetao and so
 
 
 def test_nemo_facts(client: TestClient) -> None:

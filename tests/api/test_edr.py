@@ -18,6 +18,7 @@ from geojson_pydantic import FeatureCollection
 from openapi_spec_validator import validate
 from pyproj import Geod
 
+from schemas.catalog import DERIVED_IDS
 from tests.conftest import SAMPLES
 
 E = "/edr"
@@ -107,7 +108,7 @@ def test_collection_metadata_matches_the_file(client: TestClient, glorys: xr.Dat
     times = body["extent"]["temporal"]["values"]
     assert times == [pd.Timestamp(t).strftime("%Y-%m-%dT%H:%M:%SZ") for t in [glorys.time.values]]
     params = body["parameter_names"]
-    assert set(params) == {"thetao", "so", "uo", "vo", "zos"}
+    assert set(params) == {"thetao", "so", "uo", "vo", "zos", *DERIVED_IDS}
     assert params["thetao"]["unit"]["symbol"] == "degC"
     assert params["thetao"]["unit"]["label"] == "degC"
     assert params["thetao"]["observedProperty"]["id"].endswith("/sea_water_potential_temperature/")

@@ -23,6 +23,7 @@ from PIL import Image
 from pyproj import Transformer
 
 from plotting import colormaps
+from schemas.catalog import DERIVED_IDS
 from tests.conftest import SAMPLES
 
 ERSST = SAMPLES / "sst.mnmean.nc"
@@ -203,15 +204,19 @@ def iso(instant: Any) -> str:
 
 
 def expected_layers() -> set[str]:
-    """Each variable the catalog file describes (every variable the samples serve) and each
-    vector pair, as layer names, read from the catalog file (not from the service); each is in
+    """Each variable the catalog file describes (every variable the samples serve), the TEOS-10
+    derived ones where the file has a potential temperature and a salinity, and each vector
+    pair, as layer names, read from the catalog file (not from the service); each is in
     its sample file."""
     catalog = yaml.safe_load((SAMPLES / "catalog.yaml").read_text())
     names = set()
     for entry in catalog["datasets"]:
         with xr.open_dataset(SAMPLES / entry["source"]["path"]) as ds:
             assert set(entry["variables"]) <= set(ds.data_vars)
+            found = {ds[v].attrs.get("standard_name") for v in entry["variables"]}
         names |= {f"{entry['id']}/{name}" for name in entry["variables"]}
+        if {"sea_water_potential_temperature", "sea_water_salinity"} <= found:  # TEOS-10
+            names |= {f"{entry['id']}/{name}" for name in DERIVED_IDS}
         names |= {f"{entry['id']}/{pair['id']}" for pair in entry.get("vectors", [])}
     return names
 

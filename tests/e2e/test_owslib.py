@@ -24,6 +24,8 @@ from owslib.ogcapi.edr import EnvironmentalDataRetrieval  # type: ignore[import-
 from api.edr.openapi import OPENAPI_MEDIA_TYPE
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, Settings
+from schemas.catalog import DERIVED_IDS
+from tests.api.test_derived_everywhere import at, teos10
 from tests.conftest import SAMPLES
 from tests.e2e.live import serve
 
@@ -163,7 +165,8 @@ def test_collections_have_their_extents(
 def test_collection_describes_its_parameters(edr: Any, base: str) -> None:
     collection = edr.collection("glorys")
     assert collection["id"] == "glorys"
-    assert sorted(collection["parameter_names"]) == ["so", "thetao", "uo", "vo", "zos"]
+    stored = ["so", "thetao", "uo", "vo", "zos"]
+    assert sorted(collection["parameter_names"]) == sorted([*stored, *DERIVED_IDS])
     thetao = collection["parameter_names"]["thetao"]
     assert thetao["unit"]["symbol"] == "degC"
     assert thetao["observedProperty"]["label"] == "sea_water_potential_temperature"
@@ -289,6 +292,34 @@ def test_area_on_a_regular_grid_is_the_xarray_box_clipped_to_the_polygon(
     expected = np.where(inside, box.values.astype(np.float64), np.nan)
     assert np.isfinite(expected).sum() >= 10
     assert values_of(coverage, "thetao") == pytest.approx(expected, rel=1e-12, nan_ok=True)
+
+
+def test_derived_sigma0_is_a_parameter_and_answers_the_gsw_value(
+    edr: Any, glorys: xr.Dataset
+) -> None:
+    """σ0, a TEOS-10 derived variable, as OWSLib sees it: a parameter of the collection with its
+    unit, and position and area answers equal to gsw from the file's thetao and so."""
+    sigma0 = edr.collection("glorys")["parameter_names"]["sigma0"]
+    assert sigma0["unit"]["symbol"] == "kg m-3"
+    assert sigma0["observedProperty"]["label"] == "sea_water_sigma_theta"
+    truth = teos10(glorys.load())
+    point = edr.query_data(
+        "glorys", "position", coords="POINT(-12 56)", z="100", parameter_names=["sigma0"]
+    )
+    assert point["parameters"]["sigma0"]["unit"]["symbol"] == "kg m-3"
+    axes = point["domain"]["axes"]
+    place = axes["x"]["values"][0], axes["y"]["values"][0]
+    expected = at(truth, "sigma0", *place, axes["z"]["values"][0])[:, 0]
+    assert 27 < expected[0] < 28
+    assert values_of(point, "sigma0").ravel() == pytest.approx(expected, rel=1e-9)
+    area = edr.query_data("glorys", "area", coords=TRIANGLE, parameter_names=["sigma0"])
+    axes = area["domain"]["axes"]
+    lon, lat = np.meshgrid(axes["x"]["values"], axes["y"]["values"])
+    inside = shapely.intersects_xy(shapely.from_wkt(TRIANGLE), lon, lat)
+    field = at(truth, "sigma0", lon.ravel(), lat.ravel(), axes["z"]["values"][0])[0]
+    expected = np.where(inside, field.reshape(lon.shape), np.nan)
+    assert np.isfinite(expected).sum() >= 10
+    assert values_of(area, "sigma0") == pytest.approx(expected, rel=1e-9, nan_ok=True)
 
 
 def test_area_resolution_thins_the_grid(edr: Any, glorys: xr.Dataset) -> None:

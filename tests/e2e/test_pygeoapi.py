@@ -31,7 +31,9 @@ from catalog.formats import write
 from catalog.query import QueryResult, shapes
 from catalog.store import Catalog
 from integrations.pygeoapi_edr import OceanDataEDRProvider
+from schemas.catalog import DERIVED_IDS
 from schemas.params import parse_datetime, parse_z
+from tests.api.test_derived_everywhere import at, teos10
 from tests.conftest import sample_entries, write_catalog
 from tests.e2e.live import free_port, wait_until_up
 
@@ -232,7 +234,7 @@ def test_configuration_is_valid_for_pygeoapi() -> None:
 def test_collection_lists_the_variables_and_query_types(pygeoapi: str) -> None:
     collection = get(pygeoapi, "/collections/glorys").json()
     names = collection["parameter_names"]
-    assert sorted(names) == ["so", "thetao", "uo", "vo", "zos"]
+    assert sorted(names) == sorted(["so", "thetao", "uo", "vo", "zos", *DERIVED_IDS])
     assert names["thetao"]["name"] == "Potential temperature"
     assert names["thetao"]["unit"]["symbol"]["value"] == "degC"
     assert sorted(collection["data_queries"]) == [
@@ -295,6 +297,35 @@ def test_position_ersst_is_the_xarray_cell_at_the_asked_month(
         catalog.dataset("ersst-v5"), ["sst"], -140.0, 0.0, parse_datetime("2015-12-01T00:00:00Z")
     )
     assert document == to_covjson(engine)  # the service's own encoder
+
+
+def test_derived_sigma0_is_listed_and_answers_the_gsw_value(
+    pygeoapi: str, catalog: Catalog
+) -> None:
+    """σ0 (TEOS-10, derived from thetao and so) through pygeoapi: a field with its unit, and a
+    position answer equal to gsw at the cell and to the engine's own CoverageJSON."""
+    field = get(pygeoapi, "/collections/glorys").json()["parameter_names"]["sigma0"]
+    assert field["unit"]["symbol"]["value"] == "kg m-3"
+    document = covjson(
+        get(
+            pygeoapi,
+            "/collections/glorys/position",
+            coords="POINT(-12 56)",
+            **{"parameter-name": "sigma0", "z": "100"},
+        )
+    )
+    with xr.open_dataset(SAMPLES / "GLORYS_coarse_test_data.nc") as ds:
+        truth = teos10(ds.load())
+    axes = document["domain"]["axes"]
+    place = axes["x"]["values"][0], axes["y"]["values"][0]
+    (expected,) = at(truth, "sigma0", *place, axes["z"]["values"][0])[:, 0]
+    assert 27 < expected < 28
+    assert document["ranges"]["sigma0"]["values"] == [pytest.approx(expected, rel=1e-9)]
+    assert document["parameters"]["sigma0"]["unit"]["symbol"] == "kg m-3"
+    engine = shapes.position(
+        catalog.dataset("glorys"), ["sigma0"], -12.0, 56.0, levels=parse_z("100")
+    )
+    assert document == to_covjson(engine)
 
 
 def test_cube_holds_every_xarray_cell_of_the_box(pygeoapi: str) -> None:
