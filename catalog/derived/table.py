@@ -99,7 +99,7 @@ DERIVED: dict[str, Derived] = {
         ),
         Derived(
             "density",
-            "Density (in situ)",
+            "In-situ density",
             "In-situ density (TEOS-10)",
             "sea_water_density",
             "kg m-3",
@@ -109,7 +109,7 @@ DERIVED: dict[str, Derived] = {
         ),
         Derived(
             "sigma0",
-            "σ0 (potential density anomaly)",
+            "Potential density anomaly σ0",
             "Potential density anomaly σ0, reference pressure 0 dbar (TEOS-10)",
             "sea_water_sigma_theta",
             "kg m-3",
@@ -129,11 +129,11 @@ DERIVED: dict[str, Derived] = {
         ),
         Derived(
             "buoyancy_frequency_squared",
-            "N² (buoyancy frequency squared)",
+            "Buoyancy frequency squared N²",
             "Squared buoyancy (Brunt-Väisälä) frequency N² (TEOS-10)",
             "square_of_brunt_vaisala_frequency_in_sea_water",
             "s-2",
-            "balance",
+            "amp",
             "gsw.Nsquared(SA, CT, p, lat) between adjacent levels, interpolated linearly in "
             f"pressure back onto the levels (end levels: their one neighbour); {_CHAIN}",
             lambda s: teos10.buoyancy_frequency_squared(s.sa, s.ct, s.p, s.lat),
