@@ -124,6 +124,26 @@ Depth = Annotated[
         examples=["surface"],
     ),
 ]
+DepthMin = Annotated[
+    float | None,
+    Field(
+        ge=0,
+        le=patterns.DEPTH_MAX_M,
+        allow_inf_nan=False,
+        description="Shallowest depth (m).",
+        examples=[0],
+    ),
+]
+DepthMax = Annotated[
+    float | None,
+    Field(
+        ge=0,
+        le=patterns.DEPTH_MAX_M,
+        allow_inf_nan=False,
+        description="Deepest depth (m).",
+        examples=[1000],
+    ),
+]
 Start = Annotated[
     params.InstantParam | None,
     Field(

@@ -39,9 +39,8 @@ from plotting.compare import (
 )
 from plotting.figure import new_figure
 from plotting.layout import canvas_size
-from plotting.params import PlotParams, Time
+from plotting.params import DepthMax, DepthMin, PlotParams, Time
 from plotting.plot_type import PlotType
-from schemas import patterns
 
 NEEDS = ("vertical",)
 Floats = npt.NDArray[np.float64]
@@ -66,22 +65,8 @@ class ProfilePoints(PlotParams):
         examples=[[50.0]],
     )
     time: Time = None
-    depth_min: float | None = Field(
-        default=None,
-        ge=0,
-        le=patterns.DEPTH_MAX_M,
-        allow_inf_nan=False,
-        description="Shallowest depth (m).",
-        examples=[0],
-    )
-    depth_max: float | None = Field(
-        default=None,
-        ge=0,
-        le=patterns.DEPTH_MAX_M,
-        allow_inf_nan=False,
-        description="Deepest depth (m).",
-        examples=[1000],
-    )
+    depth_min: DepthMin = None
+    depth_max: DepthMax = None
 
 
 class ProfileParams(ProfilePoints, CompareParams):

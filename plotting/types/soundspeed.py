@@ -4,7 +4,7 @@ sound channel axis marked where the column has them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +26,7 @@ from plotting.common import (
     used_in,
 )
 from plotting.figure import annotate, new_figure
+from plotting.params import DepthMax, DepthMin
 from plotting.plot_type import PlotType
 from plotting.types.profile import ProfilePoints, check
 from schemas import patterns
@@ -46,23 +47,14 @@ class SoundSpeedParams(ProfilePoints):
         max_length=patterns.NAME_MAX,
         examples=[VARIABLE],
     )
-    depth_min: float | None = Field(
-        default=None,
-        ge=0,
-        le=patterns.DEPTH_MAX_M,
-        allow_inf_nan=False,
-        description="Shallowest depth (m). The sonic layer and the channel axis are looked "
-        "for within the levels drawn.",
-        examples=[0],
-    )
-    depth_max: float | None = Field(
-        default=None,
-        ge=0,
-        le=patterns.DEPTH_MAX_M,
-        allow_inf_nan=False,
-        description="Deepest depth (m).",
-        examples=[4000],
-    )
+    depth_min: Annotated[
+        DepthMin,
+        Field(
+            description="Shallowest depth (m). The sonic layer and the channel axis are looked "
+            "for within the levels drawn."
+        ),
+    ] = None
+    depth_max: Annotated[DepthMax, Field(examples=[4000])] = None
 
     @field_validator("variable")
     @classmethod

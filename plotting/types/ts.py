@@ -31,7 +31,7 @@ from plotting.common import (
 from plotting.figure import annotate, new_figure
 from plotting.labels import with_units
 from plotting.layout import colour_bar
-from plotting.params import PlotParams, Time
+from plotting.params import DepthMax, DepthMin, PlotParams, Time
 from plotting.plot_type import PlotType
 from plotting.ts_axes import (
     DEPTH_COLOURS,
@@ -118,22 +118,8 @@ class TSParams(PlotParams):
         examples=[POINT_BUDGET],
     )
     time: Time = None
-    depth_min: float | None = Field(
-        default=None,
-        ge=0,
-        le=patterns.DEPTH_MAX_M,
-        allow_inf_nan=False,
-        description="Shallowest depth (m).",
-        examples=[0],
-    )
-    depth_max: float | None = Field(
-        default=None,
-        ge=0,
-        le=patterns.DEPTH_MAX_M,
-        allow_inf_nan=False,
-        description="Deepest depth (m).",
-        examples=[2000],
-    )
+    depth_min: DepthMin = None
+    depth_max: Annotated[DepthMax, Field(examples=[2000])] = None
 
     @field_validator("variable")
     @classmethod
