@@ -7,7 +7,7 @@ of σ0 per cell) against zos. Point queries walk a fixed list of wet cells, so n
 repeat. Prints the median and the 99th percentile of each and the ratio of the medians (the
 issue's target for a point query: at most about 2x); never fails on a time.
 
-    .venv/bin/python bench/derived.py [--runs 60] [--only point]
+    .venv/bin/python bench/derived.py [--runs 60] [--only point] [--clients 8]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,21 @@ def measure(client: httpx.Client, case: Case, runs: int) -> tuple[list[float], l
     return plain, derived
 
 
+def measure_loaded(
+    base_url: str, case: Case, runs: int, clients: int
+) -> tuple[list[float], list[float]]:
+    """``measure`` by ``clients`` concurrent clients at once, each on its own connection, their
+    times pooled: the cost under load, with the worker pools and the event loop shared."""
+
+    def one(_: int) -> tuple[list[float], list[float]]:
+        with httpx.Client(base_url=base_url, timeout=120) as client:
+            return measure(client, case, runs)
+
+    with ThreadPoolExecutor(clients) as pool:
+        parts = list(pool.map(one, range(clients)))
+    return [t for p, _ in parts for t in p], [t for _, d in parts for t in d]
+
+
 def names(case: Case, name: str) -> Params:
     """Data queries name ``variables``, plots and tiles ``variable``."""
     return {"variables": name} if "/data/" in case.path else {"variable": name}
@@ -138,10 +154,13 @@ def p99(values: list[float]) -> float:
     return float(np.percentile(values, 99))
 
 
-def table(results: list[tuple[Case, list[float], list[float]]], runs: int) -> list[str]:
+def table(
+    results: list[tuple[Case, list[float], list[float]]], runs: int, clients: int = 1
+) -> list[str]:
     """The report: one row per case, times in ms."""
+    load = f", {clients} concurrent clients" if clients > 1 else ""
     lines = [
-        f"Derived (TEOS-10) against plain variables, {runs} alternating warm runs each; ms",
+        f"Derived (TEOS-10) against plain variables, {runs} alternating warm runs each{load}; ms",
         "",
         f"{'case':<24}{'plain':>8}{'median':>8}{'p99':>8}  {'derived':<17}{'median':>8}"
         f"{'p99':>8}{'ratio':>7}",
@@ -161,6 +180,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--only", nargs="*", choices=["point", "area", "map", "tile"], help="these kinds only"
     )
+    parser.add_argument(
+        "--clients", type=int, default=1, help="concurrent clients (each makes --runs of each)"
+    )
     return parser
 
 
@@ -171,12 +193,12 @@ def run(args: argparse.Namespace) -> list[str]:
     process, port, _ = start("api.main:create_app", env=env, output=subprocess.DEVNULL)
     results = []
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
-            for case in chosen:
-                results.append((case, *measure(client, case, args.runs)))
+        base_url = f"http://127.0.0.1:{port}"
+        for case in chosen:
+            results.append((case, *measure_loaded(base_url, case, args.runs, args.clients)))
     finally:
         stop(process)
-    return [*table(results, args.runs), "", *NOTES]
+    return [*table(results, args.runs, args.clients), "", *NOTES]
 
 
 def main() -> None:

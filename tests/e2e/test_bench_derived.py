@@ -67,3 +67,19 @@ def test_the_places_are_wet_cells_of_the_sample() -> None:
                 longitude=lon, latitude=lat, method="nearest"
             )
             assert np.isfinite(cell.values).all()
+
+
+def test_under_load_every_client_is_counted() -> None:
+    """--clients: the header says how many, and each row pools every client's requests."""
+    done = subprocess.run(
+        [sys.executable, "bench/derived.py", "--runs", "2", "--clients", "3", "--only", "point"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("2 alternating warm runs each, 3 concurrent clients; ms")
+    rows = [line for line in lines[3:] if line.startswith("point")]
+    assert len(rows) == sum(1 for c in derived.cases() if c.kind == "point")
