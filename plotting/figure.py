@@ -64,12 +64,12 @@ def annotate(fig: Figure, title: str, dataset: str, subtitle: str, credit: str) 
     text_width = width_px * 0.8
     heading = fig.suptitle("", fontweight="bold", fontsize=TITLE_POINTS)
     ax.set_title("", fontsize=8, color="0.25")
-    credit = _wrap(credit, width_px, CREDIT_POINTS, fig.dpi, lines=1)
+    credit = wrap_text(credit, width_px, CREDIT_POINTS, fig.dpi, lines=1)
     fig.text(0.005, 0.004, credit, fontsize=CREDIT_POINTS, color="0.3", ha="left", va="bottom")
     shown: tuple[str, str] | None = None
     for _ in range(3):
-        lines = [_wrap(dataset, text_width, 8, fig.dpi)] + ([subtitle] if subtitle else [])
-        wrapped = (_wrap(title, text_width, TITLE_POINTS, fig.dpi), "\n".join(lines))
+        lines = [wrap_text(dataset, text_width, 8, fig.dpi)] + ([subtitle] if subtitle else [])
+        wrapped = (wrap_text(title, text_width, TITLE_POINTS, fig.dpi), "\n".join(lines))
         if wrapped == shown:
             break
         shown = wrapped
@@ -78,7 +78,7 @@ def annotate(fig: Figure, title: str, dataset: str, subtitle: str, credit: str) 
         text_width = layout.arrange(fig).text_width
 
 
-def _wrap(text: str, width_px: float, points: float, dpi: float, lines: int = 2) -> str:
+def wrap_text(text: str, width_px: float, points: float, dpi: float, lines: int = 2) -> str:
     """Text wrapped to the width (an average glyph is about 0.55 em), at most ``lines`` lines."""
     chars = max(int(width_px / (points * dpi / 72 * 0.55)), 10)
     return "\n".join(textwrap.wrap(text, chars, max_lines=lines, placeholder=" …"))

@@ -75,18 +75,19 @@ def canvas_size(
         if width is None and height is None:
             return default_w, default_h
         if width is not None:
-            return width, _side(width * default_h / default_w)
+            return width, clamp_side(width * default_h / default_w)
         assert height is not None
-        return _side(height * default_w / default_h), height
+        return clamp_side(height * default_w / default_h), height
     across = points(ALLOW_LEFT + ALLOW_RIGHT, dpi)
     down = points(ALLOW_TOP + ALLOW_BOTTOM, dpi)
     if height is None:
         width = width if width is not None else DEFAULT_SIZE[0]
-        return width, _side(max(width - across, 1.0) * box + down)
-    return _side(max(height - down, 1.0) / box + across), height
+        return width, clamp_side(max(width - across, 1.0) * box + down)
+    return clamp_side(max(height - down, 1.0) / box + across), height
 
 
-def _side(pixels: float) -> int:
+def clamp_side(pixels: float) -> int:
+    """A side in whole pixels within the canvas limits."""
     return int(min(max(round(pixels), MIN_SIDE), MAX_SIDE))
 
 

@@ -16,8 +16,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-from plotting.figure import CREDIT_POINTS, TITLE_POINTS, _wrap
-from plotting.layout import DEFAULT_SIZE, EDGE, _side, attach_canvas, points
+from plotting.figure import CREDIT_POINTS, TITLE_POINTS, wrap_text
+from plotting.layout import DEFAULT_SIZE, EDGE, clamp_side, attach_canvas, points
 
 Arrangement = Literal["rows", "columns"]
 WIDE = 0.55
@@ -59,8 +59,12 @@ def canvas(width: int | None, height: int | None, dpi: int, ratio: float) -> tup
         across, per_panel, down = 3 * _COLUMN_GAP, ratio / 3.0, _COLUMNS_DOWN
     if height is None:
         wide = width if width is not None else DEFAULT_SIZE[0]
-        return wide, _side(max(wide - points(across, dpi), 1.0) * per_panel + points(down, dpi))
-    return _side(max(height - points(down, dpi), 1.0) / per_panel + points(across, dpi)), height
+        return wide, clamp_side(
+            max(wide - points(across, dpi), 1.0) * per_panel + points(down, dpi)
+        )
+    return clamp_side(
+        max(height - points(down, dpi), 1.0) / per_panel + points(across, dpi)
+    ), height
 
 
 def shaped(width: int | None, height: int | None, default: tuple[int, int]) -> tuple[int, int]:
@@ -69,9 +73,9 @@ def shaped(width: int | None, height: int | None, default: tuple[int, int]) -> t
     if width is not None and height is not None:
         return width, height
     if width is not None:
-        return width, _side(width * default[1] / default[0])
+        return width, clamp_side(width * default[1] / default[0])
     if height is not None:
-        return _side(height * default[0] / default[1]), height
+        return clamp_side(height * default[0] / default[1]), height
     return default
 
 
@@ -120,12 +124,12 @@ def finish(
 ) -> Figure:
     """The figure's title, each panel's (what it is: dataset, time, depth), the credit line."""
     width = fig.bbox.width
-    fig.suptitle(_wrap(title, width * 0.9, TITLE_POINTS, fig.dpi), fontweight="bold")
+    fig.suptitle(wrap_text(title, width * 0.9, TITLE_POINTS, fig.dpi), fontweight="bold")
     across = len({round(ax.get_position().x0, 3) for ax in axes})  # panels side by side
     room = width / across * 0.95
     for ax, text in zip(axes, titles, strict=True):
-        lines = [_wrap(line, room, PANEL_TITLE_POINTS, fig.dpi) for line in text.split("\n")]
+        lines = [wrap_text(line, room, PANEL_TITLE_POINTS, fig.dpi) for line in text.split("\n")]
         ax.set_title("\n".join(lines), fontsize=PANEL_TITLE_POINTS, color="0.2")
-    credit = _wrap(credit, width, CREDIT_POINTS, fig.dpi, lines=1)
+    credit = wrap_text(credit, width, CREDIT_POINTS, fig.dpi, lines=1)
     fig.text(0.005, 0.004, credit, fontsize=CREDIT_POINTS, color="0.3", ha="left", va="bottom")
     return fig
