@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from plotting.figure import CREDIT_POINTS, TITLE_POINTS, wrap_text
-from plotting.layout import DEFAULT_SIZE, EDGE, clamp_side, attach_canvas, points
+from plotting.layout import DEFAULT_SIZE, EDGE, attach_canvas, clamp_side, points
 
 Arrangement = Literal["rows", "columns"]
 WIDE = 0.55
