@@ -15,6 +15,7 @@ from typing import Any, Literal
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.ticker import MaxNLocator
 
 from plotting.figure import CREDIT_POINTS, TITLE_POINTS, wrap_text
 from plotting.layout import DEFAULT_SIZE, EDGE, attach_canvas, clamp_side, points
@@ -46,6 +47,25 @@ _ROWS_DOWN = 20.0 + 14.0
 def arrangement(ratio: float | None) -> Arrangement:
     """Rows for wide panels (a flat map, a section), columns for the others."""
     return "rows" if ratio is not None and ratio < WIDE else "columns"
+
+
+LABEL_POINTS = 50.0
+"""What a longitude label takes along the axis ('157.5°W' in small type, and room either side),
+in points: side by side, a map panel has as many as fit."""
+EDGE_POINTS = 20.0
+"""Side by side, no longitude label within this of a panel's side (in points), where it would
+run into the next panel's."""
+
+
+def column_ticks(x0: float, x1: float, width: int, dpi: int) -> list[float]:
+    """The longitudes labelled under one of three map panels side by side (spanning ``x0`` to
+    ``x1``) in a canvas ``width`` pixels wide: as many round ones as fit, none at its sides."""
+    panel = max((width * 72.0 / dpi - 3 * _COLUMN_GAP) / 3, 1.0)
+    margin = (x1 - x0) * EDGE_POINTS / panel
+    count = max(1, int((panel - 2 * EDGE_POINTS) // LABEL_POINTS) + 1)
+    locator = MaxNLocator(nbins=count, steps=[1, 2, 2.5, 5, 10])
+    ticks = locator.tick_values(x0 + margin, x1 - margin)
+    return [float(t) for t in ticks if x0 + margin <= t <= x1 - margin]
 
 
 def canvas(width: int | None, height: int | None, dpi: int, ratio: float) -> tuple[int, int]:

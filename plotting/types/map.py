@@ -190,6 +190,8 @@ def difference(ctx: RenderContext, p: MapParams, cmp: Comparison) -> Figure:
         plate_carree_frame(ax, extent)
         if k < 2 and arranged == "rows":
             ax.tick_params(labelbottom=False)
+        if arranged == "columns":  # a third of the width: as many longitudes as fit
+            ax.set_xticks(panels.column_ticks(extent[0], extent[1], width, p.dpi))
         if k > 0 and arranged == "columns":
             ax.tick_params(labelleft=False)
     units = label(a.info, field_a, a.name)

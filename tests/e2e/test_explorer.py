@@ -19,9 +19,11 @@ import io
 import math
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import gsw
 import httpx2 as httpx
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +34,7 @@ from playwright.sync_api import Browser, Page, Request, ViewportSize, expect
 
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, DEFAULT_DOCS_DIR, Settings
+from tests.conftest import SAMPLES
 from tests.e2e import test_docs_browser, test_map_pages
 from tests.e2e.live import serve
 from tests.e2e.test_docs_browser import Watched, save_screenshot
@@ -49,6 +52,7 @@ from tests.e2e.test_map_pages import (
     tile_requests,
     variable_info,
 )
+from tests.plotting.test_stick import east_north_from_file
 
 browser = test_docs_browser.browser
 watched = test_docs_browser.watched
@@ -374,13 +378,191 @@ def test_a_click_on_a_depth_dataset_shows_its_profile(base: str, watched: Watche
     assert float(panel["value"]) == nearest(
         glorys_thetao(levels[0]), "longitude", "latitude", lon, lat
     )
-    assert set(panel["plots"]) == {"profile"}  # one time: no time series
+    # One time: no time series; the T-S and sound-speed plots: test_a_click_on_glorys_adds_...
+    assert set(panel["plots"]) == {"profile", "ts", "soundspeed"}
     profile = panel["plots"]["profile"]
     assert profile["src"] == profile["shown"] and profile["width"] == 560
     query = query_of(profile["shown"])
     assert float(query["lon"]) == pytest.approx(lon, abs=degrees_per_pixel(view))
     assert float(query["lat"]) == pytest.approx(lat, abs=degrees_per_pixel(view))
     save_screenshot(page, "explorer-point-glorys.png")
+    watched.assert_clean()
+
+
+# 4b. The plots of the water column and of a vector pair at a point ------------------------
+
+
+def plot_types(base: str) -> dict[str, list[str]]:
+    """GET plot-types: each plot type's name and the datasets it applies to."""
+    return {t["name"]: t["datasets"] for t in api(base, "plot-types")["plot_types"]}
+
+
+def glorys_column(lon: float, lat: float) -> dict[str, Any]:
+    """The GLORYS column nearest (lon, lat) as gsw gives it from the file's thetao and so:
+    p_from_z, SA_from_SP (at the cell), CT_from_pt, sound_speed."""
+    with xr.open_dataset(SAMPLES / "GLORYS_coarse_test_data.nc") as ds:
+        cell = ds.squeeze(drop=True).sel(longitude=lon, latitude=lat, method="nearest").load()
+    at_lon, at_lat = float(cell["longitude"]), float(cell["latitude"])
+    depth = cell["depth"].values.astype(np.float64)
+    p = gsw.p_from_z(-depth, at_lat)
+    sa = gsw.SA_from_SP(cell["so"].values.astype(np.float64), p, at_lon, at_lat)
+    ct = gsw.CT_from_pt(sa, cell["thetao"].values.astype(np.float64))
+    return {
+        "cell": (at_lon, at_lat),
+        "depth": depth,
+        "absolute_salinity": sa,
+        "conservative_temperature": ct,
+        "sound_speed": gsw.sound_speed(sa, ct, p),
+    }
+
+
+def offered_data(page: Page, figure: str, tmp_path: Path) -> xr.Dataset:
+    """The NetCDF the figure offers as the data behind it, downloaded and opened."""
+    link = page.locator(f'{figure} a.data[data-format="nc"]').get_attribute("href") or ""
+    response = httpx.get(link, timeout=60)
+    assert response.status_code == 200, response.text
+    path = tmp_path / f"{len(list(tmp_path.iterdir()))}.nc"  # one file each: opened lazily
+    path.write_bytes(response.content)
+    return xr.open_dataset(path)
+
+
+def assert_shown_is_fetched(requests: list[Request], plot: dict[str, Any]) -> None:
+    """The image's src is the URL shown; the bytes the browser got are a fresh GET's, a PNG
+    of the panel's size."""
+    assert plot["src"] == plot["shown"]
+    fresh = httpx.get(plot["shown"], timeout=60)
+    assert fresh.status_code == 200 and fresh.headers["content-type"] == "image/png"
+    assert body_of(requests, plot["src"]) == fresh.content
+    assert Image.open(io.BytesIO(fresh.content)).size == (560, 420)
+
+
+def test_a_click_on_glorys_adds_the_ts_diagram_and_the_sound_speed_profile(
+    base: str, watched: Watched, tmp_path: Path
+) -> None:
+    """GLORYS has temperature and salinity, so the API lists it for `ts` and `soundspeed`: a
+    click adds both (for the water column, whichever variable is shown), each the API's answer
+    to the URL it shows, each offering the column's values: gsw's from the file."""
+    assert "glorys" in plot_types(base)["ts"] and "glorys" in plot_types(base)["soundspeed"]
+    page = watched.page
+    requests = open_explorer(page, base, dataset="glorys", variable="thetao", **GLORYS_VIEW)
+    view = view_of(page, **GLORYS_VIEW)
+    lon, lat = click_map(page, view, -12.3, 56.2)
+    panel = point_panel(page)
+    assert list(panel["plots"]) == ["profile", "ts", "soundspeed"]
+    (time,) = api(base, "datasets/glorys/times")["times"]
+    pixel = degrees_per_pixel(view)
+    for kind in ("ts", "soundspeed"):
+        plot = panel["plots"][kind]
+        assert urlsplit(plot["shown"]).path == f"/api/v1/datasets/glorys/plots/{kind}"
+        query = query_of(plot["shown"])
+        assert float(query["lon"]) == pytest.approx(lon, abs=pixel)
+        assert float(query["lat"]) == pytest.approx(lat, abs=pixel)
+        assert query["time"] == time and "variable" not in query and "depth" not in query
+        assert_shown_is_fetched(requests, plot)
+    truth = glorys_column(float(query["lon"]), float(query["lat"]))
+    assert np.isfinite(truth["sound_speed"]).sum() >= 5  # sea down to 1,400 m at least
+    point = '#panels > section.panel[data-kind="point"]'
+    ts = offered_data(page, f'{point} figure[data-plot="ts"]', tmp_path)
+    speed = offered_data(page, f'{point} figure[data-plot="soundspeed"]', tmp_path)
+    for data, names in (
+        (ts, ["absolute_salinity", "conservative_temperature"]),
+        (speed, ["sound_speed"]),
+    ):
+        assert sorted(map(str, data.data_vars)) == sorted(names)
+        assert (float(data["cell_longitude"]), float(data["cell_latitude"])) == pytest.approx(
+            truth["cell"], abs=1e-6
+        )
+        assert data["depth"].values == pytest.approx(truth["depth"], rel=1e-6)
+        for name in names:
+            assert data[name].values == pytest.approx(truth[name], rel=1e-9, nan_ok=True)
+    assert ts["absolute_salinity"].attrs["units"] == "g kg-1"
+    assert speed["sound_speed"].attrs["units"] == "m s-1"
+    save_screenshot(page, "explorer-point-glorys-ts.png")
+    watched.assert_clean()
+
+
+def test_no_ts_or_sound_speed_where_the_api_does_not_list_the_dataset(
+    base: str, watched: Watched
+) -> None:
+    """ERSST has no salinity nor depth: the page asked plot-types, which does not list it for
+    `ts` or `soundspeed`, and offers neither (nor sticks: sst is no vector pair)."""
+    listed = plot_types(base)
+    assert all("ersst-v5" not in listed[kind] for kind in ("ts", "soundspeed", "stick"))
+    page = watched.page
+    requests = open_explorer(page, base, dataset="ersst-v5", point="-139.4,9.3", **ERSST_VIEW)
+    panel = point_panel(page)
+    assert list(panel["plots"]) == ["timeseries"]
+    asked = [r for r in requests if urlsplit(r.url).path == "/api/v1/plot-types"]
+    assert len(asked) == 1 and (response := asked[0].response()) and response.status == 200
+    watched.assert_clean()
+
+
+def test_a_vector_pair_at_a_point_adds_its_stick_plot(
+    base: str, watched: Watched, tmp_path: Path
+) -> None:
+    """WCOFS's surface current (the dataset `stick` applies to): the point panel adds the stick
+    plot of the pair, the API's answer to its URL, offering the east and north components the
+    file's u_sur and v_sur give at the cell, rotated by the grid angle."""
+    assert plot_types(base)["stick"] == ["wcofs"]
+    page = watched.page
+    requests = open_explorer(page, base, dataset="wcofs", variable="surface-current")
+    page.locator("#point-input").fill("-124.5,44.8")
+    page.locator("#apply-inputs").click()
+    panel = point_panel(page)
+    assert list(panel["plots"]) == ["timeseries", "stick"]
+    stick = panel["plots"]["stick"]
+    assert urlsplit(stick["shown"]).path == "/api/v1/datasets/wcofs/plots/stick"
+    assert query_of(stick["shown"]) == {
+        "variable": "surface-current",
+        "lon": "-124.5",
+        "lat": "44.8",
+        "width": "560",
+        "height": "420",
+    }
+    assert_shown_is_fetched(requests, stick)
+    figure = '#panels > section.panel[data-kind="point"] figure[data-plot="stick"]'
+    data = offered_data(page, figure, tmp_path)
+    link = page.locator(f'{figure} a.data[data-format="nc"]').get_attribute("href") or ""
+    answer = httpx.get(link.replace("f=nc", "f=json"), timeout=60).json()
+    (cell,) = answer["selection"]["variables"]["surface-current_east"]["cells"]
+    east, north = east_north_from_file(cell["index"]["eta_rho"], cell["index"]["xi_rho"])
+    assert len(east) == data.sizes["time"] == 4
+    assert data["surface-current_east"].values == pytest.approx(east, rel=1e-9)
+    assert data["surface-current_north"].values == pytest.approx(north, rel=1e-9)
+    save_screenshot(page, "explorer-point-wcofs-stick.png")
+    watched.assert_clean()
+
+
+def test_the_derived_variables_read_well_in_the_picker_and_the_value(
+    base: str, watched: Watched
+) -> None:
+    """The picker groups the dataset's own variables, those derived with TEOS-10 and the vector
+    pairs; σ0's value at a click is gsw's, in kg m⁻³, and N²'s a power of ten in s⁻²."""
+    page = watched.page
+    open_explorer(page, base, dataset="glorys", variable="sigma0", point="-12.3,56.2")
+    groups = page.locator("#variable optgroup").evaluate_all(
+        "gs => gs.map(g => [g.label, [...g.children].map(o => o.value)])"
+    )
+    listed = api(base, "datasets/glorys/variables")["variables"]
+    assert groups == [
+        ["In the dataset", [v["id"] for v in listed if not v["derived"]]],
+        ["Derived (TEOS-10)", [v["id"] for v in listed if v["derived"]]],
+        ["Vector pairs", ["current"]],
+    ]
+    assert "sigma0" in groups[1][1] and page.locator("#variable").input_value() == "sigma0"
+    label = page.locator('#variable option[value="sigma0"]').inner_text()
+    assert label == "Potential density anomaly σ0 (sigma0)"
+    panel = point_panel(page)
+    truth = glorys_column(-12.3, 56.2)
+    sigma0 = gsw.sigma0(truth["absolute_salinity"][0], truth["conservative_temperature"][0])
+    assert float(panel["value"]) == pytest.approx(sigma0, rel=1e-9)
+    assert panel["text"].startswith(f"{float(panel['value']):.5g} kg m⁻³ (nearest cell")
+    page.locator("#variable").select_option("buoyancy_frequency_squared")
+    wait_idle(page)
+    panel = point_panel(page)
+    mantissa, exponent = f"{float(panel['value']):.4e}".split("e")
+    power = str(int(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    assert panel["text"].startswith(f"{mantissa} \u00d7 10{power} s⁻² (nearest cell")
     watched.assert_clean()
 
 
@@ -512,6 +694,89 @@ def test_a_drawn_box_gives_a_map_and_its_data(
     watched.assert_clean()
 
 
+def test_a_box_on_glorys_adds_the_ts_diagram_of_its_columns(base: str, watched: Watched) -> None:
+    """The T-S diagram of the box (`ts?bbox=`), where the API lists the dataset for it: the
+    API's answer to the URL shown, whose subtitle counts the box's wet columns (as xarray
+    counts them in the file), with the plot's formats only (no one data query holds it)."""
+    page = watched.page
+    requests = open_explorer(
+        page, base, dataset="glorys", variable="thetao", box="-15,50,-5,60", **GLORYS_VIEW
+    )
+    box = '#panels > section.panel[data-kind="box"]'
+    page.wait_for_selector(box)
+    wait_images(page, box)
+    figures = page.locator(f"{box} figure.plot").evaluate_all(
+        """fs => fs.map(f => ({plot: f.dataset.plot, src: f.querySelector('img').src,
+            shown: f.querySelector('a.api-url').getAttribute('href'),
+            formats: [...f.querySelectorAll('a[data-format]')].map(a => a.dataset.format)}))"""
+    )
+    assert [f["plot"] for f in figures] == ["map", "ts"]
+    ts = figures[1]
+    assert urlsplit(ts["shown"]).path == "/api/v1/datasets/glorys/plots/ts"
+    (time,) = api(base, "datasets/glorys/times")["times"]
+    assert query_of(ts["shown"]) == {
+        "bbox": "-15,50,-5,60",
+        "time": time,
+        "width": "560",
+        "height": "420",
+    }
+    assert ts["formats"] == ["png", "svg", "pdf"]
+    assert_shown_is_fetched(requests, ts)
+    # The columns drawn are the box's cells with data (the diagram's subtitle says how many).
+    svg = httpx.get(ts["shown"].replace("width=560", "f=svg&width=560"), timeout=60).text
+    with xr.open_dataset(SAMPLES / "GLORYS_coarse_test_data.nc") as ds:
+        inside = ds["so"].squeeze(drop=True).sel(longitude=slice(-15, -5), latitude=slice(50, 60))
+        wet = int(inside.notnull().any("depth").sum())
+    assert wet > 100 and f"{wet:,} columns in" in svg
+    save_screenshot(page, "explorer-box-glorys-ts.png")
+    watched.assert_clean()
+
+
+def test_the_box_difference_map_compares_two_times(
+    base: str, watched: Watched, ersst_times: list[str]
+) -> None:
+    """ "Difference from" another time turns the box's map into a difference plot (the layer's
+    time A, the chosen B, A − B: `compare_time`), kept in the permalink; "none" takes it away."""
+    page = watched.page
+    requests = open_explorer(page, base, dataset="ersst-v5", box="-180,-20,-80,20", **ERSST_VIEW)
+    box = '#panels > section.panel[data-kind="box"]'
+    page.wait_for_selector(box)
+    wait_images(page, box)
+    select = page.locator("#compare-time")
+    options = select.locator("option").evaluate_all("os => os.map(o => o.value)")
+    assert options == ["", *ersst_times[:-1]]  # none, or any time but the one shown (the last)
+    assert page.locator(f'{box} figure[data-plot="difference"]').count() == 0
+    other = ersst_times[-13]  # a year before
+    select.select_option(other)
+    wait_images(page, box)
+    figure = page.locator(f'{box} figure[data-plot="difference"]')
+    shown = figure.locator("a.api-url").get_attribute("href") or ""
+    assert figure.locator("img").get_attribute("src") == shown
+    assert urlsplit(shown).path == "/api/v1/datasets/ersst-v5/plots/map"
+    assert query_of(shown) == {
+        "variable": "sst",
+        "bbox": "-180,-20,-80,20",
+        "time": ersst_times[-1],
+        "compare_time": other,
+        "width": "560",
+    }
+    fresh = httpx.get(shown, timeout=60)
+    assert fresh.status_code == 200 and body_of(requests, shown) == fresh.content
+    assert query_of(page.url)["compare"] == other
+    # The same page from its permalink: the same difference map.
+    page.goto(page.url)
+    page.wait_for_selector(f'{box} figure[data-plot="difference"]')
+    wait_images(page, box)
+    assert page.locator("#compare-time").input_value() == other
+    again = page.locator(f'{box} figure[data-plot="difference"] img').get_attribute("src")
+    assert again == shown
+    save_screenshot(page, "explorer-box-ersst-difference.png")
+    page.locator("#compare-time").select_option("")
+    assert page.locator(f'{box} figure[data-plot="difference"]').count() == 0
+    assert "compare" not in query_of(page.url)
+    watched.assert_clean()
+
+
 # 7. The permalink --------------------------------------------------------------------------
 
 PICKERS = [
@@ -565,7 +830,7 @@ def set_opacity(page: Page, value: str) -> None:
             "colormap": "thermal",
             "scale": ("34.5", "35.6"),
             "line": "-12,52;-6,60",
-            "plots": {"line": ["transect"], "point": ["profile"]},
+            "plots": {"line": ["transect"], "point": ["profile", "ts", "soundspeed"]},
         },
         # Its first time of two (the page shows the last by default), at a depth.
         {

@@ -4,6 +4,7 @@ rendered here to read the numbers drawn in the A − B panel."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 import xarray as xr
 from fastapi.testclient import TestClient
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
@@ -324,3 +326,46 @@ def test_the_difference_panel_of_a_field_less_itself_is_the_zero_colour(
     assert np.percentile(chroma(inside("A")), 90) > 100  # the thermal colours of the SST
     # the ocean in balance's middle colour, land and graticule grey: nothing blue or red
     assert chroma(inside("difference")).max() < 40
+
+
+ERSST_YEAR = {"time": "2020-08-01", "compare_time": "2019-08-01"}
+
+
+@pytest.mark.parametrize(
+    ("dataset", "params", "width", "arranged"),
+    [
+        # the explorer's box panel (560 px): three narrow columns
+        ("ersst-v5", {"bbox": "-163.3,1.3,-148.7,12.6", **ERSST_YEAR}, 560, "columns"),
+        ("ersst-v5", {"bbox": "-163.3,1.3,-148.7,12.6", **ERSST_YEAR}, 800, "columns"),
+        (
+            "glorys",
+            {"bbox": "-15,45,0,62", "variable": "thetao", "compare_dataset": "glorys-mesh"},
+            560,
+            "columns",
+        ),
+        ("ersst-v5", {"bbox": "-180,-20,-80,20", **ERSST_YEAR}, 560, "rows"),
+    ],
+)
+def test_the_panels_longitude_labels_do_not_overlap(
+    catalog: Catalog, dataset: str, params: dict[str, Any], width: int, arranged: str
+) -> None:
+    """Side by side, a panel is a third of the width: it has as many longitude labels as fit
+    (one at least), none running into the next or into the neighbouring panel's."""
+    fig = render(catalog, "map", dataset, width=width, **params)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    three = [panel(fig, name) for name in ("A", "B", "difference")]
+    across = len({round(ax.get_position().x0, 3) for ax in three})
+    assert across == (3 if arranged == "columns" else 1)
+    boxes = []
+    for ax in three:
+        if not ax.xaxis.get_tick_params()["labelbottom"]:
+            continue  # stacked: the bottom panel's labels serve all three
+        labels = [t for t in ax.get_xticklabels() if t.get_text()]
+        assert len(labels) >= 1, ax.get_label()
+        boxes.extend(t.get_window_extent(renderer) for t in labels)
+    assert len(boxes) >= (3 if arranged == "columns" else 2)
+    boxes.sort(key=lambda b: b.x0)
+    for a, b in pairwise(boxes):
+        assert a.x1 + 2 <= b.x0, (a, b)

@@ -149,8 +149,17 @@ function state() {
     point: inputs.point.value.trim() || null,
     line: inputs.line.value.trim() || null,
     box: inputs.box.value.trim() || null,
+    compare: panels.geometry("box") ? compared() : null,
   };
 }
+
+// The other time of the box's difference map (A at the chosen time, B at this one): null for
+// none, or where the variable has no such time.
+let compareTime = initial.compare ?? null;
+const compared = () => {
+  const { time } = selection();
+  return time && compareTime !== time && times.includes(compareTime) ? compareTime : null;
+};
 
 function keep() {
   if (started) remember(state());
@@ -168,6 +177,18 @@ function context() {
     timeCount: times.length,
     depthCount: depths.length,
     style: () => layerStyle,
+    times,
+    compareTime: compared(),
+    /** Keep the box's difference map's other time (null: none) in the page's URL. */
+    compare: (time) => {
+      compareTime = time;
+      keep();
+    },
+    /** Whether GET plot-types lists this dataset for the plot type `type`. */
+    offers: (type) => offered.get(type)?.has(dataset.id) ?? false,
+    /** The chosen time for a plot of the variable `id` (not the one picked): null where it has
+     * no time axis (GLORYS-mesh's sst has times, its temperature and salinity none). */
+    timeOf: (id) => (variables.find((v) => v.id === id)?.has_time && picks.time.value ? picks.time.value : null),
     // Plots sized for the panel: 560 px wide, 4:3 (a map: its own shape for its box).
     plotURL: (type, query) =>
       withQuery(new URL(`plots/${type}`, datasetURL(dataset.id)), {
@@ -175,13 +196,38 @@ function context() {
         width: 560,
         height: type === "map" ? null : 420,
       }),
-    // Values in the units the plots and the legend use (the catalog's display units).
+    // Values in the units the plots and the legend use (the catalog's display units), unless
+    // the query says (`units: null`: the values of other variables, in their own units).
     dataURL: (kind, query) =>
       withQuery(new URL(`data/${kind}`, datasetURL(dataset.id)), {
         ...query,
-        units: currentVariable().display_units,
+        units: "units" in query ? query.units : currentVariable().display_units,
       }),
   };
+}
+
+// The plot types that apply to each dataset (GET plot-types: name -> dataset ids), asked for
+// when the first panel opens rather than with the page: the list carries every type's
+// parameter schema (50 kB), and a page that opens no panel has no use for it.
+let offered = new Map();
+let asking = null;
+
+function plotTypes() {
+  asking ??= getJSON(new URL("plot-types", API)).then(
+    (list) => (offered = new Map(list.plot_types.map((t) => [t.name, new Set(t.datasets)]))),
+    () => {
+      // Not known now: the panel has the plots every dataset has; the next one asks again.
+      asking = null;
+      return offered;
+    },
+  );
+  return asking;
+}
+
+/** Open (or replace) the `kind` panel at `geometry`, once the plot types are known. */
+async function openPanel(kind, geometry, focus = true) {
+  await plotTypes();
+  panels.show(kind, geometry, context(), focus);
 }
 
 // The layer --------------------------------------------------------------------------------
@@ -308,6 +354,32 @@ function asVariable(pair, list) {
   };
 }
 
+/** The groups of the variable picker, where a dataset has more than one kind of choice. */
+const VARIABLE_GROUPS = [
+  ["file", "In the dataset"],
+  ["derived", "Derived (TEOS-10)"],
+  ["pair", "Vector pairs"],
+];
+const groupOf = (v) => (v.pair ? "pair" : v.derived ? "derived" : "file");
+
+/** Fill the variable picker (keeping `chosen`): the dataset's own variables, then those the
+ * API derives from them, then the vector pairs, each kind under its heading. */
+function fillVariables(chosen) {
+  fill(picks.variable, variables.map((v) => [v.id, `${v.name} (${v.id})`]), chosen);
+  const kinds = new Set(variables.map(groupOf));
+  if (kinds.size < 2) return;
+  const options = [...picks.variable.options];
+  picks.variable.replaceChildren(
+    ...VARIABLE_GROUPS.filter(([kind]) => kinds.has(kind)).map(([kind, label]) => {
+      const group = document.createElement("optgroup");
+      group.label = label;
+      group.append(...options.filter((_, i) => groupOf(variables[i]) === kind));
+      return group;
+    }),
+  );
+  picks.variable.value = options.some((o) => o.value === chosen) ? chosen : options[0].value;
+}
+
 async function chooseDataset(fit, wanted = {}) {
   const id = picks.dataset.value;
   fetching = true;
@@ -325,7 +397,7 @@ async function chooseDataset(fit, wanted = {}) {
     variables = [...variableList.variables, ...(detail.vectors ?? []).map((pair) => asVariable(pair, variableList.variables))];
     times = timeList.times;
     depths = depthList.levels;
-    fill(picks.variable, variables.map((v) => [v.id, `${v.name} (${v.id})`]), wanted.variable);
+    fillVariables(wanted.variable);
     // The latest instant unless asked otherwise: a forecast's newest step, a record's end.
     const chosenTime = times.includes(wanted.time) ? wanted.time : times.at(-1);
     fill(picks.time, times.map((t) => [t, timeLabel(t)]), chosenTime, "no time axis");
@@ -340,17 +412,24 @@ async function chooseDataset(fit, wanted = {}) {
 }
 
 // Panels -----------------------------------------------------------------------------------
+let shown = {}; // kind -> the open panel's geometry as typed, at the last change
 const panels = startPanels($("panels"), (open) => {
   map.invalidateSize({ pan: false });
+  // A box closed: its difference map goes with it (a new box starts without one).
+  if (shown.box && !open.box) compareTime = null;
+  const now = Object.fromEntries(KINDS.map((kind) => [kind, open[kind] ? FORMATTERS[kind](open[kind]) : ""]));
   for (const kind of KINDS) {
     tools.show(kind, open[kind] ?? null);
-    inputs[kind].value = open[kind] ? FORMATTERS[kind](open[kind]) : "";
+    // Only the fields of the panels that changed: text typed in another, not applied yet,
+    // stays (a panel may open a moment after its click, once the plot types are known).
+    if (now[kind] !== (shown[kind] ?? "")) inputs[kind].value = now[kind];
   }
+  shown = now;
   keep();
 });
 
 const tools = startTools(map, {
-  done: (kind, geometry) => panels.show(kind, geometry, context()),
+  done: (kind, geometry) => openPanel(kind, geometry),
   help: (text) => ($("tool-help").textContent = text),
 });
 
@@ -381,7 +460,7 @@ $("controls").addEventListener("submit", (event) => {
     try {
       const geometry = PARSERS[kind](text);
       if (!open || FORMATTERS[kind](open) !== FORMATTERS[kind](geometry)) {
-        panels.show(kind, geometry, context());
+        openPanel(kind, geometry);
       }
     } catch (error) {
       problems.push(`${kind}: ${error.message}`);
@@ -511,7 +590,7 @@ async function start() {
   for (const kind of KINDS) {
     if (!initial[kind]) continue;
     try {
-      panels.show(kind, PARSERS[kind](initial[kind]), context(), false);
+      await openPanel(kind, PARSERS[kind](initial[kind]), false);
     } catch (error) {
       $("input-problem").textContent = `${kind}: ${error.message}`;
     }

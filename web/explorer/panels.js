@@ -3,12 +3,17 @@
 // behind it (calls.js). One panel per kind: a new point replaces the point panel.
 //
 //   point  the value there; its time series (where the dataset has times) and profile (where
-//          the variable has depths)
+//          the variable has depths); for a vector pair, its sticks (where the stick plot
+//          applies); the T–S diagram and sound-speed profile of the water column (where those
+//          plot types apply: the dataset has temperature and salinity, so TEOS-10 variables)
 //   line   a transect (where the variable has depths) and a Hovmöller diagram (where the
 //          dataset has times); the values along it
-//   box    a map of the box; the values in it
+//   box    a map of the box; the values in it; the T–S diagram of its columns (where it
+//          applies)
+//
+// Where a plot type applies is the API's answer (GET plot-types, as `context.offers(type)`).
 
-import { getJSON, showImage } from "../lib/http.js";
+import { getJSON, showImage, timeLabel } from "../lib/http.js";
 import { callBlock, el } from "./calls.js";
 import { coordinate, formatBox, formatLine } from "./state.js";
 
@@ -50,9 +55,33 @@ function panelFrame(kind, heading, onClose) {
   return section;
 }
 
-/** Units as a reader writes them: degC as °C, m s-1 as m/s; others as the data says. */
+/** The variables a T–S diagram and a sound-speed profile draw (TEOS-10, derived by the API). */
+const SA = "absolute_salinity";
+const CT = "conservative_temperature";
+const SOUND_SPEED = "sound_speed";
+
+/** Units as a reader writes them, as the plots do: degC as °C, m s-1 as m/s, kg m-3 as
+ * kg m⁻³, a practical salinity's 1e-3 as PSU; others as the data says. */
 const UNIT_LABELS = { degC: "°C", degree_Celsius: "°C", "m s-1": "m/s", "m/s": "m/s" };
-const unitLabel = (units) => UNIT_LABELS[units] ?? units ?? "";
+const SALINITY = new Set(["sea_water_practical_salinity", "sea_water_salinity"]);
+const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+const raised = (digits) => [...digits].map((c) => SUPERSCRIPT[c]).join("");
+export function unitLabel(units, standardName = null) {
+  if (!units) return "";
+  if (SALINITY.has(standardName) && ["1", "1e-3", "0.001", "psu"].includes(units.toLowerCase())) return "PSU";
+  if (UNIT_LABELS[units]) return UNIT_LABELS[units];
+  // UDUNITS' powers ("kg m-3", "s-2") as superscripts; a bare number ("1e-3") as written.
+  if (!/^[A-Za-z]+-?\d*( [A-Za-z]+-?\d*)*$/.test(units)) return units;
+  return units.replace(/([A-Za-z])(-?\d+)\b/g, (_, letter, power) => letter + raised(power));
+}
+
+/** A value to five significant digits; a tiny one (N² in s⁻²) as 1.2345 × 10⁻⁵. */
+export function valueLabel(value) {
+  const magnitude = Math.abs(value);
+  if (magnitude === 0 || magnitude >= 1e-3) return Number(value).toPrecision(5);
+  const [mantissa, exponent] = Number(value).toExponential(4).split("e");
+  return `${mantissa} × 10${raised(String(Number(exponent)))}`;
+}
 
 function describeValue(answer, variableId, pair) {
   // A vector pair answers its components, speed and direction: the speed is the value shown.
@@ -68,7 +97,7 @@ function describeValue(answer, variableId, pair) {
   let text =
     value === null || Number.isNaN(value)
       ? "no data here (land, or outside the dataset)"
-      : `${Number(value).toPrecision(5)} ${unitLabel(variable.units)}`.trim();
+      : `${valueLabel(value)} ${unitLabel(variable.units, variable.standard_name)}`.trim();
   const direction = pair ? answer.variables[`${variableId}_direction`]?.values : null;
   if (value !== null && direction !== null && direction !== undefined) {
     text += ` towards ${Math.round(direction)}°`;
@@ -111,6 +140,17 @@ function pointPanel(point, context, onClose) {
       }),
     );
   }
+  if (variable.pair && variable.has_time && context.timeCount > 1 && context.offers("stick")) {
+    section.append(
+      plotFigure({
+        type: "stick",
+        title: `Stick plot of ${variable.pair.title}${context.depth ? ` at ${Number(context.depth).toFixed(1)} m` : ""}`,
+        url: context.plotURL("stick", { variable: variable.id, ...lonlat, depth: context.depth }),
+        dataURL: context.dataURL("timeseries", { variables: variable.id, ...lonlat, depth: context.depth }),
+        name: `${name}-stick`,
+      }),
+    );
+  }
   if (variable.has_depth && context.depthCount > 1) {
     section.append(
       plotFigure({
@@ -119,6 +159,33 @@ function pointPanel(point, context, onClose) {
         url: context.plotURL("profile", { variable: variable.id, ...lonlat, time: context.time }),
         dataURL: context.dataURL("profile", { variables: variable.id, ...lonlat, time: context.time }),
         name: `${name}-profile`,
+      }),
+    );
+  }
+  // The water column's, whichever variable is chosen: its time is the one picked, where the
+  // TEOS-10 variables have times; its values in their own units (g/kg, °C; m/s).
+  const dataset = context.dataset.id;
+  if (context.offers("ts")) {
+    const time = context.timeOf(SA);
+    section.append(
+      plotFigure({
+        type: "ts",
+        title: "T–S diagram of the water column",
+        url: context.plotURL("ts", { ...lonlat, time }),
+        dataURL: context.dataURL("profile", { variables: `${SA},${CT}`, ...lonlat, time, units: null }),
+        name: `${dataset}-ts`,
+      }),
+    );
+  }
+  if (context.offers("soundspeed")) {
+    const time = context.timeOf(SOUND_SPEED);
+    section.append(
+      plotFigure({
+        type: "soundspeed",
+        title: "Sound-speed profile",
+        url: context.plotURL("soundspeed", { ...lonlat, time }),
+        dataURL: context.dataURL("profile", { variables: SOUND_SPEED, ...lonlat, time, units: null }),
+        name: `${dataset}-soundspeed`,
       }),
     );
   }
@@ -185,7 +252,61 @@ function boxPanel(box, context, onClose) {
       name: `${name}-area`,
     }),
   );
+  if (variable.has_time && context.time && context.timeCount > 1) {
+    section.append(differenceControl(box, context, name));
+  }
+  // Every column with data in the box, at every level: no data query answers that in one
+  // call (data/area is one level), so the plot's formats only.
+  if (context.offers("ts")) {
+    section.append(
+      plotFigure({
+        type: "ts",
+        title: "T–S diagram of the box",
+        url: context.plotURL("ts", { bbox, time: context.timeOf(SA) }),
+        name: `${context.dataset.id}-ts-box`,
+      }),
+    );
+  }
   return section;
+}
+
+/**
+ * "Difference from": a choice of another time; chosen, the map plot of the box as a difference
+ * plot (compare_time): the layer's time (A), the chosen one (B) and A − B. The choice is kept
+ * (`context.compare`) for the page's URL and for the panel redrawn at another time.
+ */
+function differenceControl(box, context, name) {
+  const { variable } = context;
+  const bbox = formatBox(box);
+  const block = el("div", { class: "difference" });
+  const select = el("select", { id: "compare-time" });
+  select.append(
+    el("option", { value: "", text: "none" }),
+    ...context.times.filter((t) => t !== context.time).map((t) => el("option", { value: t, text: timeLabel(t) })),
+  );
+  select.value = context.compareTime ?? "";
+  const slot = el("div", {});
+  const draw = () => {
+    const other = select.value || null;
+    slot.replaceChildren();
+    if (!other) return;
+    const query = { time: context.time, depth: context.depth };
+    slot.append(
+      plotFigure({
+        type: "difference",
+        title: `Difference map: ${timeLabel(context.time)} − ${timeLabel(other)}`,
+        url: context.plotURL("map", { variable: variable.id, bbox, ...query, compare_time: other, ...context.style() }),
+        name: `${name}-difference`,
+      }),
+    );
+  };
+  select.addEventListener("change", () => {
+    context.compare(select.value || null);
+    draw();
+  });
+  block.append(el("label", { for: "compare-time", text: `Difference from another time (A − B, A at ${timeLabel(context.time)}): ` }), select, slot);
+  draw();
+  return block;
 }
 
 const BUILDERS = { point: pointPanel, line: linePanel, box: boxPanel };

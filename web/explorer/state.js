@@ -1,10 +1,12 @@
 // The page's state in its URL: a permalink restores the dataset, variable, depth, time, colour
 // map and range, opacity, coastlines, the view (lon, lat, zoom), the tool, and the open panels
-// (point, line, box), so a view can be bookmarked and shared.
+// (point, line, box, and the box's difference map's other time, compare), so a view can be
+// bookmarked and shared.
 //
 //   ?dataset=glorys&variable=thetao&depth=6.0541&time=2021-06-29T00:00:00Z&colormap=thermal
 //    &scale=8,18&opacity=0.9&lon=-5&lat=58&zoom=4&point=-10.5,50.25&line=-12,49;-4,58
 //    &box=-15,48,5,62
+//   ?dataset=ersst-v5&time=2020-08-01T00:00:00Z&box=-170,-10,-120,10&compare=2019-08-01T00:00:00Z
 
 import { fixed } from "../lib/http.js";
 
@@ -24,6 +26,7 @@ export const KEYS = [
   "point",
   "line",
   "box",
+  "compare",
 ];
 
 /** The state the page's URL holds: {key: string} for the keys present. */
