@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, Settings
+from catalog.derived import DERIVED
 
 D = "/api/v1/datasets"
 
@@ -19,7 +20,8 @@ def test_not_found_lists_valid_ids(client: TestClient) -> None:
     assert problem["valid_values"] == ["ersst-v5", "giops", "glorys", "glorys-mesh", "wcofs"]
     assert "ersst-v5" in problem["detail"]
     problem = client.get(f"{D}/glorys/variables/temp").json()
-    assert problem["valid_values"] == ["so", "thetao", "uo", "vo", "zos"]
+    stored = ["so", "thetao", "uo", "vo", "zos"]
+    assert problem["valid_values"] == sorted([*stored, *DERIVED])  # the TEOS-10 ones too
 
 
 def test_method_not_allowed_names_the_allowed_ones(client: TestClient) -> None:

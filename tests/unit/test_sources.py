@@ -8,6 +8,7 @@ import dask.array
 import numpy as np
 import xarray as xr
 
+from catalog.derived import DERIVED
 from catalog.store import Catalog
 from tests.conftest import SAMPLES, sample_entries, write_catalog, write_glorys_zarr
 
@@ -35,7 +36,7 @@ def test_zarr_store_opens_lazily_with_chunks(tmp_path: Path) -> None:
     entry["source"] = {"zarr": "glorys.zarr"}
     catalog = Catalog(write_catalog(tmp_path, [entry]))
     opened = catalog.dataset("glorys")
-    assert set(opened.variables) == {"so", "thetao", "uo", "vo", "zos"}
+    assert set(opened.variables) == {"so", "thetao", "uo", "vo", "zos", *DERIVED}
     thetao = opened.ds["thetao"]
     assert isinstance(thetao.data, dask.array.Array)
     assert thetao.data.chunks[0] == (1,) * 6  # the store's chunks, not one big array
