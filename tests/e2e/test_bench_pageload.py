@@ -151,6 +151,12 @@ def test_a_request_to_another_host_is_a_failure() -> None:
             """() => fetch("http://tiles.example.org/0/0/0.png").then(
                 (r) => `answered ${r.status}`, (e) => `failed: ${e.message}`)"""
         )
+        # The page may hear of the failure before CDP's loadingFailed event is delivered
+        # here: wait for it (a few seconds at most) before closing the session.
+        for _ in range(50):
+            if any(f.failed for f in network.requests.values()):
+                break
+            page.wait_for_timeout(100)
         context.close()
     assert answer.startswith("failed")
     load = Load("/elsewhere", False, 200, requests=list(network.requests.values()))

@@ -77,6 +77,10 @@ class Watched:
     page: Page
     offsite: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    refused_for_load: list[str] = field(default_factory=list)
+    """Resources the service refused for a moment (429, 503): the pages ask again after
+    Retry-After (tests/e2e/test_explorer_busy.py checks that they recover), so these are
+    what a busy machine does, not errors of the page."""
 
     def assert_clean(self) -> None:
         """Nothing was requested from another host; no console error, no page error."""
@@ -187,7 +191,9 @@ def watched(browser: Browser) -> Iterator[Watched]:
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
             where = message.location
-            watch.errors.append(f"console: {message.text} ({where['url']}:{where['lineNumber']})")
+            text = f"console: {message.text} ({where['url']}:{where['lineNumber']})"
+            busy = re.search(r"Failed to load resource: .* status of (429|503)\b", message.text)
+            (watch.refused_for_load if busy else watch.errors).append(text)
 
     def on_page_error(error: Error) -> None:
         watch.errors.append(f"pageerror: {error.message}")
