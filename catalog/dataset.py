@@ -90,6 +90,8 @@ class OpenDataset:
                 override=override,
                 vector=vectors.get(str(name)),
             )
+        if not variables:
+            raise CatalogMismatch(nothing_servable(ds))
         try:
             derived = derive(entry, ds, variables)
         except RolesMismatch as exc:
@@ -214,6 +216,18 @@ class OpenDataset:
     def close(self) -> None:
         """Release the source's file handles."""
         self.ds.close()
+
+
+def nothing_servable(ds: xr.Dataset) -> str:
+    """Why a source with no servable variable is not served, in words a user can act on."""
+    reason = "the source holds no numeric variable on a latitude/longitude grid"
+    feature = ds.attrs.get("featureType")
+    if feature:
+        return (
+            f"{reason}: it is a CF discrete sampling geometry (featureType '{feature}'), "
+            "observations that are not served yet"
+        )
+    return f"{reason} (or every one is hidden)"
 
 
 def _check_display_units(name: str, units: str | None, override: VariableOverride) -> None:

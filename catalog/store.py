@@ -352,11 +352,13 @@ class Catalog:
             slot.opened, slot.reason = opened, None
             slot.generation = version.generation
             slot.stamp = before
+            derived = sum(1 for v in opened.variables.values() if v.derived)
             log.info(
-                "dataset %s: opened (generation %d, %d variables)",
+                "dataset %s: opened (generation %d, %d variables, %d derived)",
                 dataset_id,
                 version.generation,
-                len(opened.variables),
+                len(opened.variables) - derived,
+                derived,
             )
             return
         slot.stamp = before

@@ -7,9 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import xarray as xr
 from fastapi.testclient import TestClient
 from httpx2 import Response
 
+from catalog.dataset import CatalogMismatch, OpenDataset
+from schemas.catalog import DatasetEntry
 from tests.conftest import SAMPLES, sample_entries, write_catalog
 
 D = "/api/v1/datasets"
@@ -132,3 +135,45 @@ def test_source_truncated_while_served_is_unavailable_until_restored(
     again = point(client, "2020-06-01")
     assert again.status_code == 200
     assert again.json() == before.json()
+
+
+def test_a_file_with_nothing_servable_is_unavailable_with_the_reason(
+    tmp_path: Path, make_client: Callable[..., TestClient]
+) -> None:
+    """An Argo profile file (a CF discrete sampling geometry, no grid) added to the catalog as
+    a gridded dataset is listed unavailable, saying why, not "available with 0 variables":
+    its queries and plots are 503 problems, and the other datasets serve."""
+    shutil.copy(SAMPLES / "5900865_prof.nc", tmp_path / "5900865_prof.nc")
+    shutil.copy(SAMPLES / "sst.mnmean.nc", tmp_path / "sst.mnmean.nc")
+    argo = {
+        "id": "argo-5900865",
+        "title": "Argo float 5900865",
+        "summary": "80 profiles",
+        "attribution": "International Argo Program",
+        "licence": "Argo data policy",
+        "source": {"path": "5900865_prof.nc"},
+    }
+    client = make_client(write_catalog(tmp_path, [sample_entries()[0], argo]))
+    listing = {d["id"]: d for d in client.get(D).json()["datasets"]}
+    assert listing["argo-5900865"]["available"] is False
+    assert listing["argo-5900865"]["bbox"] is None
+    reason = listing["argo-5900865"]["unavailable_reason"]
+    assert "no numeric variable on a latitude/longitude grid" in reason
+    assert "featureType 'trajectoryProfile'" in reason
+    for path in ("/variables", "/data/point?lon=110&lat=-10", "/plots/map"):
+        response = client.get(f"{D}/argo-5900865{path}")
+        assert response.status_code == 503, path
+        assert response.headers["content-type"] == "application/problem+json"
+        assert reason in response.json()["detail"]
+    assert client.get(f"{D}/ersst-v5/data/point?lon=-140&lat=0").status_code == 200
+
+
+def test_a_gridded_file_with_every_variable_hidden_says_so() -> None:
+    entry = DatasetEntry.model_validate(
+        {**sample_entries()[0], "hidden_variables": ["sst"], "variables": {}}
+    )
+    with xr.open_dataset(SAMPLES / "sst.mnmean.nc") as ds, pytest.raises(CatalogMismatch) as err:
+        OpenDataset.build(entry, ds)
+    assert str(err.value) == (
+        "the source holds no numeric variable on a latitude/longitude grid (or every one is hidden)"
+    )
