@@ -1,0 +1,128 @@
+"""The profile table: its columns, an on-disk Parquet copy, searches and platform tracks.
+
+The table has one row per profile (see ``COLUMNS``); searches and tracks read only the table,
+never the files it was built from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from catalog.errors import InvalidParameters
+
+COLUMNS = (
+    "profile_id",
+    "platform",
+    "cycle",
+    "direction",
+    "time",
+    "lon",
+    "lat",
+    "position_qc",
+    "time_qc",
+    "data_mode",
+    "file",
+    "row",
+    "n_levels",
+)
+"""The profile table's columns, in order."""
+
+Box = tuple[float, float, float, float]
+"""(west, south, east, north) in degrees; west > east crosses the antimeridian."""
+
+Instant = dt.datetime | np.datetime64 | pd.Timestamp
+Point = tuple[float, float]
+LineString = list[Point]
+
+
+def to_parquet(table: pd.DataFrame, path: str | Path) -> None:
+    """Write the profile table to a Parquet file (the on-disk index of a large collection)."""
+    table.loc[:, list(COLUMNS)].to_parquet(path, engine="pyarrow", index=False)
+
+
+def from_parquet(path: str | Path) -> pd.DataFrame:
+    """Read a profile table written by ``to_parquet``."""
+    table = pd.read_parquet(path, engine="pyarrow")
+    missing = [c for c in COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path} is not a profile index: no column(s) {', '.join(missing)}")
+    return table.loc[:, list(COLUMNS)]
+
+
+def _utc(value: Instant, name: str) -> pd.Timestamp:
+    """An instant as a UTC timestamp (a naive one is taken to be UTC)."""
+    stamp = pd.Timestamp(value)
+    if pd.isna(stamp):
+        raise InvalidParameters.single(name, "not a time")
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def search(
+    table: pd.DataFrame,
+    bbox: Box | None = None,
+    start: Instant | None = None,
+    end: Instant | None = None,
+    platform: str | None = None,
+) -> pd.DataFrame:
+    """The profiles inside the box, between start and end and of the platform (all inclusive).
+
+    A box whose west is east of its east crosses the antimeridian. A profile without a time
+    (NaT) or position (NaN) is left out by any time or box condition.
+    """
+    keep = np.ones(len(table), dtype=bool)
+    if bbox is not None:
+        west, south, east, north = (float(v) for v in bbox)
+        if not (-90 <= south <= north <= 90):
+            raise InvalidParameters.single("bbox", "south must be ≤ north, both within ±90")
+        if not (-180 <= west <= 180 and -180 <= east <= 180):
+            raise InvalidParameters.single("bbox", "west and east must be within ±180")
+        lon = table["lon"].to_numpy()
+        lat = table["lat"].to_numpy()
+        in_lon = (lon >= west) & (lon <= east) if west <= east else (lon >= west) | (lon <= east)
+        keep &= in_lon & (lat >= south) & (lat <= north)
+    if start is not None and end is not None and _utc(start, "start") > _utc(end, "end"):
+        raise InvalidParameters.single("end", "end is before start")
+    if start is not None:
+        keep &= (table["time"] >= _utc(start, "start")).to_numpy(dtype=bool, na_value=False)
+    if end is not None:
+        keep &= (table["time"] <= _utc(end, "end")).to_numpy(dtype=bool, na_value=False)
+    if platform is not None:
+        keep &= (table["platform"] == platform).to_numpy(dtype=bool, na_value=False)
+    return table.loc[keep]
+
+
+def track(table: pd.DataFrame, platform: str) -> list[LineString]:
+    """The platform's positions in time order as lines split at the antimeridian.
+
+    A step whose longitude changes by more than 180° is taken to cross the antimeridian (the
+    short way round): the line ends on ±180 at the latitude interpolated there and the next
+    starts on ∓180 at that latitude, so a track never jumps across the globe. Profiles
+    without a time or a position are left out. A platform with one position gives one line
+    of one point; an unknown platform, no lines.
+    """
+    rows = table.loc[
+        (table["platform"] == platform).to_numpy(dtype=bool, na_value=False)
+        & table["time"].notna().to_numpy()
+        & np.isfinite(table["lon"].to_numpy())
+        & np.isfinite(table["lat"].to_numpy())
+    ].sort_values(["time", "cycle"], kind="stable")
+    lon = rows["lon"].to_numpy(dtype=float)
+    lat = rows["lat"].to_numpy(dtype=float)
+    if len(lon) == 0:
+        return []
+    lines: list[LineString] = [[(float(lon[0]), float(lat[0]))]]
+    for i in range(1, len(lon)):
+        step = lon[i] - lon[i - 1]
+        if abs(step) > 180:
+            edge = 180.0 if step < 0 else -180.0  # eastward over +180 has a negative step
+            unwrapped = lon[i] + (360.0 if step < 0 else -360.0)
+            fraction = (edge - lon[i - 1]) / (unwrapped - lon[i - 1])
+            crossing = float(lat[i - 1] + fraction * (lat[i] - lat[i - 1]))
+            lines[-1].append((edge, crossing))
+            lines.append([(-edge, crossing)])
+        lines[-1].append((float(lon[i]), float(lat[i])))
+    return lines
