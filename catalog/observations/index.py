@@ -55,7 +55,10 @@ def from_parquet(path: str | Path) -> pd.DataFrame:
 
 def _utc(value: Instant, name: str) -> pd.Timestamp:
     """An instant as a UTC timestamp (a naive one is taken to be UTC)."""
-    stamp = pd.Timestamp(value)
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise InvalidParameters.single(name, "not a time") from None
     if pd.isna(stamp):
         raise InvalidParameters.single(name, "not a time")
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
