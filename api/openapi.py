@@ -101,6 +101,12 @@ TAGS = [
         "QGIS): the OGC tile matrix sets WebMercatorQuad and WorldCRS84Quad, and TileJSON.",
     },
     {
+        "name": "Observations",
+        "description": "In-situ observation collections (Argo floats): profiles searched by "
+        "box, time and platform as paged GeoJSON, one profile's levels with their QC flags, "
+        "platforms and their tracks.",
+    },
+    {
         "name": TAG,
         "description": "OGC API – Environmental Data Retrieval 1.1 (under /edr): the "  # noqa: RUF001
         "datasets as collections, queried by position, area, cube, trajectory and radius, "

@@ -12,6 +12,7 @@ from catalog.errors import (
     InvalidParameters,
     NoData,
     NotFound,
+    ObservationNotFound,
     OceanAPIError,
     SelectionTooLarge,
     StorageFailed,
@@ -70,6 +71,22 @@ _EXAMPLES: dict[type[OceanAPIError], tuple[str, dict[str, Any]]] = {
             "detail": "Dataset 'ersst-v5' has no variable 'temp'. Valid values: sst.",
             "instance": "/api/v1/datasets/ersst-v5/variables/temp",
             "valid_values": ["sst"],
+        },
+    ),
+    ObservationNotFound: (
+        "Unknown profile or platform id",
+        {
+            "detail": "Collection 'argo-5900865' has no profile '5900865_999'. Its ids look "
+            "like 5900865_001, 5900865_002, 5900865_003, 5900865_004, 5900865_005 (GET "
+            "…/observations lists them).",
+            "instance": "/api/v1/datasets/argo-5900865/observations/5900865_999",
+            "valid_values": [
+                "5900865_001",
+                "5900865_002",
+                "5900865_003",
+                "5900865_004",
+                "5900865_005",
+            ],
         },
     ),
     DatasetUnavailable: (

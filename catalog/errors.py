@@ -111,6 +111,18 @@ class VariableNotFound(OceanAPIError):
     )
 
 
+class ObservationNotFound(OceanAPIError):
+    """The profile or platform is not in the observation collection."""
+
+    slug = "observation-not-found"
+    status = 404
+    title = "Observation not found"
+    description = (
+        "The profile or platform id is not in this observation collection. "
+        "GET /api/v1/datasets/{dataset_id}/observations and …/platforms list them."
+    )
+
+
 class DatasetUnavailable(OceanAPIError):
     """The dataset is in the catalog but its data cannot be read now."""
 

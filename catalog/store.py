@@ -22,9 +22,10 @@ from catalog.errors import (
     valid_values_hint,
     valid_values_sentence,
 )
+from catalog.observations.collection import CollectionUnreadable, ObservationCollection
 from catalog.opening import SourceUnreadable, open_source
 from catalog.sources import SourceVersion, Stamp, source_stamp
-from schemas.catalog import CatalogFile, DatasetEntry
+from schemas.catalog import ArgoSource, CatalogFile, DatasetEntry
 
 log = logging.getLogger("oceanapi.catalog")
 
@@ -83,6 +84,17 @@ class _Slot:
     """Openings replaced while read: each is closed when its last reader is done."""
 
 
+@dataclass(eq=False)
+class _Collection:
+    """One observation entry and its index, once built."""
+
+    entry: DatasetEntry
+    opened: ObservationCollection | None = None
+    reason: str = "not indexed yet"
+    last_attempt: float = float("-inf")
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
 class Catalog:
     """The datasets of one catalog file; sources are opened lazily and stay open.
 
@@ -103,19 +115,81 @@ class Catalog:
         self.retry_seconds = retry_seconds
         self.check_seconds = check_seconds
         self.file = load_catalog_file(self.path)
-        self._slots = {entry.id: _Slot(entry) for entry in self.file.datasets}
+        gridded = [e for e in self.file.datasets if not isinstance(e.source, ArgoSource)]
+        self._slots = {entry.id: _Slot(entry) for entry in gridded}
+        self._collections = {
+            entry.id: _Collection(entry)
+            for entry in self.file.datasets
+            if isinstance(entry.source, ArgoSource)
+        }
 
     @property
     def ids(self) -> list[str]:
-        """Dataset ids in catalog order."""
+        """Gridded dataset ids in catalog order (observation collections: ``collection_ids``)."""
         return list(self._slots)
+
+    @property
+    def collection_ids(self) -> list[str]:
+        """Observation collection ids in catalog order."""
+        return list(self._collections)
+
+    def collection(self, collection_id: str) -> ObservationCollection:
+        """The indexed observation collection (indexed on first use); DatasetNotFound or
+        DatasetUnavailable (its files missing or not Argo profile files)."""
+        found = self._collections.get(collection_id)
+        if found is None:
+            valid = self.collection_ids
+            raise DatasetNotFound(
+                f"No observation collection '{collection_id}'. " + valid_values_sentence(valid),
+                **valid_values_hint(valid),
+            )
+        with found.lock:
+            if found.opened is None and time.monotonic() - found.last_attempt >= (
+                self.retry_seconds
+            ):
+                self._index(found)
+            if found.opened is None:
+                raise DatasetUnavailable(
+                    f"Observation collection '{collection_id}' is unavailable: {found.reason}.",
+                    retry_after=int(self.retry_seconds),
+                )
+            return found.opened
+
+    def collection_state(
+        self, collection_id: str
+    ) -> tuple[DatasetEntry, ObservationCollection | None, str]:
+        """(its entry, the collection if indexed else None, why not), as it stands: never
+        blocks."""
+        found = self._collections[collection_id]
+        return found.entry, found.opened, found.reason
+
+    def _index(self, found: _Collection) -> None:
+        found.last_attempt = time.monotonic()
+        try:
+            found.opened = ObservationCollection.open(found.entry, self.path.parent)
+            found.reason = ""
+            log.info(
+                "observations %s: indexed %d profiles of %d platforms",
+                found.entry.id,
+                len(found.opened.table),
+                len(found.opened.platforms),
+            )
+        except CollectionUnreadable as exc:
+            found.reason = str(exc)
+            log.warning("observations %s: unavailable: %s", found.entry.id, found.reason)
 
     def open_all(self) -> None:
         """Open every dataset not yet open and due a retry, check the sources due a check,
-        logging the ones that fail."""
+        logging the ones that fail; index the observation collections not yet indexed."""
         for slot in self._slots.values():
             with slot.lock:
                 self._refresh(slot)
+        for found in self._collections.values():
+            with found.lock:
+                if found.opened is None and time.monotonic() - found.last_attempt >= (
+                    self.retry_seconds
+                ):
+                    self._index(found)
 
     def entry(self, dataset_id: str) -> DatasetEntry:
         """The catalog entry, or DatasetNotFound naming the valid ids."""
@@ -225,6 +299,13 @@ class Catalog:
         try:
             return self._slots[dataset_id]
         except KeyError:
+            if dataset_id in self._collections:
+                raise DatasetNotFound(
+                    f"'{dataset_id}' is an observation collection, not a gridded dataset: "
+                    f"GET /api/v1/datasets/{dataset_id}/observations lists its profiles "
+                    f"(gridded datasets: {', '.join(self.ids)}).",
+                    **valid_values_hint(self.ids),
+                ) from None
             raise DatasetNotFound(
                 f"No dataset '{dataset_id}'. " + valid_values_sentence(self.ids),
                 **valid_values_hint(self.ids),

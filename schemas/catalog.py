@@ -44,6 +44,15 @@ class ZarrSource(_Strict):
     )
 
 
+class ArgoSource(_Strict):
+    """Argo profile files (``*_prof.nc``): an observation collection, indexed at start-up."""
+
+    argo: str = Field(
+        description="A file or a glob pattern of Argo *_prof.nc files, relative to the catalog "
+        "file."
+    )
+
+
 def _source_kind(value: Any) -> str | None:
     """Which source model a mapping is, by the one key that names it."""
     if isinstance(value, BaseModel):
@@ -54,17 +63,23 @@ def _source_kind(value: Any) -> str | None:
     return None
 
 
-_SOURCE_KEYS = {"path": "FileSource", "glob": "GlobSource", "zarr": "ZarrSource"}
+_SOURCE_KEYS = {
+    "path": "FileSource",
+    "glob": "GlobSource",
+    "zarr": "ZarrSource",
+    "argo": "ArgoSource",
+}
 
 Source = Annotated[
     Annotated[FileSource, Tag("FileSource")]
     | Annotated[GlobSource, Tag("GlobSource")]
-    | Annotated[ZarrSource, Tag("ZarrSource")],
+    | Annotated[ZarrSource, Tag("ZarrSource")]
+    | Annotated[ArgoSource, Tag("ArgoSource")],
     Discriminator(
         _source_kind,
         custom_error_type="source_kind",
         custom_error_message="give exactly one of 'path' (a file), 'glob' (files combined "
-        "along time) or 'zarr' (a Zarr store)",
+        "along time), 'zarr' (a Zarr store) or 'argo' (Argo profile files)",
     ),
 ]
 

@@ -24,6 +24,11 @@ def sample_entries() -> list[dict[str, Any]]:
     return entries
 
 
+def gridded_entries() -> list[dict[str, Any]]:
+    """The bundled catalog's gridded datasets (not its observation collections)."""
+    return [e for e in sample_entries() if "argo" not in e["source"]]
+
+
 def write_catalog(directory: Path, entries: list[dict[str, Any]]) -> Path:
     """Write a catalog file with these entries into ``directory``."""
     path = directory / "catalog.yaml"

@@ -3,12 +3,21 @@
 from collections.abc import Mapping
 
 from api.routing import PrefixedRouter
-from api.v1 import colormaps, data, datasets, plot_types, plots, tiles, variables
+from api.v1 import (
+    colormaps,
+    data,
+    datasets,
+    observations,
+    plot_types,
+    plots,
+    tiles,
+    variables,
+)
 from plotting.types import PlotType
 
 
 def build_routers(registry: Mapping[str, PlotType]) -> list[PrefixedRouter]:
     """The /api/v1 routers, each for the app to include itself (``PrefixedRouter`` says why);
     the plot routes come from the plot type registry."""
-    modules = (datasets, variables, data, plot_types, colormaps, tiles)
+    modules = (datasets, variables, data, plot_types, colormaps, tiles, observations)
     return [*(module.router for module in modules), plots.build_router(registry)]

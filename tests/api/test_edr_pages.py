@@ -21,9 +21,9 @@ from PIL import Image
 from api.edr.pages import QUERY_TYPES
 from api.edr.queries import OUTPUT_FORMATS
 from catalog.axes import horizontal_coordinates
-from tests.conftest import SAMPLES, sample_entries
+from tests.conftest import SAMPLES, gridded_entries
 
-COLLECTIONS = [entry["id"] for entry in sample_entries()]
+COLLECTIONS = [entry["id"] for entry in gridded_entries()]
 MEDIA_TYPES = {
     "CoverageJSON": "application/prs.coverage+json",
     "GeoJSON": "application/geo+json",

@@ -166,7 +166,15 @@ BINARY_OR_PAGE = {
 
 def test_tags_are_described_in_reading_order(document: dict[str, Any]) -> None:
     names = [tag["name"] for tag in document["tags"]]
-    assert names == ["Datasets", "Data", "Plots", "Tiles", "OGC API – EDR", "Service"]  # noqa: RUF001
+    assert names == [
+        "Datasets",
+        "Data",
+        "Plots",
+        "Tiles",
+        "Observations",
+        "OGC API – EDR",  # noqa: RUF001
+        "Service",
+    ]
     assert all(tag["description"] for tag in document["tags"])
     used = {tag for _, _, operation in operations(document) for tag in operation["tags"]}
     assert used == set(names)

@@ -39,7 +39,7 @@ from scipy.stats import spearmanr
 
 from api.main import create_app
 from api.settings import DEFAULT_CATALOG, DEFAULT_DOCS_DIR, Settings
-from tests.conftest import sample_entries
+from tests.conftest import gridded_entries
 from tests.e2e import test_docs_browser
 from tests.e2e.live import serve
 from tests.e2e.test_docs_browser import Watched, save_screenshot
@@ -440,7 +440,7 @@ def test_changing_the_depth_changes_the_tiles(base: str, watched: Watched, page_
 
 
 @pytest.mark.parametrize("page_name", PAGES)
-@pytest.mark.parametrize("dataset", [entry["id"] for entry in sample_entries()])
+@pytest.mark.parametrize("dataset", [entry["id"] for entry in gridded_entries()])
 def test_every_sample_dataset_shows(
     base: str, watched: Watched, page_name: str, dataset: str
 ) -> None:

@@ -28,7 +28,7 @@ from catalog.store import Catalog
 from plotting.common import RenderContext
 from plotting.types import PLOT_TYPES
 from plotting.types.stick import key_speed
-from tests.conftest import SAMPLES, sample_entries, write_catalog
+from tests.conftest import SAMPLES, gridded_entries, write_catalog
 
 STICK = PLOT_TYPES["stick"]
 WCOFS = SAMPLES / "WCOFS_subset.nc"
@@ -112,9 +112,9 @@ def test_stick_applies_to_the_samples_with_a_pair_over_time(client: TestClient) 
     listing = next(
         t for t in client.get("/api/v1/plot-types").json()["plot_types"] if t["name"] == "stick"
     )
-    expected = [e["id"] for e in sample_entries() if pairs_with_time_steps(e)]
+    expected = [e["id"] for e in gridded_entries() if pairs_with_time_steps(e)]
     assert listing["datasets"] == expected == ["wcofs"]
-    for entry in sample_entries():
+    for entry in gridded_entries():
         if entry["id"] in expected:
             continue
         response = client.get(f"/api/v1/datasets/{entry['id']}/plots/stick", params=PLACE)

@@ -1,0 +1,94 @@
+"""An observation collection of the catalog: its profile table, indexed once when opened.
+
+Searches, pages and tracks read the table only (``catalog.observations.index``); one
+profile's levels are read from its file when asked for (``argo.read_profile``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from catalog.errors import ObservationNotFound, valid_values_hint
+from catalog.observations import argo
+from schemas.catalog import ArgoSource, DatasetEntry
+
+
+class CollectionUnreadable(Exception):
+    """The collection's files are missing or cannot be indexed; the message is for users."""
+
+
+@dataclass(eq=False)
+class ObservationCollection:
+    """The profiles of an observation entry, as a table sorted by time then profile id."""
+
+    entry: DatasetEntry
+    table: pd.DataFrame
+
+    @classmethod
+    def open(cls, entry: DatasetEntry, base_dir: Path) -> ObservationCollection:
+        """Index the entry's files (CollectionUnreadable when there are none, or one is not an
+        Argo profile file)."""
+        assert isinstance(entry.source, ArgoSource)
+        pattern = entry.source.argo
+        files = sorted(base_dir.glob(pattern)) if any(c in pattern for c in "*?[") else []
+        if not files and (base_dir / pattern).is_file():
+            files = [base_dir / pattern]
+        if not files:
+            raise CollectionUnreadable(f"no Argo profile file matches '{pattern}'")
+        try:
+            table = argo.index_profiles(files)
+        except (KeyError, OSError, ValueError) as exc:
+            raise CollectionUnreadable(
+                f"not an Argo profile file, or unreadable ({type(exc).__name__})"
+            ) from exc
+        if table.empty:
+            raise CollectionUnreadable("the files hold no profile")
+        table = table.sort_values(["time", "profile_id"], kind="stable", na_position="last")
+        return cls(entry, table.reset_index(drop=True))
+
+    @property
+    def id(self) -> str:
+        return self.entry.id
+
+    @cached_property
+    def by_id(self) -> dict[str, int]:
+        """The table's row of each profile id."""
+        return {pid: i for i, pid in enumerate(self.table["profile_id"])}
+
+    def profile(self, profile_id: str, qc: argo.QC = "good") -> argo.Profile:
+        """One profile's levels; ObservationNotFound (404) naming a few valid ids."""
+        row = self.by_id.get(profile_id)
+        if row is None:
+            some = list(self.by_id)[:5]
+            raise ObservationNotFound(
+                f"Collection '{self.id}' has no profile '{profile_id}'. Its ids look like "
+                f"{', '.join(some)} (GET …/observations lists them).",
+                **valid_values_hint(some),
+            )
+        found = self.table.iloc[row]
+        return argo.read_profile(found["file"], int(found["row"]), qc)
+
+    @cached_property
+    def bbox(self) -> list[float] | None:
+        """(west, south, east, north) of the positions, or None without any."""
+        lon = self.table["lon"].to_numpy(dtype=float)
+        lat = self.table["lat"].to_numpy(dtype=float)
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        if not ok.any():
+            return None
+        return [
+            float(lon[ok].min()),
+            float(lat[ok].min()),
+            float(lon[ok].max()),
+            float(lat[ok].max()),
+        ]
+
+    @cached_property
+    def platforms(self) -> list[str]:
+        """The platforms, sorted."""
+        return sorted(self.table["platform"].unique().tolist())
