@@ -9,8 +9,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.datasets import TimeExtent
+from schemas.origin import EXAMPLE_ORIGIN
 
-_BASE = "http://127.0.0.1:8000/api/v1/datasets/argo-5900865"
+_BASE = f"{EXAMPLE_ORIGIN}/api/v1/datasets/argo-5900865"
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
@@ -188,7 +189,7 @@ class ProfileData(BaseModel):
             "lat": -9.768,
             "qc": "good",
             "adjusted": True,
-            "units": {"pressure": "dbar", "depth": "m", "temperature": "degC", "salinity": "1e-3"},
+            "units": {"pressure": "dbar", "depth": "m", "temperature": "degC", "salinity": "1"},
             "pressure": [9.5, 19.6],
             "depth": [9.446, 19.488],
             "temperature": [26.506, 26.336],
@@ -217,7 +218,9 @@ class ProfileData(BaseModel):
     pressure: list[float | None] = Field(description="Sea pressure per level (dbar).")
     depth: list[float | None] = Field(description="Depth per level (m, positive down, gsw).")
     temperature: list[float | None] = Field(description="In-situ temperature (°C, ITS-90).")
-    salinity: list[float | None] = Field(description="Practical salinity (PSS-78).")
+    salinity: list[float | None] = Field(
+        description="Practical salinity (PSS-78, dimensionless: units 1, as CF has it)."
+    )
     pressure_qc: list[str] = Field(description="Argo QC flag of each pressure.")
     temperature_qc: list[str] = Field(description="Argo QC flag of each temperature.")
     salinity_qc: list[str] = Field(description="Argo QC flag of each salinity.")

@@ -306,7 +306,7 @@ def get_observation(
         time_qc=p.time_qc,
         qc=qc,
         adjusted=p.data_mode in ("A", "D"),
-        units={"pressure": "dbar", "depth": "m", "temperature": "degC", "salinity": "1e-3"},
+        units={"pressure": "dbar", "depth": "m", "temperature": "degC", "salinity": "1"},
         pressure=_values(p.pressure),
         depth=_values(p.depth),
         temperature=_values(p.temperature),

@@ -35,7 +35,7 @@ from api.main import create_app
 from api.openapi import API_DESCRIPTION
 from api.settings import DEFAULT_CATALOG, DEFAULT_DOCS_DIR, REPO_ROOT, Settings
 from schemas.origin import EXAMPLE_ORIGIN
-from tests.conftest import sample_entries
+from tests.conftest import gridded_entries
 from tests.e2e.live import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -351,7 +351,7 @@ def test_swagger_try_it_out_dataset_list(base: str, watched: Watched) -> None:
     body = live.locator(".response-col_description pre").first
     expect(body).to_contain_text("ersst-v5", timeout=TIMEOUT_MS)
     text = body.inner_text()
-    assert all(entry["id"] in text for entry in sample_entries())
+    assert all(entry["id"] in text for entry in gridded_entries())
     watched.assert_clean()
 
 
