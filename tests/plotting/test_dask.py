@@ -29,7 +29,14 @@ from api.settings import Settings
 from plotting.backends import DaskCluster, DaskSettings
 from plotting.data_runner import DataSettings
 from plotting.runner import PlotSettings
-from tests.conftest import SAMPLES, Gate, sample_entries, write_catalog, write_glorys_zarr
+from tests.conftest import (
+    SAMPLES,
+    Gate,
+    gridded_entries,
+    sample_entries,
+    write_catalog,
+    write_glorys_zarr,
+)
 from tests.e2e.live import free_port
 from tests.plotting.conftest import LiveServer
 from tests.plotting.test_plots import decode
@@ -63,7 +70,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The samples (absolute paths) and GLORYS again as a Zarr store, id glorys-zarr."""
     folder = tmp_path_factory.mktemp("dask-catalog")
     write_glorys_zarr(folder / "glorys.zarr")
-    entries = sample_entries()
+    entries = gridded_entries()
     for entry in entries:
         entry["source"]["path"] = str(SAMPLES / entry["source"]["path"])
     zarr_entry = {**sample_entries()[1], "id": "glorys-zarr", "source": {"zarr": "glorys.zarr"}}
