@@ -144,10 +144,7 @@ class Catalog:
                 **valid_values_hint(valid),
             )
         with found.lock:
-            if found.opened is None and time.monotonic() - found.last_attempt >= (
-                self.retry_seconds
-            ):
-                self._index(found)
+            self._index_if_due(found)
             if found.opened is None:
                 raise DatasetUnavailable(
                     f"Observation collection '{collection_id}' is unavailable: {found.reason}.",
@@ -162,6 +159,11 @@ class Catalog:
         blocks."""
         found = self._collections[collection_id]
         return found.entry, found.opened, found.reason
+
+    def _index_if_due(self, found: _Collection) -> None:
+        """Index a collection not yet indexed, at most every ``retry_seconds`` (lock held)."""
+        if found.opened is None and time.monotonic() - found.last_attempt >= self.retry_seconds:
+            self._index(found)
 
     def _index(self, found: _Collection) -> None:
         found.last_attempt = time.monotonic()
@@ -186,10 +188,7 @@ class Catalog:
                 self._refresh(slot)
         for found in self._collections.values():
             with found.lock:
-                if found.opened is None and time.monotonic() - found.last_attempt >= (
-                    self.retry_seconds
-                ):
-                    self._index(found)
+                self._index_if_due(found)
 
     def entry(self, dataset_id: str) -> DatasetEntry:
         """The catalog entry, or DatasetNotFound naming the valid ids."""

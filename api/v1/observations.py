@@ -9,7 +9,7 @@ profile id), so following ``next`` returns every matching profile exactly once.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,7 @@ from api.deps import CatalogDep, DatasetIdPath
 from api.responses import problem_responses
 from api.routing import API_V1, PrefixedRouter
 from catalog.errors import DatasetNotFound, DatasetUnavailable, ObservationNotFound
+from catalog.geo import normalise_lon
 from catalog.observations import index
 from catalog.observations.collection import ObservationCollection
 from catalog.store import Catalog
@@ -123,10 +124,6 @@ def list_collections(request: Request, catalog: CatalogDep) -> CollectionList:
     )
 
 
-def _wrap(lon: float) -> float:
-    return (lon + 180.0) % 360.0 - 180.0
-
-
 def _box(bbox: params.BBox | None) -> index.Box | None:
     """A box with longitudes in ±180 (west > east crossing the antimeridian)."""
     if bbox is None:
@@ -134,8 +131,7 @@ def _box(bbox: params.BBox | None) -> index.Box | None:
     west, south, east, north = bbox
     if east - west >= 360:
         return (-180.0, south, 180.0, north)
-    wrapped_east = 180.0 if east == 180 else _wrap(east)
-    return (_wrap(west), south, wrapped_east, north)
+    return (normalise_lon(west), south, normalise_lon(east), north)
 
 
 def _iso(stamp: Any) -> Any:
@@ -318,14 +314,13 @@ def get_observation(
 
 
 def _platform(collection: ObservationCollection, platform: str, request: Request) -> dict[str, Any]:
-    rows = collection.table[collection.table["platform"] == platform]
-    times = rows["time"].dropna()
+    row = collection.platform_summary.loc[platform]
     return {
         "platform": platform,
-        "profile_count": len(rows),
-        "first": _iso(times.min()) if len(times) else None,
-        "last": _iso(times.max()) if len(times) else None,
-        "data_modes": sorted(rows["data_mode"].unique().tolist()),
+        "profile_count": int(cast(int, row["profiles"])),
+        "first": _iso(row["first"]),
+        "last": _iso(row["last"]),
+        "data_modes": list(row["data_modes"]),
         "href": str(request.url_for("getPlatform", dataset_id=collection.id, platform=platform)),
     }
 

@@ -91,4 +91,18 @@ class ObservationCollection:
     @cached_property
     def platforms(self) -> list[str]:
         """The platforms, sorted."""
-        return sorted(self.table["platform"].unique().tolist())
+        return self.platform_summary.index.tolist()
+
+    @cached_property
+    def platform_summary(self) -> pd.DataFrame:
+        """Per platform (the index, sorted): its profile count, first and last time and its
+        data modes (sorted), computed once from the table."""
+        grouped = self.table.groupby("platform", sort=True)
+        return pd.DataFrame(
+            {
+                "profiles": grouped.size(),
+                "first": grouped["time"].min(),
+                "last": grouped["time"].max(),
+                "data_modes": grouped["data_mode"].agg(lambda modes: sorted(set(modes))),
+            }
+        )
