@@ -10,14 +10,14 @@ from starlette.types import Receive, Scope, Send
 
 from api.head import is_head
 from api.negotiation import VARY_ACCEPT
-from catalog.jobs import DataJob
+from catalog.jobs import Job
 from plotting.data_runner import DataRunner
 from plotting.runner import ClientGone
 
 CLIENT_CLOSED = 499  # nginx's code for "client closed the request"; nobody receives it
 
 
-async def answer(request: Request, job: DataJob, negotiated: bool = False) -> Response:
+async def answer(request: Request, job: Job, negotiated: bool = False) -> Response:
     """The job's answer: a small one from memory, a large one streamed from its spool file.
 
     ``Server-Timing`` says where it was computed (``source;desc="inline"`` or ``"worker"``);

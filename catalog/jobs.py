@@ -9,7 +9,9 @@ worker. The same picklable ``DataJob`` runs in either place, so both give the sa
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import xarray as xr
@@ -20,6 +22,52 @@ from catalog.query.convert import convert_or_400, convert_units
 from catalog.query.requests import Query
 from catalog.query.result import QueryResult
 from catalog.sources import SourceVersion
+
+if TYPE_CHECKING:
+    from catalog.store import Catalog
+
+
+class Job(Protocol):
+    """What the data runner runs: a small, picklable description of an answer to write.
+
+    ``source`` opens what the job reads from the catalog (a dataset at ``version``, or an
+    observation collection), for the length of a block; ``estimate`` checks the job against
+    it (413 above ``max_values``, 400 for what the service can refuse before reading) and
+    says how many values it will read; ``answer`` writes the encoded answer to the sink.
+    """
+
+    @property
+    def dataset_id(self) -> str: ...
+
+    @property
+    def format(self) -> str: ...
+
+    @property
+    def version(self) -> SourceVersion | None: ...
+
+    @property
+    def media_type(self) -> str: ...
+
+    @property
+    def filename(self) -> str | None: ...
+
+    @property
+    def kind(self) -> str:
+        """What is computed, for messages ("the profile query took longer …")."""
+        ...
+
+    @property
+    def advice(self) -> str:
+        """How to ask for less, for messages."""
+        ...
+
+    def source(self, catalog: Catalog) -> AbstractContextManager[Any]: ...
+
+    def estimate(self, source: Any, max_values: int) -> int: ...
+
+    def answer(
+        self, source: Any, max_values: int, sink: Sink, scratch: str | None = None
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -46,6 +94,18 @@ class DataJob:
     def filename(self) -> str | None:
         """The attachment's file name (NetCDF only)."""
         return f"{self.dataset_id}-{self.query.kind}.nc" if self.format == "nc" else None
+
+    @property
+    def kind(self) -> str:
+        return self.query.kind
+
+    @property
+    def advice(self) -> str:
+        return self.query.advice
+
+    def source(self, catalog: Catalog) -> AbstractContextManager[OpenDataset]:
+        """The dataset, at the job's version when it has one (``Catalog.reading``)."""
+        return catalog.reading(self.dataset_id, self.version)
 
     def estimate(self, opened: OpenDataset, max_values: int) -> int:
         """The query's estimate (413 above ``max_values``); ``units`` checked too (400), so

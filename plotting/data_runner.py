@@ -30,12 +30,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Any, Literal, cast
 
 from pydantic import Field
 
 from catalog.errors import DatasetUnavailable, StorageFailed
-from catalog.jobs import DataJob
+from catalog.jobs import DataJob, Job
 from catalog.store import Catalog
 from plotting import data_worker
 from plotting.backends import (
@@ -220,7 +220,7 @@ class DataRunner:
 
     # ------------------------------------------------------------------ answering
 
-    async def answer(self, job: DataJob, disconnected: Disconnected | None = None) -> Body:
+    async def answer(self, job: Job, disconnected: Disconnected | None = None) -> Body:
         """The encoded answer: computed here when small, else in a data worker."""
         if self._closing or self._slots is None:
             raise NotReady("The data service is starting or shutting down.")
@@ -232,7 +232,7 @@ class DataRunner:
             return inline
         return await self._in_worker(inline, disconnected)
 
-    async def where(self, job: DataJob) -> Literal["inline", "worker"]:
+    async def where(self, job: Job) -> Literal["inline", "worker"]:
         """Where ``answer`` would compute the job, after the same checks (estimate: 413, units:
         400, an unknown variable: 404), computing nothing: what a HEAD needs."""
         if self._closing or self._slots is None:
@@ -242,20 +242,21 @@ class DataRunner:
         values = await loop.run_in_executor(self._inline, context.run, self._estimate, job)
         return "inline" if values <= self.settings.inline_max_values else "worker"
 
-    def _estimate(self, job: DataJob) -> int:
-        with self.catalog.reading(job.dataset_id) as opened:
-            return job.estimate(opened, self.max_values)
+    def _estimate(self, job: Job) -> int:
+        with job.source(self.catalog) as source:
+            return job.estimate(source, self.max_values)
 
-    def _try_inline(self, job: DataJob) -> Body | DataJob:
+    def _try_inline(self, job: Job) -> Body | Job:
         """Estimate (413 above the limit); answer here when small enough, else the job for a
         worker, carrying the dataset's version it was estimated against."""
-        with self.catalog.reading(job.dataset_id) as opened:
-            if job.estimate(opened, self.max_values) > self.settings.inline_max_values:
-                return dataclasses.replace(job, version=opened.version)
+        with job.source(self.catalog) as source:
+            if job.estimate(source, self.max_values) > self.settings.inline_max_values:
+                version = getattr(source, "version", None)  # a collection has none
+                return cast(Job, dataclasses.replace(cast(Any, job), version=version))
             spool = self._spool_folder()
             sink = tempfile.SpooledTemporaryFile(INLINE_MEMORY, dir=spool)  # noqa: SIM115
             try:
-                job.answer(opened, self.max_values, SpoolSink(sink), scratch=spool)
+                job.answer(source, self.max_values, SpoolSink(sink), scratch=spool)
             except BaseException:
                 sink.close()
                 raise
@@ -268,7 +269,7 @@ class DataRunner:
         sink.seek(0)
         return Body(size, file=sink)
 
-    async def _in_worker(self, job: DataJob, disconnected: Disconnected | None) -> Body:
+    async def _in_worker(self, job: Job, disconnected: Disconnected | None) -> Body:
         if len(self._jobs) >= self.max_pending:
             self.stats.rejected += 1
             raise DataBusy(
@@ -306,7 +307,7 @@ class DataRunner:
                 if unread is not None:
                     unread.close()
 
-    async def _run(self, job: DataJob, path: Path) -> Body:
+    async def _run(self, job: Job, path: Path) -> Body:
         assert self._slots is not None
         async with self._slots:
             self._running += 1
@@ -315,13 +316,14 @@ class DataRunner:
             try:
                 size: int = await self.backend.run(data_worker.run, (job, str(path)), timeout)
             except DatasetUnavailable:
-                self.catalog.recheck(job.dataset_id)  # the worker saw another source
+                if isinstance(job, DataJob):
+                    self.catalog.recheck(job.dataset_id)  # the worker saw another source
                 raise
             except WorkerTimeout:
                 self.stats.timeouts += 1
                 raise DataTimeout(
-                    f"The {job.query.kind} query took longer than {timeout:g} s and was "
-                    "stopped. " + job.query.advice
+                    f"The {job.kind} query took longer than {timeout:g} s and was "
+                    "stopped. " + job.advice
                 ) from None
             except WorkerDied:
                 self.stats.crashes += 1

@@ -16,7 +16,7 @@ from typing import IO, Any
 import xarray as xr
 
 from catalog.errors import StorageFailed
-from catalog.jobs import DataJob
+from catalog.jobs import Job
 from catalog.store import Catalog
 
 _state: dict[str, Any] = {}
@@ -65,7 +65,7 @@ def opened() -> tuple[Catalog, int]:
     return _state["catalog"], _state["max_values"]
 
 
-def run(job: DataJob, path: str) -> int:
+def run(job: Job, path: str) -> int:
     """Answer the job into the spool file at ``path``, which the API made empty; its size in
     bytes. The file is not created here: a job whose client left (the API removed the file)
     fails at once. Domain errors propagate (the API removes the file)."""
@@ -77,7 +77,7 @@ def run(job: DataJob, path: str) -> int:
         raise StorageFailed("The query was cancelled before it started.") from None
     with file:
         sink = SpoolSink(file)
-        with catalog.reading(job.dataset_id, job.version) as dataset:
-            job.answer(dataset, max_values, sink, scratch=str(spool.parent))
+        with job.source(catalog) as source:
+            job.answer(source, max_values, sink, scratch=str(spool.parent))
         sink.flush()
         return file.tell()

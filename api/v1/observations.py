@@ -14,15 +14,25 @@ from typing import Annotated, Any, Literal, cast
 import numpy as np
 import pandas as pd
 from fastapi import Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep, DatasetIdPath
+from api.encoding import answer
+from api.errors import NotAcceptable
+from api.negotiation import VARY_ACCEPT, negotiate
 from api.responses import problem_responses
 from api.routing import API_V1, PrefixedRouter
-from catalog.errors import DatasetNotFound, DatasetUnavailable, ObservationNotFound
+from catalog.errors import (
+    DatasetNotFound,
+    DatasetUnavailable,
+    ObservationNotFound,
+    SelectionTooLarge,
+)
 from catalog.geo import normalise_lon
-from catalog.observations import index
+from catalog.observations import formats, index
 from catalog.observations.collection import ObservationCollection
+from catalog.observations.jobs import ObservationJob
 from catalog.store import Catalog
 from schemas import params, patterns
 from schemas.datasets import TimeExtent
@@ -164,6 +174,96 @@ def _feature(row: Any, request: Request, collection_id: str) -> ProfileFeature:
     )
 
 
+ListFormat = Annotated[
+    Literal["geojson", "csv", "nc"] | None,
+    Query(
+        description="geojson (the page's profiles as features, the default), csv (one row per "
+        "level of each profile on the page, units in the header) or nc (the page's profiles as "
+        "a CF discrete sampling geometry file, featureType profile, contiguous ragged array). "
+        "Without `f`, the Accept header decides (application/geo+json, text/csv, "
+        "application/x-netcdf).",
+        examples=["geojson"],
+    ),
+]
+LIST_OFFERS = {
+    "geojson": [GEOJSON, "application/json"],
+    "csv": ["text/csv"],
+    "nc": ["application/x-netcdf", "application/netcdf"],
+}
+ProfileFormat = Annotated[
+    Literal["json", "csv", "nc"] | None,
+    Query(
+        description="json (the default), csv (one row per level, units in the header) or nc "
+        "(a CF discrete sampling geometry file, featureType profile). Without `f`, the Accept "
+        "header decides (application/json, text/csv, application/x-netcdf).",
+        examples=["json"],
+    ),
+]
+PROFILE_OFFERS = {
+    "json": ["application/json"],
+    "csv": ["text/csv"],
+    "nc": ["application/x-netcdf", "application/netcdf"],
+}
+QcQuery = Annotated[
+    Literal["good", "all"],
+    Query(
+        description="'good' (the default): values flagged other than 1 (good), 2 (probably "
+        "good), 5 (changed) or 8 (estimated) are null, and a level whose pressure is not "
+        "good is left empty; 'all': every value. The flags come back either way.",
+        examples=["good"],
+    ),
+]
+FILES = {
+    "text/csv": {"schema": {"type": "string"}},
+    "application/x-netcdf": {"schema": {"type": "string", "format": "binary"}},
+}
+
+
+def _page(
+    catalog: Catalog,
+    dataset_id: str,
+    bbox: params.BBox | None,
+    start: Any,
+    end: Any,
+    platform: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[int, pd.DataFrame]:
+    """How many profiles match, and the page of them (the collection's table rows)."""
+    collection = catalog.collection(dataset_id)
+    found = index.search(
+        collection.table,
+        bbox=_box(bbox),
+        start=None if start is None else pd.Timestamp(start),
+        end=None if end is None else pd.Timestamp(end),
+        platform=platform,
+    )
+    return len(found), found.iloc[offset : offset + limit]
+
+
+def _links(request: Request, matched: int, offset: int, limit: int) -> list[PageLink]:
+    links = [PageLink(href=str(request.url), rel="self", type=GEOJSON)]
+    if offset + limit < matched:
+        links.append(
+            PageLink(
+                href=str(request.url.include_query_params(offset=offset + limit, limit=limit)),
+                rel="next",
+                type=GEOJSON,
+            )
+        )
+    if offset > 0:
+        links.append(
+            PageLink(
+                href=str(
+                    request.url.include_query_params(offset=max(offset - limit, 0), limit=limit)
+                ),
+                rel="prev",
+                type=GEOJSON,
+            )
+        )
+    return links
+
+
 @router.get(
     "/datasets/{dataset_id}/observations",
     operation_id="listObservations",
@@ -172,14 +272,15 @@ def _feature(row: Any, request: Request, collection_id: str) -> ProfileFeature:
     response_model=ProfileCollection,
     responses={
         200: {
-            "description": "One page of the profiles found, as GeoJSON (RFC 7946): a "
-            "FeatureCollection of the ProfileCollection schema.",
-            "content": {GEOJSON: {"schema": {"type": "object"}}},
+            "description": "One page of the profiles found: as GeoJSON (RFC 7946), a "
+            "FeatureCollection of the ProfileCollection schema; as CSV or NetCDF, the page's "
+            "profiles with their levels. Large pages are read in a data worker and streamed.",
+            "content": {GEOJSON: {"schema": {"type": "object"}}, **FILES},
         },
-        **problem_responses(*ERRORS),
+        **problem_responses(*ERRORS, NotAcceptable, SelectionTooLarge),
     },
 )
-def list_observations(
+async def list_observations(
     request: Request,
     dataset_id: DatasetIdPath,
     catalog: CatalogDep,
@@ -217,45 +318,36 @@ def list_observations(
         int,
         Query(ge=0, le=100_000_000, description="Profiles to skip (paging).", examples=[0]),
     ] = 0,
-) -> GeoJSONResponse:
+    qc: QcQuery = "good",
+    f: ListFormat = None,
+) -> Response:
     """The collection's profiles inside the box and time range, of the platform, by time, as a
     GeoJSON FeatureCollection with `numberMatched`, `numberReturned` and `next`/`prev` links
     (OGC API - Features paging). Profiles whose time or position is flagged bad are left out of
-    a time or box search. Searches read the collection's index, never its files."""
-    collection = catalog.collection(dataset_id)
-    start_ts = None if start is None else pd.Timestamp(start)
-    end_ts = None if end is None else pd.Timestamp(end)
-    found = index.search(
-        collection.table, bbox=_box(bbox), start=start_ts, end=end_ts, platform=platform
+    a time or box search. Searches read the collection's index, never its files. With `f=csv`
+    or `f=nc` the page's profiles come with their levels (`qc` applies to those values)."""
+    chosen = negotiate(request, LIST_OFFERS) if f is None else f
+    matched, page = await run_in_threadpool(
+        _page, catalog, dataset_id, bbox, start, end, platform, offset, limit
     )
-    page = found.iloc[offset : offset + limit]
-    links = [PageLink(href=str(request.url), rel="self", type=GEOJSON)]
-    if offset + limit < len(found):
-        links.append(
-            PageLink(
-                href=str(request.url.include_query_params(offset=offset + limit, limit=limit)),
-                rel="next",
-                type=GEOJSON,
-            )
+    if chosen != "geojson":
+        job = ObservationJob(
+            dataset_id, tuple(page["profile_id"]), qc, cast(Any, chosen), "observations"
         )
-    if offset > 0:
-        links.append(
-            PageLink(
-                href=str(
-                    request.url.include_query_params(offset=max(offset - limit, 0), limit=limit)
-                ),
-                rel="prev",
-                type=GEOJSON,
-            )
+        return await answer(request, job, f is None)
+
+    def features() -> dict[str, Any]:
+        body = ProfileCollection(
+            type="FeatureCollection",
+            features=[_feature(row, request, dataset_id) for row in page.itertuples()],
+            numberMatched=matched,
+            numberReturned=len(page),
+            links=_links(request, matched, offset, limit),
         )
-    body = ProfileCollection(
-        type="FeatureCollection",
-        features=[_feature(row, request, dataset_id) for row in page.itertuples()],
-        numberMatched=len(found),
-        numberReturned=len(page),
-        links=links,
-    )
-    return GeoJSONResponse(body.model_dump(mode="json"))
+        return body.model_dump(mode="json")
+
+    headers = VARY_ACCEPT if f is None else None
+    return GeoJSONResponse(await run_in_threadpool(features), headers=headers)
 
 
 def _values(array: np.ndarray) -> list[float | None]:
@@ -268,27 +360,36 @@ def _values(array: np.ndarray) -> list[float | None]:
     name="getObservation",
     summary="One profile's levels",
     response_model=ProfileData,
-    responses=problem_responses(*ERRORS, ObservationNotFound),
+    responses={
+        200: {"description": "The profile's levels, in the format asked for.", "content": FILES},
+        **problem_responses(*ERRORS, ObservationNotFound, NotAcceptable),
+    },
 )
-def get_observation(
+async def get_observation(
+    request: Request,
     dataset_id: DatasetIdPath,
     profile_id: ProfileIdPath,
     catalog: CatalogDep,
-    qc: Annotated[
-        Literal["good", "all"],
-        Query(
-            description="'good' (the default): values flagged other than 1 (good), 2 (probably "
-            "good), 5 (changed) or 8 (estimated) are null, and a level whose pressure is not "
-            "good is left empty; 'all': every value. The flags come back either way.",
-            examples=["good"],
-        ),
-    ] = "good",
-) -> ProfileData:
+    qc: QcQuery = "good",
+    f: ProfileFormat = None,
+) -> Any:
     """One profile: pressure, depth (from pressure and latitude with gsw), temperature and
     salinity per level with their Argo QC flags. Where the profile's data mode is A (adjusted)
     or D (delayed mode) the values are the file's `*_ADJUSTED` ones, else the raw ones (R)."""
-    collection = catalog.collection(dataset_id)
-    p = collection.profile(profile_id, qc)
+    chosen = negotiate(request, PROFILE_OFFERS) if f is None else f
+    if chosen != "json":
+        collection = await run_in_threadpool(catalog.collection, dataset_id)
+        collection.row(profile_id)  # 404 before any work
+        job = ObservationJob(dataset_id, (profile_id,), qc, cast(Any, chosen), profile_id)
+        return await answer(request, job, f is None)
+    data = await run_in_threadpool(_profile_data, catalog, dataset_id, profile_id, qc)
+    if f is None:
+        return JSONResponse(data.model_dump(mode="json"), headers=VARY_ACCEPT)
+    return data
+
+
+def _profile_data(catalog: Catalog, dataset_id: str, profile_id: str, qc: Any) -> ProfileData:
+    p = catalog.collection(dataset_id).profile(profile_id, qc)
     return ProfileData(
         profile_id=p.profile_id,
         platform=p.platform,
@@ -302,7 +403,7 @@ def get_observation(
         time_qc=p.time_qc,
         qc=qc,
         adjusted=p.data_mode in ("A", "D"),
-        units={"pressure": "dbar", "depth": "m", "temperature": "degC", "salinity": "1"},
+        units=dict(formats.UNITS),
         pressure=_values(p.pressure),
         depth=_values(p.depth),
         temperature=_values(p.temperature),

@@ -10,7 +10,7 @@ NaN/NaT and to a blank flag ``' '``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -147,15 +147,14 @@ def index_profiles(paths: str | Path | Iterable[str | Path]) -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True)
 
 
-def _levels(ds: xr.Dataset, name: str, adjusted: bool, keep: np.ndarray) -> tuple[Any, Any]:
-    """A variable's values and flags at the existing levels, adjusted or raw."""
-    stem = f"{name}_ADJUSTED" if adjusted else name
-    values = ds[stem].values.astype(np.float64)[keep]
-    return values, _flags(ds[f"{stem}_QC"].values)[keep]
-
-
 def read_profile(path: str | Path, row: int, qc: QC = "good") -> Profile:
-    """The profile at ``row`` of the file, its adjusted or raw values as DATA_MODE says.
+    """The profile at ``row`` of the file (``read_profiles`` of one row)."""
+    return read_profiles(path, [row], qc)[0]
+
+
+def read_profiles(path: str | Path, rows: Sequence[int], qc: QC = "good") -> list[Profile]:
+    """The profiles at ``rows`` of the file, in that order, its adjusted or raw values as each
+    profile's DATA_MODE says; the file is opened once.
 
     ``qc="good"`` sets to NaN each value whose flag is not in ``GOOD_FLAGS``, and the
     temperature and salinity of a level whose pressure is not (the manual's rule: a bad
@@ -166,38 +165,56 @@ def read_profile(path: str | Path, row: int, qc: QC = "good") -> Profile:
         raise InvalidParameters.single("qc", "one of 'good', 'all'")
     with xr.open_dataset(path) as ds:
         n = ds.sizes["N_PROF"]
-        if not 0 <= row < n:
+        bad = [r for r in rows if not 0 <= r < n]
+        if bad:
             raise InvalidParameters.single("row", f"the file has rows 0 to {n - 1}")
-        meta = {name: column[row] for name, column in _metadata(ds).items()}
-        file_lat = float(ds["LATITUDE"].values[row])  # for depth, even if flagged
-        one = ds.isel(N_PROF=row)
-        adjusted = meta["data_mode"] in ("A", "D")
-        keep = np.isfinite(one["PRES"].values)
-        pressure, pressure_qc = _levels(one, "PRES", adjusted, keep)
-        temperature, temperature_qc = _levels(one, "TEMP", adjusted, keep)
-        salinity, salinity_qc = _levels(one, "PSAL", adjusted, keep)
-    if qc == "good":
-        good_pressure = np.isin(pressure_qc, list(GOOD_FLAGS))
-        pressure = np.where(good_pressure, pressure, np.nan)
-        for values, flags in ((temperature, temperature_qc), (salinity, salinity_qc)):
-            values[~(np.isin(flags, list(GOOD_FLAGS)) & good_pressure)] = np.nan
-    depth = -gsw.z_from_p(pressure, file_lat) if np.isfinite(file_lat) else pressure * np.nan
-    return Profile(
-        profile_id=str(meta["profile_id"]),
-        platform=str(meta["platform"]),
-        cycle=int(meta["cycle"]),
-        direction=str(meta["direction"]),
-        time=pd.Timestamp(meta["time"]),
-        lon=float(meta["lon"]),
-        lat=float(meta["lat"]),
-        position_qc=str(meta["position_qc"]),
-        time_qc=str(meta["time_qc"]),
-        data_mode=str(meta["data_mode"]),
-        pressure=pressure,
-        depth=depth,
-        temperature=temperature,
-        salinity=salinity,
-        pressure_qc=pressure_qc,
-        temperature_qc=temperature_qc,
-        salinity_qc=salinity_qc,
-    )
+        picked = ds.isel(N_PROF=np.asarray(rows, dtype=np.int64))
+        meta = _metadata(picked)
+        file_lat = picked["LATITUDE"].values.astype(np.float64)  # for depth, even if flagged
+        raw_pressure = picked["PRES"].values
+        arrays = {
+            stem: (picked[stem].values.astype(np.float64), _flags(picked[f"{stem}_QC"].values))
+            for name in ("PRES", "TEMP", "PSAL")
+            for stem in (name, f"{name}_ADJUSTED")
+        }
+    profiles = []
+    for i in range(len(rows)):
+        adjusted = meta["data_mode"][i] in ("A", "D")
+        keep = np.isfinite(raw_pressure[i])
+
+        def levels(name: str, i: int = i, adjusted: bool = adjusted, keep: Any = keep) -> Any:
+            values, flags = arrays[f"{name}_ADJUSTED" if adjusted else name]
+            return values[i][keep].copy(), flags[i][keep]
+
+        pressure, pressure_qc = levels("PRES")
+        temperature, temperature_qc = levels("TEMP")
+        salinity, salinity_qc = levels("PSAL")
+        if qc == "good":
+            good_pressure = np.isin(pressure_qc, list(GOOD_FLAGS))
+            pressure = np.where(good_pressure, pressure, np.nan)
+            for values, flags in ((temperature, temperature_qc), (salinity, salinity_qc)):
+                values[~(np.isin(flags, list(GOOD_FLAGS)) & good_pressure)] = np.nan
+        lat = file_lat[i]
+        depth = -gsw.z_from_p(pressure, lat) if np.isfinite(lat) else pressure * np.nan
+        profiles.append(
+            Profile(
+                profile_id=str(meta["profile_id"][i]),
+                platform=str(meta["platform"][i]),
+                cycle=int(meta["cycle"][i]),
+                direction=str(meta["direction"][i]),
+                time=pd.Timestamp(meta["time"][i]),
+                lon=float(meta["lon"][i]),
+                lat=float(meta["lat"][i]),
+                position_qc=str(meta["position_qc"][i]),
+                time_qc=str(meta["time_qc"][i]),
+                data_mode=str(meta["data_mode"][i]),
+                pressure=pressure,
+                depth=depth,
+                temperature=temperature,
+                salinity=salinity,
+                pressure_qc=pressure_qc,
+                temperature_qc=temperature_qc,
+                salinity_qc=salinity_qc,
+            )
+        )
+    return profiles

@@ -6,6 +6,7 @@ profile's levels are read from its file when asked for (``argo.read_profile``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -62,6 +63,10 @@ class ObservationCollection:
 
     def profile(self, profile_id: str, qc: argo.QC = "good") -> argo.Profile:
         """One profile's levels; ObservationNotFound (404) naming a few valid ids."""
+        return self.profiles([self.row(profile_id)], qc)[0]
+
+    def row(self, profile_id: str) -> int:
+        """The table's row of a profile; ObservationNotFound (404) naming a few valid ids."""
         row = self.by_id.get(profile_id)
         if row is None:
             some = list(self.by_id)[:5]
@@ -70,8 +75,16 @@ class ObservationCollection:
                 f"{', '.join(some)} (GET …/observations lists them).",
                 **valid_values_hint(some),
             )
-        found = self.table.iloc[row]
-        return argo.read_profile(found["file"], int(found["row"]), qc)
+        return row
+
+    def profiles(self, rows: Sequence[int], qc: argo.QC = "good") -> list[argo.Profile]:
+        """The profiles at these rows of the table, in that order, each file opened once."""
+        picked = self.table.iloc[list(rows)]
+        found: dict[int, argo.Profile] = {}
+        for file, group in picked.groupby("file", sort=False):
+            read = argo.read_profiles(str(file), group["row"].astype(int).tolist(), qc)
+            found.update(zip(group.index.tolist(), read, strict=True))
+        return [found[i] for i in picked.index]
 
     @cached_property
     def bbox(self) -> list[float] | None:
