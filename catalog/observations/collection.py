@@ -15,8 +15,11 @@ import numpy as np
 import pandas as pd
 
 from catalog.errors import ObservationNotFound, valid_values_hint
-from catalog.observations import argo
+from catalog.observations import argo, index
 from schemas.catalog import ArgoSource, DatasetEntry
+
+INDEX_FOLDER = ".index"
+"""Where, beside the catalog file, a large collection's profile table is kept as Parquet."""
 
 
 class CollectionUnreadable(Exception):
@@ -42,7 +45,9 @@ class ObservationCollection:
         if not files:
             raise CollectionUnreadable(f"no Argo profile file matches '{pattern}'")
         try:
-            table = argo.index_profiles(files)
+            table = index.cached(
+                files, base_dir / INDEX_FOLDER / f"{entry.id}", argo.index_profiles
+            )
         except (KeyError, OSError, ValueError) as exc:
             raise CollectionUnreadable(
                 f"not an Argo profile file, or unreadable ({type(exc).__name__})"

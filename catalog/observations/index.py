@@ -7,12 +7,19 @@ never the files it was built from.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from catalog.errors import InvalidParameters
+
+log = logging.getLogger("oceanapi.catalog")
 
 COLUMNS = (
     "profile_id",
@@ -51,6 +58,59 @@ def from_parquet(path: str | Path) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{path} is not a profile index: no column(s) {', '.join(missing)}")
     return table.loc[:, list(COLUMNS)]
+
+
+CACHE_MIN_FILES = 20
+"""Collections of at least this many files keep their table on disk (``cached``); smaller
+ones are indexed from their files each time (the sample's one file: about 10 ms)."""
+
+
+def stamp(files: Sequence[Path], folder: Path) -> str:
+    """A key that changes when any file is added, removed, resized or rewritten, or when the
+    table's columns change: a hash of the paths (relative to ``folder``, so a catalog moved
+    with its files keeps its key), sizes and modification times."""
+    digest = hashlib.sha256(repr(COLUMNS).encode())
+    for path in files:
+        info = path.stat()
+        name = os.path.relpath(path, folder)
+        digest.update(f"{name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def cached(
+    files: Sequence[Path], stem: Path, build: Callable[[Sequence[Path]], pd.DataFrame]
+) -> pd.DataFrame:
+    """The profile table of ``files``: read from ``<stem>-<stamp>.parquet`` when it exists,
+    else built (``build``) and written there for the next start (older copies removed).
+
+    Fewer than ``CACHE_MIN_FILES`` files are always built. The Parquet copy stores the files'
+    paths relative to the folder it is in, so a moved catalog keeps its index. A folder that
+    cannot be written is no error: the table is built and served, only not kept.
+    """
+    if len(files) < CACHE_MIN_FILES:
+        return build(files)
+    path = stem.parent / f"{stem.name}-{stamp(files, stem.parent)}.parquet"
+    if path.is_file():
+        try:
+            table = from_parquet(path)
+        except (OSError, ValueError, pa.ArrowException):
+            log.warning("profile index %s unreadable; indexing the files again", path)
+        else:
+            table["file"] = [os.path.normpath(path.parent / f) for f in table["file"]]
+            return table
+    table = build(files)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        kept = table.assign(file=[os.path.relpath(f, path.parent) for f in table["file"]])
+        partial = path.with_suffix(".partial")
+        to_parquet(kept, partial)
+        partial.replace(path)  # a reader never sees half a file
+        for old in path.parent.glob(f"{stem.name}-*.parquet"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("profile index not kept at %s: %s", path, exc)
+    return table
 
 
 def _utc(value: Instant, name: str) -> pd.Timestamp:
