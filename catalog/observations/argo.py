@@ -3,9 +3,10 @@
 Argo semantics (Argo user's manual, §2.2 and reference tables 2 and 6): where a profile's
 ``DATA_MODE`` is ``A`` (adjusted in real time) or ``D`` (delayed mode) its values are the
 ``*_ADJUSTED`` variables with their ``*_ADJUSTED_QC`` flags; where it is ``R`` they are the
-raw variables and flags. Character variables are decoded from bytes and stripped; the
-files' fill values (99999., 999999. for JULD, ``' '`` for flags) are decoded by xarray to
-NaN/NaT and to a blank flag ``' '``.
+raw variables and flags. Files are read with netCDF4 (an xarray open costs ten times more:
+a float's file is opened for every page of its profiles); character variables are decoded
+from bytes and stripped, the fill values (99999., 999999. for JULD, ``' '`` for flags) read
+as NaN/NaT and a blank flag ``' '``, as xarray reads them.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import gsw
+import netCDF4
 import numpy as np
 import pandas as pd
-import xarray as xr
+from xarray.coding.times import decode_cf_datetime
 
 from catalog.errors import InvalidParameters
 from catalog.observations.index import COLUMNS
@@ -37,6 +39,7 @@ BAD_FLAGS = frozenset("34")
 """Flags of a profile's time or position that make it unusable (3 and 4): NaT/NaN in the table."""
 
 QC = Literal["good", "all"]
+Rows = slice | np.ndarray
 
 
 @dataclass(frozen=True)
@@ -66,17 +69,52 @@ class Profile:
     salinity_qc: np.ndarray
 
 
-def _text(values: np.ndarray) -> np.ndarray:
-    """Byte strings (NaN where the fill was decoded) as stripped ``str``."""
-    flat = [v.decode("ascii", "replace") if isinstance(v, bytes) else v for v in values.ravel()]
-    out = np.array([v.strip() if isinstance(v, str) else "" for v in flat], dtype=object)
-    return out.reshape(values.shape)
+REQUIRED = (
+    "PLATFORM_NUMBER",
+    "CYCLE_NUMBER",
+    "DIRECTION",
+    "DATA_MODE",
+    "JULD",
+    "JULD_QC",
+    "LATITUDE",
+    "LONGITUDE",
+    "POSITION_QC",
+    "PRES",
+)
+"""The variables a profile file must have to be indexed."""
 
 
-def _flags(values: np.ndarray) -> np.ndarray:
-    """One-character QC flags as ``<U1``, a filled (blank) flag as ``' '``."""
-    text = _text(values)
-    return np.where(text == "", " ", text).astype("<U1")
+def _open(path: str | Path) -> netCDF4.Dataset:
+    """The file, its values read as stored: the fill values are set to NaN here (``_numbers``),
+    as xarray does, and values outside ``valid_min``/``valid_max`` are kept (a longitude of
+    200 is wrapped, not lost); KeyError naming what a file that is not Argo's lacks."""
+    ds = netCDF4.Dataset(path)
+    missing = [name for name in REQUIRED if name not in ds.variables]
+    if missing:
+        ds.close()
+        raise KeyError(f"{path} has no {', '.join(missing)}: not an Argo profile file")
+    ds.set_auto_mask(False)
+    return ds
+
+
+def _numbers(var: netCDF4.Variable[Any], rows: Rows) -> np.ndarray:
+    """A numeric variable's rows as float64, NaN where its fill value (or missing value) is."""
+    values = np.asarray(var[rows], dtype=np.float64)
+    for attr in ("_FillValue", "missing_value"):
+        if attr in var.ncattrs():
+            values[values == np.float64(var.getncattr(attr))] = np.nan
+    return values
+
+
+def _chars(var: netCDF4.Variable[Any], rows: Rows) -> np.ndarray:
+    """A one-character variable's rows (flags, modes) as ``<U1``, a blank or null one ``' '``."""
+    text = np.asarray(var[rows]).astype("<U1")
+    return np.where(np.char.strip(text) == "", " ", text)
+
+
+def _strings(var: netCDF4.Variable[Any], rows: Rows) -> np.ndarray:
+    """A character-array variable's rows (``N_PROF`` x ``STRINGn``) as stripped ``str``."""
+    return np.char.strip(netCDF4.chartostring(np.asarray(var[rows])).astype(str))
 
 
 def profile_id(platform: str, cycle: int, direction: str) -> str:
@@ -84,21 +122,26 @@ def profile_id(platform: str, cycle: int, direction: str) -> str:
     return f"{platform}_{cycle:03d}" + ("D" if direction == "D" else "")
 
 
-def _metadata(ds: xr.Dataset) -> dict[str, Any]:
-    """The per-profile columns of an open file (every column but file, row and n_levels)."""
-    platform = _text(ds["PLATFORM_NUMBER"].values).astype(str)
-    cycle_raw = ds["CYCLE_NUMBER"].values
+def _metadata(ds: netCDF4.Dataset, rows: Rows) -> dict[str, Any]:
+    """The per-profile columns of these rows of an open file (every column but file, row and
+    n_levels)."""
+    platform = _strings(ds["PLATFORM_NUMBER"], rows)
+    cycle_raw = _numbers(ds["CYCLE_NUMBER"], rows)
     cycle = np.where(np.isfinite(cycle_raw), cycle_raw, -1).astype(np.int64)
-    direction = _flags(ds["DIRECTION"].values)
-    time_qc = _flags(ds["JULD_QC"].values)
-    position_qc = _flags(ds["POSITION_QC"].values)
-    juld = pd.DatetimeIndex(pd.to_datetime(ds["JULD"].values)).tz_localize("UTC").as_unit("ns")
+    direction = _chars(ds["DIRECTION"], rows)
+    time_qc = _chars(ds["JULD_QC"], rows)
+    position_qc = _chars(ds["POSITION_QC"], rows)
+    juld_var = ds["JULD"]
+    juld = pd.DatetimeIndex(
+        decode_cf_datetime(_numbers(juld_var, rows), juld_var.units, use_cftime=False)
+    )
+    juld = juld.tz_localize("UTC").as_unit("ns")
     bad_time = np.isin(time_qc, list(BAD_FLAGS))
     bad_position = np.isin(position_qc, list(BAD_FLAGS))
-    lon = ds["LONGITUDE"].values.astype(np.float64)
+    lon = _numbers(ds["LONGITUDE"], rows)
     lon = np.where((lon < -180.0) | (lon > 180.0), (lon + 180.0) % 360.0 - 180.0, lon)
     lon = np.where(bad_position, np.nan, lon)
-    lat = np.where(bad_position, np.nan, ds["LATITUDE"].values.astype(np.float64))
+    lat = np.where(bad_position, np.nan, _numbers(ds["LATITUDE"], rows))
     return {
         "profile_id": np.array(
             [profile_id(p, int(c), d) for p, c, d in zip(platform, cycle, direction, strict=True)]
@@ -111,16 +154,17 @@ def _metadata(ds: xr.Dataset) -> dict[str, Any]:
         "lat": lat,
         "position_qc": position_qc,
         "time_qc": time_qc,
-        "data_mode": _flags(ds["DATA_MODE"].values),
+        "data_mode": _chars(ds["DATA_MODE"], rows),
     }
 
 
 def _file_table(path: Path) -> pd.DataFrame:
     """The profile table of one file, reading the per-profile variables and PRES only."""
-    with xr.open_dataset(path) as ds:
-        columns = _metadata(ds)
+    with _open(path) as ds:
+        every = slice(None)
+        columns = _metadata(ds, every)
         # The one N_LEVELS array read: a level exists where its (raw) pressure does.
-        n_levels = np.isfinite(ds["PRES"].values).sum(axis=1).astype(np.int64)
+        n_levels = np.isfinite(_numbers(ds["PRES"], every)).sum(axis=1).astype(np.int64)
     columns |= {
         "file": str(path),
         "row": np.arange(len(n_levels), dtype=np.int64),
@@ -163,19 +207,24 @@ def read_profiles(path: str | Path, rows: Sequence[int], qc: QC = "good") -> lis
     """
     if qc not in ("good", "all"):
         raise InvalidParameters.single("qc", "one of 'good', 'all'")
-    with xr.open_dataset(path) as ds:
-        n = ds.sizes["N_PROF"]
+    with _open(path) as ds:
+        n = ds.dimensions["N_PROF"].size
         bad = [r for r in rows if not 0 <= r < n]
         if bad:
             raise InvalidParameters.single("row", f"the file has rows 0 to {n - 1}")
-        picked = ds.isel(N_PROF=np.asarray(rows, dtype=np.int64))
-        meta = _metadata(picked)
-        file_lat = picked["LATITUDE"].values.astype(np.float64)  # for depth, even if flagged
-        raw_pressure = picked["PRES"].values
-        arrays = {
-            stem: (picked[stem].values.astype(np.float64), _flags(picked[f"{stem}_QC"].values))
+        # The rows' span, read in one piece per variable, then the rows taken from it.
+        first = min(rows, default=0)
+        span = slice(first, max(rows, default=-1) + 1)
+        take = np.asarray(rows, dtype=np.int64) - first
+        meta = {name: column[take] for name, column in _metadata(ds, span).items()}
+        file_lat = _numbers(ds["LATITUDE"], span)[take]  # for depth, even if flagged
+        raw_pressure = _numbers(ds["PRES"], span)[take]
+        adjusted_rows = np.isin(meta["data_mode"], ["A", "D"])
+        suffixes = [""] * int(not adjusted_rows.all()) + ["_ADJUSTED"] * int(adjusted_rows.any())
+        arrays = {  # only the values and flags some profile uses
+            stem: (_numbers(ds[stem], span)[take], _chars(ds[f"{stem}_QC"], span)[take])
             for name in ("PRES", "TEMP", "PSAL")
-            for stem in (name, f"{name}_ADJUSTED")
+            for stem in (name + suffix for suffix in suffixes)
         }
     profiles = []
     for i in range(len(rows)):

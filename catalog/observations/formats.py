@@ -98,33 +98,39 @@ def level_table(profiles: Sequence[Profile]) -> pd.DataFrame:
 
 def write_csv(profiles: Sequence[Profile], out: Out) -> None:
     """A tidy table, one row per level, units in the headers; a missing value is empty, a
-    blank flag is a space."""
-    table = level_table(profiles)
+    blank flag is a space. Each profile's columns are made once and taken by row (Arrow)."""
+    names = [*PROFILE_COLUMNS, *LEVEL_COLUMNS]
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(
-        [f"{name} [{UNITS[name]}]" if name in UNITS else name for name in table.columns]
+        [f"{name} [{UNITS[name]}]" if name in UNITS else name for name in names]
     )
     out(header.getvalue().encode())
-    if not len(table):
+    if not profiles:
         return
+    sizes = np.array([len(p.pressure) for p in profiles], dtype=np.int64)
+    rows = pa.array(np.repeat(np.arange(len(profiles)), sizes))
+    per_profile = [_profile_values(p) for p in profiles]
     arrays = []
-    for name in table.columns:
-        values = table[name].to_numpy()
+    for name in PROFILE_COLUMNS:
+        values = [v[name] for v in per_profile]
         if name == "time":
-            arrays.append(stream_iso(values))
-        elif name in UNITS:  # float32: the shortest text that reads back as the file's value
-            arrays.append(pa.array(values.astype(np.float32), from_pandas=True))
+            column = stream_iso(pd.DatetimeIndex(values).tz_convert(None).to_numpy())
         elif name in ("longitude", "latitude"):
-            arrays.append(pa.array(values.astype(np.float64), from_pandas=True))
-        elif name == "cycle":
-            arrays.append(pa.array(values.astype(np.int64)))
+            column = pa.array(np.array(values, dtype=np.float64), from_pandas=True)
         else:
-            arrays.append(pa.array(values.astype(str)))
-    text = [a for a in arrays if pa.types.is_string(a.type)]
-    plain = all(not any(c in str(v) for v in a.unique().to_pylist() for c in ',"\n') for a in text)
+            column = pa.array(values)
+        arrays.append(column.take(rows))
+    for name in LEVEL_COLUMNS:
+        joined = np.concatenate([np.asarray(getattr(p, name)) for p in profiles])
+        if name in UNITS:  # float32: the shortest text that reads back as the file's value
+            arrays.append(pa.array(joined.astype(np.float32), from_pandas=True))
+        else:
+            arrays.append(pa.array(joined.astype(str)))
+    text = [str(v[n]) for v in per_profile for n in ("profile_id", "platform")]
+    plain = not any(c in t for t in text for c in ',"\n\r')
     options = pa_csv.WriteOptions(include_header=False, quoting_style="none" if plain else "needed")
     buffer = pa.BufferOutputStream()
-    pa_csv.write_csv(pa.Table.from_arrays(arrays, names=list(table.columns)), buffer, options)
+    pa_csv.write_csv(pa.Table.from_arrays(arrays, names=names), buffer, options)
     out(buffer.getvalue().to_pybytes())
 
 
