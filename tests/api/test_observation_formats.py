@@ -242,3 +242,16 @@ def test_a_page_over_the_value_limit_is_413_before_reading(
     assert response.headers["content-type"] == "application/problem+json"
     assert "fewer profiles" in response.json()["detail"]
     assert limited.get(f"{C}/observations", params={"f": "csv", "limit": 2}).status_code == 200
+
+
+def test_a_geojson_page_is_the_documented_model(client: TestClient) -> None:
+    """The page is written without a model per feature; it still validates as the schema the
+    document gives, every feature with its links and instants as the models write them."""
+    from schemas.observations import ProfileCollection
+
+    body = client.get(f"{C}/observations", params={"limit": 80}).json()
+    page = ProfileCollection.model_validate(body)
+    assert page.model_dump(mode="json", exclude_none=False)["features"] == body["features"]
+    assert body["features"][0]["properties"]["href"].endswith(
+        f"{C}/observations/{body['features'][0]['id']}"
+    )
