@@ -52,7 +52,10 @@ class CollectionSummary(BaseModel):
     id: str = Field(description="Collection id, used in URLs.")
     title: str = Field(description="Human-readable title.")
     attribution: str = Field(description="Credit line to show with the data.")
-    kind: Literal["argo"] = Field(description="What the files are: Argo profile files.")
+    kind: Literal["argo", "dsg"] = Field(
+        description="What the files are: Argo profile files, or CF discrete sampling geometry "
+        "files (dsg)."
+    )
     available: bool = Field(description="False when its files cannot be indexed now (503s).")
     unavailable_reason: str | None = Field(description="Why not, when unavailable.")
     bbox: list[float] | None = Field(

@@ -25,6 +25,7 @@ from catalog.observations import index
 from catalog.observations.collection import ObservationCollection
 from catalog.store import Catalog
 from schemas import params, patterns
+from schemas.catalog import DsgSource
 from schemas.datasets import TimeExtent
 from schemas.observations import (
     CollectionLinks,
@@ -88,7 +89,7 @@ def _summary(catalog: Catalog, collection_id: str, request: Request) -> Collecti
         "id": entry.id,
         "title": entry.title,
         "attribution": entry.attribution,
-        "kind": "argo",
+        "kind": "dsg" if isinstance(entry.source, DsgSource) else "argo",
         "available": opened is not None,
         "unavailable_reason": None if opened is not None else reason,
         "links": _collection_links(request, collection_id),

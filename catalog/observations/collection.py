@@ -14,12 +14,20 @@ import numpy as np
 import pandas as pd
 
 from catalog.errors import ObservationNotFound, valid_values_hint
-from catalog.observations import argo
-from schemas.catalog import ArgoSource, DatasetEntry
+from catalog.observations import argo, dsg
+from schemas.catalog import ArgoSource, DatasetEntry, DsgSource
 
 
 class CollectionUnreadable(Exception):
     """The collection's files are missing or cannot be indexed; the message is for users."""
+
+
+def _files(base_dir: Path, pattern: str) -> list[Path]:
+    """The files of a source: a glob's matches, sorted, or the one file named."""
+    files = sorted(base_dir.glob(pattern)) if any(c in pattern for c in "*?[") else []
+    if not files and (base_dir / pattern).is_file():
+        files = [base_dir / pattern]
+    return files
 
 
 @dataclass(eq=False)
@@ -32,12 +40,12 @@ class ObservationCollection:
     @classmethod
     def open(cls, entry: DatasetEntry, base_dir: Path) -> ObservationCollection:
         """Index the entry's files (CollectionUnreadable when there are none, or one is not an
-        Argo profile file)."""
+        Argo profile file, or not a CF discrete sampling geometry file served here)."""
+        if isinstance(entry.source, DsgSource):
+            return cls._open_dsg(entry, base_dir)
         assert isinstance(entry.source, ArgoSource)
         pattern = entry.source.argo
-        files = sorted(base_dir.glob(pattern)) if any(c in pattern for c in "*?[") else []
-        if not files and (base_dir / pattern).is_file():
-            files = [base_dir / pattern]
+        files = _files(base_dir, pattern)
         if not files:
             raise CollectionUnreadable(f"no Argo profile file matches '{pattern}'")
         try:
@@ -46,6 +54,27 @@ class ObservationCollection:
             raise CollectionUnreadable(
                 f"not an Argo profile file, or unreadable ({type(exc).__name__})"
             ) from exc
+        return cls._sorted(entry, table)
+
+    @classmethod
+    def _open_dsg(cls, entry: DatasetEntry, base_dir: Path) -> ObservationCollection:
+        assert isinstance(entry.source, DsgSource)
+        pattern = entry.source.dsg
+        files = _files(base_dir, pattern)
+        if not files:
+            raise CollectionUnreadable(f"no CF discrete sampling geometry file matches '{pattern}'")
+        try:
+            table = dsg.index_features(files)
+        except dsg.DsgUnreadable as exc:
+            raise CollectionUnreadable(str(exc)) from exc
+        except (KeyError, OSError, ValueError) as exc:
+            raise CollectionUnreadable(
+                f"not a CF discrete sampling geometry file, or unreadable ({type(exc).__name__})"
+            ) from exc
+        return cls._sorted(entry, table)
+
+    @classmethod
+    def _sorted(cls, entry: DatasetEntry, table: pd.DataFrame) -> ObservationCollection:
         if table.empty:
             raise CollectionUnreadable("the files hold no profile")
         table = table.sort_values(["time", "profile_id"], kind="stable", na_position="last")
@@ -71,7 +100,8 @@ class ObservationCollection:
                 **valid_values_hint(some),
             )
         found = self.table.iloc[row]
-        return argo.read_profile(found["file"], int(found["row"]), qc)
+        read = dsg.read_profile if isinstance(self.entry.source, DsgSource) else argo.read_profile
+        return read(found["file"], int(found["row"]), qc)
 
     @cached_property
     def bbox(self) -> list[float] | None:
