@@ -100,7 +100,9 @@ def _summary(catalog: Catalog, collection_id: str, request: Request) -> Collecti
     return CollectionSummary(
         **base,
         bbox=opened.bbox,
-        time_extent=TimeExtent(start=_iso(times.min()), end=_iso(times.max()), count=len(times))
+        time_extent=TimeExtent(
+            start=_iso(times.min()), end=_iso(opened.table["time_end"].max()), count=len(times)
+        )
         if len(times)
         else None,
         profile_count=len(opened.table),
@@ -117,7 +119,8 @@ def _summary(catalog: Catalog, collection_id: str, request: Request) -> Collecti
     responses=problem_responses(),
 )
 def list_collections(request: Request, catalog: CatalogDep) -> CollectionList:
-    """Every observation collection of the catalog (Argo floats), with its extent, time range,
+    """Every observation collection of the catalog (Argo floats, CF discrete sampling geometry
+    files), with its extent, time range,
     profile and platform counts, and availability. Their profiles are at
     `/api/v1/datasets/{id}/observations`; gridded datasets are at `/api/v1/datasets`."""
     return CollectionList(
@@ -156,6 +159,8 @@ def _feature(row: Any, request: Request, collection_id: str) -> ProfileFeature:
             position_qc=row.position_qc,
             time_qc=row.time_qc,
             levels=int(row.n_levels),
+            feature_type=row.feature_type,
+            time_end=_iso(row.time_end),
             href=str(
                 request.url_for(
                     "getObservation", dataset_id=collection_id, profile_id=row.profile_id
@@ -287,7 +292,11 @@ def get_observation(
 ) -> ProfileData:
     """One profile: pressure, depth (from pressure and latitude with gsw), temperature and
     salinity per level with their Argo QC flags. Where the profile's data mode is A (adjusted)
-    or D (delayed mode) the values are the file's `*_ADJUSTED` ones, else the raw ones (R)."""
+    or D (delayed mode) the values are the file's `*_ADJUSTED` ones, else the raw ones (R). A CF
+    discrete sampling geometry collection answers its file's values (data mode '', `adjusted`
+    false; pressure from depth with gsw when only depth is stored) and its flags' values, `qc=good`
+    keeping those whose flag meaning is good; the id of a timeSeries or trajectory feature is a
+    400 naming `profile_id` (they are listed, but only profiles' levels are served)."""
     collection = catalog.collection(dataset_id)
     p = collection.profile(profile_id, qc)
     return ProfileData(
