@@ -132,7 +132,7 @@ class ObservationCollection:
             {
                 "profiles": grouped.size(),
                 "first": grouped["time"].min(),
-                "last": grouped["time"].max(),
+                "last": grouped["time_end"].max(),
                 "data_modes": grouped["data_mode"].agg(lambda modes: sorted(set(modes))),
             }
         )

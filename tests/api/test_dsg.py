@@ -112,6 +112,8 @@ def test_time_series_are_listed_with_their_range_and_their_values_refused(
     assert after["numberMatched"] == 0
     (listed,) = client.get("/api/v1/observations").json()["collections"]
     assert listed["time_extent"]["end"] == "2021-06-29T20:00:00Z"
+    platform = client.get("/api/v1/datasets/moorings/platforms/moorings").json()
+    assert (platform["first"], platform["last"]) == ("2021-06-29T00:00:00Z", "2021-06-29T20:00:00Z")
     response = client.get("/api/v1/datasets/moorings/observations/M1")
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"

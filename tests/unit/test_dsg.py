@@ -317,6 +317,74 @@ def test_a_potential_temperature_is_served_in_situ(tmp_path: Path, source: Sourc
     assert (profile.temperature[-1] > 0) and abs(profile.temperature[-1] - profile.pressure[-1]) > 1
 
 
+def test_trajectory_profiles_of_two_platforms_with_numeric_ids(
+    tmp_path: Path, source: Source
+) -> None:
+    """trajectoryProfile: profiles 0-39 of trajectory 'A1', 40-79 of 'B2' (by the profile's
+    instance_dimension index into the trajectories), numeric profile ids (the cycle): each
+    profile's platform is its trajectory's, its id prefixed with it."""
+
+    def two_floats(ds: xr.Dataset) -> xr.Dataset:
+        cycles = np.arange(source.n, dtype=np.int32) % 40 + 1
+        ds = ds.assign(
+            profile=(("profile",), cycles, {"cf_role": "profile_id"}),
+            trajectory=(("trajectory",), np.array(["A1", "B2"], dtype=object)),
+            trajectory_index=(
+                ("profile",),
+                (np.arange(source.n) >= 40).astype(np.int32),
+                {"instance_dimension": "trajectory"},
+            ),
+        )
+        ds["trajectory"].attrs["cf_role"] = "trajectory_id"
+        return ds.assign_attrs(featureType="trajectoryProfile")
+
+    path = write_profiles(tmp_path / "tp.nc", source, "contiguous", edit=two_floats)
+    table = dsg.index_features(path)
+    assert list(table["platform"]) == ["A1"] * 40 + ["B2"] * 40
+    assert table["profile_id"].iloc[0] == "A1_1" and table["profile_id"].iloc[79] == "B2_40"
+    assert (table["feature_type"] == "profile").all()
+    profile = dsg.read_profile(path, 45, qc="all")
+    assert (profile.profile_id, profile.platform) == ("B2_6", "B2")
+    np.testing.assert_array_equal(profile.temperature, source.profile("TEMP", 45))
+
+
+def test_orthogonal_and_single_profile_files(tmp_path: Path, source: Source) -> None:
+    """Orthogonal multidimensional (one pressure axis for every profile) and a single profile
+    without a profile dimension: the same values as written."""
+    pressure = source.levels["PRES"][0, :20].astype(np.float64)
+    temperature = source.levels["TEMP"][:3, :20]
+    attrs = {"featureType": "profile", "platform": "5900865"}
+    orthogonal = xr.Dataset(
+        {
+            "profile": (
+                ("profile",),
+                np.array(source.ids[:3], dtype=object),
+                {"cf_role": "profile_id"},
+            ),
+            "time": (("profile",), source.time.values[:3], {"standard_name": "time"}),
+            "lat": (("profile",), source.lat[:3], {"standard_name": "latitude"}),
+            "lon": (("profile",), source.lon[:3], {"standard_name": "longitude"}),
+            "pres": (("z",), pressure, {"standard_name": "sea_water_pressure", "units": "dbar"}),
+            "temp": (("profile", "z"), temperature, {"standard_name": "sea_water_temperature"}),
+        },
+        attrs=attrs,
+    )
+    orthogonal.to_netcdf(tmp_path / "orthogonal.nc")
+    single = orthogonal.isel(profile=1)
+    single.to_netcdf(tmp_path / "single.nc")
+    table = dsg.index_features(tmp_path / "orthogonal.nc")
+    assert list(table["profile_id"]) == source.ids[:3] and (table["n_levels"] == 20).all()
+    for i in range(3):
+        profile = dsg.read_profile(tmp_path / "orthogonal.nc", i, qc="all")
+        np.testing.assert_array_equal(profile.pressure, pressure)
+        np.testing.assert_array_equal(profile.temperature, temperature[i].astype(np.float64))
+        assert np.isnan(profile.salinity).all() and profile.lat == source.lat[i]
+    (row,) = dsg.index_features(tmp_path / "single.nc").itertuples()
+    assert (row.profile_id, row.lon, row.n_levels) == (source.ids[1], source.lon[1], 20)
+    profile = dsg.read_profile(tmp_path / "single.nc", 0, qc="all")
+    np.testing.assert_array_equal(profile.temperature, temperature[1].astype(np.float64))
+
+
 def write_series(path: Path, kind: str) -> tuple[Path, pd.DataFrame]:
     """Three moorings (timeSeries, orthogonal multidimensional) or two drifters (trajectory,
     contiguous ragged), with their expected rows."""
