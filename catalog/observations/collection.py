@@ -15,6 +15,7 @@ import pandas as pd
 
 from catalog.errors import ObservationNotFound, valid_values_hint
 from catalog.observations import argo, dsg
+from catalog.observations.dsg_file import DsgUnreadable
 from schemas.catalog import ArgoSource, DatasetEntry, DsgSource
 
 
@@ -65,7 +66,7 @@ class ObservationCollection:
             raise CollectionUnreadable(f"no CF discrete sampling geometry file matches '{pattern}'")
         try:
             table = dsg.index_features(files)
-        except dsg.DsgUnreadable as exc:
+        except DsgUnreadable as exc:
             raise CollectionUnreadable(str(exc)) from exc
         except (KeyError, OSError, ValueError) as exc:
             raise CollectionUnreadable(
