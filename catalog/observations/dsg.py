@@ -65,22 +65,27 @@ def _wrap(lon: np.ndarray) -> np.ndarray:
     return np.where((lon < -180.0) | (lon > 180.0), (lon + 180.0) % 360.0 - 180.0, lon)
 
 
-def _ids(ds: xr.Dataset, roles: Roles) -> np.ndarray:
+def _ids(ds: xr.Dataset, roles: Roles, rows: slice) -> np.ndarray:
     """Feature ids: the cf_role variable's text; a numeric id prefixed with its platform."""
-    raw = ds[roles.feature_id].values
-    ids = np.atleast_1d(text(raw))
-    if np.issubdtype(np.asarray(raw).dtype, np.number):
-        ids = np.array([f"{p}_{i}" for p, i in zip(roles.platform, ids, strict=True)], dtype=object)
+    raw = np.atleast_1d(ds[roles.feature_id].values)[rows]
+    ids = text(raw)
+    if np.issubdtype(raw.dtype, np.number):
+        platforms = roles.platform[rows]
+        ids = np.array([f"{p}_{i}" for p, i in zip(platforms, ids, strict=True)], dtype=object)
     return ids
 
 
-def _columns(ds: xr.Dataset, path: Path) -> tuple[Roles, dict[str, Any]]:
-    """The file's roles and its feature table's columns: per-feature variables, and the sample
-    variables needed to count levels (the vertical coordinate) or, for time series and
-    trajectories, their first and last time and first position."""
+def _columns(ds: xr.Dataset, path: Path, row: int | None = None) -> tuple[Roles, dict[str, Any]]:
+    """The file's roles and its feature table's columns (of every feature, or of the one at
+    ``row``): per-feature variables, and the sample variables needed to count levels (the
+    vertical coordinate) or, for time series and trajectories, their first and last time and
+    first position."""
     name = path.name
     roles = read_roles(ds, name)
     layout = roles.layout
+    if row is not None and not 0 <= row < layout.n:
+        raise InvalidParameters.single("row", f"the file has rows 0 to {layout.n - 1}")
+    rows = slice(None) if row is None else slice(row, row + 1)
     time_flag, time_meanings = flag_variable(ds, roles.time)
     pos_flag, pos_meanings = flag_variable(ds, roles.lat)
     if pos_flag is None:
@@ -93,23 +98,26 @@ def _columns(ds: xr.Dataset, path: Path) -> tuple[Roles, dict[str, Any]]:
             raise DsgUnreadable(f"{name}: a profile's time and position must be per profile")
         z = roles.pressure or roles.depth
         assert z is not None
-        owner = layout.owner(ds)
-        levels = np.isfinite(layout.flat(ds, z).astype(np.float64)) & (owner >= 0)
-        n_levels = np.bincount(owner[levels], minlength=layout.n)
-        time = _utc(time_values, name)
+        if row is None:
+            owner = layout.owner(ds)
+            levels = np.isfinite(layout.flat(ds, z).astype(np.float64)) & (owner >= 0)
+            n_levels = np.bincount(owner[levels], minlength=layout.n)
+        else:  # one profile: its own levels only
+            n_levels = np.array([np.isfinite(layout.one(ds, z, row).astype(np.float64)).sum()])
+        time = _utc(time_values[rows], name)
         time_end = time
-        time_qc = _feature_flags(ds, roles, time_flag)
-        position_qc = _feature_flags(ds, roles, pos_flag)
+        lon, lat = lon[rows], lat[rows]
+        time_qc = _feature_flags(ds, roles, time_flag)[rows]
+        position_qc = _feature_flags(ds, roles, pos_flag)[rows]
     else:
-        n_levels, time, time_end, lon, lat, time_qc, position_qc = _series(
-            ds, roles, lon, lat, time_flag, pos_flag, name
-        )
+        series = _series(ds, roles, lon, lat, time_flag, pos_flag, name)
+        n_levels, time, time_end, lon, lat, time_qc, position_qc = (v[rows] for v in series)
     bad_time = np.array([bad_meaning(time_meanings.get(f, "")) for f in time_qc], dtype=bool)
     bad_pos = np.array([bad_meaning(pos_meanings.get(f, "")) for f in position_qc], dtype=bool)
     columns = {
-        "profile_id": _ids(ds, roles),
-        "platform": roles.platform.astype(str),
-        "cycle": np.full(layout.n, -1, dtype=np.int64),
+        "profile_id": _ids(ds, roles, rows),
+        "platform": roles.platform[rows].astype(str),
+        "cycle": np.full(len(time), -1, dtype=np.int64),
         "direction": "",
         "time": time.where(~bad_time),
         "lon": np.where(bad_pos, np.nan, _wrap(lon)),
@@ -118,7 +126,7 @@ def _columns(ds: xr.Dataset, path: Path) -> tuple[Roles, dict[str, Any]]:
         "time_qc": np.asarray(time_qc, dtype=str),
         "data_mode": "",
         "file": str(path),
-        "row": np.arange(layout.n, dtype=np.int64),
+        "row": np.arange(layout.n, dtype=np.int64)[rows],
         "n_levels": np.asarray(n_levels, dtype=np.int64),
         "feature_type": _ROW_KIND.get(roles.feature_type, roles.feature_type),
         "time_end": time_end.where(~bad_time),
@@ -245,10 +253,8 @@ def read_profile(path: str | Path, row: int, qc: QC = "good") -> Profile:
         raise InvalidParameters.single("qc", "one of 'good', 'all'")
     path = Path(path)
     with xr.open_dataset(path) as ds:
-        roles, columns = _columns(ds, path)
-        if not 0 <= row < roles.layout.n:
-            raise InvalidParameters.single("row", f"the file has rows 0 to {roles.layout.n - 1}")
-        table = {key: value[row] if np.ndim(value) else value for key, value in columns.items()}
+        roles, columns = _columns(ds, path, row)
+        table = {key: value[0] if np.ndim(value) else value for key, value in columns.items()}
         if roles.feature_type not in ("profile", "trajectoryProfile"):
             raise InvalidParameters.single(
                 "profile_id",
