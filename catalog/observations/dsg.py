@@ -16,6 +16,7 @@ is stored, and depth from pressure with ``gsw.z_from_p``. A flag is good when it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ from catalog.observations.index import COLUMNS
 
 _ROW_KIND = {"trajectoryProfile": "profile"}
 """What a row of each featureType is, in the table's ``feature_type`` column."""
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 _PRESSURE_UNITS = {"dbar": 1.0, "decibar": 1.0, "decibars": 1.0, "Pa": 1e-4, "bar": 10.0}
 
 
@@ -66,13 +68,14 @@ def _wrap(lon: np.ndarray) -> np.ndarray:
 
 
 def _ids(ds: xr.Dataset, roles: Roles, rows: slice) -> np.ndarray:
-    """Feature ids: the cf_role variable's text; a numeric id prefixed with its platform."""
+    """Feature ids: the cf_role variable's text, a numeric id prefixed with its platform, each
+    character an id in a URL path may not have (``schemas.patterns.NAME``) replaced by '_'."""
     raw = np.atleast_1d(ds[roles.feature_id].values)[rows]
     ids = text(raw)
     if np.issubdtype(raw.dtype, np.number):
         platforms = roles.platform[rows]
         ids = np.array([f"{p}_{i}" for p, i in zip(platforms, ids, strict=True)], dtype=object)
-    return ids
+    return np.array([_UNSAFE.sub("_", i) for i in ids], dtype=object)
 
 
 def _columns(ds: xr.Dataset, path: Path, row: int | None = None) -> tuple[Roles, dict[str, Any]]:

@@ -379,6 +379,10 @@ def test_orthogonal_and_single_profile_files(tmp_path: Path, source: Source) -> 
         np.testing.assert_array_equal(profile.pressure, pressure)
         np.testing.assert_array_equal(profile.temperature, temperature[i].astype(np.float64))
         assert np.isnan(profile.salinity).all() and profile.lat == source.lat[i]
+    spaced = orthogonal.assign(profile=("profile", np.array(["WMO 1/a", "b", "c"], dtype=object)))
+    spaced["profile"].attrs["cf_role"] = "profile_id"
+    spaced.to_netcdf(tmp_path / "spaced.nc")  # ids a URL path cannot carry as they are
+    assert list(dsg.index_features(tmp_path / "spaced.nc")["profile_id"]) == ["WMO_1_a", "b", "c"]
     (row,) = dsg.index_features(tmp_path / "single.nc").itertuples()
     assert (row.profile_id, row.lon, row.n_levels) == (source.ids[1], source.lon[1], 20)
     profile = dsg.read_profile(tmp_path / "single.nc", 0, qc="all")
