@@ -74,6 +74,8 @@ def synthetic(profiles: int, seed: int = 22) -> pd.DataFrame:
             "file": "synthetic",
             "row": np.arange(floats * CYCLES, dtype=np.int64),
             "n_levels": np.int64(71),
+            "feature_type": "profile",
+            "time_end": time_,
         }
     ).loc[:, list(index.COLUMNS)]
 

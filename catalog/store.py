@@ -25,7 +25,7 @@ from catalog.errors import (
 from catalog.observations.collection import CollectionUnreadable, ObservationCollection
 from catalog.opening import SourceUnreadable, open_source
 from catalog.sources import SourceVersion, Stamp, source_stamp
-from schemas.catalog import ArgoSource, CatalogFile, DatasetEntry
+from schemas.catalog import OBSERVATION_SOURCES, CatalogFile, DatasetEntry
 
 log = logging.getLogger("oceanapi.catalog")
 
@@ -115,12 +115,12 @@ class Catalog:
         self.retry_seconds = retry_seconds
         self.check_seconds = check_seconds
         self.file = load_catalog_file(self.path)
-        gridded = [e for e in self.file.datasets if not isinstance(e.source, ArgoSource)]
+        gridded = [e for e in self.file.datasets if not isinstance(e.source, OBSERVATION_SOURCES)]
         self._slots = {entry.id: _Slot(entry) for entry in gridded}
         self._collections = {
             entry.id: _Collection(entry)
             for entry in self.file.datasets
-            if isinstance(entry.source, ArgoSource)
+            if isinstance(entry.source, OBSERVATION_SOURCES)
         }
 
     @property
@@ -135,7 +135,7 @@ class Catalog:
 
     def collection(self, collection_id: str) -> ObservationCollection:
         """The indexed observation collection (indexed on first use); DatasetNotFound or
-        DatasetUnavailable (its files missing or not Argo profile files)."""
+        DatasetUnavailable (its files missing or not Argo or CF DSG files)."""
         found = self._collections.get(collection_id)
         if found is None:
             valid = self.collection_ids

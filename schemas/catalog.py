@@ -53,6 +53,20 @@ class ArgoSource(_Strict):
     )
 
 
+class DsgSource(_Strict):
+    """CF discrete sampling geometry files (featureType profile, trajectoryProfile, timeSeries,
+    trajectory; ragged or multidimensional): an observation collection, indexed at start-up."""
+
+    dsg: str = Field(
+        description="A file or a glob pattern of CF discrete sampling geometry files, relative "
+        "to the catalog file."
+    )
+
+
+OBSERVATION_SOURCES = (ArgoSource, DsgSource)
+"""The source kinds of observation collections (every other one is gridded)."""
+
+
 def _source_kind(value: Any) -> str | None:
     """Which source model a mapping is, by the one key that names it."""
     if isinstance(value, BaseModel):
@@ -68,18 +82,21 @@ _SOURCE_KEYS = {
     "glob": "GlobSource",
     "zarr": "ZarrSource",
     "argo": "ArgoSource",
+    "dsg": "DsgSource",
 }
 
 Source = Annotated[
     Annotated[FileSource, Tag("FileSource")]
     | Annotated[GlobSource, Tag("GlobSource")]
     | Annotated[ZarrSource, Tag("ZarrSource")]
-    | Annotated[ArgoSource, Tag("ArgoSource")],
+    | Annotated[ArgoSource, Tag("ArgoSource")]
+    | Annotated[DsgSource, Tag("DsgSource")],
     Discriminator(
         _source_kind,
         custom_error_type="source_kind",
         custom_error_message="give exactly one of 'path' (a file), 'glob' (files combined "
-        "along time), 'zarr' (a Zarr store) or 'argo' (Argo profile files)",
+        "along time), 'zarr' (a Zarr store), 'argo' (Argo profile files) or 'dsg' (CF discrete "
+        "sampling geometry files)",
     ),
 ]
 

@@ -52,7 +52,10 @@ class CollectionSummary(BaseModel):
     id: str = Field(description="Collection id, used in URLs.")
     title: str = Field(description="Human-readable title.")
     attribution: str = Field(description="Credit line to show with the data.")
-    kind: Literal["argo"] = Field(description="What the files are: Argo profile files.")
+    kind: Literal["argo", "dsg"] = Field(
+        description="What the files are: Argo profile files, or CF discrete sampling geometry "
+        "files (dsg)."
+    )
     available: bool = Field(description="False when its files cannot be indexed now (503s).")
     unavailable_reason: str | None = Field(description="Why not, when unavailable.")
     bbox: list[float] | None = Field(
@@ -94,6 +97,8 @@ PROFILE_PROPERTIES_EXAMPLE: dict[str, Any] = {
     "time_qc": "1",
     "levels": 71,
     "href": f"{_BASE}/observations/5900865_001",
+    "feature_type": "profile",
+    "time_end": "2005-08-28T06:28:07Z",
 }
 
 
@@ -110,8 +115,21 @@ class ProfileProperties(BaseModel):
     data_mode: str = Field(description="R real time, A adjusted, D delayed mode.")
     position_qc: str = Field(description="Argo QC flag of the position.")
     time_qc: str = Field(description="Argo QC flag of the time.")
-    levels: int = Field(description="Levels with a pressure.")
+    levels: int = Field(
+        description="Levels with a pressure (a time series' or trajectory's: samples)."
+    )
     href: str = Field(description="The profile's levels.")
+    feature_type: Literal["profile", "timeSeries", "trajectory"] = Field(
+        default="profile",
+        description="What the feature is: a profile (Argo, CF profile or trajectoryProfile), or "
+        "a CF timeSeries (a station) or trajectory (a drifter), listed at its first time and "
+        "position with its time range; only a profile's levels are served.",
+    )
+    time_end: datetime | None = Field(
+        default=None,
+        description="Its last time (UTC): a profile's own time, a time series' or trajectory's "
+        "last sample's.",
+    )
 
 
 class ProfileFeature(BaseModel):
@@ -184,7 +202,11 @@ class ProfileData(BaseModel):
 
     model_config = _examples(
         {
-            **{k: v for k, v in PROFILE_PROPERTIES_EXAMPLE.items() if k not in ("href", "levels")},
+            **{
+                k: v
+                for k, v in PROFILE_PROPERTIES_EXAMPLE.items()
+                if k not in ("href", "levels", "feature_type", "time_end")
+            },
             "lon": 115.852,
             "lat": -9.768,
             "qc": "good",

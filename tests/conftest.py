@@ -26,7 +26,7 @@ def sample_entries() -> list[dict[str, Any]]:
 
 def gridded_entries() -> list[dict[str, Any]]:
     """The bundled catalog's gridded datasets (not its observation collections)."""
-    return [e for e in sample_entries() if "argo" not in e["source"]]
+    return [e for e in sample_entries() if not {"argo", "dsg"} & set(e["source"])]
 
 
 def write_catalog(directory: Path, entries: list[dict[str, Any]]) -> Path:

@@ -37,6 +37,7 @@ from catalog.observations.collection import ObservationCollection
 from catalog.observations.jobs import ObservationJob
 from catalog.store import Catalog
 from schemas import params, patterns
+from schemas.catalog import DsgSource
 from schemas.datasets import TimeExtent
 from schemas.observations import (
     CollectionLinks,
@@ -91,7 +92,7 @@ def _summary(catalog: Catalog, collection_id: str, request: Request) -> Collecti
         "id": entry.id,
         "title": entry.title,
         "attribution": entry.attribution,
-        "kind": "argo",
+        "kind": "dsg" if isinstance(entry.source, DsgSource) else "argo",
         "available": opened is not None,
         "unavailable_reason": None if opened is not None else reason,
         "links": _collection_links(request, collection_id),
@@ -102,7 +103,9 @@ def _summary(catalog: Catalog, collection_id: str, request: Request) -> Collecti
     return CollectionSummary(
         **base,
         bbox=opened.bbox,
-        time_extent=TimeExtent(start=_iso(times.min()), end=_iso(times.max()), count=len(times))
+        time_extent=TimeExtent(
+            start=_iso(times.min()), end=_iso(opened.table["time_end"].max()), count=len(times)
+        )
         if len(times)
         else None,
         profile_count=len(opened.table),
@@ -119,7 +122,8 @@ def _summary(catalog: Catalog, collection_id: str, request: Request) -> Collecti
     responses=problem_responses(),
 )
 def list_collections(request: Request, catalog: CatalogDep) -> CollectionList:
-    """Every observation collection of the catalog (Argo floats), with its extent, time range,
+    """Every observation collection of the catalog (Argo floats, CF discrete sampling geometry
+    files), with its extent, time range,
     profile and platform counts, and availability. Their profiles are at
     `/api/v1/datasets/{id}/observations`; gridded datasets are at `/api/v1/datasets`."""
     return CollectionList(
@@ -173,6 +177,8 @@ def _features(page: pd.DataFrame, request: Request, collection_id: str) -> list[
                     "position_qc": columns["position_qc"][i],
                     "time_qc": columns["time_qc"][i],
                     "levels": int(columns["n_levels"][i]),
+                    "feature_type": columns["feature_type"][i],
+                    "time_end": _instant(columns["time_end"][i]),
                     "href": href.replace(marker, quote(pid, safe="")),
                 },
             }
@@ -384,7 +390,11 @@ async def get_observation(
 ) -> Any:
     """One profile: pressure, depth (from pressure and latitude with gsw), temperature and
     salinity per level with their Argo QC flags. Where the profile's data mode is A (adjusted)
-    or D (delayed mode) the values are the file's `*_ADJUSTED` ones, else the raw ones (R)."""
+    or D (delayed mode) the values are the file's `*_ADJUSTED` ones, else the raw ones (R). A CF
+    discrete sampling geometry collection answers its file's values (data mode '', `adjusted`
+    false; pressure from depth with gsw when only depth is stored) and its flags' values, `qc=good`
+    keeping those whose flag meaning is good; the id of a timeSeries or trajectory feature is a
+    400 naming `profile_id` (they are listed, but only profiles' levels are served)."""
     chosen = negotiate(request, PROFILE_OFFERS) if f is None else f
     if chosen != "json":
         collection = await run_in_threadpool(catalog.collection, dataset_id)

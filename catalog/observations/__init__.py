@@ -1,5 +1,6 @@
-"""In-situ observations: reading and indexing Argo profile files (not yet served).
+"""In-situ observations: Argo profile files and CF discrete sampling geometry files, indexed.
 
-``argo`` reads Argo ``*_prof.nc`` files into a profile table and single profiles; ``index``
-searches that table and draws platform tracks. Nothing outside this package uses it yet.
+``argo`` reads Argo ``*_prof.nc`` files, and ``dsg`` CF discrete sampling geometry files, into
+one profile table and single profiles; ``index`` searches that table and draws platform
+tracks; ``collection`` is a catalog entry's table, built when the service starts.
 """

@@ -169,6 +169,8 @@ def _file_table(path: Path) -> pd.DataFrame:
         "file": str(path),
         "row": np.arange(len(n_levels), dtype=np.int64),
         "n_levels": n_levels,
+        "feature_type": "profile",
+        "time_end": columns["time"],
     }
     return pd.DataFrame(columns).loc[:, list(COLUMNS)]
 

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from catalog.errors import ObservationNotFound, valid_values_hint
-from catalog.observations import argo, index
-from schemas.catalog import ArgoSource, DatasetEntry
+from catalog.observations import argo, dsg, index
+from catalog.observations.dsg_file import DsgUnreadable
+from schemas.catalog import ArgoSource, DatasetEntry, DsgSource
 
 INDEX_FOLDER = ".index"
 """Where, beside the catalog file, a large collection's profile table is kept as Parquet."""
@@ -24,6 +25,14 @@ INDEX_FOLDER = ".index"
 
 class CollectionUnreadable(Exception):
     """The collection's files are missing or cannot be indexed; the message is for users."""
+
+
+def _files(base_dir: Path, pattern: str) -> list[Path]:
+    """The files of a source: a glob's matches, sorted, or the one file named."""
+    files = sorted(base_dir.glob(pattern)) if any(c in pattern for c in "*?[") else []
+    if not files and (base_dir / pattern).is_file():
+        files = [base_dir / pattern]
+    return files
 
 
 @dataclass(eq=False)
@@ -36,12 +45,12 @@ class ObservationCollection:
     @classmethod
     def open(cls, entry: DatasetEntry, base_dir: Path) -> ObservationCollection:
         """Index the entry's files (CollectionUnreadable when there are none, or one is not an
-        Argo profile file)."""
+        Argo profile file, or not a CF discrete sampling geometry file served here)."""
+        if isinstance(entry.source, DsgSource):
+            return cls._open_dsg(entry, base_dir)
         assert isinstance(entry.source, ArgoSource)
         pattern = entry.source.argo
-        files = sorted(base_dir.glob(pattern)) if any(c in pattern for c in "*?[") else []
-        if not files and (base_dir / pattern).is_file():
-            files = [base_dir / pattern]
+        files = _files(base_dir, pattern)
         if not files:
             raise CollectionUnreadable(f"no Argo profile file matches '{pattern}'")
         try:
@@ -52,6 +61,27 @@ class ObservationCollection:
             raise CollectionUnreadable(
                 f"not an Argo profile file, or unreadable ({type(exc).__name__})"
             ) from exc
+        return cls._sorted(entry, table)
+
+    @classmethod
+    def _open_dsg(cls, entry: DatasetEntry, base_dir: Path) -> ObservationCollection:
+        assert isinstance(entry.source, DsgSource)
+        pattern = entry.source.dsg
+        files = _files(base_dir, pattern)
+        if not files:
+            raise CollectionUnreadable(f"no CF discrete sampling geometry file matches '{pattern}'")
+        try:
+            table = index.cached(files, base_dir / INDEX_FOLDER / f"{entry.id}", dsg.index_features)
+        except DsgUnreadable as exc:
+            raise CollectionUnreadable(str(exc)) from exc
+        except (KeyError, OSError, ValueError) as exc:
+            raise CollectionUnreadable(
+                f"not a CF discrete sampling geometry file, or unreadable ({type(exc).__name__})"
+            ) from exc
+        return cls._sorted(entry, table)
+
+    @classmethod
+    def _sorted(cls, entry: DatasetEntry, table: pd.DataFrame) -> ObservationCollection:
         if table.empty:
             raise CollectionUnreadable("the files hold no profile")
         table = table.sort_values(["time", "profile_id"], kind="stable", na_position="last")
@@ -83,13 +113,19 @@ class ObservationCollection:
         return row
 
     def profiles(self, rows: Sequence[int], qc: argo.QC = "good") -> list[argo.Profile]:
-        """The profiles at these rows of the table, in that order, each file opened once."""
+        """The profiles at these rows of the table, in that order, each file opened once
+        (Argo files; a DSG file's profiles are read one by one)."""
         picked = self.table.iloc[list(rows)]
         found: dict[int, argo.Profile] = {}
         for file, group in picked.groupby("file", sort=False):
-            read = argo.read_profiles(str(file), group["row"].astype(int).tolist(), qc)
+            read = self._read(str(file), group["row"].astype(int).tolist(), qc)
             found.update(zip(group.index.tolist(), read, strict=True))
         return [found[i] for i in picked.index]
+
+    def _read(self, file: str, rows: list[int], qc: argo.QC) -> list[argo.Profile]:
+        if isinstance(self.entry.source, DsgSource):
+            return [dsg.read_profile(file, row, qc) for row in rows]
+        return argo.read_profiles(file, rows, qc)
 
     @cached_property
     def bbox(self) -> list[float] | None:
@@ -120,7 +156,7 @@ class ObservationCollection:
             {
                 "profiles": grouped.size(),
                 "first": grouped["time"].min(),
-                "last": grouped["time"].max(),
+                "last": grouped["time_end"].max(),
                 "data_modes": grouped["data_mode"].agg(lambda modes: sorted(set(modes))),
             }
         )

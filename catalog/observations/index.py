@@ -35,8 +35,12 @@ COLUMNS = (
     "file",
     "row",
     "n_levels",
+    "feature_type",
+    "time_end",
 )
-"""The profile table's columns, in order."""
+"""The profile table's columns, in order. ``feature_type`` is what a row is (``profile``, or a
+CF ``timeSeries`` or ``trajectory`` feature, ``catalog.observations.dsg``); ``time_end`` is its
+last time (a profile's own time; a time series' or trajectory's last sample's)."""
 
 Box = tuple[float, float, float, float]
 """(west, south, east, north) in degrees; west > east crosses the antimeridian."""
@@ -133,6 +137,8 @@ def search(
 ) -> pd.DataFrame:
     """The profiles inside the box, between start and end and of the platform (all inclusive).
 
+    A row with a time range (``time`` to ``time_end``: a CF time series or trajectory) is found
+    when its range overlaps [start, end]; its position is its first.
     A box whose west is east of its east crosses the antimeridian. A profile without a time
     (NaT) or position (NaN) is left out by any time or box condition.
     """
@@ -149,8 +155,8 @@ def search(
         keep &= in_lon & (lat >= south) & (lat <= north)
     if start is not None and end is not None and _utc(start, "start") > _utc(end, "end"):
         raise InvalidParameters.single("end", "end is before start")
-    if start is not None:
-        keep &= (table["time"] >= _utc(start, "start")).to_numpy(dtype=bool, na_value=False)
+    if start is not None:  # a time series or trajectory overlapping [start, end] is found
+        keep &= (table["time_end"] >= _utc(start, "start")).to_numpy(dtype=bool, na_value=False)
     if end is not None:
         keep &= (table["time"] <= _utc(end, "end")).to_numpy(dtype=bool, na_value=False)
     if platform is not None:

@@ -211,7 +211,7 @@ def expected_layers() -> set[str]:
     catalog = yaml.safe_load((SAMPLES / "catalog.yaml").read_text())
     names = set()
     for entry in catalog["datasets"]:
-        if "argo" in entry["source"]:
+        if {"argo", "dsg"} & set(entry["source"]):
             continue  # an observation collection: no map layers
         with xr.open_dataset(SAMPLES / entry["source"]["path"]) as ds:
             assert set(entry["variables"]) <= set(ds.data_vars)
