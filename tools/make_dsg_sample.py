@@ -39,6 +39,14 @@ FLAG_MEANINGS = (
 )
 
 
+def _text_flags(values: np.ndarray) -> np.ndarray:
+    """Argo's one-character flags as xarray reads them (bytes, NaN for a fill) as ``<U1``."""
+    flat = [
+        v.decode("ascii") if isinstance(v, bytes) and v.strip() else " " for v in values.ravel()
+    ]
+    return np.array(flat, dtype="<U1").reshape(values.shape)
+
+
 def _flag_attrs(of: str) -> dict[str, object]:
     return {
         "long_name": f"quality flag of {of}",
@@ -68,16 +76,16 @@ def build(source: Path = SOURCE) -> xr.Dataset:
             values = np.where(adjusted, ds[f"{name}_ADJUSTED"].values, ds[name].values)
             flags = np.where(
                 adjusted,
-                argo._flags(ds[f"{name}_ADJUSTED_QC"].values),
-                argo._flags(ds[f"{name}_QC"].values),
+                _text_flags(ds[f"{name}_ADJUSTED_QC"].values),
+                _text_flags(ds[f"{name}_QC"].values),
             )
             columns[name] = values[keep].astype(np.float32)
             columns[f"{name}_QC"] = _flags(flags[keep])
         juld = ds["JULD"].values
         lat = ds["LATITUDE"].values
         lon = ds["LONGITUDE"].values
-        time_qc = _flags(argo._flags(ds["JULD_QC"].values))
-        position_qc = _flags(argo._flags(ds["POSITION_QC"].values))
+        time_qc = _flags(_text_flags(ds["JULD_QC"].values))
+        position_qc = _flags(_text_flags(ds["POSITION_QC"].values))
         platform = str(table["platform"].iloc[0])
     # The index sorts nothing: its rows are the file's, so its ids are in N_PROF order.
     ids = table.sort_values("row")["profile_id"].to_numpy().astype(str)

@@ -177,9 +177,9 @@ def _features(page: pd.DataFrame, request: Request, collection_id: str) -> list[
                     "position_qc": columns["position_qc"][i],
                     "time_qc": columns["time_qc"][i],
                     "levels": int(columns["n_levels"][i]),
+                    "href": href.replace(marker, quote(pid, safe="")),
                     "feature_type": columns["feature_type"][i],
                     "time_end": _instant(columns["time_end"][i]),
-                    "href": href.replace(marker, quote(pid, safe="")),
                 },
             }
         )
