@@ -162,20 +162,49 @@ def read_profile(path: str | Path, row: int, qc: QC = "good") -> Profile:
     pressure makes the level's other values bad). ``qc="all"`` keeps every value. Either
     way the flags are the file's. Levels are those with a (raw) pressure.
     """
+    (profile,) = read_profiles(path, [row], qc)
+    return profile
+
+
+_LEVEL_VARIABLES = [
+    f"{name}{suffix}"
+    for name in ("PRES", "TEMP", "PSAL")
+    for suffix in ("", "_QC", "_ADJUSTED", "_ADJUSTED_QC")
+]
+
+
+def read_profiles(path: str | Path, rows: Iterable[int], qc: QC = "good") -> list[Profile]:
+    """The profiles at ``rows`` of one file, in that order, the file opened once (each as
+    ``read_profile`` gives it)."""
     if qc not in ("good", "all"):
         raise InvalidParameters.single("qc", "one of 'good', 'all'")
+    rows = [int(r) for r in rows]
     with xr.open_dataset(path) as ds:
         n = ds.sizes["N_PROF"]
-        if not 0 <= row < n:
-            raise InvalidParameters.single("row", f"the file has rows 0 to {n - 1}")
-        meta = {name: column[row] for name, column in _metadata(ds).items()}
-        file_lat = float(ds["LATITUDE"].values[row])  # for depth, even if flagged
-        one = ds.isel(N_PROF=row)
-        adjusted = meta["data_mode"] in ("A", "D")
-        keep = np.isfinite(one["PRES"].values)
-        pressure, pressure_qc = _levels(one, "PRES", adjusted, keep)
-        temperature, temperature_qc = _levels(one, "TEMP", adjusted, keep)
-        salinity, salinity_qc = _levels(one, "PSAL", adjusted, keep)
+        for row in rows:
+            if not 0 <= row < n:
+                raise InvalidParameters.single("row", f"the file has rows 0 to {n - 1}")
+        metadata = _metadata(ds)
+        latitudes = ds["LATITUDE"].values
+        levels = ds[_LEVEL_VARIABLES].isel(N_PROF=rows).load()
+    return [
+        _profile(
+            levels.isel(N_PROF=k),
+            {name: column[row] for name, column in metadata.items()},
+            float(latitudes[row]),  # for depth, even if flagged
+            qc,
+        )
+        for k, row in enumerate(rows)
+    ]
+
+
+def _profile(one: xr.Dataset, meta: dict[str, Any], file_lat: float, qc: QC) -> Profile:
+    """One profile from its row of the level variables and its metadata."""
+    adjusted = meta["data_mode"] in ("A", "D")
+    keep = np.isfinite(one["PRES"].values)
+    pressure, pressure_qc = _levels(one, "PRES", adjusted, keep)
+    temperature, temperature_qc = _levels(one, "TEMP", adjusted, keep)
+    salinity, salinity_qc = _levels(one, "PSAL", adjusted, keep)
     if qc == "good":
         good_pressure = np.isin(pressure_qc, list(GOOD_FLAGS))
         pressure = np.where(good_pressure, pressure, np.nan)

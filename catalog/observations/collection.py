@@ -106,3 +106,12 @@ class ObservationCollection:
                 "data_modes": grouped["data_mode"].agg(lambda modes: sorted(set(modes))),
             }
         )
+
+    def profiles(self, rows: pd.DataFrame, qc: argo.QC = "good") -> list[argo.Profile]:
+        """The levels of the profiles at ``rows`` (rows of ``table``, as a search gives them),
+        in their order, each file opened once."""
+        found: dict[int, argo.Profile] = {}
+        for file, group in rows.groupby("file", sort=False):
+            read = argo.read_profiles(str(file), group["row"].to_numpy(), qc)
+            found.update(zip(group.index, read, strict=True))
+        return [found[i] for i in rows.index]
