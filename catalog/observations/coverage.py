@@ -82,7 +82,7 @@ def levels_of(profile: Profile, z: Levels | None = None) -> np.ndarray:
     return np.array(sorted(nearest), dtype=np.int64)
 
 
-def _time(profile: Profile) -> np.datetime64 | None:
+def _time(profile: Profile) -> Any:
     if pd.isna(profile.time):
         return None
     stamp = pd.Timestamp(profile.time)
