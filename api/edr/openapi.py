@@ -43,7 +43,7 @@ def edr_openapi(app: FastAPI) -> dict[str, Any]:
         "paths": copy.deepcopy(paths),
     }
     doc["components"] = _components(doc["paths"], full.get("components", {}))
-    ids = sorted(app.state.catalog.ids)
+    ids = sorted([*app.state.catalog.ids, *app.state.catalog.collection_ids])
     for item in doc["paths"].values():
         for operation in item.values():
             for parameter in operation.get("parameters", []):

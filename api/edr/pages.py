@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from edr_pydantic.capabilities import ConformanceModel, LandingPageModel, Provider
 from edr_pydantic.collections import Collection, Collections
 from edr_pydantic.data_queries import DataQueries, EDRQuery
@@ -26,6 +27,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyproj import CRS
 
 from api.deps import CatalogDep
+from api.edr import observed
 from api.edr.examples import Examples, examples_of
 from api.edr.openapi import OPENAPI_MEDIA_TYPE, edr_openapi
 from api.edr.params import TAG, CollectionId, PageFormat
@@ -38,6 +40,8 @@ from catalog.dataset import OpenDataset
 from catalog.errors import DatasetNotFound, DatasetUnavailable
 from catalog.formats import CRS84, EPSG4326
 from catalog.metadata import to_datetimes
+from catalog.observations import coverage
+from catalog.observations.collection import ObservationCollection
 from catalog.selection import iso
 from catalog.store import Catalog
 from catalog.variables import VariableInfo
@@ -198,6 +202,12 @@ def collections(request: Request, catalog: CatalogDep, f: PageFormat = None) -> 
         catalog.open_all()
     opened = [catalog.peek(i) for i in catalog.ids]
     listed = [describe(request, o) for o in opened if o is not None]
+    for collection_id in catalog.collection_ids:
+        try:
+            observations = catalog.collection(collection_id)
+        except DatasetUnavailable:
+            continue  # listed again once its files can be indexed
+        listed.append(describe_observations(request, observations))
     document = Collections(
         links=[
             Link(href=base, rel="self", type="application/json", title="This document"),
@@ -223,6 +233,10 @@ def collection(
     request: Request, catalog: CatalogDep, collection_id: CollectionId, f: PageFormat = None
 ) -> Response:
     """A dataset's extent, parameters and query types."""
+    if collection_id in catalog.collection_ids:
+        observations = describe_observations(request, catalog.collection(collection_id))
+        title = observations.title or observations.id
+        return _page(request, f, observations, "collection.html", title)
     opened = catalog.dataset(collection_id)
     document = describe(request, opened)
     return _page(
@@ -267,12 +281,87 @@ def describe(request: Request, opened: OpenDataset) -> Collection:
     )
 
 
-def _query_link(request: Request, dataset_id: str, name: str) -> EDRQueryLink:
+def describe_observations(request: Request, collection: ObservationCollection) -> Collection:
+    """The EDR collection of an observation collection: its positions' box and time range, the
+    profiles' parameters, and the queries it answers (locations, items, area, cube, radius)."""
+    self_url = str(request.url_for("edr_collection", collectionId=collection.id))
+    queries = {
+        name: EDRQuery(
+            link=_query_link(request, collection.id, name, observed.OUTPUT_FORMATS, OBS_QUERIES)
+        )
+        for name in observed.QUERY_TYPES
+    }
+    entry = collection.entry
+    west, south, east, north = collection.bbox or (-180.0, -90.0, 180.0, 90.0)
+    times = collection.table["time"].dropna().sort_values().unique()
+    temporal = None
+    if len(times):
+        first, last = (pd.Timestamp(t).to_pydatetime() for t in (times[0], times[-1]))
+        stamps = [pd.Timestamp(t).strftime("%Y-%m-%dT%H:%M:%SZ") for t in (times[0], times[-1])]
+        listed = (
+            [pd.Timestamp(t).strftime("%Y-%m-%dT%H:%M:%SZ") for t in times]
+            if len(times) <= MAX_LISTED_TIMES
+            else [f"{stamps[0]}/{stamps[1]}"]
+        )
+        temporal = Temporal(interval=[[first, last]], values=listed, trs=TRS)
+    return Collection(
+        id=collection.id,
+        title=entry.title,
+        description=" ".join((entry.summary or "").split()) or None,
+        keywords=["observations", "profiles", "ocean"],
+        links=[
+            Link(href=self_url, rel="self", type="application/json", title="This collection"),
+            Link(href=f"{self_url}?f=html", rel="alternate", type="text/html", title="As HTML"),
+            *(q.link for q in queries.values()),
+        ],
+        extent=Extent(
+            spatial=Spatial(bbox=[[west, south, east, north]], crs=CRS84), temporal=temporal
+        ),
+        data_queries=DataQueries(**queries),
+        crs=[CRS84, EPSG4326],
+        output_formats=observed.OUTPUT_FORMATS,
+        parameter_names=Parameters(
+            {v.id: _observed_parameter(v) for v in coverage.VARIABLES.values()}
+        ),
+        distanceunits=WITHIN_UNITS,
+    )
+
+
+OBS_QUERIES = {
+    "locations": "The platforms (floats) and their tracks; one platform's profiles",
+    "items": "The profiles, paged; one profile",
+    "area": "The profiles positioned in a polygon",
+    "cube": "The profiles positioned in a box, at the z levels",
+    "radius": "The profiles within a distance of a place",
+}
+
+
+def _observed_parameter(variable: coverage.ObservedVariable) -> Parameter:
+    return Parameter(
+        id=variable.id,
+        label=variable.long_name,
+        description=variable.long_name,
+        dataType="float",
+        unit=Unit(label=variable.units, symbol=variable.units),
+        observedProperty=ObservedProperty(
+            id=f"http://vocab.nerc.ac.uk/standard_name/{variable.standard_name}/",
+            label=variable.standard_name,
+        ),
+    )
+
+
+def _query_link(
+    request: Request,
+    dataset_id: str,
+    name: str,
+    formats: list[str] = OUTPUT_FORMATS,
+    titles: dict[str, str] = QUERY_TYPES,
+) -> EDRQueryLink:
     common: dict[str, Any] = {
-        "title": QUERY_TYPES[name],
+        "title": titles[name],
         "query_type": name,
-        "output_formats": OUTPUT_FORMATS,
-        "default_output_format": "CoverageJSON",
+        "output_formats": formats,
+        "default_output_format": "GeoJSON" if name in ("locations", "items") else "CoverageJSON",
         "crs_details": CRS_DETAILS,
     }
     variables: Variables
@@ -282,11 +371,12 @@ def _query_link(request: Request, dataset_id: str, name: str) -> EDRQueryLink:
         variables = RadiusVariables(within_units=WITHIN_UNITS, **common)
     else:
         variables = Variables(**common)
+    geojson = name in ("locations", "items")
     return EDRQueryLink(
         href=str(request.url_for(f"edr_{name}", collectionId=dataset_id)),
         rel="data",
-        type="application/prs.coverage+json",
-        title=QUERY_TYPES[name],
+        type="application/geo+json" if geojson else "application/prs.coverage+json",
+        title=titles[name],
         templated=False,
         variables=variables,
     )
