@@ -298,7 +298,6 @@ def items(
             "features": [_item_feature(row, request, collection.id) for row in page.itertuples()],
             "numberMatched": len(found),
             "numberReturned": len(page),
-            "timeStamp": pd.Timestamp.now("UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
             "links": links,
         }
     )
