@@ -359,6 +359,15 @@ def test_area_cube_and_radius_select_the_profiles_positioned_inside(
     assert nothing.status_code == 204
 
 
+def test_the_readme_example(client: TestClient) -> None:
+    readme = (SAMPLES.parent / "README.md").read_text()
+    section = readme.split("### Observations over EDR", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```console\n", 1)[1].split("```", 1)[0]
+    command, *shown = block.strip().splitlines()
+    url = command.split('"')[1].removeprefix("http://127.0.0.1:8000")
+    assert get(client, url).text.strip() == "\n".join(shown)
+
+
 # ----------------------------------------------------------------------------- bad input
 
 
