@@ -23,6 +23,7 @@ from api.edr.params import TAG
 from api.edr.parsing import parse_bbox, parse_datetime
 from api.edr.queries import QueryDep
 from api.errors import NotAcceptable
+from api.head import is_head
 from api.negotiation import VARY_ACCEPT, negotiate
 from api.responses import DATA_ERRORS, problem_responses
 from api.routing import EDR, PrefixedRouter
@@ -226,7 +227,14 @@ async def location(query: QueryDep, loc_id: LocId) -> Response:
     found = observed.search(collection, query.datetime, platform=loc_id)
     headers = dict(VARY_ACCEPT) if query.negotiated else {}
     return await observed.answer(
-        collection, found, names, query.z, query.format, query.crs, headers
+        collection,
+        found,
+        names,
+        query.z,
+        query.format,
+        query.crs,
+        headers,
+        head=is_head(query.request),
     )
 
 

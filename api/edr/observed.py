@@ -185,11 +185,17 @@ async def answer(
     fmt: str,
     crs: str = CRS84,
     headers: dict[str, str] | None = None,
+    head: bool = False,
 ) -> Response:
     """The found profiles as a CoverageCollection of VerticalProfiles (or GeoJSON, CSV); no
-    profile is a 204, more than ``MAX_PROFILES`` a 413."""
+    profile is a 204, more than ``MAX_PROFILES`` a 413. A HEAD (``head``) is checked as the
+    GET is, and answered without reading a file (so without a Content-Length)."""
     too_many(found)
     if found.empty:
         return Response(status_code=204, headers=headers)
+    if head:
+        response = Response(media_type=MEDIA_TYPES[fmt], headers=headers)
+        del response.headers["content-length"]
+        return response
     body = await run_in_threadpool(write, collection, found, names, z, fmt, crs)
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)

@@ -37,6 +37,7 @@ from api.edr.params import (
 from api.edr.parsing import parse_bbox, parse_coords, parse_datetime, parse_z
 from api.encoding import answer
 from api.errors import NotAcceptable
+from api.head import is_head
 from api.negotiation import VARY_ACCEPT, negotiate
 from api.responses import DATA_ERRORS, problem_responses
 from api.routing import EDR, PrefixedRouter
@@ -170,7 +171,14 @@ class EdrQuery:
         found = observed.search(self.observations, self.datetime, bbox=bbox, keep=keep)
         headers = dict(VARY_ACCEPT) if self.negotiated else {}
         return await observed.answer(
-            self.observations, found, names, self.z, self.format, self.crs, headers
+            self.observations,
+            found,
+            names,
+            self.z,
+            self.format,
+            self.crs,
+            headers,
+            head=is_head(self.request),
         )
 
     async def answer(self, query: requests.Query) -> Response:

@@ -359,6 +359,16 @@ def test_area_cube_and_radius_select_the_profiles_positioned_inside(
     assert nothing.status_code == 204
 
 
+def test_head_is_checked_as_the_get_but_reads_no_profile(client: TestClient) -> None:
+    url = f"{C}/area?coords=POLYGON((113 -12,117 -12,117 -9,113 -12))"
+    head, got = client.head(url), client.get(url)
+    assert head.status_code == got.status_code == 200
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.content == b"" and "content-length" not in head.headers
+    assert client.head(f"{C}/area?coords=POLYGON((0 0,1 0,1 1,0 0))").status_code == 204
+    assert client.head(f"{C}/locations/1234567").status_code == 404
+
+
 def test_the_readme_example(client: TestClient) -> None:
     readme = (SAMPLES.parent / "README.md").read_text()
     section = readme.split("### Observations over EDR", 1)[1].split("\n## ", 1)[0]
