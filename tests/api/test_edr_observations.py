@@ -6,9 +6,13 @@ input answered 4xx naming the parameter."""
 from __future__ import annotations
 
 import io
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import gsw
+import netCDF4
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,7 +22,7 @@ from covjson_pydantic.coverage import Coverage, CoverageCollection
 from fastapi.testclient import TestClient
 from pyproj import Geod
 
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, sample_entries, write_catalog
 
 C = "/edr/collections/argo-5900865"
 GOOD = ["1", "2", "5", "8"]
@@ -357,6 +361,61 @@ def test_area_cube_and_radius_select_the_profiles_positioned_inside(
 
     nothing = client.get(f"{C}/area", params={"coords": "POLYGON((0 0,1 0,1 1,0 0))"})
     assert nothing.status_code == 204
+
+
+def test_shapes_and_boxes_across_the_antimeridian(
+    tmp_path: Path, make_client: Callable[..., TestClient], argo: xr.Dataset
+) -> None:
+    """The sample moved to 180°: a polygon drawn past 180°E and a box whose west is east of
+    its east find the profiles on both sides, as shapely and pandas find them on the moved
+    longitudes; the platform's track is split there."""
+    target = tmp_path / "moved_prof.nc"
+    shutil.copy(SAMPLES / "5900865_prof.nc", target)
+    with netCDF4.Dataset(target, "r+") as nc:
+        lon = nc["LONGITUDE"][:].astype(float)
+        moved = (lon - lon.mean() + 180.0 + 180.0) % 360.0 - 180.0
+        nc["LONGITUDE"][:] = moved
+    entry = {
+        **{k: v for k, v in sample_entries()[-1].items() if k != "source"},
+        "source": {"argo": "moved_prof.nc"},
+    }
+    shutil.copy(SAMPLES / "sst.mnmean.nc", tmp_path / "sst.mnmean.nc")
+    client = make_client(write_catalog(tmp_path, [sample_entries()[0], entry]))
+    files = table(argo)
+    files["lon"] = moved[files["row"]]
+    assert (files.lon > 0).any() and (files.lon < 0).any()
+
+    east = np.where(files.lon < 0, files.lon + 360.0, files.lon)  # past 180°E
+    polygon = "POLYGON((178 -14,183 -14,183 -9,178 -9,178 -14))"
+    inside = shapely.intersects_xy(shapely.from_wkt(polygon), east, files.lat)
+    assert (files.lon[inside] > 0).any() and (files.lon[inside] < 0).any()
+    area = get(client, f"{C}/area", coords=polygon, z="10").json()
+    assert ids_of(area) == list(files.loc[inside, "profile_id"])
+
+    in_box = ((files.lon >= 179) | (files.lon <= -179)) & files.lat.between(-14, -9)
+    assert 0 < in_box.sum() < 80
+    page = get(client, f"{C}/items", bbox="179,-14,-179,-9", limit=100).json()
+    assert [f["id"] for f in page["features"]] == list(files.loc[in_box, "profile_id"])
+
+    (feature,) = get(client, f"{C}/locations").json()["features"]
+    lines = feature["geometry"]["coordinates"]
+    assert len(lines) >= 2
+    for line in lines:
+        assert (np.abs(np.diff([p[0] for p in line])) < 180).all()
+
+
+def test_accept_chooses_the_format_without_f(client: TestClient) -> None:
+    url = f"{C}/items/5900865_001"
+    csv = client.get(url, headers={"Accept": "text/csv"})
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert "Accept" in csv.headers["vary"]
+    covjson = client.get(url, headers={"Accept": "application/prs.coverage+json"})
+    assert covjson.json()["domain"]["domainType"] == "VerticalProfile"
+    assert client.get(url).headers["content-type"] == "application/geo+json"  # the default
+    area = f"{C}/area?coords=POLYGON((113 -12,117 -12,117 -9,113 -12))"
+    assert client.get(area).headers["content-type"] == "application/prs.coverage+json"
+    refused = client.get(area, headers={"Accept": "application/x-netcdf"})
+    assert refused.status_code == 406
 
 
 def test_head_is_checked_as_the_get_but_reads_no_profile(client: TestClient) -> None:
