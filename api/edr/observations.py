@@ -132,7 +132,7 @@ _PROFILES_RESPONSES: dict[int | str, dict[str, Any]] = {
             "text/csv": {"schema": {"type": "string"}},
         },
     },
-    204: {"description": "No profile of the platform at `datetime`."},
+    204: {"description": "No profile of the platform at `datetime`, or none with a level at `z`."},
 }
 
 
@@ -332,6 +332,7 @@ def items(
                 "text/csv": {"schema": {"type": "string"}},
             },
         },
+        204: {"description": "The profile has no level at `z`."},
         **problem_responses(NotAcceptable, ObservationNotFound, *DATA_ERRORS),
     },
 )
@@ -345,6 +346,8 @@ async def item(query: QueryDep, item_id: ItemId) -> Response:
     names = observed.names_of(query.names)
     profile = await run_in_threadpool(collection.profile, item_id)  # 404 naming valid ids
     headers = dict(VARY_ACCEPT) if query.negotiated else {}
+    if not coverage.levels_of(profile, query.z).size:
+        return Response(status_code=204, headers=headers)  # no level at z
     if fmt == "geojson":
         links = {
             "self": str(query.request.url),

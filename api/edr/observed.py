@@ -163,9 +163,12 @@ def write(
     z: Levels,
     fmt: str,
     crs: str,
-) -> bytes:
-    """The profiles' levels in the format (blocking: it reads their files)."""
-    profiles = collection.profiles(found, qc="good")
+) -> bytes | None:
+    """The profiles' levels in the format (blocking: it reads their files); the profiles
+    without a level at ``z`` are left out, and None says none has one."""
+    profiles = [p for p in collection.profiles(found, qc="good") if coverage.levels_of(p, z).size]
+    if not profiles:
+        return None
     sink = io.BytesIO()
     if fmt == "covjson":
         coverage.write_vertical_profiles(profiles, names, sink, z, crs)
@@ -188,8 +191,9 @@ async def answer(
     head: bool = False,
 ) -> Response:
     """The found profiles as a CoverageCollection of VerticalProfiles (or GeoJSON, CSV); no
-    profile is a 204, more than ``MAX_PROFILES`` a 413. A HEAD (``head``) is checked as the
-    GET is, and answered without reading a file (so without a Content-Length)."""
+    profile (or none with a level at ``z``) is a 204, more than ``MAX_PROFILES`` a 413. A
+    HEAD (``head``) is checked as the GET is, and answered without reading a file (so
+    without a Content-Length, and a 200 where the GET finds no level at ``z``)."""
     too_many(found)
     if found.empty:
         return Response(status_code=204, headers=headers)
@@ -198,4 +202,6 @@ async def answer(
         del response.headers["content-length"]
         return response
     body = await run_in_threadpool(write, collection, found, names, z, fmt, crs)
+    if body is None:
+        return Response(status_code=204, headers=headers)
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)

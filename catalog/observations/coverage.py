@@ -33,10 +33,10 @@ from schemas.params import Levels
 
 @dataclass(frozen=True)
 class ObservedVariable:
-    """A variable of every profile: its id, the ``Profile`` field, its CF description."""
+    """A variable of every profile: its id and its CF description."""
 
     id: str
-    field: str
+    """Its id, and the ``Profile`` field holding it (its flags: ``{id}_qc``)."""
     units: str
     standard_name: str
     long_name: str
@@ -47,19 +47,17 @@ VARIABLES = {
     for v in (
         ObservedVariable(
             "temperature",
-            "temperature",
             "degC",
             "sea_water_temperature",
             "Sea water temperature (in situ, ITS-90)",
         ),
         ObservedVariable(
             "salinity",
-            "salinity",
             "1",
             "sea_water_practical_salinity",
             "Practical salinity (PSS-78)",
         ),
-        ObservedVariable("pressure", "pressure", "dbar", "sea_water_pressure", "Sea pressure"),
+        ObservedVariable("pressure", "dbar", "sea_water_pressure", "Sea pressure"),
     )
 }
 """The profiles' variables by id, in the order answers give them."""
@@ -106,7 +104,7 @@ def profile_dataset(profile: Profile, names: Sequence[str], z: Levels | None = N
     data = {
         name: (
             "depth",
-            np.asarray(getattr(profile, VARIABLES[name].field), dtype=np.float64)[keep],
+            np.asarray(getattr(profile, name), dtype=np.float64)[keep],
             {
                 "units": VARIABLES[name].units,
                 "standard_name": VARIABLES[name].standard_name,
@@ -221,7 +219,7 @@ def profile_feature(
         "depth": _numbers(np.asarray(profile.depth)[keep]),
     }
     for name in names:
-        values = np.asarray(getattr(profile, VARIABLES[name].field))[keep]
+        values = np.asarray(getattr(profile, name))[keep]
         properties[name] = _numbers(values)
         properties[f"{name}_qc"] = [str(f) for f in getattr(profile, f"{name}_qc")[keep]]
     if links:

@@ -299,6 +299,12 @@ def test_a_locations_profiles_filtered_by_time_level_and_parameter(
         np.testing.assert_allclose(got, want["temperature"][levels], rtol=1e-12)
     nothing = client.get(f"{C}/locations/5900865", params={"datetime": "2010-01-01T00:00:00Z"})
     assert nothing.status_code == 204
+    deepest = max(expected(argo, int(r))["depth"].max() for r in inside["row"])
+    below = client.get(
+        f"{C}/locations/5900865", params={"datetime": interval, "z": f"{deepest + 1}/6000"}
+    )
+    assert below.status_code == 204  # no profile has a level there
+    assert client.get(f"{C}/items/5900865_001", params={"z": "5000/6000"}).status_code == 204
 
     csv = get(client, f"{C}/locations/5900865", datetime=interval, z="10", f="CSV")
     frame = pd.read_csv(io.StringIO(csv.text))
