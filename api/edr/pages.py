@@ -77,7 +77,8 @@ def landing(request: Request, catalog: CatalogDep, f: PageFormat = None) -> Resp
     page = LandingPageModel(
         title="Ocean Data API – OGC API – Environmental Data Retrieval",  # noqa: RUF001
         description="The catalog's ocean datasets as EDR 1.1 collections: position, area, "
-        "cube, trajectory and radius queries in CoverageJSON, GeoJSON, CSV and NetCDF.",
+        "cube, trajectory and radius queries in CoverageJSON, GeoJSON, CSV and NetCDF; "
+        "observation collections (Argo floats) as locations (platforms) and items (profiles).",
         links=[
             Link(href=base, rel="self", type="application/json", title="This document"),
             Link(href=f"{base}?f=html", rel="alternate", type="text/html", title="As HTML"),
