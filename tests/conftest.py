@@ -24,6 +24,11 @@ def sample_entries() -> list[dict[str, Any]]:
     return entries
 
 
+def sample_entry(entry_id: str) -> dict[str, Any]:
+    """One entry of the bundled catalog, by id."""
+    return next(e for e in sample_entries() if e["id"] == entry_id)
+
+
 def gridded_entries() -> list[dict[str, Any]]:
     """The bundled catalog's gridded datasets (not its observation collections)."""
     return [e for e in sample_entries() if not {"argo", "dsg"} & set(e["source"])]

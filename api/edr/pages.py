@@ -10,37 +10,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from edr_pydantic.capabilities import ConformanceModel, LandingPageModel, Provider
 from edr_pydantic.collections import Collection, Collections
-from edr_pydantic.data_queries import DataQueries, EDRQuery
-from edr_pydantic.extent import Extent, Spatial, Temporal, Vertical
-from edr_pydantic.link import EDRQueryLink, Link
-from edr_pydantic.observed_property import ObservedProperty
-from edr_pydantic.parameter import Parameter, Parameters
-from edr_pydantic.unit import Unit
-from edr_pydantic.variables import CubeVariables, RadiusVariables, Variables
+from edr_pydantic.link import Link
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pyproj import CRS
 
 from api.deps import CatalogDep
+from api.edr.describe import describe, describe_observations
 from api.edr.examples import Examples, examples_of
 from api.edr.openapi import OPENAPI_MEDIA_TYPE, edr_openapi
 from api.edr.params import TAG, CollectionId, PageFormat
-from api.edr.queries import OUTPUT_FORMATS
 from api.errors import NotAcceptable
 from api.negotiation import VARY_ACCEPT, negotiate
 from api.responses import problem_responses
 from api.routing import EDR, PrefixedRouter
 from catalog.dataset import OpenDataset
 from catalog.errors import DatasetNotFound, DatasetUnavailable
-from catalog.formats import CRS84, EPSG4326
-from catalog.metadata import to_datetimes
-from catalog.selection import iso
 from catalog.store import Catalog
-from catalog.variables import VariableInfo
 
 router = PrefixedRouter(prefix=EDR, tags=[TAG])
 
@@ -66,27 +54,6 @@ CONFORMANCE = [
         )
     ),
 ]
-QUERY_TYPES = {
-    "position": "Values at a place: a point, a time series or a vertical profile",
-    "area": "Values in a polygon",
-    "cube": "Values in a box",
-    "trajectory": "Values along a line",
-    "radius": "Values within a distance of a place",
-}
-WITHIN_UNITS = ["km", "m", "mi", "nmi"]
-TRS = (
-    'TIMECRS["DateTime",TDATUM["Gregorian Calendar"],CS[TemporalDateTime,1],'
-    'AXIS["Time (T)",future]]'
-)
-VRS = (
-    'VERTCRS["Depth",VDATUM["Mean Sea Level"],CS[vertical,1],'
-    'AXIS["depth (D)",down,LENGTHUNIT["metre",1]]]'
-)
-MAX_LISTED_TIMES = 10_000
-CRS_DETAILS = [
-    {"crs": "CRS84", "wkt": CRS.from_user_input("OGC:CRS84").to_wkt()},
-    {"crs": "EPSG:4326", "wkt": CRS.from_user_input("EPSG:4326").to_wkt()},
-]
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(),
@@ -110,7 +77,8 @@ def landing(request: Request, catalog: CatalogDep, f: PageFormat = None) -> Resp
     page = LandingPageModel(
         title="Ocean Data API – OGC API – Environmental Data Retrieval",  # noqa: RUF001
         description="The catalog's ocean datasets as EDR 1.1 collections: position, area, "
-        "cube, trajectory and radius queries in CoverageJSON, GeoJSON, CSV and NetCDF.",
+        "cube, trajectory and radius queries in CoverageJSON, GeoJSON, CSV and NetCDF; "
+        "observation collections (Argo floats) as locations (platforms) and items (profiles).",
         links=[
             Link(href=base, rel="self", type="application/json", title="This document"),
             Link(href=f"{base}?f=html", rel="alternate", type="text/html", title="As HTML"),
@@ -198,6 +166,12 @@ def collections(request: Request, catalog: CatalogDep, f: PageFormat = None) -> 
         catalog.open_all()
     opened = [catalog.peek(i) for i in catalog.ids]
     listed = [describe(request, o) for o in opened if o is not None]
+    for collection_id in catalog.collection_ids:
+        try:
+            observations = catalog.collection(collection_id)
+        except DatasetUnavailable:
+            continue  # listed again once its files can be indexed
+        listed.append(describe_observations(request, observations))
     document = Collections(
         links=[
             Link(href=base, rel="self", type="application/json", title="This document"),
@@ -223,6 +197,10 @@ def collection(
     request: Request, catalog: CatalogDep, collection_id: CollectionId, f: PageFormat = None
 ) -> Response:
     """A dataset's extent, parameters and query types."""
+    if collection_id in catalog.collection_ids:
+        observations = describe_observations(request, catalog.collection(collection_id))
+        title = observations.title or observations.id
+        return _page(request, f, observations, "collection.html", title)
     opened = catalog.dataset(collection_id)
     document = describe(request, opened)
     return _page(
@@ -240,97 +218,6 @@ def _examples_of_all(request: Request, catalog: Catalog) -> list[tuple[OpenDatas
     opened = [catalog.peek(i) for i in catalog.ids]
     found = [(o, examples_of(request, o)) for o in opened if o is not None]
     return [(o, e) for o, e in found if e is not None]
-
-
-def describe(request: Request, opened: OpenDataset) -> Collection:
-    """The EDR collection of a dataset: extent, parameters, queries and links, absolute URLs."""
-    self_url = str(request.url_for("edr_collection", collectionId=opened.id))
-    queries = {name: EDRQuery(link=_query_link(request, opened.id, name)) for name in QUERY_TYPES}
-    return Collection(
-        id=opened.id,
-        title=opened.entry.title,
-        description=" ".join((opened.entry.summary or "").split()) or None,
-        keywords=[opened.grid_kind or "grid", "ocean"],
-        links=[
-            Link(href=self_url, rel="self", type="application/json", title="This collection"),
-            Link(href=f"{self_url}?f=html", rel="alternate", type="text/html", title="As HTML"),
-            *(q.link for q in queries.values()),
-        ],
-        extent=_extent(opened),
-        data_queries=DataQueries(**queries),
-        crs=[CRS84, EPSG4326],
-        output_formats=OUTPUT_FORMATS,
-        parameter_names=Parameters(
-            {info.id: _parameter(info) for info in opened.variables.values()}
-        ),
-        distanceunits=WITHIN_UNITS,
-    )
-
-
-def _query_link(request: Request, dataset_id: str, name: str) -> EDRQueryLink:
-    common: dict[str, Any] = {
-        "title": QUERY_TYPES[name],
-        "query_type": name,
-        "output_formats": OUTPUT_FORMATS,
-        "default_output_format": "CoverageJSON",
-        "crs_details": CRS_DETAILS,
-    }
-    variables: Variables
-    if name == "cube":
-        variables = CubeVariables(height_units=["m"], **common)
-    elif name == "radius":
-        variables = RadiusVariables(within_units=WITHIN_UNITS, **common)
-    else:
-        variables = Variables(**common)
-    return EDRQueryLink(
-        href=str(request.url_for(f"edr_{name}", collectionId=dataset_id)),
-        rel="data",
-        type="application/prs.coverage+json",
-        title=QUERY_TYPES[name],
-        templated=False,
-        variables=variables,
-    )
-
-
-def _extent(opened: OpenDataset) -> Extent:
-    west, south, east, north = opened.bbox or (-180.0, -90.0, 180.0, 90.0)
-    times, depths = opened.times(), opened.depths()
-    temporal = None
-    if times.size:
-        first, last = to_datetimes(times[[0, -1]])
-        listed = [iso(t) for t in times] if times.size <= MAX_LISTED_TIMES else []
-        temporal = Temporal(
-            interval=[[first, last]],
-            values=listed or [f"{iso(times[0])}/{iso(times[-1])}"],
-            trs=TRS,
-        )
-    vertical = None
-    if depths.size:
-        levels = [f"{d:g}" for d in np.sort(depths)]
-        vertical = Vertical(interval=[[levels[0], levels[-1]]], values=levels, vrs=VRS)
-    return Extent(
-        spatial=Spatial(bbox=[[west, south, east, north]], crs=CRS84),
-        temporal=temporal,
-        vertical=vertical,
-    )
-
-
-def _parameter(info: VariableInfo) -> Parameter:
-    label = info.display_name
-    observed = ObservedProperty(
-        id=f"http://vocab.nerc.ac.uk/standard_name/{info.standard_name}/"
-        if info.standard_name
-        else None,
-        label=info.standard_name or info.long_name or info.id,
-    )
-    return Parameter(
-        id=info.id,
-        label=label,
-        description=info.long_name or label,
-        dataType="float",
-        unit=Unit(label=info.units, symbol=info.units) if info.units else None,
-        observedProperty=observed,
-    )
 
 
 PAGE_OFFERS = {"json": ["application/json"], "html": ["text/html"]}

@@ -14,6 +14,7 @@ from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from api.deps import CatalogDep, SettingsDep
+from api.edr import observed
 from api.edr.params import (
     TAG,
     Bbox,
@@ -36,16 +37,18 @@ from api.edr.params import (
 from api.edr.parsing import parse_bbox, parse_coords, parse_datetime, parse_z
 from api.encoding import answer
 from api.errors import NotAcceptable
-from api.negotiation import negotiate
+from api.head import is_head
+from api.negotiation import VARY_ACCEPT, negotiate
 from api.responses import DATA_ERRORS, problem_responses
 from api.routing import EDR, PrefixedRouter
 from catalog import jobs
 from catalog.errors import InvalidParameters, NoData
 from catalog.formats import CRS84, EPSG4326
 from catalog.geo import check_vertices
+from catalog.observations.collection import ObservationCollection
 from catalog.query import requests, shapes
 from catalog.query.edr_requests import EdrArea, EdrCube, EdrPosition, EdrRadius, EdrTrajectory
-from schemas.params import DatetimeSelection, Levels
+from schemas.params import BBox, DatetimeSelection, Levels
 
 router = PrefixedRouter(prefix=f"{EDR}/collections/{{collectionId}}", tags=[TAG])
 
@@ -118,12 +121,21 @@ class EdrQuery:
         self.request = request
         self.names = _names(parameter_name, parameter_names)
         self.crs = EPSG4326 if crs in {EPSG4326, "EPSG:4326"} else CRS84
-        self.negotiated = f is None
-        self.format = negotiate(request, OFFERS) if f is None else FORMATS[f]
         self._z, self._datetime = z, datetime
         self.max_path_points = settings.max_path_points
         self.catalog, self.collection_id = catalog, collection_id
-        self.dataset = catalog.dataset(collection_id)
+        self.observations: ObservationCollection | None = None
+        if collection_id in catalog.collection_ids:
+            self.observations = catalog.collection(collection_id)
+        else:
+            self.dataset = catalog.dataset(collection_id)
+        offers = OFFERS if self.observations is None else observed.OFFERS
+        self.negotiated = f is None
+        self.format = negotiate(request, offers) if f is None else FORMATS[f]
+        if self.format not in offers:
+            raise InvalidParameters.single(
+                "f", f"an observation collection answers {', '.join(observed.OUTPUT_FORMATS)}"
+            )
 
     @cached_property
     def datetime(self) -> DatetimeSelection:
@@ -144,6 +156,31 @@ class EdrQuery:
             )
         return geometry
 
+    def gridded(self, query_type: str) -> None:
+        """Refuse a query type that an observation collection does not answer (400)."""
+        if self.observations is not None:
+            raise observed.unsupported(self.collection_id, query_type, observations=True)
+
+    async def profiles(
+        self, bbox: BBox | None = None, keep: observed.Keep | None = None
+    ) -> Response:
+        """The observation collection's profiles in the box and shape, at `datetime` (every
+        time by default), at the `z` levels (every level by default)."""
+        assert self.observations is not None
+        names = observed.names_of(self.names)
+        found = observed.search(self.observations, self.datetime, bbox=bbox, keep=keep)
+        headers = dict(VARY_ACCEPT) if self.negotiated else {}
+        return await observed.answer(
+            self.observations,
+            found,
+            names,
+            self.z,
+            self.format,
+            self.crs,
+            headers,
+            head=is_head(self.request),
+        )
+
     async def answer(self, query: requests.Query) -> Response:
         """Run the query wherever its size sends it, in the format asked for; no cell in the
         shape is a 204."""
@@ -161,7 +198,8 @@ QueryDep = Annotated[EdrQuery, Depends()]
 async def position(query: QueryDep, coords: PointCoords) -> Response:
     """The nearest cell's values at one instant and level (a Point coverage); over an interval
     of `datetime` a PointSeries, over several `z` a VerticalProfile. A MULTIPOINT gives one
-    coverage per place."""
+    coverage per place. (Observation collections: not answered, a 400.)"""
+    query.gridded("position")
     geometry = query.geometry(coords, "Point", "MultiPoint")
     points = tuple((float(p.x), float(p.y)) for p in getattr(geometry, "geoms", [geometry]))
     return await query.answer(EdrPosition(query.names, points, query.datetime, query.z))
@@ -177,6 +215,8 @@ async def area(
     """The cells whose centres lie in the polygon, at each chosen time step and level; a Grid
     coverage on regular grids, a MultiPoint on curvilinear ones (cells outside are null)."""
     polygon = query.geometry(coords, "Polygon", "MultiPolygon")
+    if query.observations is not None:
+        return await query.profiles(keep=observed.inside(polygon))
     resolution = _resolution(resolution_x, resolution_y)
     job = EdrArea.of(query.names, polygon, query.datetime, query.z, resolution)
     return await query.answer(job)
@@ -192,6 +232,8 @@ async def cube(
     """The cells in the box at each chosen time step and level (a stack of the native area
     query); the box may cross the antimeridian."""
     box = parse_bbox(bbox, lat_lon=query.crs == EPSG4326)
+    if query.observations is not None:
+        return await query.profiles(bbox=box)
     resolution = _resolution(resolution_x, resolution_y)
     job = EdrCube(query.names, box, query.datetime, query.z, resolution)
     return await query.answer(job)
@@ -202,7 +244,9 @@ async def trajectory(
     query: QueryDep, coords: LineCoords, path_type: PathType = "rhumb"
 ) -> Response:
     """Values at 100 points equally spaced along the line (rhumb lines or geodesics joining its
-    vertices), at one instant and level (a Trajectory coverage)."""
+    vertices), at one instant and level (a Trajectory coverage). (Observation collections: not
+    answered, a 400.)"""
+    query.gridded("trajectory")
     line = query.geometry(coords, "LineString")
     vertices = tuple((float(x), float(y)) for x, y in shapely.get_coordinates(line))
     check_vertices("coords", len(vertices), query.max_path_points)
@@ -222,6 +266,8 @@ async def radius(
     point = query.geometry(coords, "Point")
     x, y = float(point.x), float(point.y)
     metres = shapes.within_metres(within, within_units)
+    if query.observations is not None:
+        return await query.profiles(keep=observed.within(x, y, metres))
     label = f"{within:g} {within_units}"
     job = EdrRadius.around(query.names, (x, y), metres, label, query.datetime, query.z)
     return await query.answer(job)

@@ -203,11 +203,12 @@ LIST_OFFERS = {
     "nc": ["application/x-netcdf", "application/netcdf"],
 }
 ProfileFormat = Annotated[
-    Literal["json", "csv", "nc"] | None,
+    Literal["json", "csv", "nc", "covjson"] | None,
     Query(
-        description="json (the default), csv (one row per level, units in the header) or nc "
-        "(a CF discrete sampling geometry file, featureType profile). Without `f`, the Accept "
-        "header decides (application/json, text/csv, application/x-netcdf).",
+        description="json (the default), csv (one row per level, units in the header), nc "
+        "(a CF discrete sampling geometry file, featureType profile) or covjson (a CoverageJSON "
+        "VerticalProfile, z = depth in metres). Without `f`, the Accept header decides "
+        "(application/json, text/csv, application/x-netcdf, application/prs.coverage+json).",
         examples=["json"],
     ),
 ]
@@ -215,6 +216,7 @@ PROFILE_OFFERS = {
     "json": ["application/json"],
     "csv": ["text/csv"],
     "nc": ["application/x-netcdf", "application/netcdf"],
+    "covjson": ["application/prs.coverage+json"],
 }
 QcQuery = Annotated[
     Literal["good", "all"],
@@ -376,7 +378,10 @@ def _values(array: np.ndarray) -> list[float | None]:
     summary="One profile's levels",
     response_model=ProfileData,
     responses={
-        200: {"description": "The profile's levels, in the format asked for.", "content": FILES},
+        200: {
+            "description": "The profile's levels, in the format asked for.",
+            "content": {**FILES, "application/prs.coverage+json": {"schema": {"type": "object"}}},
+        },
         **problem_responses(*ERRORS, ObservationNotFound, NotAcceptable),
     },
 )
@@ -399,7 +404,9 @@ async def get_observation(
     if chosen != "json":
         collection = await run_in_threadpool(catalog.collection, dataset_id)
         collection.row(profile_id)  # 404 before any work
-        job = ObservationJob(dataset_id, (profile_id,), qc, cast(Any, chosen), profile_id)
+        job = ObservationJob(
+            dataset_id, (profile_id,), qc, cast(Any, chosen), profile_id, single=True
+        )
         return await answer(request, job, f is None)
     data = await run_in_threadpool(_profile_data, catalog, dataset_id, profile_id, qc)
     if f is None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from catalog.formats import MEDIA_TYPES, Sink
 from catalog.formats.stream import Gathered
-from catalog.observations import formats
+from catalog.observations import coverage, formats
 from catalog.observations.argo import QC
 from catalog.observations.collection import ObservationCollection
 from catalog.query.sampling import guard
@@ -29,14 +29,16 @@ VALUES_PER_LEVEL = 4
 
 @dataclass(frozen=True)
 class ObservationJob:
-    """Profiles of a collection by id, their levels written as CSV or CF NetCDF."""
+    """Profiles of a collection by id, their levels written as CSV, CF NetCDF or CoverageJSON."""
 
     dataset_id: str
     profile_ids: tuple[str, ...]
     qc: QC = "good"
-    format: Literal["csv", "nc"] = "csv"
+    format: Literal["csv", "nc", "covjson"] = "csv"
     name: str = "observations"
     """The answer's file name stem (``<collection>-<name>.nc``)."""
+    single: bool = False
+    """One profile asked for by id: CoverageJSON answers a Coverage, not a collection."""
     version: SourceVersion | None = None
     """Unused: a collection is indexed once; kept so the data runner treats jobs alike."""
 
@@ -79,6 +81,13 @@ class ObservationJob:
     ) -> None:
         profiles = collection.profiles(self.rows(collection), self.qc)
         out = Gathered(sink)
+        if self.format == "covjson":  # its writers gather their own output
+            names = list(coverage.VARIABLES)
+            if self.single:
+                coverage.write_vertical_profile(profiles[0], names, sink)
+            else:
+                coverage.write_vertical_profiles(profiles, names, sink)
+            return
         if self.format == "csv":
             formats.write_csv(profiles, out)
         else:

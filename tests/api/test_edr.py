@@ -129,7 +129,7 @@ def test_ersst_temporal_extent_lists_every_step(client: TestClient, ersst: xr.Da
     assert len(temporal["values"]) == ersst.sizes["time"] == 128
     assert temporal["interval"] == [["2010-01-01T00:00:00Z", "2020-08-01T00:00:00Z"]]
     listed = {c["id"] for c in get(client, "/collections")["collections"]}
-    assert listed == {"ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"}
+    assert listed == {"ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh", "argo-5900865"}
 
 
 def test_edr_openapi_is_valid_30_and_declares_what_the_routes_use(client: TestClient) -> None:
@@ -141,7 +141,14 @@ def test_edr_openapi_is_valid_30_and_declares_what_the_routes_use(client: TestCl
     queries = [f"/edr/collections/{{collectionId}}/{q}" for q in ("position", "area", "cube")]
     queries += [f"/edr/collections/{{collectionId}}/{q}" for q in ("trajectory", "radius")]
     pages = ["/edr/", "/edr/conformance", "/edr/api", "/edr/collections"]
-    assert set(doc["paths"]) == {*pages, "/edr/collections/{collectionId}", *queries}
+    observations = [f"/edr/collections/{{collectionId}}/{q}" for q in ("locations", "items")]
+    observations += [f"{observations[0]}/{{locId}}", f"{observations[1]}/{{itemId}}"]
+    assert set(doc["paths"]) == {
+        *pages,
+        "/edr/collections/{collectionId}",
+        *queries,
+        *observations,
+    }
     for name in ("position", "area", "cube", "trajectory", "radius"):
         operation = doc["paths"][f"/edr/collections/{{collectionId}}/{name}"]["get"]
         declared = {p["name"] for p in operation["parameters"]}
@@ -149,6 +156,7 @@ def test_edr_openapi_is_valid_30_and_declares_what_the_routes_use(client: TestCl
         assert {"200", "204", "400", "404", "413", "503"} <= set(operation["responses"])
         collection = next(p for p in operation["parameters"] if p["name"] == "collectionId")
         assert collection["schema"]["enum"] == [
+            "argo-5900865",
             "ersst-v5",
             "giops",
             "glorys",

@@ -18,7 +18,7 @@ import xarray as xr
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from api.edr.pages import QUERY_TYPES
+from api.edr.describe import QUERY_TYPES
 from api.edr.queries import OUTPUT_FORMATS
 from catalog.axes import horizontal_coordinates
 from tests.conftest import SAMPLES, gridded_entries

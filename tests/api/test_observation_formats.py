@@ -255,3 +255,24 @@ def test_a_geojson_page_is_the_documented_model(client: TestClient) -> None:
     assert body["features"][0]["properties"]["href"].endswith(
         f"{C}/observations/{body['features'][0]['id']}"
     )
+
+
+def test_one_profile_as_coveragejson(client: TestClient, argo: xr.Dataset) -> None:
+    want = file_levels(argo, "good")
+    profile_id = want.profile_id.iloc[0]
+    rows = want[want.profile_id == profile_id]
+    response = client.get(f"{C}/observations/{profile_id}", params={"f": "covjson"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/prs.coverage+json"
+    body = response.json()
+    assert body["type"] == "Coverage" and body["domain"]["domainType"] == "VerticalProfile"
+    one = client.get(f"{C}/observations/{profile_id}").json()
+    depths = [d for d in one["depth"] if d is not None]
+    assert body["domain"]["axes"]["z"]["values"] == pytest.approx(depths)
+    temperature = body["ranges"]["temperature"]["values"]
+    good = rows[rows.pressure.notna()]
+    assert temperature == [None if np.isnan(v) else pytest.approx(v) for v in good.temperature]
+    negotiated = client.get(
+        f"{C}/observations/{profile_id}", headers={"Accept": "application/prs.coverage+json"}
+    )
+    assert negotiated.json() == body

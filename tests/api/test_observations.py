@@ -17,7 +17,7 @@ import pytest
 import xarray as xr
 from fastapi.testclient import TestClient
 
-from tests.conftest import SAMPLES, sample_entries, write_catalog
+from tests.conftest import SAMPLES, sample_entries, sample_entry, write_catalog
 
 ARGO = SAMPLES / "5900865_prof.nc"
 C = "/api/v1/datasets/argo-5900865"
@@ -31,7 +31,7 @@ def argo() -> xr.Dataset:
 
 def argo_entry() -> dict[str, Any]:
     """The bundled catalog's entry of the Argo float."""
-    return next(e for e in sample_entries() if e["id"] == "argo-5900865")
+    return sample_entry("argo-5900865")
 
 
 def positions(ds: xr.Dataset) -> pd.DataFrame:

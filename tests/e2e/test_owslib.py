@@ -26,7 +26,7 @@ from api.main import create_app
 from api.settings import DEFAULT_CATALOG, Settings
 from schemas.catalog import DERIVED_IDS
 from tests.api.test_derived_everywhere import at, teos10
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, gridded_entries, sample_entries
 from tests.e2e.live import serve
 
 EDR_CLASSES = [
@@ -122,15 +122,13 @@ def test_collections_have_their_extents(
 ) -> None:
     listing = edr.collections()
     collections = {c["id"]: c for c in listing["collections"]}
-    assert [c["id"] for c in listing["collections"]] == [
-        "ersst-v5",
-        "glorys",
-        "wcofs",
-        "giops",
-        "glorys-mesh",
-    ]
-    assert edr.data() == ["ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"]
-    for cid, collection in collections.items():
+    gridded = ["ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"]
+    observed = [e["id"] for e in sample_entries() if e not in gridded_entries()]
+    assert "argo-5900865" in observed
+    assert [c["id"] for c in listing["collections"]] == [*gridded, *observed]
+    assert edr.data() == [*gridded, *observed]
+    for cid in gridded:
+        collection = collections[cid]
         assert collection["extent"]["spatial"]["crs"].endswith("/OGC/1.3/CRS84")
         assert collection["extent"]["temporal"]["interval"], cid
         assert sorted(collection["data_queries"]) == QUERY_TYPES, cid
@@ -184,13 +182,7 @@ def test_api_document_is_valid_openapi_30(edr: Any, base: str) -> None:
     assert document == served.json()
     position = document["paths"]["/edr/collections/{collectionId}/position"]["get"]
     (collection_id,) = [p for p in position["parameters"] if p["name"] == "collectionId"]
-    assert collection_id["schema"]["enum"] == [
-        "ersst-v5",
-        "giops",
-        "glorys",
-        "glorys-mesh",
-        "wcofs",
-    ]
+    assert collection_id["schema"]["enum"] == sorted(e["id"] for e in sample_entries())
 
 
 # ----------------------------------------------------------------------------- position
@@ -385,3 +377,79 @@ def test_area_on_a_curvilinear_grid_is_a_multipoint_of_the_cells_inside(
             got[(x, y)] = value
     finite = {k: v for k, v in expected.items() if math.isfinite(v)}
     assert got == pytest.approx(finite, rel=1e-12)
+
+
+# ----------------------------------------------------------------------------- observations
+
+ARGO = "argo-5900865"
+
+
+@pytest.fixture(scope="module")
+def argo() -> Iterator[xr.Dataset]:
+    with xr.open_dataset(SAMPLES / "5900865_prof.nc") as ds:
+        yield ds.load()
+
+
+def adjusted(ds: xr.Dataset, row: int, var: str) -> npt.NDArray[np.float64]:
+    """A profile's adjusted values at its levels, NaN where the flag is not good (1, 2, 5, 8)."""
+    levels = np.isfinite(ds["PRES"].values[row])
+    values = ds[f"{var}_ADJUSTED"].values[row][levels].astype(np.float64)
+    flags = ds[f"{var}_ADJUSTED_QC"].values[row][levels].astype(str)
+    return np.where(np.isin(flags, ["1", "2", "5", "8"]), values, np.nan)
+
+
+def test_the_argo_collection_through_owslib(edr: Any, base: str, argo: xr.Dataset) -> None:
+    """OWSLib 0.35's EnvironmentalDataRetrieval has no locations or items method of its own:
+    ``query_data(id, "locations")`` builds the path /collections/{id}/locations (and
+    ``"locations/{locId}"`` one location), and the client inherits OGC API - Features'
+    ``collection_items`` and ``collection_item``, which is how it pages items."""
+    collection = edr.collection(ARGO)
+    assert sorted(collection["data_queries"]) == ["area", "cube", "items", "locations", "radius"]
+    assert (
+        collection["data_queries"]["items"]["link"]["href"]
+        == f"{base}/edr/collections/{ARGO}/items"
+    )
+
+    (platform,) = edr.query_data(ARGO, "locations")["features"]
+    assert platform["id"] == "5900865" and platform["properties"]["profile_count"] == 80
+    (track,) = platform["geometry"]["coordinates"]
+    order = np.argsort(argo["JULD"].values, kind="stable")
+    lon, lat = argo["LONGITUDE"].values[order], argo["LATITUDE"].values[order]
+    assert track == [pytest.approx([x, y]) for x, y in zip(lon, lat, strict=True)]
+
+    profiles = edr.query_data(
+        ARGO,
+        "locations/5900865",
+        datetime_="2005-08-01T00:00:00Z/2005-09-30T00:00:00Z",
+        parameter_names=["temperature"],
+    )
+    assert profiles["type"] == "CoverageCollection"
+    rows = [int(k) for k in order[:4]]  # the first four profiles, August and September 2005
+    assert [c["id"] for c in profiles["coverages"]] == [
+        f"5900865_{int(argo.CYCLE_NUMBER.values[r]):03d}" for r in rows
+    ]
+    for coverage, row in zip(profiles["coverages"], rows, strict=True):
+        assert coverage["domain"]["domainType"] == "VerticalProfile"
+        assert list(coverage["ranges"]) == ["temperature"]
+        got = values_of(coverage, "temperature")
+        np.testing.assert_allclose(got, adjusted(argo, row, "TEMP"), rtol=1e-12)
+
+    seen: list[str] = []
+    for offset in range(0, 80, 30):
+        page = edr.collection_items(ARGO, limit=30, offset=offset)
+        assert page["numberMatched"] == 80
+        seen += [f["id"] for f in page["features"]]
+    assert len(seen) == len(set(seen)) == 80
+
+    flagged = int(np.nonzero(argo.TEMP_ADJUSTED_QC.values == b"4")[0][0])
+    item_id = f"5900865_{int(argo.CYCLE_NUMBER.values[flagged]):03d}"
+    feature = edr.collection_item(ARGO, item_id)
+    assert feature["id"] == item_id
+    got = np.array([np.nan if v is None else v for v in feature["properties"]["temperature"]])
+    np.testing.assert_allclose(got, adjusted(argo, flagged, "TEMP"), rtol=1e-12)
+    assert np.isnan(got).any()  # the flagged values are null
+
+    square = "POLYGON((113 -12,117 -12,117 -9,113 -9,113 -12))"
+    area = edr.query_data(ARGO, "area", coords=square, z="0/50", parameter_names=["salinity"])
+    inside = shapely.intersects_xy(shapely.from_wkt(square), lon, lat)
+    assert len(area["coverages"]) == int(inside.sum()) > 0
