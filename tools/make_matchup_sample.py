@@ -19,7 +19,8 @@ itself, by rules simple enough for a test to check every matchup against it:
   SA = ``gsw.SA_from_SP(salinity, p, lon, lat)``;
 - ``BAD_TEMPERATURES`` and ``BAD_SALINITIES``: (profile, level) values made wrong on purpose
   (temperature + 3 °C, salinity - 1) and flagged '4' (bad), so a matchup with qc=good must
-  leave them out and one with qc=all shows them.
+  leave them out and one with qc=all shows them (a bad salinity only where the temperature is
+  bad too: see ``BAD_SALINITIES``).
 
 So, at every good value, model − observation is −``TEMPERATURE_BIAS`` (potential temperature)
 and −``SALINITY_BIAS``, to the float32 precision the Argo format stores. Running the script
@@ -53,10 +54,13 @@ SALINITY_BIAS = 0.05
 DAY = pd.Timestamp("2021-06-29")
 LATE = pd.Timestamp("2021-07-01")
 """The last profile's time: two days after the GLORYS day."""
-BAD_TEMPERATURES = ((1, 1), (4, 2))
+BAD_TEMPERATURES = ((1, 1), (4, 2), (6, 3))
 """(profile, level) temperatures set 3 °C too warm and flagged 4."""
-BAD_SALINITIES = ((2, 0), (6, 3))
-"""(profile, level) salinities set 1 too fresh and flagged 4."""
+BAD_SALINITIES = ((4, 2), (6, 3))
+"""(profile, level) salinities set 1 too fresh and flagged 4: at levels whose temperature is
+flagged too (a spike in both), because a good temperature beside a bad salinity can only be
+converted to potential temperature with an estimated salinity, which would blur the known
+offset by up to about 1e-4 °C."""
 MIN_WET_LEVELS = 4
 FILL = 99999.0
 REFERENCE = pd.Timestamp("1950-01-01")

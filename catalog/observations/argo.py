@@ -147,13 +147,6 @@ def index_profiles(paths: str | Path | Iterable[str | Path]) -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True)
 
 
-def _levels(ds: xr.Dataset, name: str, adjusted: bool, keep: np.ndarray) -> tuple[Any, Any]:
-    """A variable's values and flags at the existing levels, adjusted or raw."""
-    stem = f"{name}_ADJUSTED" if adjusted else name
-    values = ds[stem].values.astype(np.float64)[keep]
-    return values, _flags(ds[f"{stem}_QC"].values)[keep]
-
-
 def read_profile(path: str | Path, row: int, qc: QC = "good") -> Profile:
     """The profile at ``row`` of the file, its adjusted or raw values as DATA_MODE says.
 
@@ -162,20 +155,60 @@ def read_profile(path: str | Path, row: int, qc: QC = "good") -> Profile:
     pressure makes the level's other values bad). ``qc="all"`` keeps every value. Either
     way the flags are the file's. Levels are those with a (raw) pressure.
     """
+    (profile,) = read_profiles(path, [row], qc)
+    return profile
+
+
+def read_profiles(path: str | Path, rows: Iterable[int], qc: QC = "good") -> list[Profile]:
+    """The profiles at ``rows`` of the file, as ``read_profile`` gives each, opening the file
+    once and reading each level variable once (a matchup reads many profiles of a file)."""
     if qc not in ("good", "all"):
         raise InvalidParameters.single("qc", "one of 'good', 'all'")
+    rows = list(rows)
     with xr.open_dataset(path) as ds:
         n = ds.sizes["N_PROF"]
-        if not 0 <= row < n:
-            raise InvalidParameters.single("row", f"the file has rows 0 to {n - 1}")
-        meta = {name: column[row] for name, column in _metadata(ds).items()}
-        file_lat = float(ds["LATITUDE"].values[row])  # for depth, even if flagged
-        one = ds.isel(N_PROF=row)
-        adjusted = meta["data_mode"] in ("A", "D")
-        keep = np.isfinite(one["PRES"].values)
-        pressure, pressure_qc = _levels(one, "PRES", adjusted, keep)
-        temperature, temperature_qc = _levels(one, "TEMP", adjusted, keep)
-        salinity, salinity_qc = _levels(one, "PSAL", adjusted, keep)
+        for row in rows:
+            if not 0 <= row < n:
+                raise InvalidParameters.single("row", f"the file has rows 0 to {n - 1}")
+        metadata = _metadata(ds)
+        file_lat = ds["LATITUDE"].values.astype(np.float64)  # for depth, even if flagged
+        exists = np.isfinite(ds["PRES"].values)
+        arrays = {
+            stem: (ds[stem].values.astype(np.float64), _flags(ds[f"{stem}_QC"].values))
+            for name in ("PRES", "TEMP", "PSAL")
+            for stem in (name, f"{name}_ADJUSTED")
+        }
+    return [
+        _profile(
+            {k: column[row] for k, column in metadata.items()},
+            arrays,
+            exists[row],
+            row,
+            float(file_lat[row]),
+            qc,
+        )
+        for row in rows
+    ]
+
+
+def _profile(
+    meta: dict[str, Any],
+    arrays: dict[str, tuple[np.ndarray, np.ndarray]],
+    keep: np.ndarray,
+    row: int,
+    file_lat: float,
+    qc: QC,
+) -> Profile:
+    """One profile from its metadata and the file's level arrays (see ``read_profile``)."""
+    adjusted = meta["data_mode"] in ("A", "D")
+
+    def levels(name: str) -> tuple[np.ndarray, np.ndarray]:
+        values, flags = arrays[f"{name}_ADJUSTED" if adjusted else name]
+        return values[row][keep].copy(), flags[row][keep]
+
+    pressure, pressure_qc = levels("PRES")
+    temperature, temperature_qc = levels("TEMP")
+    salinity, salinity_qc = levels("PSAL")
     if qc == "good":
         good_pressure = np.isin(pressure_qc, list(GOOD_FLAGS))
         pressure = np.where(good_pressure, pressure, np.nan)
