@@ -89,6 +89,7 @@ WORKED: dict[str, dict[str, Any]] = {
     },
     "listObservations": {"dataset_id": "argo-5900865", "limit": 3},
     "getObservation": {"dataset_id": "argo-5900865"},
+    "getMatchups": {"dataset_id": "glorys", "observations": "glorys-matchup"},
     "listPlatforms": {"dataset_id": "argo-5900865"},
     "getPlatform": {"dataset_id": "argo-5900865"},
     "edrQueryArea": {"z": "0"},

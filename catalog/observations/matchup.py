@@ -218,7 +218,7 @@ def matchup(
     no_time = found["time"].isna().to_numpy()
     _skip(skipped, "no time (missing or flagged bad)", ids[no_time])
     late = (steps < 0) & ~no_time
-    _skip(skipped, f"no model time step within {_words(tolerance)}", ids[late])
+    _skip(skipped, f"no model time step within {words(tolerance)}", ids[late])
     if not (steps >= 0).any():
         raise _no_overlap(opened, collection, found, axis, tolerance, climatology)
     rows: list[pd.DataFrame] = []
@@ -277,7 +277,8 @@ def _skip(skipped: dict[str, list[str]], reason: str, ids: object) -> None:
         skipped.setdefault(reason, []).extend(listed)
 
 
-def _words(tolerance: pd.Timedelta) -> str:
+def words(tolerance: pd.Timedelta) -> str:
+    """A duration as ISO 8601 without its zero parts: P1D, PT6H."""
     return tolerance.isoformat().replace("0M0S", "").replace("T0H", "").rstrip("T")
 
 
@@ -314,7 +315,7 @@ def match_times(
     what = "the model step whose period holds the profile's time, else the nearest step"
     if climatology:
         what += ", by time of year (the model is a climatology)"
-    return out.astype(np.intp), f"{what}, within {_words(tolerance)}"
+    return out.astype(np.intp), f"{what}, within {words(tolerance)}"
 
 
 def _into_year(stamps: pd.DatetimeIndex, year: int) -> pd.DatetimeIndex:
@@ -353,7 +354,7 @@ def _no_overlap(
     return InvalidParameters.single(
         "tolerance",
         f"none of the {len(found)} profiles of '{collection.id}' found ({obs}) is within "
-        f"{_words(tolerance)} of a time step of '{opened.id}' ({model}){of_year}; ask for a "
+        f"{words(tolerance)} of a time step of '{opened.id}' ({model}){of_year}; ask for a "
         "larger tolerance or a collection that overlaps the model in time",
     )
 
