@@ -18,7 +18,8 @@ METHOD_EXAMPLE: dict[str, Any] = {
     "within P1D",
     "horizontal": "the model cell nearest to the profile's position",
     "vertical": "the model's levels interpolated linearly in depth to each observed depth; "
-    "above the shallowest level with model data, its value; below the deepest, no pair",
+    "above the shallowest level with model data, its value; below the deepest, its value down "
+    "to the bottom of its layer (half-way to the next level), no pair deeper",
     "difference": "model - observation (a positive bias: the model is warmer or saltier)",
     "tolerance": "P1D",
     "qc": "good",

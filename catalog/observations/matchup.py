@@ -12,7 +12,8 @@ observation collection's profiles were taken, as pairs with bias, RMSE and N per
 - **Vertical**: the model's levels interpolated linearly in depth to each observed depth (from
   the profile's pressure and latitude with gsw, as ``argo.read_profile`` gives it). Above the
   shallowest level with model data, that level's value (the top layer stands for the surface);
-  below the deepest one, no pair (the model has no water there).
+  below the deepest one, its value down to the bottom of its layer (half-way to the next
+  level), and no pair deeper (the model has no water there).
 - **Variables**: paired by CF standard name (``catalog.derived.roles``). A model potential
   temperature is compared with the observed in-situ temperature converted to potential
   temperature (``gsw.pt0_from_t``), a Conservative Temperature with ``gsw.CT_from_t``, an
@@ -59,7 +60,8 @@ MAX_PROFILES = 5000
 HORIZONTAL = "the model cell nearest to the profile's position"
 VERTICAL = (
     "the model's levels interpolated linearly in depth to each observed depth; above the "
-    "shallowest level with model data, its value; below the deepest, no pair"
+    "shallowest level with model data, its value; below the deepest, its value down to the "
+    "bottom of its layer (half-way to the next level), no pair deeper"
 )
 DIFFERENCE = "model - observation (a positive bias: the model is warmer or saltier)"
 CONVERSIONS = {
@@ -446,17 +448,29 @@ def _salinity_for_conversion(profile: argo.Profile) -> Floats:
 
 
 def interpolate(levels: Floats, column: Floats, depths: Floats) -> Floats:
-    """The column's values (on ``levels``, m) at ``depths``: linear between levels with data,
-    the shallowest one's above it, NaN below the deepest one (and where ``depths`` is NaN)."""
+    """The column's values (on ``levels``, m) at ``depths``: linear between levels with data;
+    above the shallowest, its value; below the deepest, its value down to the bottom of its
+    layer (half-way to the next level, or as far as from the level above when it is the
+    last), NaN deeper (and where ``depths`` is NaN)."""
     ok = np.isfinite(column) & np.isfinite(levels)
     out = np.full(depths.shape, np.nan)
     if not ok.any():
         return out
     order = np.argsort(levels[ok])
     z, v = levels[ok][order], column[ok][order]
-    inside = np.isfinite(depths) & (depths <= z[-1])
-    out[inside] = np.interp(depths[inside], z, v)  # np.interp holds v[0] above z[0]
+    inside = np.isfinite(depths) & (depths <= _layer_bottom(levels, z))
+    out[inside] = np.interp(depths[inside], z, v)  # holds v[0] above z[0], v[-1] below z[-1]
     return out
+
+
+def _layer_bottom(levels: Floats, wet: Floats) -> float:
+    """The bottom of the layer of the deepest wet level ``wet[-1]``."""
+    deepest = float(wet[-1])
+    below = levels[levels > deepest]
+    if below.size:
+        return deepest + 0.5 * (float(below.min()) - deepest)
+    above = levels[levels < deepest]
+    return deepest + 0.5 * (deepest - float(above.max())) if above.size else deepest
 
 
 def _pairs(
@@ -481,7 +495,7 @@ def _pairs(
             "profile_id": [profile.profile_id] * n,
             "platform": [profile.platform] * n,
             "variable": [info.id] * n,
-            "obs_time": [profile.time] * n,
+            "obs_time": [profile.time.round("us")] * n,  # JULD is float days
             "model_time": [model_time] * n,
             "obs_lon": profile.lon,
             "obs_lat": profile.lat,
