@@ -10,7 +10,6 @@ Computed in the request's thread, not a data worker: the pairs are bounded (at m
 from __future__ import annotations
 
 import math
-import re
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -41,8 +40,6 @@ from schemas.matchups import (
 
 router = PrefixedRouter(prefix=API_V1, tags=["Observations"])
 
-TOLERANCE_PATTERN = r"^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$"
-MAX_TOLERANCE = pd.Timedelta(days=366)
 CSV_EXAMPLE = (
     "profile_id,platform,variable,obs_time,model_time,obs_lon,obs_lat,model_lon,model_lat,"
     "depth,pressure,observed,model,difference,units\n"
@@ -50,18 +47,6 @@ CSV_EXAMPLE = (
     "47.70833587646485,-12.958328247070312,47.70833587646485,6.054116,6.103149,35.35524,"
     "35.305241,-0.049999,1e-3\n"
 )
-
-
-def tolerance_of(text: str) -> pd.Timedelta:
-    """An ISO 8601 duration in days, hours, minutes and seconds (P1D, PT6H, P2DT12H)."""
-    if not re.match(TOLERANCE_PATTERN, text) or text.endswith(("P", "T")):
-        raise InvalidParameters.single(
-            "tolerance", "an ISO 8601 duration of days, hours, minutes, seconds: P1D, PT6H"
-        )
-    value = pd.Timedelta(text)
-    if value > MAX_TOLERANCE:
-        raise InvalidParameters.single("tolerance", "at most P366D")
-    return value
 
 
 def _names(variables: str | None) -> list[str] | None:
@@ -231,7 +216,7 @@ def get_matchups(
             "(a month of monthly means, a day of daily ones, CF bounds) holds the time is at "
             "distance 0. Profiles further away are skipped and counted; when none is near, a "
             "400 gives both time ranges.",
-            pattern=TOLERANCE_PATTERN,
+            pattern=engine.TOLERANCE_PATTERN,
             max_length=32,
             examples=["P1D"],
         ),
@@ -272,7 +257,7 @@ def get_matchups(
         start=None if start is None else pd.Timestamp(start),
         end=None if end is None else pd.Timestamp(end),
         platform=platform,
-        tolerance=tolerance_of(tolerance),
+        tolerance=engine.parse_tolerance(tolerance),
         qc=qc,
         max_values=settings.max_values,
     )

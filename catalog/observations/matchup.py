@@ -26,6 +26,7 @@ observation collection's profiles were taken, as pairs with bias, RMSE and N per
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -52,6 +53,9 @@ Floats = npt.NDArray[np.float64]
 Observed = Literal["temperature", "salinity"]
 
 DEFAULT_TOLERANCE = pd.Timedelta(days=1)
+TOLERANCE_PATTERN = r"^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$"
+"""An ISO 8601 duration of days, hours, minutes and seconds (P1D, PT6H, P2DT12H)."""
+MAX_TOLERANCE = pd.Timedelta(days=366)
 DEFAULT_SP = 35.0
 """Practical salinity assumed for a temperature conversion in a profile without good salinity."""
 MAX_PROFILES = 5000
@@ -140,15 +144,28 @@ class Matchup:
     qc: argo.QC = "good"
 
 
+def parse_tolerance(text: str) -> pd.Timedelta:
+    """A tolerance as the facades take it (``TOLERANCE_PATTERN``, at most P366D); a 400 naming
+    ``tolerance`` otherwise."""
+    if not re.match(TOLERANCE_PATTERN, text) or text.endswith(("P", "T")):
+        raise InvalidParameters.single(
+            "tolerance", "an ISO 8601 duration of days, hours, minutes, seconds: P1D, PT6H"
+        )
+    value = pd.Timedelta(text)
+    if value > MAX_TOLERANCE:
+        raise InvalidParameters.single("tolerance", "at most P366D")
+    return value
+
+
 def pairings(opened: OpenDataset, names: list[str] | None) -> list[Pairing]:
-    """The model variables to compare, by CF standard name: the named ones (a 400 naming
-    ``variables`` for one that is not a sea water temperature or salinity with depth levels),
-    else every stored one that is."""
+    """The model variables to compare, by CF standard name, temperatures first: the named ones
+    (a 400 naming ``variables`` for one that is not a sea water temperature or salinity with
+    depth levels), else every stored one that is."""
     infos = opened.resolve(names) if names else list(opened.variables.values())
     found: list[Pairing] = []
     refused: list[str] = []
     for info in infos:
-        pairing = _pairing(info)
+        pairing = pairing_of(info)
         if pairing is None:
             refused.append(info.id)
         else:
@@ -166,10 +183,12 @@ def pairings(opened: OpenDataset, names: list[str] | None) -> list[Pairing]:
             f"dataset '{opened.id}' has no sea water temperature or salinity with depth levels "
             "(by CF standard name) to compare with observations",
         )
-    return found
+    return sorted(found, key=lambda p: (p.observed != "temperature", p.info.id))
 
 
-def _pairing(info: VariableInfo) -> Pairing | None:
+def pairing_of(info: VariableInfo) -> Pairing | None:
+    """The pairing of a model variable, or None when it is not a sea water temperature or
+    salinity with depth levels (by CF standard name)."""
     if info.derived is not None or info.role is not None or info.vertical is None:
         return None
     name = info.standard_name or ""

@@ -97,7 +97,7 @@ def test_pairs_are_glorys_values_at_the_cell_and_level(
         value = float(glorys[row.variable].values[k, j, i])
         assert row.model == pytest.approx(value, abs=FLOAT)
         # The observed value is the file's, converted as the answer says.
-        n = ids.index(row.profile_id)
+        n = ids.index(str(row.profile_id))
         level = int(np.nanargmin(np.abs(obs.PRES_ADJUSTED.values[n] - row.pressure)))
         salinity = float(obs.PSAL_ADJUSTED.values[n, level])
         if row.variable == "so":
@@ -106,7 +106,7 @@ def test_pairs_are_glorys_values_at_the_cell_and_level(
             sa = gsw.SA_from_SP(salinity, row.pressure, row.obs_lon, row.obs_lat)
             t = float(obs.TEMP_ADJUSTED.values[n, level])
             assert row.observed == pytest.approx(float(gsw.pt0_from_t(sa, t, row.pressure)))
-        assert pd.Timestamp(row.model_time) == pd.Timestamp("2021-06-29T00:00Z")
+        assert pd.Timestamp(str(row.model_time)) == pd.Timestamp("2021-06-29T00:00Z")
 
 
 def test_flagged_values_are_left_out_and_qc_all_shows_them(client: TestClient) -> None:
