@@ -158,6 +158,15 @@ def check(opened: OpenDataset, p: MatchupParams) -> None:
         )
 
 
+def worker_catalog() -> tuple[Catalog, int]:
+    """The plot worker's catalog (``data_worker.warm``), where the collection is indexed: a
+    render context carries gridded datasets only."""
+    try:
+        return data_worker.opened()
+    except KeyError:
+        raise RuntimeError("the matchup plot renders in a warmed plot worker") from None
+
+
 def collection_of(catalog: Catalog, collection_id: str) -> ObservationCollection:
     """The worker catalog's collection (indexed once per process); a 400 naming
     ``observations`` for an unknown id."""
@@ -182,7 +191,7 @@ def statistics_text(stats: engine.Statistics) -> str:
 
 def render(ctx: RenderContext, p: MatchupParams) -> Figure:
     """Draw the panels (runs in a worker)."""
-    catalog, max_values = data_worker.opened()
+    catalog, max_values = worker_catalog()
     collection = collection_of(catalog, p.observations)
     found = engine.matchup(
         ctx.opened,
