@@ -256,7 +256,13 @@ def matchup(
                 matched += 1
             else:
                 _skip(skipped, "no level with an observed and a model value", [profile.profile_id])
-    pairs = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=PAIR_COLUMNS)
+    if matched == 0:
+        reasons = "; ".join(f"{reason}: {len(ids)}" for reason, ids in skipped.items())
+        raise NoData(
+            f"None of the {len(found)} profiles of '{collection.id}' found could be paired "
+            f"with '{opened.id}' ({reasons})."
+        )
+    pairs = pd.concat(rows, ignore_index=True)
     return Matchup(
         model_id=opened.id,
         collection_id=collection.id,
@@ -299,8 +305,13 @@ def _skip(skipped: dict[str, list[str]], reason: str, ids: object) -> None:
 
 
 def words(tolerance: pd.Timedelta) -> str:
-    """A duration as ISO 8601 without its zero parts: P1D, PT6H."""
-    return tolerance.isoformat().replace("0M0S", "").replace("T0H", "").rstrip("T")
+    """A duration as ISO 8601 without its zero parts: P1D, PT6H, P2DT12H (whole seconds)."""
+    days, rest = divmod(int(tolerance.total_seconds()), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    clock = "".join(f"{v}{u}" for v, u in ((hours, "H"), (minutes, "M"), (seconds, "S")) if v)
+    text = "P" + (f"{days}D" if days else "") + (f"T{clock}" if clock else "")
+    return text if text != "P" else "PT0S"
 
 
 def match_times(
@@ -343,8 +354,8 @@ def _into_year(stamps: pd.DatetimeIndex, year: int) -> pd.DatetimeIndex:
     """The instants moved into ``year`` (29 February into a common year: the 28th)."""
     moved = stamps.copy()
     for old in np.unique(np.asarray(stamps.year)[np.asarray(stamps.notna(), dtype=bool)]):
-        where = stamps.year == old
-        moved = moved.where(~where, stamps[where] + pd.DateOffset(years=int(year - old)))
+        other_years = np.asarray(stamps.year != old)
+        moved = moved.where(other_years, stamps + pd.DateOffset(years=int(year - old)))
     return pd.DatetimeIndex(moved)
 
 
@@ -369,7 +380,11 @@ def _no_overlap(
 ) -> InvalidParameters:
     """The 400 naming ``tolerance`` when no profile is near a model step, with both ranges."""
     times = found["time"].dropna()
-    obs = f"{iso(times.min().tz_localize(None))}/{iso(times.max().tz_localize(None))}"
+    obs = (
+        f"{iso(times.min().tz_localize(None))}/{iso(times.max().tz_localize(None))}"
+        if len(times)
+        else "none has a time"
+    )
     model = "none" if axis is None else f"{iso(axis.values[0])}/{iso(axis.values[-1])}"
     of_year = " (by time of year: the model is a climatology)" if climatology else ""
     return InvalidParameters.single(
@@ -386,7 +401,7 @@ def _by_step(
     """The matched profiles, grouped by model step (one read per step)."""
     matched = found.assign(_step=steps).loc[steps >= 0]
     for step, group in matched.groupby("_step", sort=True):
-        yield int(str(step)), group
+        yield int(step), group  # type: ignore[arg-type]
 
 
 def _stencils(

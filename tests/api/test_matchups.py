@@ -247,3 +247,19 @@ def test_the_readme_example_is_what_the_service_answers(client: TestClient) -> N
     response = client.get(url)
     assert response.status_code == 200
     assert response.text.strip() == "\n".join(shown)
+
+
+def test_profiles_matched_in_time_but_off_the_grid_are_no_data(
+    tmp_path: Path, make_client: Callable[..., TestClient]
+) -> None:
+    """The Argo float against GLORYS as a climatology: some profiles are near 29 June, in
+    another year, but all are in the Indian Ocean, off the GLORYS grid."""
+    shutil.copy(SAMPLES / "GLORYS_coarse_test_data.nc", tmp_path)
+    shutil.copy(SAMPLES / "5900865_prof.nc", tmp_path)
+    entries = {e["id"]: e for e in sample_entries()}
+    climatology = {**entries["glorys"], "climatology": True}
+    client = make_client(write_catalog(tmp_path, [climatology, entries["argo-5900865"]]))
+    response = client.get(M, params={"observations": "argo-5900865", "tolerance": "P10D"})
+    assert response.status_code == 404
+    assert response.json()["type"] == "/problems/no-data"
+    assert "outside the model's grid" in response.json()["detail"]
