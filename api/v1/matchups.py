@@ -3,8 +3,10 @@ profiles, answered as pairs with bias, RMSE and N per variable (JSON or CSV).
 
 Computed in the request's thread, not a data worker: the pairs are bounded (at most
 ``matchup.MAX_PROFILES`` profiles and the service's ``max_values`` levels x variables, else a
-413 before any file is read), each file is opened once and the model read once per time step
-(the 11 sample profiles against GLORYS: about 30 ms).
+413 before any file is read), each file is opened once and the model read once per time step:
+the 11 sample profiles against GLORYS answer in about 30 ms, 800 profiles (8,321 pairs) take
+0.45 s in the engine, so the largest allowed about a second. A collection of many more
+profiles per request would belong in the data worker pool (``catalog.jobs``).
 """
 
 from __future__ import annotations

@@ -263,3 +263,13 @@ def test_profiles_matched_in_time_but_off_the_grid_are_no_data(
     assert response.status_code == 404
     assert response.json()["type"] == "/problems/no-data"
     assert "outside the model's grid" in response.json()["detail"]
+
+
+def test_a_matchup_past_the_value_limit_is_a_413_before_reading(
+    make_client: Callable[..., TestClient],
+) -> None:
+    client = make_client(SAMPLES / "catalog.yaml", max_values=50)  # 55 levels x 2 variables
+    response = client.get(M, params=OBS)
+    assert response.status_code == 413
+    assert response.json()["type"] == "/problems/selection-too-large"
+    assert "bbox, start, end or platform" in response.json()["detail"]
