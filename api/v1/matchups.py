@@ -5,7 +5,7 @@ Computed in the request's thread, not a data worker: the pairs are bounded (at m
 ``matchup.MAX_PROFILES`` profiles and the service's ``max_values`` levels x variables, else a
 413 before any file is read), each file is opened once and the model read once per time step:
 the 11 sample profiles against GLORYS answer in about 30 ms, 800 profiles (8,321 pairs) take
-0.45 s in the engine, so the largest allowed about a second. A collection of many more
+0.26 s in the engine, so the largest allowed (2,000) under a second. A collection of many more
 profiles per request would belong in the data worker pool (``catalog.jobs``).
 """
 
