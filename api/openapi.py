@@ -104,7 +104,8 @@ TAGS = [
         "name": "Observations",
         "description": "In-situ observation collections (Argo floats): profiles searched by "
         "box, time and platform as paged GeoJSON, one profile's levels with their QC flags, "
-        "platforms and their tracks.",
+        "platforms and their tracks; model-observation matchups (a gridded dataset sampled at "
+        "the profiles, with bias, RMSE and N).",
     },
     {
         "name": TAG,

@@ -42,10 +42,15 @@ class PlotType:
     sizer: Callable[[OpenDataset, Any], tuple[int, int]] | None = None
     """The image size for the parameters when the plot has a natural shape of its own (a
     map: its box's aspect); None: ``layout.canvas_size`` without one (4:3)."""
+    applies: Callable[[OpenDataset], bool] | None = None
+    """Where the plot applies when ``needs`` cannot say it (a matchup: a temperature or
+    salinity by CF standard name); None: as ``needs`` and ``draws`` say."""
 
     def applies_to(self, opened: OpenDataset) -> bool:
         """Whether some variable of the dataset (or the variables it draws) can be drawn
         this way."""
+        if self.applies is not None:
+            return self.applies(opened)
         if self.draws:
             return all(name in opened.variables for name in self.draws)
         return bool(candidates(opened, self.needs))

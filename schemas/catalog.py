@@ -222,6 +222,12 @@ class DatasetEntry(_Strict):
         description="TEOS-10 derived variables (density, sound speed, …): on by default where "
         "inputs are found; `false` switches them off.",
     )
+    climatology: bool = Field(
+        default=False,
+        description="The time steps are a climatology (typical months or days of no particular "
+        "year): model-observation matchups match an observation by its month or day of the "
+        "year, whatever its year.",
+    )
 
 
 class CatalogFile(_Strict):

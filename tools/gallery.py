@@ -176,6 +176,12 @@ ITEMS: tuple[Item, ...] = (
         "Sound speed on the abyssal plain and in the Norwegian Sea, with their channel axes",
         {"lon": ["-17", "2"], "lat": ["50", "66"]},
     ),
+    Item(
+        "glorys",
+        "matchup",
+        "GLORYS against the profiles made from it with known offsets (glorys-matchup)",
+        {"observations": "glorys-matchup"},
+    ),
     Item("glorys", "colorbar", "The colour legend of salinity", {"variable": "so"}),
     # WCOFS: hourly surface currents off Oregon (curvilinear ROMS grid)
     Item(
@@ -268,6 +274,12 @@ ITEMS: tuple[Item, ...] = (
         "soundspeed",
         "Sound speed in the Rockall Trough, on the mesh",
         {"lon": "-12", "lat": "57"},
+    ),
+    Item(
+        "glorys-mesh",
+        "matchup",
+        "The mesh against the same profiles, every value with qc=all: the flagged ones stand out",
+        {"observations": "glorys-matchup", "qc": "all"},
     ),
     Item("glorys-mesh", "colorbar", "The colour legend of the mesh's temperature"),
 )

@@ -12,6 +12,7 @@ from plotting.types import (
     colorbar,
     hovmoller,
     map,
+    matchup,
     profile,
     soundspeed,
     stick,
@@ -32,4 +33,5 @@ PLOT_TYPES: dict[str, PlotType] = {
     "soundspeed": soundspeed.PLOT_TYPE,
     "stick": stick.PLOT_TYPE,
     "colorbar": colorbar.PLOT_TYPE,
+    "matchup": matchup.PLOT_TYPE,
 }

@@ -39,6 +39,8 @@ def location(plot_type: str, dataset: str) -> dict[str, Any]:
     """The location parameters a plot type takes, for a place in the water of the dataset."""
     kind = PLOT_TYPES[plot_type].location
     lon, lat = PLACES[dataset]["point"]
+    if plot_type == "matchup":  # the observations it compares with, inside the GLORYS day
+        return {"observations": "glorys-matchup"}
     if kind == "path":
         return {"path": PLACES[dataset]["path"]}
     if kind == "points":
@@ -98,6 +100,8 @@ def test_plot_types_list_where_each_applies(client: TestClient) -> None:
         assert (dataset in listing["ts"]["datasets"]) is teos10
         assert (dataset in listing["soundspeed"]["datasets"]) is teos10
     assert listing["ts"]["datasets"] == ["glorys", "glorys-mesh"]
+    # Matched by CF standard name: GIOPS's temperature has none.
+    assert listing["matchup"]["datasets"] == ["glorys", "glorys-mesh"]
     assert "width" in listing["map"]["parameters"]["properties"]
 
 
