@@ -107,8 +107,12 @@ def _numbers(var: netCDF4.Variable[Any], rows: Rows) -> np.ndarray:
 
 
 def _chars(var: netCDF4.Variable[Any], rows: Rows) -> np.ndarray:
-    """A one-character variable's rows (flags, modes) as ``<U1``, a blank or null one ``' '``."""
-    text = np.asarray(var[rows]).astype("<U1")
+    """A one-character variable's rows (flags, modes) as ``<U1``, a blank or null one ``' '``;
+    also when written with a trailing ``STRING1`` dimension (as xarray writes a character)."""
+    values = np.asarray(var[rows])
+    if var.dimensions and var.dimensions[-1].startswith("STRING"):
+        values = values[..., 0]
+    text = values.astype("<U1")
     return np.where(np.char.strip(text) == "", " ", text)
 
 
@@ -135,7 +139,7 @@ def _metadata(ds: netCDF4.Dataset, rows: Rows) -> dict[str, Any]:
     juld = pd.DatetimeIndex(
         decode_cf_datetime(_numbers(juld_var, rows), juld_var.units, use_cftime=False)
     )
-    juld = juld.tz_localize("UTC").as_unit("ns")
+    juld = juld.tz_localize("UTC").round("us").as_unit("ns")  # float days: ns noise
     bad_time = np.isin(time_qc, list(BAD_FLAGS))
     bad_position = np.isin(position_qc, list(BAD_FLAGS))
     lon = _numbers(ds["LONGITUDE"], rows)

@@ -127,15 +127,6 @@ class ObservationCollection:
             return [dsg.read_profile(file, row, qc) for row in rows]
         return argo.read_profiles(file, rows, qc)
 
-    def profiles(self, rows: Sequence[int], qc: argo.QC = "good") -> list[argo.Profile]:
-        """The profiles at these rows of the table, in that order, each file opened once."""
-        picked = self.table.iloc[list(rows)]
-        found: dict[int, argo.Profile] = {}
-        for file, group in picked.groupby("file", sort=False):
-            read = argo.read_profiles(str(file), group["row"].astype(int).tolist(), qc)
-            found.update(zip(group.index.tolist(), read, strict=True))
-        return [found[i] for i in picked.index]
-
     @cached_property
     def bbox(self) -> list[float] | None:
         """(west, south, east, north) of the positions, or None without any."""

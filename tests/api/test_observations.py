@@ -47,11 +47,6 @@ def positions(ds: xr.Dataset) -> pd.DataFrame:
     ).sort_values(["time", "profile_id"])
 
 
-def argo_entry() -> dict[str, Any]:
-    """The bundled catalog's entry of the Argo float."""
-    return next(e for e in sample_entries() if e["id"] == "argo-5900865")
-
-
 def features(client: TestClient, **params: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     response = client.get(f"{C}/observations", params=params)
     assert response.status_code == 200, response.text
