@@ -139,7 +139,7 @@ def _metadata(ds: netCDF4.Dataset, rows: Rows) -> dict[str, Any]:
     juld = pd.DatetimeIndex(
         decode_cf_datetime(_numbers(juld_var, rows), juld_var.units, use_cftime=False)
     )
-    juld = juld.tz_localize("UTC").round("us").as_unit("ns")  # float days: ns noise
+    juld = juld.tz_localize("UTC").as_unit("ns")
     bad_time = np.isin(time_qc, list(BAD_FLAGS))
     bad_position = np.isin(position_qc, list(BAD_FLAGS))
     lon = _numbers(ds["LONGITUDE"], rows)
