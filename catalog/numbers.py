@@ -16,3 +16,11 @@ def tidy_float(value: float | np.floating) -> float:
 def tidy_floats(values: npt.ArrayLike) -> list[float]:
     """``tidy_float`` of each value."""
     return [tidy_float(v) for v in np.asarray(values).ravel()]
+
+
+def narrowest(values: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]:
+    """The values as float32 when that loses nothing (values read from a float32 variable and
+    widened), else as they are: so a table writes ``26.506``, not ``26.506000518798828``."""
+    narrow = values.astype(np.float32)
+    same = np.array_equal(narrow.astype(values.dtype), values, equal_nan=True)
+    return narrow if same else values

@@ -26,6 +26,7 @@ from catalog.formats import CRS84, Sink
 from catalog.formats.covjson import write_covjson
 from catalog.formats.stream import Gathered
 from catalog.formats.tables import write_csv
+from catalog.numbers import narrowest
 from catalog.observations.argo import Profile
 from catalog.query.result import QueryResult
 from schemas.params import Levels
@@ -104,7 +105,7 @@ def profile_dataset(profile: Profile, names: Sequence[str], z: Levels | None = N
     data = {
         name: (
             "depth",
-            np.asarray(getattr(profile, name), dtype=np.float64)[keep],
+            narrowest(np.asarray(getattr(profile, name), dtype=np.float64)[keep]),
             {
                 "units": VARIABLES[name].units,
                 "standard_name": VARIABLES[name].standard_name,

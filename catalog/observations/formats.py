@@ -22,6 +22,7 @@ import xarray as xr
 
 import catalog.formats.stream as stream
 from catalog.formats.stream import Out
+from catalog.numbers import narrowest
 from catalog.observations.argo import Profile
 
 UNITS = {"pressure": "dbar", "depth": "m", "temperature": "degC", "salinity": "1"}
@@ -122,8 +123,8 @@ def write_csv(profiles: Sequence[Profile], out: Out) -> None:
         arrays.append(column.take(rows))
     for name in LEVEL_COLUMNS:
         joined = np.concatenate([np.asarray(getattr(p, name)) for p in profiles])
-        if name in UNITS:  # float32: the shortest text that reads back as the file's value
-            arrays.append(pa.array(joined.astype(np.float32), from_pandas=True))
+        if name in UNITS:  # the shortest text that reads back as the file's value
+            arrays.append(pa.array(narrowest(joined.astype(np.float64)), from_pandas=True))
         else:
             arrays.append(pa.array(joined.astype(str)))
     text = [str(v[n]) for v in per_profile for n in ("profile_id", "platform")]
