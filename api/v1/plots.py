@@ -11,7 +11,7 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AsyncDatasetDep, CatalogDep, SettingsDep
+from api.deps import CatalogDep, DatasetIdPath, SettingsDep, get_dataset_async
 from api.errors import NotAcceptable
 from api.images import image_response
 from api.negotiation import VARY_ACCEPT, negotiate
@@ -36,7 +36,7 @@ from plotting.figure import MEDIA_TYPES
 from plotting.params import PlotParams
 from plotting.runner import PlotRunner
 from plotting.types import PlotType
-from plotting.worker import RenderJob
+from plotting.worker import ObservationJob, RenderJob
 
 
 async def get_runner(request: Request) -> PlotRunner:
@@ -80,10 +80,11 @@ _IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
 def build_router(plot_types: Mapping[str, PlotType]) -> PrefixedRouter:
     """The plot routes: one per plot type, then a catch-all naming the valid types."""
     router = PrefixedRouter(prefix=API_V1, tags=["Plots"])
+    observed = [t.name for t in plot_types.values() if t.observed is not None]
     for plot_type in plot_types.values():
         router.add_api_route(
             f"/datasets/{{dataset_id}}/plots/{plot_type.name}",
-            _endpoint(plot_type),
+            _endpoint(plot_type, observed),
             methods=["GET"],
             operation_id=f"plot{plot_type.name.title()}",
             name=f"plot_{plot_type.name}",
@@ -106,12 +107,14 @@ def build_router(plot_types: Mapping[str, PlotType]) -> PrefixedRouter:
     return router
 
 
-def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
+def _endpoint(plot_type: PlotType, observed: list[str]) -> Callable[..., Any]:
+    """The plot's endpoint: drawn from a gridded dataset or an observation collection, as
+    the id names one and the plot type draws it (404 plot-type-not-found otherwise)."""
     params_model = plot_type.params
 
     async def plot(
         request: Request,
-        opened: AsyncDatasetDep,
+        dataset_id: DatasetIdPath,
         runner: RunnerDep,
         settings: SettingsDep,
         catalog: CatalogDep,
@@ -119,6 +122,18 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
     ) -> Response:
         negotiated = "f" not in request.query_params
         params = _in_format(request, params) if negotiated else params
+        vary = VARY_ACCEPT if negotiated else None
+        if dataset_id in catalog.collection_ids:
+            return await _observed(
+                request, plot_type, observed, dataset_id, runner, catalog, settings, params, vary
+            )
+        opened = await get_dataset_async(dataset_id, catalog)
+        if plot_type.render is None:
+            raise PlotTypeNotFound(
+                f"Plot type '{plot_type.name}' draws observation collections "
+                f"({', '.join(catalog.collection_ids) or 'none in this catalog'}); "
+                f"'{dataset_id}' is a gridded dataset."
+            )
         _check_limits(plot_type.size(opened, params), params, settings)
         others = await _other_datasets(catalog, opened, params)
         plot_type.validate(opened, params, others)
@@ -127,9 +142,7 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
             plot_type.name, plot_type.render, opened.id, params, opened.version, versions
         )
         try:
-            return await image_response(
-                request, runner, catalog, opened.id, job, VARY_ACCEPT if negotiated else None
-            )
+            return await image_response(request, runner, catalog, opened.id, job, vary)
         except DatasetUnavailable:
             for dataset_id in others:  # as image_response does for the plot's own
                 catalog.recheck(dataset_id)
@@ -137,6 +150,34 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
 
     plot.__doc__ = plot_type.summary
     return plot
+
+
+async def _observed(
+    request: Request,
+    plot_type: PlotType,
+    observed: list[str],
+    collection_id: str,
+    runner: PlotRunner,
+    catalog: Catalog,
+    settings: Settings,
+    params: PlotParams,
+    vary: dict[str, str] | None,
+) -> Response:
+    """The plot drawn from an observation collection: checked against its index here, its
+    profiles read in a worker."""
+    if plot_type.observed is None:
+        raise PlotTypeNotFound(
+            f"'{collection_id}' is an observation collection; plot type '{plot_type.name}' "
+            "draws gridded datasets. " + valid_values_sentence(observed),
+            **valid_values_hint(observed),
+        )
+    _, collection, _ = catalog.collection_state(collection_id)
+    if collection is None:  # not indexed yet, or due a retry: file I/O, off the event loop
+        collection = await run_in_threadpool(catalog.collection, collection_id)
+    _check_limits(plot_type.observed_size(collection, params), params, settings)
+    plot_type.validate_observed(collection, params)
+    job = ObservationJob(plot_type.name, plot_type.observed.render, collection_id, params)
+    return await image_response(request, runner, catalog, collection_id, job, vary)
 
 
 async def _other_datasets(

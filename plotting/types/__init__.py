@@ -16,6 +16,7 @@ from plotting.types import (
     soundspeed,
     stick,
     timeseries,
+    track,
     transect,
     ts,
 )
@@ -32,4 +33,5 @@ PLOT_TYPES: dict[str, PlotType] = {
     "soundspeed": soundspeed.PLOT_TYPE,
     "stick": stick.PLOT_TYPE,
     "colorbar": colorbar.PLOT_TYPE,
+    "track": track.PLOT_TYPE,
 }
