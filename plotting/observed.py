@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
+from matplotlib.axis import Axis
+from matplotlib.dates import AutoDateLocator, DateFormatter
 from matplotlib.figure import Figure
 from pydantic import Field
 
@@ -63,6 +65,8 @@ MEASURED = {
         "salinity", "Practical salinity", "1", "sea_water_practical_salinity", "haline"
     ),
 }
+CROSS = "\u00d7"
+"""The mark of a flagged value."""
 MeasuredName = Literal["temperature", "salinity"]
 Vertical = Literal["pressure", "depth"]
 VERTICAL_LABELS = {"pressure": "Pressure (dbar)", "depth": "Depth (m)"}
@@ -98,7 +102,7 @@ QCParam = Annotated[
     argo.QC,
     Field(
         description="'good' (the default): values flagged other than 1, 2, 5 or 8 are left "
-        "out; 'all': they are drawn too, marked × in red and named in the legend.",  # noqa: RUF001
+        "out; 'all': they are drawn too, marked " + CROSS + " in red, their flags in the legend.",
         examples=["all"],
     ),
 ]
@@ -217,3 +221,10 @@ def finish(fig: Figure, title: str, collection: ObservationCollection, what: str
     """Title, the collection and what was drawn, and its credit line."""
     annotate(fig, title, collection.entry.title, what, collection.entry.attribution)
     return fig
+
+
+def date_ticks(axis: Axis, days: float) -> None:
+    """Dates on a colour bar, every label whole ('2006-05', '2006-05-14', '05-14 06:00')."""
+    fmt = "%Y-%m" if days > 90 else "%Y-%m-%d" if days > 3 else "%m-%d %H:%M"
+    axis.set_major_locator(AutoDateLocator(minticks=3, maxticks=8))  # type: ignore[no-untyped-call]
+    axis.set_major_formatter(DateFormatter(fmt))  # type: ignore[no-untyped-call]

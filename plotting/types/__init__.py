@@ -12,6 +12,7 @@ from plotting.types import (
     colorbar,
     hovmoller,
     map,
+    obsprofile,
     profile,
     soundspeed,
     stick,
@@ -34,4 +35,5 @@ PLOT_TYPES: dict[str, PlotType] = {
     "stick": stick.PLOT_TYPE,
     "colorbar": colorbar.PLOT_TYPE,
     "track": track.PLOT_TYPE,
+    "obsprofile": obsprofile.PLOT_TYPE,
 }

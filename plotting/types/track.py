@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from matplotlib.axis import Axis
 from matplotlib.collections import LineCollection
-from matplotlib.dates import AutoDateLocator, DateFormatter, date2num
+from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 from pydantic import Field, field_validator
 
@@ -25,6 +24,7 @@ from plotting.observed import (
     ObservationContext,
     ObsStart,
     Platform,
+    date_ticks,
     finish,
     naive_times,
     platform_param,
@@ -185,13 +185,6 @@ def track_lines(rows: pd.DataFrame, x0: float) -> list[npt.NDArray[np.float64]]:
             breaks = np.flatnonzero(np.abs(np.diff(xy[:, 0])) > 180.0) + 1
             lines += [piece for piece in np.split(xy, breaks) if len(piece) > 1]
     return lines
-
-
-def date_ticks(axis: Axis, days: float) -> None:
-    """Dates on a colour bar, every label whole ('2006-05', '2006-05-14', '05-14 06:00')."""
-    fmt = "%Y-%m" if days > 90 else "%Y-%m-%d" if days > 3 else "%m-%d %H:%M"
-    axis.set_major_locator(AutoDateLocator(minticks=3, maxticks=8))  # type: ignore[no-untyped-call]
-    axis.set_major_formatter(DateFormatter(fmt))  # type: ignore[no-untyped-call]
 
 
 def size(collection: ObservationCollection, p: TrackParams) -> tuple[int, int]:
