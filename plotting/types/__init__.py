@@ -13,6 +13,7 @@ from plotting.types import (
     hovmoller,
     map,
     obsprofile,
+    obssection,
     profile,
     soundspeed,
     stick,
@@ -36,4 +37,5 @@ PLOT_TYPES: dict[str, PlotType] = {
     "colorbar": colorbar.PLOT_TYPE,
     "track": track.PLOT_TYPE,
     "obsprofile": obsprofile.PLOT_TYPE,
+    "obssection": obssection.PLOT_TYPE,
 }
