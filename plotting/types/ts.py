@@ -6,17 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import gsw
 import numpy as np
 import numpy.typing as npt
+from matplotlib.axis import Axis
 from matplotlib.collections import LineCollection
+from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from pydantic import Field, field_validator
 
 from catalog import query
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, NoData
 from catalog.geo import BBox
+from catalog.observations.collection import ObservationCollection
 from catalog.selection import depth_range
 from catalog.variables import VariableInfo
 from plotting import colormaps
@@ -31,8 +36,19 @@ from plotting.common import (
 from plotting.figure import annotate, new_figure
 from plotting.labels import with_units
 from plotting.layout import colour_bar
+from plotting.observed import (
+    ObsEnd,
+    ObservationContext,
+    ObsStart,
+    Platform,
+    ProfileIds,
+    choose,
+    profile_name,
+    read,
+    span,
+)
 from plotting.params import DepthMax, DepthMin, PlotParams, Time
-from plotting.plot_type import PlotType
+from plotting.plot_type import ObservationDrawing, PlotType
 from plotting.ts_axes import (
     DEPTH_COLOURS,
     ISOPYCNAL_COLOUR,
@@ -52,6 +68,8 @@ NAMED_POINTS = 3
 """Up to this many points are named in the subtitle too (always in the legend)."""
 FEW_COLUMNS = 50
 """Up to this many columns of a box, their lines are drawn darker."""
+MAX_PROFILES = 100
+"""At most this many observed profiles in one diagram."""
 
 
 class TSParams(PlotParams):
@@ -120,6 +138,10 @@ class TSParams(PlotParams):
     time: Time = None
     depth_min: DepthMin = None
     depth_max: Annotated[DepthMax, Field(examples=[2000])] = None
+    profile_id: ProfileIds
+    platform: Platform = None
+    start: ObsStart = None
+    end: ObsEnd = None
 
     @field_validator("variable")
     @classmethod
@@ -136,8 +158,17 @@ class TSParams(PlotParams):
         return units
 
 
+OBSERVATION_PARAMS = ("profile_id", "platform", "start", "end")
+GRIDDED_PARAMS = ("lon", "lat", "bbox", "time", "max_points")
+
+
 def check(opened: OpenDataset, p: TSParams) -> None:
-    """Points or a box, not both nor neither; one lat per lon."""
+    """Points or a box, not both nor neither; one lat per lon; no observation parameter."""
+    for name in OBSERVATION_PARAMS:
+        if name in p.model_fields_set:
+            raise InvalidParameters.single(
+                name, f"only for observation collections; '{opened.id}' is a gridded dataset"
+            )
     if p.bbox is not None and (p.lon or p.lat):
         raise InvalidParameters.single("bbox", "give lon/lat points or a bbox, not both")
     if p.bbox is None and not (p.lon or p.lat):
@@ -157,6 +188,7 @@ class Columns:
     sa: npt.NDArray[np.float64]
     ct: npt.NDArray[np.float64]
     depth: npt.NDArray[np.float64]
+    """The levels' depths (level), or each column's (column, level: observed profiles)."""
     names: list[str]
     """One per column at points; none for a box."""
     used: dict[str, Any]
@@ -251,13 +283,37 @@ def _ordinal(n: int) -> str:
 
 
 def render(ctx: RenderContext, p: TSParams) -> Figure:
-    """Draw the diagram (runs in a worker)."""
+    """Draw the diagram of a gridded dataset's columns (runs in a worker)."""
     opened = ctx.opened
     sa_info, ct_info = opened.variables[SA], opened.variables[CT]
     columns = in_box(ctx, p, p.bbox) if p.bbox is not None else at_points(ctx, p)
+    return draw(
+        columns,
+        p,
+        (
+            _axis_label("Absolute Salinity", sa_info),
+            _axis_label("Conservative Temperature", ct_info),
+        ),
+        opened.entry.title,
+        subtitle(columns.used, ct_info, f"{_depth_words(columns)} · {columns.where}"),
+        opened.entry.attribution,
+    )
+
+
+def draw(
+    columns: Columns,
+    p: TSParams,
+    labels: tuple[str, str],
+    dataset: str,
+    what: str,
+    credit: str,
+) -> Figure:
+    """The diagram of the columns (SA, CT and depth by column and level): dots coloured by
+    depth, on σ0 isopycnals; named columns as lines in the legend, else faint lines."""
     fig = new_figure(p.width, p.height, p.dpi)
     ax = fig.add_subplot()
-    norm = depth_norm(p.scale, columns.depth)
+    depths = columns.depth[np.isfinite(columns.depth)]
+    norm = depth_norm(p.scale, depths)
     cmap = colormaps.get(p.colormap) if p.colormap else default_colours()
     depth = np.broadcast_to(columns.depth, columns.sa.shape)
     box = not columns.names
@@ -296,22 +352,30 @@ def render(ctx: RenderContext, p: TSParams) -> Figure:
         handles.append(
             Line2D([], [], color=ISOPYCNAL_COLOUR, lw=0.7, label="σ₀ isopycnals (kg m⁻³)")
         )
-    ax.set_xlabel(_axis_label("Absolute Salinity", sa_info))
-    ax.set_ylabel(_axis_label("Conservative Temperature", ct_info))
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
     ax.grid(True, linewidth=0.4, alpha=0.4)
     if handles:
         ax.legend(handles=handles, fontsize="small", loc="best", framealpha=0.85)
     bar = colour_bar(fig, points, "Depth (m)")
     bar.ax.invert_yaxis()  # shallow at the top, as in the sea
-    depth_ticks(bar.ax.yaxis, norm, columns.depth)
-    annotate(
-        fig,
-        p.title or f"{TS} diagram",
-        opened.entry.title,
-        subtitle(columns.used, ct_info, f"{_depth_words(columns)} · {columns.where}"),
-        opened.entry.attribution,
-    )
+    if columns.depth.ndim > 1:  # observed profiles: many levels, ticked at round depths
+        round_depth_ticks(bar.ax.yaxis, norm)
+    else:
+        depth_ticks(bar.ax.yaxis, norm, depths)
+    annotate(fig, p.title or f"{TS} diagram", dataset, what, credit)
     return fig
+
+
+def round_depth_ticks(axis: Axis, norm: Normalize) -> None:
+    """A logarithmic depth bar ticked at 1, 2 and 5 times powers of ten (m) within its
+    range, so that a profile's hundreds of levels get more than a tick a decade."""
+    if isinstance(norm, LogNorm):
+        low, high = float(norm.vmin or 1.0), float(norm.vmax or 1.0)
+        ticks = [m * 10.0**e for e in range(-1, 5) for m in (1, 2, 5)]
+        axis.set_major_locator(FixedLocator([t for t in ticks if low <= t <= high]))
+    axis.set_major_formatter(FuncFormatter(lambda z, _: f"{z:,.0f}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _axis_label(title: str, info: VariableInfo) -> str:
@@ -319,12 +383,75 @@ def _axis_label(title: str, info: VariableInfo) -> str:
 
 
 def _depth_words(columns: Columns) -> str:
-    """'6 levels, 6 to 3,840 m': the levels with data in some column."""
+    """'6 levels, 6 to 3,840 m': the levels with data in some column (observed profiles:
+    '568 levels, 5 to 1,980 m', the levels with data of all of them)."""
+    if columns.depth.ndim > 1:
+        measured = np.isfinite(columns.sa) & np.isfinite(columns.ct)
+        found = columns.depth[measured & np.isfinite(columns.depth)]
+        if found.size == 0:
+            return "no level with good values"
+        return f"{found.size:,} levels, {found.min():,.0f} to {found.max():,.0f} m"
     wet = np.isfinite(columns.sa).any(axis=0) & np.isfinite(columns.ct).any(axis=0)
     levels = columns.depth[wet] if wet.any() else columns.depth
     if levels.size == 1:
         return f"1 level, {levels[0]:,.0f} m"
     return f"{levels.size} levels, {levels.min():,.0f} to {levels.max():,.0f} m"
+
+
+def check_observed(collection: ObservationCollection, p: TSParams) -> None:
+    """Profiles, not points or a box; they exist and are not too many (the index only)."""
+    for name in GRIDDED_PARAMS:
+        if name in p.model_fields_set:
+            raise InvalidParameters.single(
+                name,
+                f"only for gridded datasets; '{collection.id}' is an observation collection: "
+                "give profile_id, or platform with start/end",
+            )
+    choose(collection, p.profile_id, p.platform, p.start, p.end, MAX_PROFILES)
+
+
+def observed_columns(ctx: ObservationContext, p: TSParams) -> tuple[Columns, list[str], str]:
+    """SA and CT (TEOS-10, gsw) of each profile's good levels within depth_min/depth_max,
+    from its in-situ temperature, practical salinity, pressure and position; the rows'
+    platforms and time span."""
+    rows = choose(ctx.collection, p.profile_id, p.platform, p.start, p.end, MAX_PROFILES)
+    profiles = read(ctx.collection, rows, "good")
+    width = max(pr.pressure.size for pr in profiles)
+    sa, ct, depth = (np.full((len(profiles), width), np.nan) for _ in range(3))
+    for k, pr in enumerate(profiles):
+        inside = np.isfinite(pr.depth)
+        if p.depth_min is not None:
+            inside &= pr.depth >= p.depth_min
+        if p.depth_max is not None:
+            inside &= pr.depth <= p.depth_max
+        salinity = np.where(inside, pr.salinity, np.nan)
+        absolute = np.asarray(gsw.SA_from_SP(salinity, pr.pressure, pr.lon, pr.lat), dtype=float)
+        conservative = np.asarray(gsw.CT_from_t(absolute, pr.temperature, pr.pressure), dtype=float)
+        n = pr.pressure.size
+        sa[k, :n], ct[k, :n] = absolute, conservative
+        depth[k, :n] = np.where(inside, pr.depth, np.nan)
+    names = [profile_name(pr) for pr in profiles]
+    platforms = sorted(set(rows["platform"]))
+    if len(names) <= NAMED_POINTS:
+        where = f"{', '.join(pr.profile_id for pr in profiles)} ({span(rows)})"
+    else:
+        whose = f"platform {platforms[0]}" if len(platforms) == 1 else f"{len(platforms)} platforms"
+        where = f"{len(names)} profiles of {whose}, {span(rows)}"
+    columns = Columns(sa, ct, depth, names if len(names) <= MAX_POINTS else [], {}, where)
+    return columns, platforms, where
+
+
+def render_observed(ctx: ObservationContext, p: TSParams) -> Figure:
+    """Draw the diagram of observed profiles (runs in a worker)."""
+    columns, _, where = observed_columns(ctx, p)
+    entry = ctx.collection.entry
+    labels = (
+        with_units("Absolute Salinity", "g kg-1", "sea_water_absolute_salinity"),
+        with_units("Conservative Temperature", "degC", "sea_water_conservative_temperature"),
+    )
+    return draw(
+        columns, p, labels, entry.title, f"{_depth_words(columns)} · {where}", entry.attribution
+    )
 
 
 PLOT_TYPE = PlotType(
@@ -336,11 +463,15 @@ PLOT_TYPE = PlotType(
     "`lon` and `lat`, one line each) or of every column with data in a `bbox` (thinned to "
     "`max_points`), each level a dot coloured by its depth, on labelled σ0 isopycnals "
     "(gsw.sigma0, kg m⁻³). The lines join a column's levels: between them nothing is "
-    "known.",
+    "known. From an observation collection: its profiles (`profile_id`, repeated; or a "
+    f"`platform`'s between `start` and `end`, at most {MAX_PROFILES}), SA and CT computed "
+    "with gsw (SA_from_SP, CT_from_t) from each level's good in-situ temperature, practical "
+    "salinity and pressure at the profile's position.",
     params=TSParams,
     render=render,
     needs=("vertical",),
     location="points",
     check=check,
     draws=(SA, CT),
+    observed=ObservationDrawing(render=render_observed, check=check_observed),
 )
