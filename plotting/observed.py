@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 import numpy as np
 import pandas as pd
 from matplotlib.axis import Axis
-from matplotlib.dates import AutoDateLocator, DateFormatter
+from matplotlib.dates import AutoDateLocator, DateFormatter, MonthLocator, YearLocator
 from matplotlib.figure import Figure
 from pydantic import Field
 
@@ -224,7 +224,13 @@ def finish(fig: Figure, title: str, collection: ObservationCollection, what: str
 
 
 def date_ticks(axis: Axis, days: float) -> None:
-    """Dates on a colour bar, every label whole ('2006-05', '2006-05-14', '05-14 06:00')."""
+    """Dates on a colour bar, every label whole: years over 18 months ('2006'), else months
+    ('2006-05'), days ('2006-05-14') or hours ('05-14 06:00')."""
+    if days > 540:  # short labels: the bar's tick labels take the plot's width
+        axis.set_major_locator(YearLocator())  # type: ignore[no-untyped-call]
+        axis.set_major_formatter(DateFormatter("%Y"))  # type: ignore[no-untyped-call]
+        axis.set_minor_locator(MonthLocator((4, 7, 10)))  # type: ignore[no-untyped-call]
+        return
     fmt = "%Y-%m" if days > 90 else "%Y-%m-%d" if days > 3 else "%m-%d %H:%M"
     axis.set_major_locator(AutoDateLocator(minticks=3, maxticks=8))  # type: ignore[no-untyped-call]
     axis.set_major_formatter(DateFormatter(fmt))  # type: ignore[no-untyped-call]

@@ -30,6 +30,7 @@ from catalog.errors import (
     valid_values_sentence,
 )
 from catalog.geo import check_vertices
+from catalog.observations.collection import ObservationCollection
 from catalog.store import Catalog
 from plotting.errors import PlotBusy, PlotFailed, PlotTimeout, PlotTypeNotFound
 from plotting.figure import MEDIA_TYPES
@@ -107,14 +108,48 @@ def build_router(plot_types: Mapping[str, PlotType]) -> PrefixedRouter:
     return router
 
 
+def _source(plot_type: PlotType, observed: list[str]) -> Callable[..., Any]:
+    """The dependency that opens what the path names for the plot type: a gridded dataset or
+    an observation collection (404 unknown, 503 unavailable), or 404 plot-type-not-found when
+    the plot type does not draw that kind. A dependency, so that it answers before the plot's
+    parameters are validated (a map asked of a collection is not told it lacks a bbox)."""
+
+    async def source(
+        dataset_id: DatasetIdPath, catalog: CatalogDep
+    ) -> OpenDataset | ObservationCollection:
+        if dataset_id in catalog.collection_ids:
+            if plot_type.observed is None:
+                raise PlotTypeNotFound(
+                    f"'{dataset_id}' is an observation collection; plot type "
+                    f"'{plot_type.name}' draws gridded datasets. "
+                    + valid_values_sentence(observed),
+                    **valid_values_hint(observed),
+                )
+            _, collection, _ = catalog.collection_state(dataset_id)
+            if collection is None:  # not indexed yet, or due a retry: file I/O, in a thread
+                collection = await run_in_threadpool(catalog.collection, dataset_id)
+            return collection
+        opened = await get_dataset_async(dataset_id, catalog)
+        if plot_type.render is None:
+            raise PlotTypeNotFound(
+                f"Plot type '{plot_type.name}' draws observation collections "
+                f"({', '.join(catalog.collection_ids) or 'none in this catalog'}); "
+                f"'{dataset_id}' is a gridded dataset."
+            )
+        return opened
+
+    return source
+
+
 def _endpoint(plot_type: PlotType, observed: list[str]) -> Callable[..., Any]:
-    """The plot's endpoint: drawn from a gridded dataset or an observation collection, as
-    the id names one and the plot type draws it (404 plot-type-not-found otherwise)."""
+    """The plot's endpoint: drawn from a gridded dataset or an observation collection."""
     params_model = plot_type.params
 
     async def plot(
         request: Request,
-        dataset_id: DatasetIdPath,
+        source: Annotated[
+            OpenDataset | ObservationCollection, Depends(_source(plot_type, observed))
+        ],
         runner: RunnerDep,
         settings: SettingsDep,
         catalog: CatalogDep,
@@ -123,17 +158,12 @@ def _endpoint(plot_type: PlotType, observed: list[str]) -> Callable[..., Any]:
         negotiated = "f" not in request.query_params
         params = _in_format(request, params) if negotiated else params
         vary = VARY_ACCEPT if negotiated else None
-        if dataset_id in catalog.collection_ids:
+        if isinstance(source, ObservationCollection):
             return await _observed(
-                request, plot_type, observed, dataset_id, runner, catalog, settings, params, vary
+                request, plot_type, source, runner, catalog, settings, params, vary
             )
-        opened = await get_dataset_async(dataset_id, catalog)
-        if plot_type.render is None:
-            raise PlotTypeNotFound(
-                f"Plot type '{plot_type.name}' draws observation collections "
-                f"({', '.join(catalog.collection_ids) or 'none in this catalog'}); "
-                f"'{dataset_id}' is a gridded dataset."
-            )
+        opened = source
+        assert plot_type.render is not None  # _source: the plot type draws gridded datasets
         _check_limits(plot_type.size(opened, params), params, settings)
         others = await _other_datasets(catalog, opened, params)
         plot_type.validate(opened, params, others)
@@ -155,8 +185,7 @@ def _endpoint(plot_type: PlotType, observed: list[str]) -> Callable[..., Any]:
 async def _observed(
     request: Request,
     plot_type: PlotType,
-    observed: list[str],
-    collection_id: str,
+    collection: ObservationCollection,
     runner: PlotRunner,
     catalog: Catalog,
     settings: Settings,
@@ -165,19 +194,11 @@ async def _observed(
 ) -> Response:
     """The plot drawn from an observation collection: checked against its index here, its
     profiles read in a worker."""
-    if plot_type.observed is None:
-        raise PlotTypeNotFound(
-            f"'{collection_id}' is an observation collection; plot type '{plot_type.name}' "
-            "draws gridded datasets. " + valid_values_sentence(observed),
-            **valid_values_hint(observed),
-        )
-    _, collection, _ = catalog.collection_state(collection_id)
-    if collection is None:  # not indexed yet, or due a retry: file I/O, off the event loop
-        collection = await run_in_threadpool(catalog.collection, collection_id)
+    assert plot_type.observed is not None  # _source: the plot type draws observations
     _check_limits(plot_type.observed_size(collection, params), params, settings)
     plot_type.validate_observed(collection, params)
-    job = ObservationJob(plot_type.name, plot_type.observed.render, collection_id, params)
-    return await image_response(request, runner, catalog, collection_id, job, vary)
+    job = ObservationJob(plot_type.name, plot_type.observed.render, collection.id, params)
+    return await image_response(request, runner, catalog, collection.id, job, vary)
 
 
 async def _other_datasets(

@@ -142,6 +142,7 @@ def render(ctx: ObservationContext, p: ObsProfileParams) -> Figure:
                 s=40,
                 linewidths=1.5,
                 zorder=5,
+                label="flagged",
             )
             flagged_count += int(bad.sum())
             flags_seen |= set(flags[bad].tolist())

@@ -164,14 +164,27 @@ def render(ctx: ObservationContext, p: ObsSectionParams) -> Figure:
     low, high = p.scale if isinstance(p.scale, tuple) else fitted_range([values])
     cmap = colormaps.get(p.colormap or measured.colormap)
     mesh = PolyCollection(
-        list(quads), array=values, cmap=cmap, clim=(low, high), edgecolors="face", linewidths=0.2
+        list(quads),
+        array=values,
+        cmap=cmap,
+        clim=(low, high),
+        edgecolors="face",
+        linewidths=0.2,
+        label="cells",
     )
     ax.add_collection(mesh)
     marked = flagged & (p.qc == "all")
     if marked.any():
         centres = quads[marked].mean(axis=1)
         ax.scatter(
-            centres[:, 0], centres[:, 1], marker="x", color=FLAG_COLOUR, s=14, lw=1.0, zorder=4
+            centres[:, 0],
+            centres[:, 1],
+            marker="x",
+            color=FLAG_COLOUR,
+            s=14,
+            lw=1.0,
+            zorder=4,
+            label="flagged",
         )
         ax.legend(
             handles=[

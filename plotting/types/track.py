@@ -205,7 +205,11 @@ def render(ctx: ObservationContext, p: TrackParams) -> Figure:
     ax.set_facecolor(WATER)
     ax.add_collection(
         LineCollection(
-            track_lines(rows, extent[0]), colors=TRACK_COLOUR, linewidths=0.8, zorder=3.5
+            track_lines(rows, extent[0]),
+            colors=TRACK_COLOUR,
+            linewidths=0.8,
+            zorder=3.5,
+            label="tracks",
         ),
         autolim=False,
     )
@@ -219,6 +223,7 @@ def render(ctx: ObservationContext, p: TrackParams) -> Figure:
         edgecolors="0.15",
         linewidths=0.4,
         zorder=4,
+        label="positions",
     )
     plate_carree_frame(ax, extent)
     bar = colour_bar(fig, points, "Time of the profile (UTC)")

@@ -97,7 +97,7 @@ def test_plot_types_list_where_each_applies(client: TestClient) -> None:
         teos10 = temperature_and_salinity(dataset)
         assert (dataset in listing["ts"]["datasets"]) is teos10
         assert (dataset in listing["soundspeed"]["datasets"]) is teos10
-    assert listing["ts"]["datasets"] == ["glorys", "glorys-mesh"]
+    assert listing["ts"]["datasets"] == ["glorys", "glorys-mesh", "argo-5900865"]  # and profiles
     assert "width" in listing["map"]["parameters"]["properties"]
 
 
