@@ -420,3 +420,22 @@ def test_bad_observation_plot_parameters_are_400_naming_the_parameter(
     problem = response.json()
     assert name in [p["name"] for p in problem["invalid_params"]], problem
     assert all(p["reason"] for p in problem["invalid_params"])
+
+
+def test_the_readme_examples_draw_what_it_says(client: TestClient) -> None:
+    readme = (SAMPLES.parent / "README.md").read_text()
+    section = readme.split("#### Plots of observation collections", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```console\n", 1)[1].split("```", 1)[0].splitlines()
+    calls = [line for line in block if line.startswith("$ curl")]
+    sizes = {
+        line.split(":")[0]: tuple(int(v) for v in line.split(", ")[1].split(" x "))
+        for line in block
+        if "PNG image data" in line
+    }
+    assert len(calls) == len(sizes) == 4
+    for call in calls:
+        name = call.split("-o ")[1].split()[0]
+        url = call.split('"')[1].removeprefix("http://127.0.0.1:8000")
+        pixels = png(client.get(url))
+        assert (pixels.shape[1], pixels.shape[0]) == sizes[name], name
+        assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50
