@@ -200,9 +200,15 @@ def span(rows: pd.DataFrame) -> str:
 
 
 def read(collection: ObservationCollection, rows: pd.DataFrame, qc: argo.QC) -> list[argo.Profile]:
-    """The rows' profiles, read from their files (``argo.read_profile``), in the rows' order."""
-    files, at = rows["file"].tolist(), rows["row"].tolist()
-    return [argo.read_profile(str(f), int(r), qc) for f, r in zip(files, at, strict=True)]
+    """The rows' profiles, read from their files (each file opened once,
+    ``argo.read_profiles``), in the rows' order."""
+    files, at = rows["file"].astype(str).to_numpy(), rows["row"].to_numpy(dtype=np.int64)
+    found: dict[int, argo.Profile] = {}
+    for name in dict.fromkeys(files):
+        mine = np.flatnonzero(files == name)
+        read_here = argo.read_profiles(name, [int(r) for r in at[mine]], qc)
+        found.update(zip(mine.tolist(), read_here, strict=True))
+    return [found[k] for k in range(len(files))]
 
 
 def naive_times(rows: pd.DataFrame) -> np.ndarray:

@@ -162,20 +162,38 @@ def read_profile(path: str | Path, row: int, qc: QC = "good") -> Profile:
     pressure makes the level's other values bad). ``qc="all"`` keeps every value. Either
     way the flags are the file's. Levels are those with a (raw) pressure.
     """
+    (profile,) = read_profiles(path, [row], qc)
+    return profile
+
+
+def read_profiles(path: str | Path, rows: Iterable[int], qc: QC = "good") -> list[Profile]:
+    """The profiles at ``rows`` of one file, each as ``read_profile`` reads it, the file
+    opened once (a plot of a float's profiles reads tens of them)."""
     if qc not in ("good", "all"):
         raise InvalidParameters.single("qc", "one of 'good', 'all'")
+    wanted = [int(row) for row in rows]
     with xr.open_dataset(path) as ds:
         n = ds.sizes["N_PROF"]
-        if not 0 <= row < n:
-            raise InvalidParameters.single("row", f"the file has rows 0 to {n - 1}")
-        meta = {name: column[row] for name, column in _metadata(ds).items()}
-        file_lat = float(ds["LATITUDE"].values[row])  # for depth, even if flagged
-        one = ds.isel(N_PROF=row)
-        adjusted = meta["data_mode"] in ("A", "D")
-        keep = np.isfinite(one["PRES"].values)
-        pressure, pressure_qc = _levels(one, "PRES", adjusted, keep)
-        temperature, temperature_qc = _levels(one, "TEMP", adjusted, keep)
-        salinity, salinity_qc = _levels(one, "PSAL", adjusted, keep)
+        for row in wanted:
+            if not 0 <= row < n:
+                raise InvalidParameters.single("row", f"the file has rows 0 to {n - 1}")
+        unique = sorted(set(wanted))
+        part = ds.isel(N_PROF=unique).load()  # the rows' arrays read once, not a row at a time
+    columns = _metadata(part)
+    at = {row: k for k, row in enumerate(unique)}
+    return [_profile(part, columns, at[row], qc) for row in wanted]
+
+
+def _profile(ds: xr.Dataset, columns: dict[str, Any], row: int, qc: QC) -> Profile:
+    """One profile of an open file (``columns``: its ``_metadata``)."""
+    meta = {name: column[row] for name, column in columns.items()}
+    file_lat = float(ds["LATITUDE"].values[row])  # for depth, even if flagged
+    one = ds.isel(N_PROF=row)
+    adjusted = meta["data_mode"] in ("A", "D")
+    keep = np.isfinite(one["PRES"].values)
+    pressure, pressure_qc = _levels(one, "PRES", adjusted, keep)
+    temperature, temperature_qc = _levels(one, "TEMP", adjusted, keep)
+    salinity, salinity_qc = _levels(one, "PSAL", adjusted, keep)
     if qc == "good":
         good_pressure = np.isin(pressure_qc, list(GOOD_FLAGS))
         pressure = np.where(good_pressure, pressure, np.nan)
