@@ -6,9 +6,11 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.dates import date2num
 from matplotlib.figure import Figure
+from matplotlib.patheffects import withStroke
 from pydantic import Field, field_validator
 
 from catalog.errors import InvalidParameters, NoData
@@ -44,6 +46,8 @@ MARGIN = 0.1
 MAX_RATIO = 1.5
 """The map's height / width is kept within 1/MAX_RATIO and MAX_RATIO (a float drifting
 north-south still gets a readable map, not a ribbon)."""
+NAMED_PLATFORMS = 10
+"""Up to this many platforms, each track is named at its last position."""
 WATER = "#e9eff4"
 TRACK_COLOUR = "0.35"
 
@@ -187,6 +191,22 @@ def track_lines(rows: pd.DataFrame, x0: float) -> list[npt.NDArray[np.float64]]:
     return lines
 
 
+def name_platforms(ax: Axes, rows: pd.DataFrame, x0: float) -> None:
+    """Each platform's number beside its last position, on a pale halo."""
+    for platform, its in rows.groupby("platform", sort=True):
+        last = its.iloc[-1]  # rows are in time order
+        ax.annotate(
+            str(platform),
+            (float(on_map([float(last["lon"])], x0)[0]), float(last["lat"])),
+            xytext=(5, 4),
+            textcoords="offset points",
+            fontsize="x-small",
+            color="0.1",
+            zorder=5,
+            path_effects=[withStroke(linewidth=2.5, foreground="white")],
+        )
+
+
 def size(collection: ObservationCollection, p: TrackParams) -> tuple[int, int]:
     """The image size: as asked, a missing side following the map's aspect (the index only)."""
     rows = found(collection, p)
@@ -226,9 +246,11 @@ def render(ctx: ObservationContext, p: TrackParams) -> Figure:
         label="positions",
     )
     plate_carree_frame(ax, extent)
+    platforms = sorted(set(rows["platform"]))
+    if 1 < len(platforms) <= NAMED_PLATFORMS:
+        name_platforms(ax, rows, extent[0])
     bar = colour_bar(fig, points, "Time of the profile (UTC)")
     date_ticks(bar.ax.yaxis, float(np.ptp(times)))
-    platforms = sorted(set(rows["platform"]))
     title = (
         f"Platform {platforms[0]}: profile positions"
         if len(platforms) == 1

@@ -239,6 +239,32 @@ def test_a_track_across_180_through_the_api(
     assert pixels.std() > 20
 
 
+def test_each_platform_has_its_own_track(tmp_path: Path) -> None:
+    """Two floats (the sample, and a copy renamed 5900866 and moved 5° east): one line each,
+    joining only its own positions."""
+    shutil.copy(ARGO, tmp_path / "5900865_prof.nc")
+    shutil.copy(ARGO, tmp_path / "5900866_prof.nc")
+    with netCDF4.Dataset(tmp_path / "5900866_prof.nc", "r+") as nc:
+        nc.set_auto_mask(False)
+        names = nc["PLATFORM_NUMBER"][:]
+        names[:, :7] = np.array([c.encode() for c in "5900866"], dtype="S1")
+        nc["PLATFORM_NUMBER"][:] = names
+        nc["LONGITUDE"][:] = nc["LONGITUDE"][:] + 5.0
+    entry = next(e for e in sample_entries() if e["id"] == ID)
+    both = Catalog(write_catalog(tmp_path, [{**entry, "source": {"argo": "*_prof.nc"}}]))
+    collection = both.collection(ID)
+    assert collection.platforms == ["5900865", "5900866"]
+    fig = draw(collection, "track")
+    first, second = labelled(fig, "tracks").get_segments()
+    expected = file_positions()[["lon", "lat"]].to_numpy()
+    np.testing.assert_allclose(first, expected)
+    np.testing.assert_allclose(second, expected + np.array([5.0, 0.0]))
+    assert len(labelled(fig, "positions").get_offsets()) == 160
+    assert fig.get_suptitle() == "Profile positions of 2 platforms"
+    named = {t.get_text(): t.xy for t in main_axes(fig).texts}  # at each one's last position
+    assert named == {"5900865": tuple(expected[-1]), "5900866": tuple(expected[-1] + [5.0, 0])}
+
+
 # ------------------------------------------------------------------ obsprofile
 
 
