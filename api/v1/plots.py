@@ -7,11 +7,11 @@ must see each plot type's parameter model as a real annotation.
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CatalogDep, DatasetIdPath, SettingsDep, get_dataset_async
+from api.deps import CatalogDep, SettingsDep, get_dataset_async
 from api.errors import NotAcceptable
 from api.images import image_response
 from api.negotiation import VARY_ACCEPT, negotiate
@@ -38,6 +38,7 @@ from plotting.params import PlotParams
 from plotting.runner import PlotRunner
 from plotting.types import PlotType
 from plotting.worker import ObservationJob, RenderJob
+from schemas import patterns
 
 
 async def get_runner(request: Request) -> PlotRunner:
@@ -108,6 +109,19 @@ def build_router(plot_types: Mapping[str, PlotType]) -> PrefixedRouter:
     return router
 
 
+SourceIdPath = Annotated[
+    str,
+    Path(
+        description="Dataset id, as listed by GET /api/v1/datasets, or observation collection "
+        "id, as listed by GET /api/v1/observations (GET /api/v1/plot-types says which each "
+        "plot type draws).",
+        pattern=patterns.DATASET_ID,
+        max_length=64,
+        examples=["ersst-v5"],
+    ),
+]
+
+
 def _source(plot_type: PlotType, observed: list[str]) -> Callable[..., Any]:
     """The dependency that opens what the path names for the plot type: a gridded dataset or
     an observation collection (404 unknown, 503 unavailable), or 404 plot-type-not-found when
@@ -115,7 +129,7 @@ def _source(plot_type: PlotType, observed: list[str]) -> Callable[..., Any]:
     parameters are validated (a map asked of a collection is not told it lacks a bbox)."""
 
     async def source(
-        dataset_id: DatasetIdPath, catalog: CatalogDep
+        dataset_id: SourceIdPath, catalog: CatalogDep
     ) -> OpenDataset | ObservationCollection:
         if dataset_id in catalog.collection_ids:
             if plot_type.observed is None:
@@ -129,6 +143,8 @@ def _source(plot_type: PlotType, observed: list[str]) -> Callable[..., Any]:
             if collection is None:  # not indexed yet, or due a retry: file I/O, in a thread
                 collection = await run_in_threadpool(catalog.collection, dataset_id)
             return collection
+        if plot_type.render is None and dataset_id not in catalog.ids:
+            catalog.collection(dataset_id)  # 404 naming the collections, which it draws
         opened = await get_dataset_async(dataset_id, catalog)
         if plot_type.render is None:
             raise PlotTypeNotFound(

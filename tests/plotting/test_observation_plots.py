@@ -465,3 +465,11 @@ def test_the_readme_examples_draw_what_it_says(client: TestClient) -> None:
         pixels = png(client.get(url))
         assert (pixels.shape[1], pixels.shape[0]) == sizes[name], name
         assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50
+
+
+def test_an_unknown_id_is_404_naming_what_the_plot_type_draws(client: TestClient) -> None:
+    observed = client.get("/api/v1/datasets/nope/plots/track").json()
+    assert observed["type"] == "/problems/dataset-not-found"
+    assert observed["valid_values"] == [ID]
+    gridded = client.get("/api/v1/datasets/nope/plots/map").json()
+    assert gridded["type"] == "/problems/dataset-not-found" and ID not in gridded["valid_values"]
