@@ -47,6 +47,17 @@ _GLORYS_THETAO = {
     **_NO_DIFFERENCE,
 }
 
+_OBSERVED = LeftOut("it chooses an observation collection's profiles, another request")
+_OBSERVED_PROFILES = {
+    "profile_id": _OBSERVED,
+    "platform": _OBSERVED,
+    "start": _OBSERVED,
+    "end": _OBSERVED,
+}
+_MEASURED = LeftOut("observed values are drawn in their measured units")
+_ARGO = {"dataset_id": "argo-5900865", "units": _MEASURED, "title": "Argo float 5900865"}
+_PLATFORM_CHOSEN = LeftOut("it is the other choice to profile_id")
+
 WORKED: dict[str, dict[str, Any]] = {
     "queryProfile": {
         "dataset_id": "glorys",
@@ -78,6 +89,7 @@ WORKED: dict[str, dict[str, Any]] = {
         "variable": LeftOut("the diagram draws its own two variables"),
         "units": LeftOut("the isopycnals are drawn in g/kg and °C"),
         "title": "T–S diagram",  # noqa: RUF001 - the diagram's name, with its en dash
+        **_OBSERVED_PROFILES,
     },
     # sound speed in m s-1: not the degC the shared units parameter shows
     "plotSoundspeed": {
@@ -87,6 +99,22 @@ WORKED: dict[str, dict[str, Any]] = {
         "units": "m s-1",
         "title": "Sound speed",
     },
+    "plotTrack": {
+        **_ARGO,
+        "platform": "5900865",
+        "variable": LeftOut("a track draws positions coloured by time"),
+        "units": LeftOut("a track draws positions coloured by time"),
+        "scale": LeftOut("the colours span the times drawn"),
+    },
+    "plotObsprofile": {
+        **_ARGO,
+        "profile_id": ["5900865_001", "5900865_034", "5900865_070"],
+        "platform": _PLATFORM_CHOSEN,
+        "start": _PLATFORM_CHOSEN,
+        "end": _PLATFORM_CHOSEN,
+        "scale": LeftOut("the values' own range is drawn"),
+    },
+    "plotObssection": {**_ARGO, "qc": "good"},
     "listObservations": {"dataset_id": "argo-5900865", "limit": 3},
     "getObservation": {"dataset_id": "argo-5900865"},
     "getMatchups": {"dataset_id": "glorys", "observations": "glorys-matchup"},

@@ -216,7 +216,10 @@ class Catalog:
     def recheck(self, dataset_id: str) -> None:
         """Check the source at the next use, whatever the interval: a worker found it not as
         this process last saw it (changed, or unreadable), and the endpoints answered here
-        must not go on serving the old version meanwhile."""
+        must not go on serving the old version meanwhile. An observation collection (indexed
+        once, never checked) is left as it is."""
+        if dataset_id in self._collections:
+            return
         self._slot(dataset_id).checked = float("-inf")
 
     def settled(self, dataset_id: str) -> bool:

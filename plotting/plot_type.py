@@ -12,12 +12,28 @@ from typing import Any, Literal
 from matplotlib.figure import Figure
 
 from catalog.dataset import OpenDataset
+from catalog.observations.collection import ObservationCollection
 from plotting.common import Needs, RenderContext, candidates, choose_variable, drawn_variables
 from plotting.compare import CompareParams, comparison
 from plotting.layout import canvas_size
+from plotting.observed import ObservationContext
 from plotting.params import PlotParams
 
-Location = Literal["box", "path", "points", "none"]
+Location = Literal["box", "path", "points", "observations", "none"]
+Kind = Literal["gridded", "observations"]
+"""What a plot type draws from: a gridded dataset or an observation collection."""
+
+
+@dataclass(frozen=True)
+class ObservationDrawing:
+    """How a plot type draws from an observation collection (its profile index and files)."""
+
+    render: Callable[[ObservationContext, Any], Figure]
+    """Runs in a worker process; must be a module-level function (it is pickled by name)."""
+    check: Callable[[ObservationCollection, Any], None] | None = None
+    """Cheap checks run before queueing (the index only, no profile read)."""
+    sizer: Callable[[ObservationCollection, Any], tuple[int, int]] | None = None
+    """The image size when the plot has a natural shape (a track's map: its points' box)."""
 
 
 @dataclass(frozen=True)
@@ -28,8 +44,9 @@ class PlotType:
     summary: str
     description: str
     params: type[PlotParams]
-    render: Callable[[RenderContext, Any], Figure]
-    """Runs in a worker process; must be a module-level function (it is pickled by name)."""
+    render: Callable[[RenderContext, Any], Figure] | None
+    """Draws from a gridded dataset; runs in a worker process and must be a module-level
+    function (it is pickled by name). None: the plot type draws observations only."""
     needs: Needs = ()
     location: Location = "none"
     """Which location parameters it takes, as the matching data query: bbox, path, lon/lat."""
@@ -45,10 +62,41 @@ class PlotType:
     applies: Callable[[OpenDataset], bool] | None = None
     """Where the plot applies when ``needs`` cannot say it (a matchup: a temperature or
     salinity by CF standard name); None: as ``needs`` and ``draws`` say."""
+    observed: ObservationDrawing | None = None
+    """How it draws from an observation collection, if it does (track, obsprofile, obssection;
+    the T-S diagram of profiles)."""
+
+    @property
+    def kinds(self) -> tuple[Kind, ...]:
+        """What it draws from: gridded datasets, observation collections, or both."""
+        gridded: tuple[Kind, ...] = ("gridded",) if self.render is not None else ()
+        return gridded + (("observations",) if self.observed is not None else ())
+
+    def applies_to_collection(self, collection: ObservationCollection) -> bool:
+        """Whether it draws from observation collections (every one has positions, times,
+        temperature and salinity profiles)."""
+        return self.observed is not None and len(collection.table) > 0
+
+    def observed_size(
+        self, collection: ObservationCollection, params: PlotParams
+    ) -> tuple[int, int]:
+        """Width and height in pixels of the render from a collection (a missing side derived)."""
+        assert self.observed is not None
+        if self.observed.sizer is not None:
+            return self.observed.sizer(collection, params)
+        return canvas_size(params.width, params.height, params.dpi, None)
+
+    def validate_observed(self, collection: ObservationCollection, params: PlotParams) -> None:
+        """The checks that need the collection's index (400 naming the parameter)."""
+        assert self.observed is not None
+        if self.observed.check is not None:
+            self.observed.check(collection, params)
 
     def applies_to(self, opened: OpenDataset) -> bool:
         """Whether some variable of the dataset (or the variables it draws) can be drawn
         this way."""
+        if self.render is None:
+            return False
         if self.applies is not None:
             return self.applies(opened)
         if self.draws:

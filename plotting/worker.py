@@ -23,6 +23,7 @@ from plotting import basemap, data_worker
 from plotting.common import RenderContext
 from plotting.figure import MEDIA_TYPES, encode
 from plotting.jobs import Rendered
+from plotting.observed import ObservationContext
 from plotting.params import PlotParams
 from plotting.webmap import render as webmap
 
@@ -77,6 +78,41 @@ class RenderJob:
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class ObservationJob:
+    """One plot of an observation collection to draw: picklable, small, with a stable key.
+
+    A collection is indexed once when the service starts (it has no versions), so its id and
+    the parameters decide the image; the worker reads the profiles from the files its own
+    index names."""
+
+    plot_type: str
+    render: Callable[[ObservationContext, Any], Figure]
+    collection_id: str
+    params: PlotParams
+
+    @property
+    def describe(self) -> str:
+        """What is drawn, for messages: 'track plot'."""
+        return f"{self.plot_type} plot"
+
+    def entry(self) -> Callable[[ObservationJob], Rendered]:
+        """What a worker runs for this job."""
+        return run_observations
+
+    @property
+    def key(self) -> str:
+        """A digest of everything that decides the image's bytes."""
+        spec = {
+            "v": RENDER_VERSION,
+            "type": self.plot_type,
+            "render": f"{self.render.__module__}.{self.render.__qualname__}",
+            "collection": self.collection_id,
+            "params": self.params.model_dump(mode="json"),
+        }
+        return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
 def warm(catalog_path: str, max_values: int) -> None:
     """Open the catalog (the process's one, shared with data work), warm matplotlib and the
     land layers (once per process and catalog)."""
@@ -108,3 +144,17 @@ def run(job: RenderJob) -> Rendered:
     done = time.perf_counter()
     timings = {"data_and_draw": (drawn - begin) * 1000, "encode": (done - drawn) * 1000}
     return Rendered(body, MEDIA_TYPES[fmt], timings, os.getpid())
+
+
+def run_observations(job: ObservationJob) -> Rendered:
+    """Render one plot of an observation collection (in a worker): the catalog's collection,
+    indexed when the worker warmed; its profiles read from their files."""
+    begin = time.perf_counter()
+    catalog, max_values = data_worker.opened()
+    collection = catalog.collection(job.collection_id)
+    fig = job.render(ObservationContext(collection, max_values), job.params)
+    drawn = time.perf_counter()
+    body = encode(fig, job.params.f)
+    done = time.perf_counter()
+    timings = {"data_and_draw": (drawn - begin) * 1000, "encode": (done - drawn) * 1000}
+    return Rendered(body, MEDIA_TYPES[job.params.f], timings, os.getpid())

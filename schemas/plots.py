@@ -15,12 +15,21 @@ class PlotTypeInfo(BaseModel):
     description: str = Field(description="What it draws and how.")
     location: str = Field(
         description="Location parameters it takes, as the matching data query: 'box' (bbox), "
-        "'path' (path), 'points' (lon/lat) or 'none'."
+        "'path' (path), 'points' (lon/lat), 'observations' (an observation collection's "
+        "profiles: profile_id, or the search's bbox, start, end and platform) or 'none'."
     )
     needs: list[str] = Field(
         description="Axes a variable must have: 'time' (a time axis), 'vertical' (depths)."
     )
-    datasets: list[str] = Field(description="Ids of the datasets it applies to.")
+    datasets: list[str] = Field(
+        description="Ids of the datasets it applies to: gridded datasets, then observation "
+        "collections (GET /api/v1/observations)."
+    )
+    kinds: list[str] = Field(
+        default_factory=lambda: ["gridded"],
+        description="What it draws from: 'gridded' (datasets at /api/v1/datasets), "
+        "'observations' (collections at /api/v1/observations), or both.",
+    )
     url: str = Field(description="URL template of the plot.")
     parameters: dict[str, Any] = Field(description="JSON Schema of its query parameters.")
 
@@ -40,6 +49,7 @@ class PlotTypeList(BaseModel):
                             "location": "box",
                             "needs": [],
                             "datasets": ["ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"],
+                            "kinds": ["gridded"],
                             "url": "/api/v1/datasets/{dataset_id}/plots/map",
                             "parameters": {"type": "object", "properties": {}},
                         }

@@ -25,11 +25,14 @@ router = PrefixedRouter(prefix=API_V1, tags=["Plots"])
     responses=problem_responses(),
 )
 async def list_plot_types(request: Request, catalog: CatalogDep) -> PlotTypeList:
-    """Every plot type with the datasets it applies to and the JSON Schema of its parameters."""
+    """Every plot type with the datasets and observation collections it applies to and the JSON
+    Schema of its parameters."""
     registry: Mapping[str, PlotType] = request.app.state.plot_types
     if catalog.refresh_due():  # file I/O only then, and off the event loop
         await run_in_threadpool(catalog.open_all)
     opened = [o for o in map(catalog.peek, catalog.ids) if o is not None]
+    indexed = [catalog.collection_state(i)[1] for i in catalog.collection_ids]
+    collections = [c for c in indexed if c is not None]
     return PlotTypeList(
         plot_types=[
             PlotTypeInfo(
@@ -38,7 +41,9 @@ async def list_plot_types(request: Request, catalog: CatalogDep) -> PlotTypeList
                 description=t.description,
                 location=t.location,
                 needs=list(t.needs),
-                datasets=[o.id for o in opened if t.applies_to(o)],
+                datasets=[o.id for o in opened if t.applies_to(o)]
+                + [c.id for c in collections if t.applies_to_collection(c)],
+                kinds=list(t.kinds),
                 url=f"/api/v1/datasets/{{dataset_id}}/plots/{t.name}",
                 parameters=t.params.model_json_schema(),
             )

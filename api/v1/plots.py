@@ -7,11 +7,11 @@ must see each plot type's parameter model as a real annotation.
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AsyncDatasetDep, CatalogDep, SettingsDep
+from api.deps import CatalogDep, SettingsDep, get_dataset_async
 from api.errors import NotAcceptable
 from api.images import image_response
 from api.negotiation import VARY_ACCEPT, negotiate
@@ -30,13 +30,15 @@ from catalog.errors import (
     valid_values_sentence,
 )
 from catalog.geo import check_vertices
+from catalog.observations.collection import ObservationCollection
 from catalog.store import Catalog
 from plotting.errors import PlotBusy, PlotFailed, PlotTimeout, PlotTypeNotFound
 from plotting.figure import MEDIA_TYPES
 from plotting.params import PlotParams
 from plotting.runner import PlotRunner
 from plotting.types import PlotType
-from plotting.worker import RenderJob
+from plotting.worker import ObservationJob, RenderJob
+from schemas import patterns
 
 
 async def get_runner(request: Request) -> PlotRunner:
@@ -80,10 +82,11 @@ _IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
 def build_router(plot_types: Mapping[str, PlotType]) -> PrefixedRouter:
     """The plot routes: one per plot type, then a catch-all naming the valid types."""
     router = PrefixedRouter(prefix=API_V1, tags=["Plots"])
+    observed = [t.name for t in plot_types.values() if t.observed is not None]
     for plot_type in plot_types.values():
         router.add_api_route(
             f"/datasets/{{dataset_id}}/plots/{plot_type.name}",
-            _endpoint(plot_type),
+            _endpoint(plot_type, observed),
             methods=["GET"],
             operation_id=f"plot{plot_type.name.title()}",
             name=f"plot_{plot_type.name}",
@@ -106,12 +109,63 @@ def build_router(plot_types: Mapping[str, PlotType]) -> PrefixedRouter:
     return router
 
 
-def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
+SourceIdPath = Annotated[
+    str,
+    Path(
+        description="Dataset id, as listed by GET /api/v1/datasets, or observation collection "
+        "id, as listed by GET /api/v1/observations (GET /api/v1/plot-types says which each "
+        "plot type draws).",
+        pattern=patterns.DATASET_ID,
+        max_length=64,
+        examples=["ersst-v5"],
+    ),
+]
+
+
+def _source(plot_type: PlotType, observed: list[str]) -> Callable[..., Any]:
+    """The dependency that opens what the path names for the plot type: a gridded dataset or
+    an observation collection (404 unknown, 503 unavailable), or 404 plot-type-not-found when
+    the plot type does not draw that kind. A dependency, so that it answers before the plot's
+    parameters are validated (a map asked of a collection is not told it lacks a bbox)."""
+
+    async def source(
+        dataset_id: SourceIdPath, catalog: CatalogDep
+    ) -> OpenDataset | ObservationCollection:
+        if dataset_id in catalog.collection_ids:
+            if plot_type.observed is None:
+                raise PlotTypeNotFound(
+                    f"'{dataset_id}' is an observation collection; plot type "
+                    f"'{plot_type.name}' draws gridded datasets. "
+                    + valid_values_sentence(observed),
+                    **valid_values_hint(observed),
+                )
+            _, collection, _ = catalog.collection_state(dataset_id)
+            if collection is None:  # not indexed yet, or due a retry: file I/O, in a thread
+                collection = await run_in_threadpool(catalog.collection, dataset_id)
+            return collection
+        if plot_type.render is None and dataset_id not in catalog.ids:
+            catalog.collection(dataset_id)  # 404 naming the collections, which it draws
+        opened = await get_dataset_async(dataset_id, catalog)
+        if plot_type.render is None:
+            raise PlotTypeNotFound(
+                f"Plot type '{plot_type.name}' draws observation collections "
+                f"({', '.join(catalog.collection_ids) or 'none in this catalog'}); "
+                f"'{dataset_id}' is a gridded dataset."
+            )
+        return opened
+
+    return source
+
+
+def _endpoint(plot_type: PlotType, observed: list[str]) -> Callable[..., Any]:
+    """The plot's endpoint: drawn from a gridded dataset or an observation collection."""
     params_model = plot_type.params
 
     async def plot(
         request: Request,
-        opened: AsyncDatasetDep,
+        source: Annotated[
+            OpenDataset | ObservationCollection, Depends(_source(plot_type, observed))
+        ],
         runner: RunnerDep,
         settings: SettingsDep,
         catalog: CatalogDep,
@@ -119,6 +173,13 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
     ) -> Response:
         negotiated = "f" not in request.query_params
         params = _in_format(request, params) if negotiated else params
+        vary = VARY_ACCEPT if negotiated else None
+        if isinstance(source, ObservationCollection):
+            return await _observed(
+                request, plot_type, source, runner, catalog, settings, params, vary
+            )
+        opened = source
+        assert plot_type.render is not None  # _source: the plot type draws gridded datasets
         _check_limits(plot_type.size(opened, params), params, settings)
         others = await _other_datasets(catalog, opened, params)
         plot_type.validate(opened, params, others)
@@ -127,9 +188,7 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
             plot_type.name, plot_type.render, opened.id, params, opened.version, versions
         )
         try:
-            return await image_response(
-                request, runner, catalog, opened.id, job, VARY_ACCEPT if negotiated else None
-            )
+            return await image_response(request, runner, catalog, opened.id, job, vary)
         except DatasetUnavailable:
             for dataset_id in others:  # as image_response does for the plot's own
                 catalog.recheck(dataset_id)
@@ -137,6 +196,25 @@ def _endpoint(plot_type: PlotType) -> Callable[..., Any]:
 
     plot.__doc__ = plot_type.summary
     return plot
+
+
+async def _observed(
+    request: Request,
+    plot_type: PlotType,
+    collection: ObservationCollection,
+    runner: PlotRunner,
+    catalog: Catalog,
+    settings: Settings,
+    params: PlotParams,
+    vary: dict[str, str] | None,
+) -> Response:
+    """The plot drawn from an observation collection: checked against its index here, its
+    profiles read in a worker."""
+    assert plot_type.observed is not None  # _source: the plot type draws observations
+    _check_limits(plot_type.observed_size(collection, params), params, settings)
+    plot_type.validate_observed(collection, params)
+    job = ObservationJob(plot_type.name, plot_type.observed.render, collection.id, params)
+    return await image_response(request, runner, catalog, collection.id, job, vary)
 
 
 async def _other_datasets(

@@ -208,6 +208,7 @@ async def _get_legend_graphic(request: Request, query: WmsQuery) -> Response:
     )
     plot_type = colorbar.PLOT_TYPE
     plot_type.validate(opened, params)
+    assert plot_type.render is not None  # the colour bar draws gridded datasets
     job = RenderJob(plot_type.name, plot_type.render, opened.id, params, opened.version)
     runner: PlotRunner = request.app.state.runner
     return await image_response(request, runner, catalog, opened.id, job)

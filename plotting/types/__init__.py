@@ -13,10 +13,13 @@ from plotting.types import (
     hovmoller,
     map,
     matchup,
+    obsprofile,
+    obssection,
     profile,
     soundspeed,
     stick,
     timeseries,
+    track,
     transect,
     ts,
 )
@@ -34,4 +37,7 @@ PLOT_TYPES: dict[str, PlotType] = {
     "stick": stick.PLOT_TYPE,
     "colorbar": colorbar.PLOT_TYPE,
     "matchup": matchup.PLOT_TYPE,
+    "track": track.PLOT_TYPE,
+    "obsprofile": obsprofile.PLOT_TYPE,
+    "obssection": obssection.PLOT_TYPE,
 }

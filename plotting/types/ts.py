@@ -3,55 +3,51 @@ coloured by depth, for the columns at one or more points or in a box."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
+import gsw
 import numpy as np
-import numpy.typing as npt
-from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from pydantic import Field, field_validator
 
 from catalog import query
 from catalog.dataset import OpenDataset
 from catalog.errors import InvalidParameters, NoData
 from catalog.geo import BBox
+from catalog.observations.collection import ObservationCollection
 from catalog.selection import depth_range
 from catalog.variables import VariableInfo
-from plotting import colormaps
 from plotting.common import (
     LAT_FORMAT,
     LON_FORMAT,
     RenderContext,
-    no_data_note,
     subtitle,
     used_in,
 )
-from plotting.figure import annotate, new_figure
 from plotting.labels import with_units
-from plotting.layout import colour_bar
-from plotting.params import DepthMax, DepthMin, PlotParams, Time
-from plotting.plot_type import PlotType
-from plotting.ts_axes import (
-    DEPTH_COLOURS,
-    ISOPYCNAL_COLOUR,
-    at_least,
-    default_colours,
-    depth_norm,
-    depth_ticks,
-    isopycnals,
+from plotting.observed import (
+    ObsEnd,
+    ObservationContext,
+    ObsStart,
+    Platform,
+    ProfileIds,
+    choose,
+    profile_name,
+    read,
+    span,
 )
+from plotting.params import DepthMax, DepthMin, PlotParams, Time
+from plotting.plot_type import ObservationDrawing, PlotType
+from plotting.ts_axes import DEPTH_COLOURS, TS, Columns, depth_words, draw
 from schemas import params, patterns
 
 SA, CT = "absolute_salinity", "conservative_temperature"
-TS = "T–S"  # noqa: RUF001 - the diagram's name, with its en dash
 MAX_POINTS = 10
 POINT_BUDGET = 20_000
 NAMED_POINTS = 3
 """Up to this many points are named in the subtitle too (always in the legend)."""
-FEW_COLUMNS = 50
-"""Up to this many columns of a box, their lines are drawn darker."""
+MAX_PROFILES = 100
+"""At most this many observed profiles in one diagram."""
 
 
 class TSParams(PlotParams):
@@ -120,6 +116,10 @@ class TSParams(PlotParams):
     time: Time = None
     depth_min: DepthMin = None
     depth_max: Annotated[DepthMax, Field(examples=[2000])] = None
+    profile_id: ProfileIds
+    platform: Platform = None
+    start: ObsStart = None
+    end: ObsEnd = None
 
     @field_validator("variable")
     @classmethod
@@ -136,8 +136,17 @@ class TSParams(PlotParams):
         return units
 
 
+OBSERVATION_PARAMS = ("profile_id", "platform", "start", "end")
+GRIDDED_PARAMS = ("lon", "lat", "bbox", "time", "max_points")
+
+
 def check(opened: OpenDataset, p: TSParams) -> None:
-    """Points or a box, not both nor neither; one lat per lon."""
+    """Points or a box, not both nor neither; one lat per lon; no observation parameter."""
+    for name in OBSERVATION_PARAMS:
+        if name in p.model_fields_set:
+            raise InvalidParameters.single(
+                name, f"only for observation collections; '{opened.id}' is a gridded dataset"
+            )
     if p.bbox is not None and (p.lon or p.lat):
         raise InvalidParameters.single("bbox", "give lon/lat points or a bbox, not both")
     if p.bbox is None and not (p.lon or p.lat):
@@ -148,19 +157,6 @@ def check(opened: OpenDataset, p: TSParams) -> None:
         raise InvalidParameters.single(
             "lat", f"give one lat per lon ({len(p.lon)} lon, {len(p.lat)} lat)"
         )
-
-
-@dataclass
-class Columns:
-    """The water columns drawn: SA and CT (column, level), the levels' depths, and where."""
-
-    sa: npt.NDArray[np.float64]
-    ct: npt.NDArray[np.float64]
-    depth: npt.NDArray[np.float64]
-    names: list[str]
-    """One per column at points; none for a box."""
-    used: dict[str, Any]
-    where: str
 
 
 def at_points(ctx: RenderContext, p: TSParams) -> Columns:
@@ -251,80 +247,81 @@ def _ordinal(n: int) -> str:
 
 
 def render(ctx: RenderContext, p: TSParams) -> Figure:
-    """Draw the diagram (runs in a worker)."""
+    """Draw the diagram of a gridded dataset's columns (runs in a worker)."""
     opened = ctx.opened
     sa_info, ct_info = opened.variables[SA], opened.variables[CT]
     columns = in_box(ctx, p, p.bbox) if p.bbox is not None else at_points(ctx, p)
-    fig = new_figure(p.width, p.height, p.dpi)
-    ax = fig.add_subplot()
-    norm = depth_norm(p.scale, columns.depth)
-    cmap = colormaps.get(p.colormap) if p.colormap else default_colours()
-    depth = np.broadcast_to(columns.depth, columns.sa.shape)
-    box = not columns.names
-    handles: list[Any] = []
-    if columns.names:  # points: a line each, named in the legend
-        for sa, ct, name in zip(columns.sa, columns.ct, columns.names, strict=True):
-            (line,) = ax.plot(sa, ct, lw=1.1, label=name, zorder=2)
-            handles.append(line)
-        size = 30.0
-    else:  # a box: the columns as faint lines
-        segments = [
-            np.column_stack([sa, ct]) for sa, ct in zip(columns.sa, columns.ct, strict=True)
-        ]
-        faint = 0.35 if len(segments) > FEW_COLUMNS else 0.7  # a few: each one followed
-        ax.add_collection(LineCollection(segments, colors="0.5", linewidths=0.5, alpha=faint))
-        size = 10.0 if columns.sa.size < 4000 else 5.0
-    points = ax.scatter(  # level by level, so that the deeper dots are drawn over
-        columns.sa.T.ravel(),
-        columns.ct.T.ravel(),
-        c=depth.T.ravel(),
-        cmap=cmap,
-        norm=norm,
-        s=size,
-        edgecolors="0.2",
-        linewidths=0.0 if box else 0.4,
-        zorder=3,
-    )
-    if no_data_note(ax, [columns.sa, columns.ct], columns.where):
-        ax.set_xticks([])
-        ax.set_yticks([])
-    else:
-        ax.margins(0.06)
-        ax.autoscale_view()
-        at_least(ax)
-        isopycnals(ax)
-        handles.append(
-            Line2D([], [], color=ISOPYCNAL_COLOUR, lw=0.7, label="σ₀ isopycnals (kg m⁻³)")
-        )
-    ax.set_xlabel(_axis_label("Absolute Salinity", sa_info))
-    ax.set_ylabel(_axis_label("Conservative Temperature", ct_info))
-    ax.grid(True, linewidth=0.4, alpha=0.4)
-    if handles:
-        ax.legend(handles=handles, fontsize="small", loc="best", framealpha=0.85)
-    bar = colour_bar(fig, points, "Depth (m)")
-    bar.ax.invert_yaxis()  # shallow at the top, as in the sea
-    depth_ticks(bar.ax.yaxis, norm, columns.depth)
-    annotate(
-        fig,
-        p.title or f"{TS} diagram",
+    return draw(
+        columns,
+        p,
+        (
+            _axis_label("Absolute Salinity", sa_info),
+            _axis_label("Conservative Temperature", ct_info),
+        ),
         opened.entry.title,
-        subtitle(columns.used, ct_info, f"{_depth_words(columns)} · {columns.where}"),
+        subtitle(columns.used, ct_info, f"{depth_words(columns)} · {columns.where}"),
         opened.entry.attribution,
     )
-    return fig
 
 
 def _axis_label(title: str, info: VariableInfo) -> str:
     return with_units(title, info.units, info.standard_name)
 
 
-def _depth_words(columns: Columns) -> str:
-    """'6 levels, 6 to 3,840 m': the levels with data in some column."""
-    wet = np.isfinite(columns.sa).any(axis=0) & np.isfinite(columns.ct).any(axis=0)
-    levels = columns.depth[wet] if wet.any() else columns.depth
-    if levels.size == 1:
-        return f"1 level, {levels[0]:,.0f} m"
-    return f"{levels.size} levels, {levels.min():,.0f} to {levels.max():,.0f} m"
+def check_observed(collection: ObservationCollection, p: TSParams) -> None:
+    """Profiles, not points or a box; they exist and are not too many (the index only)."""
+    for name in GRIDDED_PARAMS:
+        if name in p.model_fields_set:
+            raise InvalidParameters.single(
+                name,
+                f"only for gridded datasets; '{collection.id}' is an observation collection: "
+                "give profile_id, or platform with start/end",
+            )
+    choose(collection, p.profile_id, p.platform, p.start, p.end, MAX_PROFILES)
+
+
+def observed_columns(ctx: ObservationContext, p: TSParams) -> tuple[Columns, list[str], str]:
+    """SA and CT (TEOS-10, gsw) of each profile's good levels within depth_min/depth_max,
+    from its in-situ temperature, practical salinity, pressure and position; the rows'
+    platforms and time span."""
+    rows = choose(ctx.collection, p.profile_id, p.platform, p.start, p.end, MAX_PROFILES)
+    profiles = read(ctx.collection, rows, "good")
+    width = max(pr.pressure.size for pr in profiles)
+    sa, ct, depth = (np.full((len(profiles), width), np.nan) for _ in range(3))
+    for k, pr in enumerate(profiles):
+        inside = np.isfinite(pr.depth)
+        if p.depth_min is not None:
+            inside &= pr.depth >= p.depth_min
+        if p.depth_max is not None:
+            inside &= pr.depth <= p.depth_max
+        salinity = np.where(inside, pr.salinity, np.nan)
+        absolute = np.asarray(gsw.SA_from_SP(salinity, pr.pressure, pr.lon, pr.lat), dtype=float)
+        conservative = np.asarray(gsw.CT_from_t(absolute, pr.temperature, pr.pressure), dtype=float)
+        n = pr.pressure.size
+        sa[k, :n], ct[k, :n] = absolute, conservative
+        depth[k, :n] = np.where(inside, pr.depth, np.nan)
+    names = [profile_name(pr) for pr in profiles]
+    platforms = sorted(set(rows["platform"]))
+    if len(names) <= NAMED_POINTS:
+        where = f"{', '.join(pr.profile_id for pr in profiles)} ({span(rows)})"
+    else:
+        whose = f"platform {platforms[0]}" if len(platforms) == 1 else f"{len(platforms)} platforms"
+        where = f"{len(names)} profiles of {whose}, {span(rows)}"
+    columns = Columns(sa, ct, depth, names if len(names) <= MAX_POINTS else [], {}, where)
+    return columns, platforms, where
+
+
+def render_observed(ctx: ObservationContext, p: TSParams) -> Figure:
+    """Draw the diagram of observed profiles (runs in a worker)."""
+    columns, _, where = observed_columns(ctx, p)
+    entry = ctx.collection.entry
+    labels = (
+        with_units("Absolute Salinity", "g kg-1", "sea_water_absolute_salinity"),
+        with_units("Conservative Temperature", "degC", "sea_water_conservative_temperature"),
+    )
+    return draw(
+        columns, p, labels, entry.title, f"{depth_words(columns)} · {where}", entry.attribution
+    )
 
 
 PLOT_TYPE = PlotType(
@@ -336,11 +333,15 @@ PLOT_TYPE = PlotType(
     "`lon` and `lat`, one line each) or of every column with data in a `bbox` (thinned to "
     "`max_points`), each level a dot coloured by its depth, on labelled σ0 isopycnals "
     "(gsw.sigma0, kg m⁻³). The lines join a column's levels: between them nothing is "
-    "known.",
+    "known. From an observation collection: its profiles (`profile_id`, repeated; or a "
+    f"`platform`'s between `start` and `end`, at most {MAX_PROFILES}), SA and CT computed "
+    "with gsw (SA_from_SP, CT_from_t) from each level's good in-situ temperature, practical "
+    "salinity and pressure at the profile's position.",
     params=TSParams,
     render=render,
     needs=("vertical",),
     location="points",
     check=check,
     draws=(SA, CT),
+    observed=ObservationDrawing(render=render_observed, check=check_observed),
 )

@@ -16,7 +16,7 @@ from plotting.basemap import LAND_COLOUR
 from plotting.layout import canvas_size
 from plotting.types import PLOT_TYPES
 from plotting.types.map import box_ratio, plot_extent
-from tests.conftest import sample_entries
+from tests.conftest import gridded_entries, sample_entries
 
 SAMPLES = DEFAULT_CATALOG.parent
 DATASETS = ["ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"]
@@ -99,7 +99,8 @@ def test_plot_types_list_where_each_applies(client: TestClient) -> None:
         teos10 = temperature_and_salinity(dataset)
         assert (dataset in listing["ts"]["datasets"]) is teos10
         assert (dataset in listing["soundspeed"]["datasets"]) is teos10
-    assert listing["ts"]["datasets"] == ["glorys", "glorys-mesh"]
+    observed = [e["id"] for e in sample_entries() if e not in gridded_entries()]
+    assert listing["ts"]["datasets"] == ["glorys", "glorys-mesh", *observed]  # and profiles
     # Matched by CF standard name: GIOPS's temperature has none.
     assert listing["matchup"]["datasets"] == ["glorys", "glorys-mesh"]
     assert "width" in listing["map"]["parameters"]["properties"]

@@ -360,3 +360,25 @@ def test_a_track_across_the_antimeridian_is_split_on_it() -> None:
     for line in lines:  # no step of a line is longer than 180° of longitude
         steps = np.abs(np.diff([lon for lon, _ in line]))
         assert (steps <= 180).all()
+
+
+@pytest.mark.parametrize("qc", ["good", "all"])
+def test_read_profiles_is_read_profile_for_each_row_with_the_file_opened_once(qc: str) -> None:
+    rows = [33, 0, 79, 33]  # any order, repeats kept
+    many = argo.read_profiles(SAMPLE, rows, qc)  # type: ignore[arg-type]
+    assert [p.profile_id for p in many] == [f"5900865_{r + 1:03d}" for r in rows]
+    for row, got in zip(rows, many, strict=True):
+        one = argo.read_profile(SAMPLE, row, qc)  # type: ignore[arg-type]
+        for name in ("pressure", "depth", "temperature", "salinity"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(one, name))
+        for name in ("pressure_qc", "temperature_qc", "salinity_qc"):
+            assert (getattr(got, name) == getattr(one, name)).all()
+        assert (got.time, got.lon, got.lat, got.data_mode) == (
+            one.time,
+            one.lon,
+            one.lat,
+            one.data_mode,
+        )
+    with pytest.raises(InvalidParameters) as refused:
+        argo.read_profiles(SAMPLE, [0, 80])
+    assert refused.value.extra["invalid_params"][0]["name"] == "row"
