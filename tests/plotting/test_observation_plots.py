@@ -29,7 +29,7 @@ from catalog.store import Catalog
 from plotting.layout import fill, main_axes
 from plotting.observed import ObservationContext
 from plotting.types import PLOT_TYPES
-from tests.conftest import SAMPLES, sample_entries, write_catalog
+from tests.conftest import SAMPLES, gridded_entries, sample_entries, write_catalog
 
 ARGO = SAMPLES / "5900865_prof.nc"
 ID = "argo-5900865"
@@ -103,15 +103,18 @@ def row_of(profile_id: str) -> int:
 
 def test_plot_types_list_the_collection_and_their_kinds(client: TestClient) -> None:
     listing = {t["name"]: t for t in client.get("/api/v1/plot-types").json()["plot_types"]}
+    observed = [e["id"] for e in sample_entries() if e not in gridded_entries()]
+    assert ID in observed
     for name in OBSERVED:
-        assert listing[name]["datasets"] == [ID], name
+        assert listing[name]["datasets"] == observed, name
         assert listing[name]["kinds"] == ["observations"]
         assert listing[name]["location"] == "observations"
     assert listing["ts"]["kinds"] == ["gridded", "observations"]
-    assert listing["ts"]["datasets"] == ["glorys", "glorys-mesh", ID]
+    assert listing["ts"]["datasets"] == ["glorys", "glorys-mesh", *observed]
     for name, listed in listing.items():
         if name not in [*OBSERVED, "ts"]:
-            assert ID not in listed["datasets"] and listed["kinds"] == ["gridded"], name
+            assert not set(observed) & set(listed["datasets"]), name
+            assert listed["kinds"] == ["gridded"], name
 
 
 @pytest.mark.parametrize("plot_type", list(PLOT_TYPES))
@@ -470,6 +473,8 @@ def test_the_readme_examples_draw_what_it_says(client: TestClient) -> None:
 def test_an_unknown_id_is_404_naming_what_the_plot_type_draws(client: TestClient) -> None:
     observed = client.get("/api/v1/datasets/nope/plots/track").json()
     assert observed["type"] == "/problems/dataset-not-found"
-    assert observed["valid_values"] == [ID]
+    assert observed["valid_values"] == [
+        e["id"] for e in sample_entries() if e not in gridded_entries()
+    ]
     gridded = client.get("/api/v1/datasets/nope/plots/map").json()
     assert gridded["type"] == "/problems/dataset-not-found" and ID not in gridded["valid_values"]
