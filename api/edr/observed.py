@@ -22,7 +22,6 @@ from starlette.concurrency import run_in_threadpool
 
 from catalog.errors import InvalidParameters, SelectionTooLarge
 from catalog.formats import CRS84
-from catalog.geo import normalise_lon
 from catalog.observations import coverage, index
 from catalog.observations.collection import ObservationCollection
 from catalog.query.result import GEOD
@@ -79,14 +78,6 @@ def names_of(names: list[str] | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def box_of(bbox: BBox) -> index.Box:
-    """A box with longitudes in ±180 (west > east crossing the antimeridian)."""
-    west, south, east, north = bbox
-    if east - west >= 360:
-        return (-180.0, south, 180.0, north)
-    return (normalise_lon(west), south, normalise_lon(east), north)
-
-
 def search(
     collection: ObservationCollection,
     when: DatetimeSelection,
@@ -101,7 +92,7 @@ def search(
     )
     found = index.search(
         collection.table,
-        bbox=None if bbox is None else box_of(bbox),
+        bbox=None if bbox is None else index.box(bbox),
         start=start,
         end=end,
         platform=platform,

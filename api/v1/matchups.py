@@ -21,7 +21,6 @@ from fastapi.responses import JSONResponse, Response
 from api.deps import CatalogDep, DatasetDep, SettingsDep
 from api.responses import problem_responses
 from api.routing import API_V1, PrefixedRouter
-from api.v1.observations import _box
 from catalog.errors import (
     DatasetNotFound,
     DatasetUnavailable,
@@ -30,6 +29,7 @@ from catalog.errors import (
     SelectionTooLarge,
     VariableNotFound,
 )
+from catalog.observations import index
 from catalog.observations import matchup as engine
 from schemas import params, patterns
 from schemas.matchups import (
@@ -255,7 +255,7 @@ def get_matchups(
         dataset,
         collection,
         _names(variables),
-        bbox=_box(bbox),
+        bbox=index.box(bbox),
         start=None if start is None else pd.Timestamp(start),
         end=None if end is None else pd.Timestamp(end),
         platform=platform,

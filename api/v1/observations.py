@@ -31,7 +31,6 @@ from catalog.errors import (
     ObservationNotFound,
     SelectionTooLarge,
 )
-from catalog.geo import normalise_lon
 from catalog.observations import formats, index
 from catalog.observations.collection import ObservationCollection
 from catalog.observations.jobs import ObservationJob
@@ -129,16 +128,6 @@ def list_collections(request: Request, catalog: CatalogDep) -> CollectionList:
     return CollectionList(
         collections=[_summary(catalog, i, request) for i in catalog.collection_ids]
     )
-
-
-def _box(bbox: params.BBox | None) -> index.Box | None:
-    """A box with longitudes in ±180 (west > east crossing the antimeridian)."""
-    if bbox is None:
-        return None
-    west, south, east, north = bbox
-    if east - west >= 360:
-        return (-180.0, south, 180.0, north)
-    return (normalise_lon(west), south, normalise_lon(east), north)
 
 
 def _iso(stamp: Any) -> Any:
@@ -247,7 +236,7 @@ def _page(
     collection = catalog.collection(dataset_id)
     found = index.search(
         collection.table,
-        bbox=_box(bbox),
+        bbox=index.box(bbox),
         start=None if start is None else pd.Timestamp(start),
         end=None if end is None else pd.Timestamp(end),
         platform=platform,

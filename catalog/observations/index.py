@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from catalog.errors import InvalidParameters
+from catalog.geo import normalise_lon
 
 log = logging.getLogger("oceanapi.catalog")
 
@@ -115,6 +116,18 @@ def cached(
     except OSError as exc:
         log.warning("profile index not kept at %s: %s", path, exc)
     return table
+
+
+def box(bbox: tuple[float, float, float, float] | list[float] | None) -> Box | None:
+    """A request's box (minlon, minlat, maxlon, maxlat, longitudes as given) as ``search``
+    takes it: longitudes in ±180 (``geo.normalise_lon``: a value already in range kept
+    exactly), west > east crossing the antimeridian, a box 360° wide or more the whole globe."""
+    if bbox is None:
+        return None
+    west, south, east, north = bbox
+    if east - west >= 360:
+        return (-180.0, south, 180.0, north)
+    return (normalise_lon(west), south, normalise_lon(east), north)
 
 
 def _utc(value: Instant, name: str) -> pd.Timestamp:

@@ -14,7 +14,6 @@ from matplotlib.patheffects import withStroke
 from pydantic import Field, field_validator
 
 from catalog.errors import InvalidParameters, NoData
-from catalog.geo import normalise_lon
 from catalog.observations import index
 from catalog.observations.collection import ObservationCollection
 from plotting import basemap, colormaps
@@ -98,22 +97,12 @@ class TrackParams(PlotParams):
         return value
 
 
-def _box(bbox: params.BBox | None) -> index.Box | None:
-    """The box with longitudes in ±180 (west > east crossing the antimeridian), as searched."""
-    if bbox is None:
-        return None
-    west, south, east, north = bbox
-    if east - west >= 360:
-        return (-180.0, south, 180.0, north)
-    return (normalise_lon(west), south, normalise_lon(east), north)
-
-
 def found(collection: ObservationCollection, p: TrackParams) -> pd.DataFrame:
     """The profiles the search finds that have a time and a position, in time order."""
     if p.platform is not None:
         platform_param(collection, p.platform)
     rows = index.search(
-        collection.table, bbox=_box(p.bbox), start=p.start, end=p.end, platform=p.platform
+        collection.table, bbox=index.box(p.bbox), start=p.start, end=p.end, platform=p.platform
     )
     placed = rows["time"].notna().to_numpy() & np.isfinite(rows["lon"].to_numpy(dtype=float))
     rows = rows.loc[placed & np.isfinite(rows["lat"].to_numpy(dtype=float))]

@@ -21,7 +21,7 @@ import pytest
 import xarray as xr
 
 from catalog.errors import InvalidParameters
-from catalog.observations import argo
+from catalog.observations import argo, index
 from catalog.observations.index import COLUMNS, from_parquet, search, to_parquet, track
 from tests.conftest import SAMPLES
 
@@ -382,3 +382,18 @@ def test_read_profiles_is_read_profile_for_each_row_with_the_file_opened_once(qc
     with pytest.raises(InvalidParameters) as refused:
         argo.read_profiles(SAMPLE, [0, 80])
     assert refused.value.extra["invalid_params"][0]["name"] == "row"
+
+
+@pytest.mark.parametrize(
+    ("asked", "searched"),
+    [
+        ((105.0, -15.0, 120.0, -5.0), (105.0, -15.0, 120.0, -5.0)),  # in range: kept exactly
+        ((170.0, -10.0, 190.0, 10.0), (170.0, -10.0, -170.0, 10.0)),  # past 180: crosses it
+        ((-190.0, 0.0, -170.0, 5.0), (170.0, 0.0, -170.0, 5.0)),
+        ((-180.0, -90.0, 180.0, 90.0), (-180.0, -90.0, 180.0, 90.0)),  # the globe
+        ((0.0, 0.0, 400.0, 1.0), (-180.0, 0.0, 180.0, 1.0)),
+        (None, None),
+    ],
+)
+def test_a_requests_box_as_searched(asked: Any, searched: Any) -> None:
+    assert index.box(asked) == searched
