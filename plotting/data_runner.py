@@ -35,7 +35,7 @@ from typing import IO, Any, Literal, cast
 from pydantic import Field
 
 from catalog.errors import DatasetUnavailable, StorageFailed
-from catalog.jobs import DataJob, Job
+from catalog.jobs import Job
 from catalog.store import Catalog
 from plotting import data_worker
 from plotting.backends import (
@@ -316,8 +316,7 @@ class DataRunner:
             try:
                 size: int = await self.backend.run(data_worker.run, (job, str(path)), timeout)
             except DatasetUnavailable:
-                if isinstance(job, DataJob):
-                    self.catalog.recheck(job.dataset_id)  # the worker saw another source
+                self.catalog.recheck(job.dataset_id)  # the worker saw another source
                 raise
             except WorkerTimeout:
                 self.stats.timeouts += 1

@@ -1,24 +1,23 @@
 """Model-observation matchups: a gridded dataset sampled at an observation collection's
 profiles, answered as pairs with bias, RMSE and N per variable (JSON or CSV).
 
-Computed in the request's thread, not a data worker: the pairs are bounded (at most
-``matchup.MAX_PROFILES`` profiles and the service's ``max_values`` levels x variables, else a
-413 before any file is read), each file is opened once and the model read once per time step:
-the 11 sample profiles against GLORYS answer in about 30 ms, 800 profiles (8,321 pairs) take
-0.26 s in the engine, so the largest allowed (2,000) under a second. A collection of many more
-profiles per request would belong in the data worker pool (``catalog.jobs``).
+A data job (``catalog.observations.matchup_job``): checked here against the model and the
+collection's index (at most ``matchup.MAX_PROFILES`` profiles and the service's ``max_values``
+levels x variables, else a 413 before any file is read), then answered by the data runner, in
+this process when small (the 11 sample profiles against GLORYS: about 30 ms), in a data worker
+when it pairs more than ``inline_max_values`` observed values.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import Query
-from fastapi.responses import JSONResponse, Response
+from fastapi import Query, Request
+from fastapi.responses import Response
 
-from api.deps import CatalogDep, DatasetDep, SettingsDep
+from api.deps import AsyncDatasetDep, CatalogDep
+from api.encoding import answer
 from api.responses import problem_responses
 from api.routing import API_V1, PrefixedRouter
 from catalog.errors import (
@@ -31,13 +30,10 @@ from catalog.errors import (
 )
 from catalog.observations import index
 from catalog.observations import matchup as engine
+from catalog.observations.matchup_job import MatchupJob
 from schemas import params, patterns
 from schemas.matchups import (
-    MatchupMethod,
-    MatchupPairs,
     MatchupResult,
-    SkippedProfiles,
-    VariableStatistics,
 )
 
 router = PrefixedRouter(prefix=API_V1, tags=["Observations"])
@@ -56,87 +52,6 @@ def _names(variables: str | None) -> list[str] | None:
         return None
     names = [n.strip() for n in variables.split(",") if n.strip()]
     return names or None
-
-
-def _iso(values: pd.Series) -> list[str | None]:
-    return [None if pd.isna(v) else v.strftime("%Y-%m-%dT%H:%M:%SZ") for v in values]
-
-
-def _floats(values: pd.Series) -> list[float]:
-    return [float(v) for v in values.to_numpy(dtype=float)]
-
-
-def _finite(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else value
-
-
-def result_of(found: engine.Matchup, climatology: bool) -> MatchupResult:
-    """The engine's matchup as the API's answer."""
-    pairs = found.pairs
-    return MatchupResult(
-        model=found.model_id,
-        observations=found.collection_id,
-        method=MatchupMethod(
-            time=found.time_rule,
-            horizontal=engine.HORIZONTAL,
-            vertical=engine.VERTICAL,
-            difference=engine.DIFFERENCE,
-            tolerance=engine.words(found.tolerance),
-            qc=found.qc,
-            climatology=climatology,
-        ),
-        profiles_found=found.found,
-        profiles_matched=found.matched,
-        skipped=[
-            SkippedProfiles(reason=reason, count=len(ids), profile_ids=ids)
-            for reason, ids in found.skipped.items()
-        ],
-        statistics=[
-            VariableStatistics(
-                variable=s.pairing.info.id,
-                standard_name=s.pairing.info.standard_name,
-                observed=s.pairing.observed,
-                conversion=s.pairing.conversion,
-                units=s.pairing.units,
-                n=s.n,
-                bias=_finite(s.bias),
-                rmse=_finite(s.rmse),
-            )
-            for s in found.statistics
-        ],
-        pairs=MatchupPairs(
-            profile_id=pairs["profile_id"].astype(str).tolist(),
-            platform=pairs["platform"].astype(str).tolist(),
-            variable=pairs["variable"].astype(str).tolist(),
-            obs_time=pairs["obs_time"].tolist(),
-            model_time=[None if pd.isna(v) else v for v in pairs["model_time"]],
-            **{
-                name: _floats(pairs[name])
-                for name in (
-                    "obs_lon",
-                    "obs_lat",
-                    "model_lon",
-                    "model_lat",
-                    "depth",
-                    "pressure",
-                    "observed",
-                    "model",
-                    "difference",
-                )
-            },
-        ),
-    )
-
-
-def csv_of(found: engine.Matchup) -> str:
-    """One row per pair, the units of its values in the last column."""
-    pairs = found.pairs.copy()
-    pairs["obs_time"] = _iso(pairs["obs_time"])
-    pairs["model_time"] = _iso(pairs["model_time"])
-    units = {s.pairing.info.id: s.pairing.units or "" for s in found.statistics}
-    pairs["units"] = pairs["variable"].map(units)
-    text: str = pairs.to_csv(index=False, lineterminator="\n")
-    return text
 
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -159,10 +74,10 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     response_model=MatchupResult,
     responses=_RESPONSES,
 )
-def get_matchups(
-    dataset: DatasetDep,
+async def get_matchups(
+    request: Request,
+    dataset: AsyncDatasetDep,
     catalog: CatalogDep,
-    settings: SettingsDep,
     observations: Annotated[
         str,
         Query(
@@ -250,20 +165,17 @@ def get_matchups(
             f"no observation collection '{observations}' (valid: "
             f"{', '.join(catalog.collection_ids) or 'none'})",
         )
-    collection = catalog.collection(observations)
-    found = engine.matchup(
-        dataset,
-        collection,
-        _names(variables),
+    names = _names(variables)
+    job = MatchupJob(
+        dataset.id,
+        observations,
+        None if names is None else tuple(names),
         bbox=index.box(bbox),
         start=None if start is None else pd.Timestamp(start),
         end=None if end is None else pd.Timestamp(end),
         platform=platform,
         tolerance=engine.parse_tolerance(tolerance),
         qc=qc,
-        max_values=settings.max_values,
+        format=f,
     )
-    if f == "csv":
-        return Response(csv_of(found), media_type="text/csv")
-    body = result_of(found, dataset.entry.climatology)
-    return JSONResponse(body.model_dump(mode="json"))
+    return await answer(request, job)

@@ -217,22 +217,8 @@ def matchup(
     max_values: int = 10_000_000,
 ) -> Matchup:
     """The model sampled at the collection's profiles (module docstring)."""
-    chosen = pairings(opened, names)
+    chosen, axis, found = _plan(opened, collection, names, bbox, start, end, platform, max_values)
     infos = [p.info for p in chosen]
-    axis = _time_axis(infos)
-    if any(i.grid is not infos[0].grid for i in infos):
-        raise InvalidParameters.single("variables", "must be on one grid")
-    found = index.search(collection.table, bbox=bbox, start=start, end=end, platform=platform)
-    if found.empty:
-        raise NoData(
-            f"No profile of '{collection.id}' matches the search (bbox, start, end, platform)."
-        )
-    guard(len(found), MAX_PROFILES, "Narrow the search with bbox, start, end or platform.")
-    guard(
-        int(found["n_levels"].sum()) * len(chosen),
-        max_values,
-        "Narrow the search with bbox, start, end or platform, or ask for fewer variables.",
-    )
     climatology = opened.entry.climatology
     steps, rule = match_times(axis, found["time"], tolerance, climatology)
     skipped: dict[str, list[str]] = {}
@@ -276,6 +262,53 @@ def matchup(
         tolerance=tolerance,
         qc=qc,
     )
+
+
+ADVICE = "Narrow the search with bbox, start, end or platform, or ask for fewer variables."
+
+
+def _plan(
+    opened: OpenDataset,
+    collection: ObservationCollection,
+    names: list[str] | None,
+    bbox: index.Box | None,
+    start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+    platform: str | None,
+    max_values: int,
+) -> tuple[list[Pairing], TimeAxis | None, pd.DataFrame]:
+    """The pairings, the model's time axis and the profiles found, checked before anything is
+    read: 400 for variables that cannot be paired, 404 when no profile is found, 413 over
+    ``MAX_PROFILES`` profiles or ``max_values`` levels x variables."""
+    chosen = pairings(opened, names)
+    infos = [p.info for p in chosen]
+    axis = _time_axis(infos)
+    if any(i.grid is not infos[0].grid for i in infos):
+        raise InvalidParameters.single("variables", "must be on one grid")
+    found = index.search(collection.table, bbox=bbox, start=start, end=end, platform=platform)
+    if found.empty:
+        raise NoData(
+            f"No profile of '{collection.id}' matches the search (bbox, start, end, platform)."
+        )
+    guard(len(found), MAX_PROFILES, "Narrow the search with bbox, start, end or platform.")
+    guard(int(found["n_levels"].sum()) * len(chosen), max_values, ADVICE)
+    return chosen, axis, found
+
+
+def estimate(
+    opened: OpenDataset,
+    collection: ObservationCollection,
+    names: list[str] | None = None,
+    bbox: index.Box | None = None,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    platform: str | None = None,
+    max_values: int = 10_000_000,
+) -> int:
+    """The observed values a matchup would pair (levels of the profiles found x variables),
+    after every check that reads nothing (``_plan``)."""
+    chosen, _, found = _plan(opened, collection, names, bbox, start, end, platform, max_values)
+    return int(found["n_levels"].sum()) * len(chosen)
 
 
 def _time_axis(infos: list[VariableInfo]) -> TimeAxis | None:

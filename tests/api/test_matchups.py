@@ -17,6 +17,7 @@ import pytest
 import xarray as xr
 from fastapi.testclient import TestClient
 
+from api.settings import DEFAULT_CATALOG
 from tests.conftest import SAMPLES, sample_entries, write_catalog
 
 M = "/api/v1/datasets/glorys/matchups"
@@ -273,3 +274,25 @@ def test_a_matchup_past_the_value_limit_is_a_413_before_reading(
     assert response.status_code == 413
     assert response.json()["type"] == "/problems/selection-too-large"
     assert "bbox, start, end or platform" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("f", ["json", "csv"])
+def test_a_large_matchup_runs_in_a_data_worker_with_the_same_answer(
+    client: TestClient, make_client: Callable[..., TestClient], f: str
+) -> None:
+    """A matchup is a data job: small ones are answered in the API process, larger ones (here
+    any: inline_max_values=10) in a data worker, with the same bytes; HEAD says where."""
+    params = {"observations": "glorys-matchup", "f": f}
+    inline = client.get(M, params=params)
+    assert inline.status_code == 200, inline.text
+    assert inline.headers["server-timing"] == 'source;desc="inline"'
+    small = make_client(DEFAULT_CATALOG, data={"inline_max_values": 10})
+    worker = small.get(M, params=params)
+    assert worker.status_code == 200, worker.text
+    assert worker.headers["server-timing"] == 'source;desc="worker"'
+    assert worker.content == inline.content
+    head = small.head(M, params=params)
+    assert head.status_code == 200 and head.headers["server-timing"] == 'source;desc="worker"'
+    too_many = make_client(DEFAULT_CATALOG, max_values=50)
+    refused = too_many.get(M, params=params)
+    assert refused.status_code == 413 and "Narrow the search" in refused.json()["detail"]
