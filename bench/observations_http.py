@@ -175,13 +175,17 @@ def figures(label: str, times: list[float], failures: int = 0) -> str:
 
 
 def peak_rss(pid: int) -> str:
+    """The server's peak resident size (VmHWM) and its child processes' (the plot and data
+    workers and their fork server), largest first."""
     server = psutil.Process(pid)
-    parts = [f"server {read_hwm(pid) / 2**20:.0f} MiB"]
-    for child in server.children(recursive=True):
-        hwm = read_hwm(child.pid)
-        if hwm:
-            parts.append(f"{child.name()} {child.pid} {hwm / 2**20:.0f} MiB")
-    return ", ".join(parts)
+    children = sorted(
+        ((read_hwm(c.pid) or 0) for c in server.children(recursive=True)), reverse=True
+    )
+    mib = [f"{h / 2**20:.0f}" for h in children if h]
+    return (
+        f"server {(read_hwm(pid) or 0) / 2**20:.0f} MiB; {len(mib)} child processes "
+        f"{', '.join(mib)} MiB"
+    )
 
 
 def main() -> None:
@@ -255,6 +259,21 @@ def main() -> None:
                 figures(
                     "NetCDF of 1,000 profiles (71,000 levels), 1 client",
                     *clients(port, 1, seconds, f"{C}/observations", pages),
+                )
+            )
+            months = [{k: v for k, v in b.items() if k in ("start", "end")} for b in searches]
+            print(
+                figures(
+                    "track plot of one month, worldwide, 1 client",
+                    *clients(port, 1, seconds / 2, f"{C}/plots/track", months),
+                )
+            )
+            floats = sorted(table["platform"].unique())
+            sections = [{"platform": p} for p in floats[:: max(1, len(floats) // 50)]]
+            print(
+                figures(
+                    "obssection plot of a float (50 profiles), 1 client",
+                    *clients(port, 1, seconds / 2, f"{C}/plots/obssection", sections),
                 )
             )
             loaded: dict[str, Any] = {}
