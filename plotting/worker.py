@@ -79,7 +79,7 @@ class RenderJob:
 
 
 @dataclass(frozen=True)
-class ObservationJob:
+class ObservationRenderJob:
     """One plot of an observation collection to draw: picklable, small, with a stable key.
 
     A collection is indexed once when the service starts (it has no versions), so its id and
@@ -96,7 +96,7 @@ class ObservationJob:
         """What is drawn, for messages: 'track plot'."""
         return f"{self.plot_type} plot"
 
-    def entry(self) -> Callable[[ObservationJob], Rendered]:
+    def entry(self) -> Callable[[ObservationRenderJob], Rendered]:
         """What a worker runs for this job."""
         return run_observations
 
@@ -146,7 +146,7 @@ def run(job: RenderJob) -> Rendered:
     return Rendered(body, MEDIA_TYPES[fmt], timings, os.getpid())
 
 
-def run_observations(job: ObservationJob) -> Rendered:
+def run_observations(job: ObservationRenderJob) -> Rendered:
     """Render one plot of an observation collection (in a worker): the catalog's collection,
     indexed when the worker warmed; its profiles read from their files."""
     begin = time.perf_counter()

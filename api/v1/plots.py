@@ -37,7 +37,7 @@ from plotting.figure import MEDIA_TYPES
 from plotting.params import PlotParams
 from plotting.runner import PlotRunner
 from plotting.types import PlotType
-from plotting.worker import ObservationJob, RenderJob
+from plotting.worker import ObservationRenderJob, RenderJob
 from schemas import patterns
 
 
@@ -213,7 +213,7 @@ async def _observed(
     assert plot_type.observed is not None  # _source: the plot type draws observations
     _check_limits(plot_type.observed_size(collection, params), params, settings)
     plot_type.validate_observed(collection, params)
-    job = ObservationJob(plot_type.name, plot_type.observed.render, collection.id, params)
+    job = ObservationRenderJob(plot_type.name, plot_type.observed.render, collection.id, params)
     return await image_response(request, runner, catalog, collection.id, job, vary)
 
 
