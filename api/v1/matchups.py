@@ -38,14 +38,6 @@ from schemas.matchups import (
 
 router = PrefixedRouter(prefix=API_V1, tags=["Observations"])
 
-CSV_EXAMPLE = (
-    "profile_id,platform,variable,obs_time,model_time,obs_lon,obs_lat,model_lon,model_lat,"
-    "depth,pressure,observed,model,difference,units\n"
-    "9990001_001,9990001,so,2021-06-29T00:40:00Z,2021-06-29T00:00:00Z,-12.958328247070312,"
-    "47.70833587646485,-12.958328247070312,47.70833587646485,6.054116,6.103149,35.35524,"
-    "35.305241,-0.049999,1e-3\n"
-)
-
 
 def _names(variables: str | None) -> list[str] | None:
     if variables is None:
@@ -58,7 +50,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The pairs and their statistics: JSON (the MatchupResult schema), or "
         "with `f=csv` one row per pair.",
-        "content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}},
+        "content": {"text/csv": {"schema": {"type": "string"}}},
     },
     **problem_responses(
         DatasetNotFound, VariableNotFound, NoData, SelectionTooLarge, DatasetUnavailable
