@@ -152,7 +152,10 @@ def parse_tolerance(text: str) -> pd.Timedelta:
         raise InvalidParameters.single(
             "tolerance", "an ISO 8601 duration of days, hours, minutes, seconds: P1D, PT6H"
         )
-    value = pd.Timedelta(text)
+    try:
+        value = pd.Timedelta(text)
+    except (OverflowError, ValueError):  # more nanoseconds than an int64 holds
+        raise InvalidParameters.single("tolerance", "at most P366D") from None
     if value > MAX_TOLERANCE:
         raise InvalidParameters.single("tolerance", "at most P366D")
     return value
