@@ -226,20 +226,18 @@ def samples(ds: xr.Dataset, roles: Roles, row: int, header: dict[str, Any], qc: 
                     "several depths per time is a timeSeriesProfile, not served as a time series",
                     "path",
                 )
+        none = np.full(n, "", dtype=object)  # the computed one has no flags of its own
         if roles.pressure is not None:
-            scale = _PRESSURE_UNITS.get(z.units.strip(), 1.0)
-            pressure = z.values * scale
+            pressure = z.values * _PRESSURE_UNITS.get(z.units.strip(), 1.0)
             depth = -gsw.z_from_p(pressure, lat)
             variables["pressure"] = SeriesVariable(
                 "sea_water_pressure", "dbar", pressure, z.qc, z.flag_meanings
             )
-            variables["depth"] = SeriesVariable("depth", "m", depth, z.qc, z.flag_meanings)
+            variables["depth"] = SeriesVariable("depth", "m", depth, none)
         else:
             depth = z.values if roles.positive == "down" else -z.values
             pressure = gsw.p_from_z(-depth, lat)
-            variables["pressure"] = SeriesVariable(
-                "sea_water_pressure", "dbar", pressure, z.qc, z.flag_meanings
-            )
+            variables["pressure"] = SeriesVariable("sea_water_pressure", "dbar", pressure, none)
             variables["depth"] = SeriesVariable("depth", "m", depth, z.qc, z.flag_meanings)
     if roles.salinity is not None:
         salinity = _variable(ds, roles, roles.salinity, row, n)
@@ -282,7 +280,11 @@ def samples(ds: xr.Dataset, roles: Roles, row: int, header: dict[str, Any], qc: 
             [bad_meaning(position_meanings.get(f, "")) for f in position_qc], dtype=bool
         )
         lon, lat = np.where(bad_position, np.nan, lon), np.where(bad_position, np.nan, lat)
-        good_z = _good(variables["pressure"]) if "pressure" in variables else np.ones(n, bool)
+        good_z = (
+            _good(variables["pressure"]) & _good(variables["depth"])
+            if "pressure" in variables
+            else np.ones(n, dtype=bool)
+        )
         variables = {
             k: SeriesVariable(
                 v.standard_name,
