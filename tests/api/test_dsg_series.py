@@ -11,6 +11,7 @@ are those arrays as xarray reads them back from the written file.
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from fastapi.testclient import TestClient
 
 from catalog.observations import dsg
 from tests.api.test_dsg import entry, scratch_client
+from tests.conftest import SAMPLES
+from tools import make_series_sample
 
 TIMES = pd.date_range("2021-06-29", periods=8, freq="3h")
 QARTOD = {
@@ -421,3 +424,58 @@ def test_bad_input_is_named(
         assert param["name"] == name and reason in param["reason"]
     # S2 of the same file has one pressure per time: served.
     assert client.get("/api/v1/datasets/several/observations/S2").status_code == 200
+
+
+# ------------------------------------------------------------- the bundled sample (ERSST)
+
+SERIES = "/api/v1/datasets/ersst-series"
+
+
+def test_the_bundled_stations_are_ersst_at_their_cells(client: TestClient) -> None:
+    listed = client.get(f"{SERIES}/observations").json()
+    assert {f["id"]: f["properties"]["feature_type"] for f in listed["features"]} == {
+        "EQ-140W": "timeSeries",
+        "NA-26W": "timeSeries",
+        "IO-80E": "timeSeries",
+        "drifter-165E": "trajectory",
+    }
+    with xr.open_dataset(SAMPLES / "sst.mnmean.nc") as ersst:
+        for sid, (lon, lat) in make_series_sample.STATIONS.items():
+            body = client.get(f"{SERIES}/observations/{sid}").json()
+            cell = ersst["sst"].sel(lon=lon % 360, lat=lat)
+            assert body["times"] == _iso(pd.DatetimeIndex(cell["time"].values))
+            assert (body["lon"], body["lat"], body["samples"]) == (lon, lat, 128)
+            assert body["variables"]["sst"]["values"] == [float(v) for v in cell.values]
+            assert body["variables"]["sst"]["standard_name"] == "sea_surface_temperature"
+
+
+def test_the_bundled_drifter_is_ersst_along_its_path_and_its_track_splits_at_180(
+    client: TestClient,
+) -> None:
+    body = client.get(f"{SERIES}/observations/drifter-165E").json()
+    times, lon, lat = make_series_sample.drifter_path()
+    assert body["times"] == _iso(times) and body["lon"] == list(lon) and body["lat"] == list(lat)
+    with xr.open_dataset(SAMPLES / "sst.mnmean.nc") as ersst:
+        for day in (0, 149, 150, 151, 364):  # either side of 180°
+            month = times[day].to_period("M").to_timestamp()
+            cell = ersst["sst"].sel(time=month, lon=lon[day] % 360, lat=lat[day], method="nearest")
+            assert body["variables"]["sst"]["values"][day] == float(cell)
+    track = client.get(f"{SERIES}/platforms/drifter-165E").json()["track"]["coordinates"]
+    west, east = track
+    assert west[0] == [165.0, 35.0] and west[-1][0] == 180.0 and east[0][0] == -180.0
+    assert east[-1] == [lon[-1], lat[-1]]
+    assert all(abs(b[0] - a[0]) < 1 for line in track for a, b in itertools.pairwise(line))
+    # 365 positions, and the crossing point twice (180 and -180)
+    assert sum(len(line) for line in track) == 365 + 2
+
+
+def test_the_readme_example_is_what_the_service_answers(client: TestClient) -> None:
+    readme = (SAMPLES.parent / "README.md").read_text()
+    section = readme.split("#### Time series and trajectories", 1)[1].split("\n#### ", 1)[0]
+    block = section.split("```console\n", 1)[1].split("```", 1)[0]
+    command, *shown = block.strip().splitlines()
+    url = command.split('"')[1].removeprefix("http://127.0.0.1:8000")
+    lines = int(command.rsplit("head -", 1)[1])  # the command shows the first lines
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.text.splitlines()[:lines] == shown
