@@ -37,7 +37,7 @@ from catalog.geo import normalise_lon
 from catalog.observations import formats, index
 from catalog.observations.collection import ObservationCollection
 from catalog.observations.jobs import ObservationJob
-from catalog.observations.series import Series
+from catalog.observations.series import SERIES_TYPES, Series
 from catalog.store import Catalog
 from schemas import params, patterns
 from schemas.catalog import DsgSource
@@ -201,8 +201,9 @@ ListFormat = Annotated[
     Query(
         description="geojson (the page's profiles as features, the default), csv (one row per "
         "level of each profile on the page, units in the header) or nc (the page's profiles as "
-        "a CF discrete sampling geometry file, featureType profile, contiguous ragged array). "
-        "Without `f`, the Accept header decides (application/geo+json, text/csv, "
+        "a CF discrete sampling geometry file, featureType profile, contiguous ragged array); "
+        "a page holding CF time series or trajectories is a 400 naming `f` for those two (ask "
+        "each at …/observations/{id}). Without `f`, the Accept header decides (application/geo+json, text/csv, "
         "application/x-netcdf).",
         examples=["geojson"],
     ),
@@ -355,6 +356,13 @@ async def list_observations(
         _page, catalog, dataset_id, bbox, start, end, platform, offset, limit
     )
     if chosen != "geojson":
+        series = page.loc[page["feature_type"].isin(SERIES_TYPES), "profile_id"].tolist()
+        if series:
+            raise InvalidParameters.single(
+                "f",
+                f"the page holds time series or trajectories ({', '.join(series[:3])}): a page's "
+                "csv and nc carry profiles' levels; ask each of them at …/observations/{id}",
+            )
         job = ObservationJob(
             dataset_id, tuple(page["profile_id"]), qc, cast(Any, chosen), "observations"
         )

@@ -390,6 +390,7 @@ def _several_depths(ds: xr.Dataset) -> xr.Dataset:
         ),
         ("stations-orthogonal/observations/S1?f=covjson", 400, "f", "time series or trajectory"),
         ("stations-orthogonal/observations/S1?qc=best", 400, "qc", ""),
+        ("stations-orthogonal/observations?f=csv", 400, "f", "ask each of them at"),
         ("stations-orthogonal/observations/S9", 404, None, "has no profile 'S9'"),
         ("drifters-contiguous/platforms/D5", 404, None, "has no platform 'D5'"),
     ],
