@@ -203,8 +203,8 @@ ListFormat = Annotated[
         "level of each profile on the page, units in the header) or nc (the page's profiles as "
         "a CF discrete sampling geometry file, featureType profile, contiguous ragged array); "
         "a page holding CF time series or trajectories is a 400 naming `f` for those two (ask "
-        "each at …/observations/{id}). Without `f`, the Accept header decides (application/geo+json, text/csv, "
-        "application/x-netcdf).",
+        "each at …/observations/{id}). Without `f`, the Accept header decides "
+        "(application/geo+json, text/csv, application/x-netcdf).",
         examples=["geojson"],
     ),
 ]
