@@ -309,23 +309,23 @@ class PlatformTrack(Platform):
     track: MultiLineString = Field(description="Its positions in time order, as lines.")
 
 
-SERIES_EXAMPLE: dict[str, Any] = {
+SERIES_EXAMPLE: dict[str, Any] = {  # the bundled ersst-series drifter's first two days
     "feature_type": "trajectory",
-    "id": "drifter-1",
-    "platform": "drifter-1",
+    "id": "drifter-165E",
+    "platform": "drifter-165E",
     "qc": "good",
     "samples": 2,
-    "times": ["2021-06-29T00:00:00Z", "2021-06-29T06:00:00Z"],
-    "lon": [-9.6, -9.4],
-    "lat": [55.1, 55.2],
+    "times": ["2015-01-01T00:00:00Z", "2015-01-02T00:00:00Z"],
+    "lon": [165.0, 165.1],
+    "lat": [35.0, 35.157008],
     "time_qc": None,
     "position_qc": None,
     "variables": {
-        "temperature": {
-            "standard_name": "sea_water_temperature",
+        "sst": {
+            "standard_name": "sea_surface_temperature",
             "units": "degC",
-            "values": [12.81, 12.9],
-            "qc": ["1", "1"],
+            "values": [15.973624, 15.973624],
+            "qc": None,
         },
     },
 }
@@ -334,7 +334,7 @@ SERIES_EXAMPLE: dict[str, Any] = {
 class SeriesVariable(BaseModel):
     """One variable's values at a time series' or trajectory's samples, with their flags."""
 
-    model_config = _examples(SERIES_EXAMPLE["variables"]["temperature"])
+    model_config = _examples(SERIES_EXAMPLE["variables"]["sst"])
 
     standard_name: str = Field(description="Its CF standard name.")
     units: str = Field(description="Its units (temperature °C, salinity 1, else the file's).")
