@@ -307,3 +307,69 @@ class PlatformTrack(Platform):
     )
 
     track: MultiLineString = Field(description="Its positions in time order, as lines.")
+
+
+SERIES_EXAMPLE: dict[str, Any] = {  # the bundled ersst-series drifter's first two days
+    "feature_type": "trajectory",
+    "id": "drifter-165E",
+    "platform": "drifter-165E",
+    "qc": "good",
+    "samples": 2,
+    "times": ["2015-01-01T00:00:00Z", "2015-01-02T00:00:00Z"],
+    "lon": [165.0, 165.1],
+    "lat": [35.0, 35.157008],
+    "time_qc": None,
+    "position_qc": None,
+    "variables": {
+        "sst": {
+            "standard_name": "sea_surface_temperature",
+            "units": "degC",
+            "values": [15.973624, 15.973624],
+            "qc": None,
+        },
+    },
+}
+
+
+class SeriesVariable(BaseModel):
+    """One variable's values at a time series' or trajectory's samples, with their flags."""
+
+    model_config = _examples(SERIES_EXAMPLE["variables"]["sst"])
+
+    standard_name: str = Field(description="Its CF standard name.")
+    units: str = Field(description="Its units (temperature °C, salinity 1, else the file's).")
+    values: list[float | None] = Field(description="One value per sample; null where missing.")
+    qc: list[str] | None = Field(
+        description="Each value's flag (its flag variable's value as text); null without one."
+    )
+
+
+class FeatureSeries(BaseModel):
+    """A CF timeSeries (a station) or trajectory (a drifter): its samples in time order."""
+
+    model_config = _examples(SERIES_EXAMPLE)
+
+    feature_type: Literal["timeSeries", "trajectory"] = Field(description="What the feature is.")
+    id: str = Field(description="The feature id, as listed.")
+    platform: str = Field(description="Its platform.")
+    qc: Literal["good", "all"] = Field(description="The QC filter applied (the `qc` asked).")
+    samples: int = Field(description="How many samples (the length of every array).")
+    times: list[datetime] = Field(description="Each sample's time (UTC), ascending.")
+    lon: float | list[float | None] | None = Field(
+        description="Longitude (degrees east): the station's (a number) for a timeSeries, each "
+        "sample's (an array) for a trajectory; null where flagged bad."
+    )
+    lat: float | list[float | None] | None = Field(
+        description="Latitude (degrees north), as `lon`."
+    )
+    time_qc: list[str] | None = Field(
+        description="Each sample's time flag; null when the file has no time flags."
+    )
+    position_qc: str | list[str] | None = Field(
+        description="The position's flag (per sample for a trajectory); null without flags."
+    )
+    variables: dict[str, SeriesVariable] = Field(
+        description="pressure and depth (dbar, m; each from the other with gsw) when the feature "
+        "has a vertical coordinate, temperature (in situ, °C) and salinity (practical) when "
+        "there, then every other numeric data variable with a standard name, by its name."
+    )

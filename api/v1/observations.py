@@ -17,6 +17,7 @@ import orjson
 import pandas as pd
 from fastapi import Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep, DatasetIdPath
@@ -28,12 +29,14 @@ from api.routing import API_V1, PrefixedRouter
 from catalog.errors import (
     DatasetNotFound,
     DatasetUnavailable,
+    InvalidParameters,
     ObservationNotFound,
     SelectionTooLarge,
 )
 from catalog.observations import formats, index
 from catalog.observations.collection import ObservationCollection
 from catalog.observations.jobs import ObservationJob
+from catalog.observations.series import SERIES_TYPES, Series
 from catalog.store import Catalog
 from schemas import params, patterns
 from schemas.catalog import DsgSource
@@ -42,6 +45,7 @@ from schemas.observations import (
     CollectionLinks,
     CollectionList,
     CollectionSummary,
+    FeatureSeries,
     MultiLineString,
     PageLink,
     Platform,
@@ -50,6 +54,7 @@ from schemas.observations import (
     ProfileCollection,
     ProfileData,
 )
+from schemas.observations import SeriesVariable as SeriesVariableModel  # its own: series.py
 
 router = PrefixedRouter(prefix=API_V1, tags=["Observations"])
 
@@ -58,10 +63,15 @@ GEOJSON = "application/geo+json"
 ERRORS = (DatasetNotFound, DatasetUnavailable)
 
 
+def _example(model: type[BaseModel]) -> Any:
+    return model.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+
+
 ProfileIdPath = Annotated[
     str,
     Path(
-        description="Profile id (platform_cycle, D appended for a descent), as listed.",
+        description="Profile id (platform_cycle, D appended for a descent), or a CF time "
+        "series' or trajectory's feature id, as listed.",
         pattern=patterns.NAME,
         max_length=64,
         examples=["5900865_001"],
@@ -180,9 +190,10 @@ ListFormat = Annotated[
     Query(
         description="geojson (the page's profiles as features, the default), csv (one row per "
         "level of each profile on the page, units in the header) or nc (the page's profiles as "
-        "a CF discrete sampling geometry file, featureType profile, contiguous ragged array). "
-        "Without `f`, the Accept header decides (application/geo+json, text/csv, "
-        "application/x-netcdf).",
+        "a CF discrete sampling geometry file, featureType profile, contiguous ragged array); "
+        "a page holding CF time series or trajectories is a 400 naming `f` for those two (ask "
+        "each at …/observations/{id}). Without `f`, the Accept header decides "
+        "(application/geo+json, text/csv, application/x-netcdf).",
         examples=["geojson"],
     ),
 ]
@@ -334,6 +345,13 @@ async def list_observations(
         _page, catalog, dataset_id, bbox, start, end, platform, offset, limit
     )
     if chosen != "geojson":
+        series = page.loc[page["feature_type"].isin(SERIES_TYPES), "profile_id"].tolist()
+        if series:
+            raise InvalidParameters.single(
+                "f",
+                f"the page holds time series or trajectories ({', '.join(series[:3])}): a page's "
+                "csv and nc carry profiles' levels; ask each of them at …/observations/{id}",
+            )
         job = ObservationJob(
             dataset_id, tuple(page["profile_id"]), qc, cast(Any, chosen), "observations"
         )
@@ -364,12 +382,28 @@ def _values(array: np.ndarray) -> list[float | None]:
     "/datasets/{dataset_id}/observations/{profile_id}",
     operation_id="getObservation",
     name="getObservation",
-    summary="One profile's levels",
-    response_model=ProfileData,
+    summary="One profile's levels, or one time series' or trajectory's samples",
+    response_model=ProfileData | FeatureSeries,
     responses={
         200: {
-            "description": "The profile's levels, in the format asked for.",
-            "content": {**FILES, "application/prs.coverage+json": {"schema": {"type": "object"}}},
+            "description": "A profile's levels (ProfileData), or a CF timeSeries' or "
+            "trajectory's samples (FeatureSeries), in the format asked for.",
+            "content": {
+                "application/json": {
+                    "examples": {
+                        "profile": {
+                            "summary": "A profile (Argo, CF profile or trajectoryProfile)",
+                            "value": _example(ProfileData),
+                        },
+                        "series": {
+                            "summary": "A CF trajectory (a timeSeries: lon and lat numbers)",
+                            "value": _example(FeatureSeries),
+                        },
+                    }
+                },
+                **FILES,
+                "application/prs.coverage+json": {"schema": {"type": "object"}},
+            },
         },
         **problem_responses(*ERRORS, ObservationNotFound, NotAcceptable),
     },
@@ -387,12 +421,26 @@ async def get_observation(
     or D (delayed mode) the values are the file's `*_ADJUSTED` ones, else the raw ones (R). A CF
     discrete sampling geometry collection answers its file's values (data mode '', `adjusted`
     false; pressure from depth with gsw when only depth is stored) and its flags' values, `qc=good`
-    keeping those whose flag meaning is good; the id of a timeSeries or trajectory feature is a
-    400 naming `profile_id` (they are listed, but only profiles' levels are served)."""
+    keeping those whose flag meaning is good.
+
+    A CF `timeSeries` (a station) or `trajectory` (a drifter) feature answers its samples in
+    time order (FeatureSeries): their times, the position (the station's, or each sample's),
+    pressure and depth when it has a vertical coordinate, temperature and salinity as for
+    profiles and every other numeric data variable with a CF standard name, with units and
+    flags; `qc=good` nulls values whose flag meaning is not good (and a sample's values whose
+    vertical coordinate's is not) and leaves out samples whose time is flagged bad. `f=csv` is a
+    row per sample, `f=nc` a CF file of that one feature (its own featureType); `f=covjson` is
+    a 400 naming `f`, and a time series with several depths at one time (a timeSeriesProfile)
+    a 400 naming `profile_id`."""
     chosen = negotiate(request, PROFILE_OFFERS) if f is None else f
     if chosen != "json":
         collection = await run_in_threadpool(catalog.collection, dataset_id)
-        collection.row(profile_id)  # 404 before any work
+        if collection.is_series(profile_id) and chosen == "covjson":  # 404 before any work
+            raise InvalidParameters.single(
+                "f",
+                f"'{profile_id}' is a time series or trajectory: its samples come as json, csv "
+                "or nc (CoverageJSON serves profiles)",
+            )
         job = ObservationJob(
             dataset_id, (profile_id,), qc, cast(Any, chosen), profile_id, single=True
         )
@@ -403,8 +451,44 @@ async def get_observation(
     return data
 
 
-def _profile_data(catalog: Catalog, dataset_id: str, profile_id: str, qc: Any) -> ProfileData:
-    p = catalog.collection(dataset_id).profile(profile_id, qc)
+def _optional(values: np.ndarray) -> list[str] | None:
+    return [str(f) for f in values] if len(values) and any(values) else None
+
+
+def _series_data(series: Series, qc: Any) -> FeatureSeries:
+    station = series.feature_type == "timeSeries"
+    lon, lat = _values(series.lon), _values(series.lat)
+    position_qc = _optional(series.position_qc) if series.position_meanings else None
+    return FeatureSeries(
+        feature_type=cast(Any, series.feature_type),
+        id=series.feature_id,
+        platform=series.platform,
+        qc=qc,
+        samples=len(series),
+        times=[t.to_pydatetime() for t in series.time.floor("us")],
+        lon=(lon[0] if lon else None) if station else lon,
+        lat=(lat[0] if lat else None) if station else lat,
+        time_qc=[str(f) for f in series.time_qc] if series.time_meanings else None,
+        position_qc=(position_qc[0] if position_qc else None) if station else position_qc,
+        variables={
+            name: SeriesVariableModel(
+                standard_name=v.standard_name,
+                units=v.units,
+                values=_values(v.values),
+                qc=[str(f) for f in v.qc] if v.flag_meanings else None,
+            )
+            for name, v in series.variables.items()
+        },
+    )
+
+
+def _profile_data(
+    catalog: Catalog, dataset_id: str, profile_id: str, qc: Any
+) -> ProfileData | FeatureSeries:
+    collection = catalog.collection(dataset_id)
+    if collection.is_series(profile_id):
+        return _series_data(collection.series(profile_id, qc), qc)
+    p = collection.profile(profile_id, qc)
     return ProfileData(
         profile_id=p.profile_id,
         platform=p.platform,
@@ -472,7 +556,8 @@ def get_platform(
     dataset_id: DatasetIdPath, platform: PlatformPath, catalog: CatalogDep, request: Request
 ) -> PlatformTrack:
     """A platform with its track: its positions in time order as a GeoJSON MultiLineString,
-    split where it crosses the antimeridian (never drawn across the globe)."""
+    split where it crosses the antimeridian (never drawn across the globe); a CF trajectory's
+    track is its every sample's position, read from its file."""
     collection = catalog.collection(dataset_id)
     if platform not in collection.platforms:
         some = collection.platforms[:5]
@@ -481,7 +566,7 @@ def get_platform(
             f"{', '.join(some)}.",
             valid_values=some,
         )
-    lines = index.track(collection.table, platform)
+    lines = collection.track(platform)
     return PlatformTrack(
         **_platform(collection, platform, request),
         track=MultiLineString(

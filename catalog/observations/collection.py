@@ -17,6 +17,7 @@ import pandas as pd
 from catalog.errors import ObservationNotFound, valid_values_hint
 from catalog.observations import argo, dsg, index
 from catalog.observations.dsg_file import DsgUnreadable
+from catalog.observations.series import SERIES_TYPES, Series
 from schemas.catalog import ArgoSource, DatasetEntry, DsgSource
 
 INDEX_FOLDER = ".index"
@@ -121,6 +122,34 @@ class ObservationCollection:
             read = self._read(str(file), group["row"].astype(int).tolist(), qc)
             found.update(zip(group.index.tolist(), read, strict=True))
         return [found[i] for i in picked.index]
+
+    def is_series(self, profile_id: str) -> bool:
+        """Whether the feature is a CF time series or trajectory (read by ``series``)."""
+        return str(self.table["feature_type"].iat[self.row(profile_id)]) in SERIES_TYPES
+
+    def series(self, profile_id: str, qc: argo.QC = "good") -> Series:
+        """A time series' or trajectory's samples in time order (``dsg.read_series``);
+        ObservationNotFound (404) for an unknown id, InvalidParameters (400) for a profile."""
+        at = self.table.iloc[self.row(profile_id)]
+        return dsg.read_series(str(at["file"]), int(at["row"]), qc)
+
+    def track(self, platform: str) -> list[index.LineString]:
+        """The platform's positions in time order, split at the antimeridian
+        (``index.track``): a trajectory's every sample (positions flagged bad left out), a
+        profile's or time series' position in the table."""
+        mine = self.table.loc[(self.table["platform"] == platform).to_numpy(dtype=bool)]
+        moving = mine["feature_type"] == "trajectory"
+        if not moving.any():
+            return index.track(self.table, platform)
+        parts = [mine.loc[~moving, ["platform", "time", "cycle", "lon", "lat"]]]
+        for pid in mine.loc[moving, "profile_id"]:
+            s = self.series(str(pid))
+            parts.append(
+                pd.DataFrame(
+                    {"platform": platform, "time": s.time, "cycle": -1, "lon": s.lon, "lat": s.lat}
+                )
+            )
+        return index.track(pd.concat([p for p in parts if len(p)], ignore_index=True), platform)
 
     def _read(self, file: str, rows: list[int], qc: argo.QC) -> list[argo.Profile]:
         if isinstance(self.entry.source, DsgSource):

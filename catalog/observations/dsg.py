@@ -1,9 +1,10 @@
-"""CF discrete sampling geometry files: a table of their features, and one profile's values.
+"""CF discrete sampling geometry files: a table of their features, one profile's values and
+one time series' or trajectory's samples.
 
 ``profile`` and ``trajectoryProfile`` files give one row per profile; ``timeSeries`` (a station)
 and ``trajectory`` (a drifter) one row per feature, at its first time and position, with its
-time range (their values are not served as profiles: see ``read_profile``). The file's layout
-and roles are found by ``dsg_file``.
+time range (their samples are read by ``read_series``: ``catalog.observations.series``). The
+file's layout and roles are found by ``dsg_file``.
 
 Temperature is ``sea_water_temperature`` (in situ; a ``sea_water_potential_temperature`` is
 converted to in situ with gsw where a salinity is there), salinity ``sea_water_practical_salinity``
@@ -39,6 +40,7 @@ from catalog.observations.dsg_file import (
     text,
 )
 from catalog.observations.index import COLUMNS
+from catalog.observations.series import SERIES_TYPES, Series, samples
 
 _ROW_KIND = {"trajectoryProfile": "profile"}
 """What a row of each featureType is, in the table's ``feature_type`` column."""
@@ -249,8 +251,8 @@ def read_profile(path: str | Path, row: int, qc: QC = "good") -> Profile:
     profile's latitude. ``qc="good"`` sets to NaN each value whose flag's meaning is not good
     (``good_meaning``) and the temperature and salinity of a level whose vertical coordinate's
     flag is not good, as for Argo; a variable without flags keeps its values.
-    InvalidParameters (400, naming ``profile_id``) for a time series or trajectory: they are
-    listed, but their values are not served as profiles.
+    InvalidParameters (400, naming ``profile_id``) for a time series or trajectory: their
+    samples are read by ``read_series``.
     """
     if qc not in ("good", "all"):
         raise InvalidParameters.single("qc", "one of 'good', 'all'")
@@ -261,9 +263,8 @@ def read_profile(path: str | Path, row: int, qc: QC = "good") -> Profile:
         if roles.feature_type not in ("profile", "trajectoryProfile"):
             raise InvalidParameters.single(
                 "profile_id",
-                f"'{table['profile_id']}' is a {roles.feature_type} feature: it is listed with "
-                "its first time and position and its time range, but its values are not served "
-                "yet (only profiles' levels are)",
+                f"'{table['profile_id']}' is a {roles.feature_type} feature, not a profile: its "
+                "samples are served as a series (GET …/observations/{profile_id}), not as levels",
                 "path",
             )
         lat_values = per_feature(ds, roles, roles.lat)
@@ -315,3 +316,22 @@ def read_profile(path: str | Path, row: int, qc: QC = "good") -> Profile:
         temperature_qc=np.asarray(temperature_qc, dtype=str),
         salinity_qc=np.asarray(salinity_qc, dtype=str),
     )
+
+
+def read_series(path: str | Path, row: int, qc: QC = "good") -> Series:
+    """The time series or trajectory at ``row`` of the file: its samples in time order
+    (``series.samples``); InvalidParameters naming ``profile_id`` for a profile."""
+    if qc not in ("good", "all"):
+        raise InvalidParameters.single("qc", "one of 'good', 'all'")
+    path = Path(path)
+    with xr.open_dataset(path) as ds:
+        roles, columns = _columns(ds, path, row)
+        header = {key: value[0] if np.ndim(value) else value for key, value in columns.items()}
+        if roles.feature_type not in SERIES_TYPES:
+            raise InvalidParameters.single(
+                "profile_id",
+                f"'{header['profile_id']}' is a {roles.feature_type} feature: its levels are "
+                "served as a profile",
+                "path",
+            )
+        return samples(ds, roles, row, header, qc)

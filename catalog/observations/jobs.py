@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from catalog.formats import MEDIA_TYPES, Sink
 from catalog.formats.stream import Gathered
-from catalog.observations import coverage, formats
+from catalog.observations import coverage, formats, series_formats
 from catalog.observations.argo import QC
 from catalog.observations.collection import ObservationCollection
 from catalog.query.sampling import guard
@@ -29,7 +29,8 @@ VALUES_PER_LEVEL = 4
 
 @dataclass(frozen=True)
 class ObservationJob:
-    """Profiles of a collection by id, their levels written as CSV, CF NetCDF or CoverageJSON."""
+    """Profiles of a collection by id, their levels written as CSV, CF NetCDF or CoverageJSON;
+    or one time series or trajectory (``single``), its samples as CSV or CF NetCDF."""
 
     dataset_id: str
     profile_ids: tuple[str, ...]
@@ -79,6 +80,9 @@ class ObservationJob:
         sink: Sink,
         scratch: str | None = None,
     ) -> None:
+        if self.single and collection.is_series(self.profile_ids[0]):
+            self._series(collection, sink, scratch)
+            return
         profiles = collection.profiles(self.rows(collection), self.qc)
         out = Gathered(sink)
         if self.format == "covjson":  # its writers gather their own output
@@ -93,6 +97,23 @@ class ObservationJob:
         else:
             formats.write_netcdf(
                 profiles,
+                out,
+                title=collection.entry.title,
+                attribution=collection.entry.attribution,
+                qc=self.qc,
+                scratch=scratch,
+            )
+        out.flush()
+
+    def _series(self, collection: ObservationCollection, sink: Sink, scratch: str | None) -> None:
+        """One time series or trajectory: a row per sample (CSV) or its own CF DSG file."""
+        series = collection.series(self.profile_ids[0], self.qc)
+        out = Gathered(sink)
+        if self.format == "csv":
+            series_formats.write_csv(series, out)
+        else:
+            series_formats.write_netcdf(
+                series,
                 out,
                 title=collection.entry.title,
                 attribution=collection.entry.attribution,
