@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +32,7 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, Request
 
 from api.main import create_app
-from api.settings import Settings
+from api.settings import REPO_ROOT, Settings
 from tests.conftest import SAMPLES, sample_entries, write_catalog
 from tests.e2e import test_docs_browser, test_explorer
 from tests.e2e.live import serve
@@ -115,7 +116,8 @@ def marker_pixels(page: Page, view: View, markers: list[dict[str, Any]]) -> list
     return [(round(x0 + a), round(y0 + b)) for a, b in zip(i, j, strict=True)]
 
 
-def in_box(lon: float, lat: float, bbox: list[float]) -> bool:
+def in_box(position: list[float], bbox: list[float]) -> bool:
+    lon, lat = position
     west, south, east, north = bbox
     inside_lon = west <= lon <= east if west <= east else (lon >= west or lon <= east)
     return inside_lon and south <= lat <= north
@@ -189,8 +191,7 @@ def test_the_positions_drawn_are_the_apis_for_the_view_and_time_range(
     expected = [
         f["id"]
         for f in everything
-        if f["properties"]["time"].startswith("2006")
-        and in_box(*f["geometry"]["coordinates"], bbox)
+        if f["properties"]["time"].startswith("2006") and in_box(f["geometry"]["coordinates"], bbox)
     ]
     assert [m["id"] for m in markers] == expected and 0 < len(expected) == matched < 80
     assert page.locator("#obs-status").inner_text().endswith(f"{matched} profiles in view.")
@@ -497,4 +498,36 @@ def test_a_float_across_the_antimeridian_is_drawn_on_both_sides(
     assert ((xs > x0) & (xs < x0 + view.width)).all()
     got = pixels[round(ys[-1]), round(xs[-1])].astype(int)
     assert np.abs(got - rgb(markers[-1]["colour"])).max() <= 6
+    watched.assert_clean()
+
+
+def test_the_readmes_permalink_opens_what_it_says(base: str, watched: Watched) -> None:
+    """The README's example link (section "The explorer") opens the float's 2006 positions
+    and profile 5900865_050's panel."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme.split("## The explorer", 1)[1].split("\n## ", 1)[0]
+    (link,) = re.findall(r"`(/\?[^`]*obs=[^`]*)`", section)
+    query = query_of(link)
+    page = watched.page
+    page.goto(f"{base}{link}")
+    wait_idle(page)
+    wait_observations(page)
+    panel = profile_panel(page)
+    assert panel["id"] == query["profile"] == "5900865_050"
+    assert panel["facts"] == expected_facts(api(panel["url"]))
+    searched = page.evaluate("window.oceanExplorer.observations.searched()")
+    assert {k: query_of(searched)[k] for k in ["start", "end"]} == {
+        "start": f"{query['obs_start']}T00:00:00Z",
+        "end": f"{query['obs_end']}T23:59:59Z",
+    }
+    assert [m["id"] for m in shown(page)] == [f["id"] for f in follow(searched)[0]]
+    # The link's state, the gridded layer's variable and time added; the centre within a pixel
+    # (a centre between two screen pixels is rounded by Leaflet).
+    now = query_of(page.url)
+    assert {k: now[k] for k in query if k not in ("lon", "lat")} == {
+        k: v for k, v in query.items() if k not in ("lon", "lat")
+    }
+    pixel = 360 / (256 * 2 ** int(query["zoom"]))
+    for name in ("lon", "lat"):
+        assert float(now[name]) == pytest.approx(float(query[name]), abs=pixel)
     watched.assert_clean()
