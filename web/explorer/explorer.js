@@ -484,6 +484,7 @@ const observations = startObservations(map, {
     start: $("obs-start"),
     end: $("obs-end"),
     tracks: $("obs-tracks"),
+    fit: $("obs-fit"),
     status: $("obs-status"),
     problem: $("obs-problem"),
     link: $("obs-link"),

@@ -50,7 +50,7 @@ const instant = (day, end) => (day ? `${day}T${end ? "23:59:59" : "00:00:00"}Z` 
  * `open(feature)` opens a profile's panel; `changed()` is told the state changed (the URL).
  */
 export function startObservations(map, { api, elements, open, changed }) {
-  const { details, select, start, end, tracks: tracksBox, status, problem, link, legend } = elements;
+  const { details, select, start, end, tracks: tracksBox, fit: fitButton, status, problem, link, legend } = elements;
   // The tracks under the positions, both over the coastlines (450).
   map.createPane("observation-tracks").style.zIndex = 455;
   map.createPane("observations").style.zIndex = 460;
@@ -184,9 +184,11 @@ export function startObservations(map, { api, elements, open, changed }) {
       const count = (n) => n.toLocaleString("en");
       setStatus(
         "loading",
-        features.length < matched
-          ? `${name}: showing ${count(features.length)} of ${count(matched)} profiles in view (the earliest; zoom in or narrow the time range for the rest).`
-          : `${name}: ${count(matched)} profile${matched === 1 ? "" : "s"} in view.`,
+        matched === 0
+          ? `${name}: no profiles in view${start.value || end.value ? " in the time range" : ""} ("Show all" frames the collection's).`
+          : features.length < matched
+            ? `${name}: showing ${count(features.length)} of ${count(matched)} profiles in view (the earliest; zoom in or narrow the time range for the rest).`
+            : `${name}: ${count(matched)} profile${matched === 1 ? "" : "s"} in view.`,
       );
       await drawTracks(features, mine);
       if (mine === generation) details.dataset.status = "idle";
@@ -269,10 +271,21 @@ export function startObservations(map, { api, elements, open, changed }) {
   }
   map.on("moveend", later);
 
+  /** Frame the collection's positions (its box, a little wider) on the map. */
+  function frame() {
+    const found = summary();
+    if (!found?.bbox) return;
+    const [west, south, east, north] = found.bbox;
+    const box = L.latLngBounds([south, west], [north, east < west ? east + 360 : east]);
+    map.fitBounds(box.pad(0.15), { animate: false, maxZoom: 7 });
+  }
+  fitButton.addEventListener("click", frame);
+
   /** Choose the collection `id` ("" for none); `fit` frames its positions. */
   async function choose(id, { fit = false } = {}) {
     chosen = id || null;
     clear();
+    fitButton.disabled = true;
     if (chosen) {
       await list();
       const found = summary();
@@ -281,12 +294,9 @@ export function startObservations(map, { api, elements, open, changed }) {
         setStatus("error", "");
         return;
       }
-      if (fit && found.bbox) {
-        const [west, south, east, north] = found.bbox;
-        const box = L.latLngBounds([south, west], [north, east < west ? east + 360 : east]);
-        map.fitBounds(box.pad(0.15), { animate: false, maxZoom: 7 });
-      }
+      if (fit) frame();
     }
+    fitButton.disabled = !summary()?.bbox;
     changed();
     await refresh();
   }
