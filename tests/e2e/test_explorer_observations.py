@@ -531,3 +531,35 @@ def test_the_readmes_permalink_opens_what_it_says(base: str, watched: Watched) -
     for name in ("lon", "lat"):
         assert float(now[name]) == pytest.approx(float(query[name]), abs=pixel)
     watched.assert_clean()
+
+
+def test_a_profile_id_typed_opens_its_panel(base: str, watched: Watched) -> None:
+    """Without a mouse: the profile field offers the ids in view; one typed (Enter) opens its
+    panel, an unknown one shows the API's problem, an emptied field closes the panel."""
+    page = watched.page
+    open_page(page, base, **FLOAT_VIEW, obs=ARGO, **YEAR)
+    offered = page.locator("#obs-profiles option").evaluate_all("os => os.map(o => o.value)")
+    assert offered == [m["id"] for m in shown(page)]
+    field = page.locator("#obs-profile")
+    field.fill(offered[3])
+    field.press("Enter")
+    panel = profile_panel(page)
+    assert panel["id"] == offered[3]
+    assert panel["facts"] == expected_facts(api(panel["url"]))
+    assert query_of(page.url)["profile"] == offered[3]
+
+    field.fill("5900865_999")
+    field.press("Enter")
+    problem = page.locator('.panel[data-kind="profile"] .facts p.problem')
+    problem.wait_for()
+    listed = httpx.get(f"{base}/api/v1/datasets/{ARGO}/observations/5900865_999", timeout=60)
+    assert listed.status_code == 404
+    assert problem.inner_text() == listed.json()["detail"]
+
+    field.fill("")
+    field.press("Enter")
+    assert page.locator('.panel[data-kind="profile"]').count() == 0
+    assert "profile" not in query_of(page.url)
+    # The one console error is the browser's note of that 404.
+    assert not watched.offsite
+    assert len(watched.errors) == 1 and "status of 404" in watched.errors[0], watched.errors

@@ -431,6 +431,8 @@ const panels = startPanels($("panels"), (open) => {
   }
   shown = now;
   if (!open.profile) observations.mark(null);
+  const profileId = open.profile?.id ?? "";
+  if ($("obs-profile").value.trim() !== profileId) $("obs-profile").value = profileId;
   keep();
 }, { profile: profilePanel });
 
@@ -485,6 +487,8 @@ const observations = startObservations(map, {
     end: $("obs-end"),
     tracks: $("obs-tracks"),
     fit: $("obs-fit"),
+    profile: $("obs-profile"),
+    profiles: $("obs-profiles"),
     status: $("obs-status"),
     problem: $("obs-problem"),
     link: $("obs-link"),
@@ -501,6 +505,13 @@ const observations = startObservations(map, {
     if (profile && profile.collection !== observations.collection()?.id) panels.close("profile");
     keep();
   },
+});
+
+/** A profile id typed (or picked from those in view): its panel; emptied: none. */
+$("obs-profile").addEventListener("change", (event) => {
+  const id = event.target.value.trim();
+  if (!id) panels.close("profile");
+  else if (id !== panels.geometry("profile")?.id) openProfile(id);
 });
 
 /** What a profile's panel needs to build its URLs. */

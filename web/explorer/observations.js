@@ -16,6 +16,7 @@ const PAGE = 1000; // profiles per request
 const MOST = 5000; // profiles drawn at most (five pages)
 const TRACKS = 40; // platforms whose tracks are drawn at most
 const DEBOUNCE_MS = 300;
+const SUGGESTED = 1000; // profile ids offered in the profile field
 // Viridis at eleven stops (matplotlib's), the track plot's colours of time: earliest dark.
 const VIRIDIS = [
   [68, 1, 84], [72, 36, 117], [65, 68, 135], [53, 95, 141], [42, 120, 142], [33, 145, 140],
@@ -51,6 +52,7 @@ const instant = (day, end) => (day ? `${day}T${end ? "23:59:59" : "00:00:00"}Z` 
  */
 export function startObservations(map, { api, elements, open, changed }) {
   const { details, select, start, end, tracks: tracksBox, fit: fitButton, status, problem, link, legend } = elements;
+  const { profile: profileInput, profiles: suggestions } = elements;
   // The tracks under the positions, both over the coastlines (450).
   map.createPane("observation-tracks").style.zIndex = 455;
   map.createPane("observations").style.zIndex = 460;
@@ -134,6 +136,7 @@ export function startObservations(map, { api, elements, open, changed }) {
   }
 
   function clear() {
+    suggestions.replaceChildren();
     pointLayer.clearLayers();
     trackLayer.clearLayers();
     shown = [];
@@ -227,6 +230,8 @@ export function startObservations(map, { api, elements, open, changed }) {
       pointLayer.addLayer(marker);
       shown.push({ id: feature.id, lon, lat, x, colour, platform: feature.properties.platform });
     }
+    // The ids in view, offered as the profile field's suggestions (the first SUGGESTED).
+    suggestions.replaceChildren(...shown.slice(0, SUGGESTED).map((m) => new Option(m.id)));
     drawLegend();
   }
 
@@ -286,6 +291,7 @@ export function startObservations(map, { api, elements, open, changed }) {
     chosen = id || null;
     clear();
     fitButton.disabled = true;
+    profileInput.disabled = true;
     if (chosen) {
       await list();
       const found = summary();
@@ -297,6 +303,7 @@ export function startObservations(map, { api, elements, open, changed }) {
       if (fit) frame();
     }
     fitButton.disabled = !summary()?.bbox;
+    profileInput.disabled = !summary()?.available;
     changed();
     await refresh();
   }
