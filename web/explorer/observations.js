@@ -22,6 +22,7 @@ const VIRIDIS = [
   [68, 1, 84], [72, 36, 117], [65, 68, 135], [53, 95, 141], [42, 120, 142], [33, 145, 140],
   [34, 168, 132], [68, 191, 112], [122, 209, 81], [189, 223, 38], [253, 231, 37],
 ];
+const count = (n) => n.toLocaleString("en");
 const hex = (rgb) => `#${rgb.map((c) => Math.round(c).toString(16).padStart(2, "0")).join("")}`;
 
 /** The colour of `fraction` (0 to 1) along viridis. */
@@ -184,7 +185,6 @@ export function startObservations(map, { api, elements, open, changed }) {
       link.querySelector("a").href = first;
       link.querySelector("code").textContent = first;
       const name = summary()?.title ?? chosen;
-      const count = (n) => n.toLocaleString("en");
       setStatus(
         "loading",
         matched === 0
@@ -193,8 +193,12 @@ export function startObservations(map, { api, elements, open, changed }) {
             ? `${name}: showing ${count(features.length)} of ${count(matched)} profiles in view (the earliest; zoom in or narrow the time range for the rest).`
             : `${name}: ${count(matched)} profile${matched === 1 ? "" : "s"} in view.`,
       );
-      await drawTracks(features, mine);
-      if (mine === generation) details.dataset.status = "idle";
+      const platforms = await drawTracks(features, mine);
+      if (mine !== generation) return;
+      if (platforms > limits.tracks) {
+        status.textContent += ` Tracks of the first ${limits.tracks} of their ${count(platforms)} platforms.`;
+      }
+      details.dataset.status = "idle";
     } catch (error) {
       if (mine !== generation) return;
       problem.textContent = error.message;
@@ -208,6 +212,9 @@ export function startObservations(map, { api, elements, open, changed }) {
     pointLayer.clearLayers();
     const [low, high] = colourRange();
     const centre = map.getCenter().lng;
+    // Smaller where the world is small: a crowd of positions stays a set of dots.
+    const zoom = map.getZoom();
+    const radius = zoom <= 2 ? 3 : zoom <= 4 ? 4 : 5;
     shown = [];
     for (const feature of features) {
       if (!feature.geometry) continue; // a position flagged missing
@@ -218,7 +225,7 @@ export function startObservations(map, { api, elements, open, changed }) {
       const marker = L.circleMarker([lat, x], {
         renderer,
         pane: "observations",
-        radius: 5,
+        radius,
         weight: 1,
         color: "#1d2a33",
         fillColor: colour,
@@ -247,13 +254,14 @@ export function startObservations(map, { api, elements, open, changed }) {
   }
 
   /** The whole tracks of the platforms drawn (the first TRACKS of them), on three copies of
-   * the world. */
+   * the world; how many platforms there are. */
   async function drawTracks(features, mine) {
     trackLayer.clearLayers();
-    if (!tracksBox.checked) return;
-    const platforms = [...new Set(features.map((f) => f.properties.platform))].slice(0, limits.tracks);
+    const all = [...new Set(features.map((f) => f.properties.platform))];
+    if (!tracksBox.checked) return 0;
+    const platforms = all.slice(0, limits.tracks);
     const lines = await Promise.all(platforms.map((p) => track(p).catch(() => null)));
-    if (mine !== generation) return;
+    if (mine !== generation) return all.length;
     for (const [i, multi] of lines.entries()) {
       if (!multi) continue;
       for (const shift of [-360, 0, 360]) {
@@ -265,6 +273,7 @@ export function startObservations(map, { api, elements, open, changed }) {
         trackLayer.addLayer(polyline);
       }
     }
+    return all.length;
   }
 
   /** Refresh once the map has rested. */
