@@ -28,6 +28,7 @@ import httpx2 as httpx
 import netCDF4
 import numpy as np
 import pytest
+import xarray as xr
 from PIL import Image
 from playwright.sync_api import Browser, Page, Request
 
@@ -38,6 +39,7 @@ from tests.e2e import test_docs_browser, test_explorer
 from tests.e2e.live import serve
 from tests.e2e.test_docs_browser import Watched, save_screenshot
 from tests.e2e.test_explorer import body_of, map_origin, query_of, record, wait_idle, wait_images
+from tests.e2e.test_explorer_snippets import run_python
 from tests.e2e.test_map_pages import View
 
 browser = test_docs_browser.browser
@@ -563,3 +565,32 @@ def test_a_profile_id_typed_opens_its_panel(base: str, watched: Watched) -> None
     # The one console error is the browser's note of that 404.
     assert not watched.offsite
     assert len(watched.errors) == 1 and "status of 404" in watched.errors[0], watched.errors
+
+
+def test_the_profiles_snippets_run_as_they_are(base: str, watched: Watched, tmp_path: Path) -> None:
+    """The profile panel's Python, copied from the page and run in a fresh process: the data
+    snippet opens the profile's NetCDF with xarray (the JSON's temperatures), the plot snippet
+    writes the image the page shows; the curl line fetches the same URL."""
+    page = watched.page
+    page.goto(f"{base}/?dataset=ersst-v5&obs={ARGO}&profile=5900865_001")
+    panel = profile_panel(page)
+    section = page.locator('.panel[data-kind="profile"]')
+    for summary in section.locator("details.snippets > summary").all():
+        summary.click()
+    profile = api(panel["url"])
+    printed = run_python(section.locator(".facts code.python").inner_text(), tmp_path)
+    assert "temperature" in printed
+    (saved,) = tmp_path.glob("*.nc")
+    with xr.open_dataset(saved) as data:
+        temperature = data["temperature"].values.astype(float)
+    assert [None if np.isnan(t) else pytest.approx(t) for t in temperature] == [
+        None if t is None else pytest.approx(t) for t in profile["temperature"]
+    ]
+    figure = section.locator('figure[data-plot="obsprofile-salinity"]')
+    src = figure.locator("img").get_attribute("src")
+    curl = figure.locator("code.curl").inner_text()
+    assert re.fullmatch(r'curl -fo (\S+)\.png "(.+)"', curl).group(2) == src  # type: ignore[union-attr]
+    run_python(figure.locator("code.python").first.inner_text(), tmp_path)
+    (image,) = tmp_path.glob("*.png")
+    assert image.read_bytes() == httpx.get(str(src), timeout=60).content
+    watched.assert_clean()
