@@ -57,8 +57,10 @@ export function startObservations(map, { api, elements, open, changed }) {
   // The tracks under the positions, both over the coastlines (450).
   map.createPane("observation-tracks").style.zIndex = 455;
   map.createPane("observations").style.zIndex = 460;
+  map.createPane("observation-mark").style.zIndex = 465; // the open profile's ring, on top
   const trackRenderer = L.canvas({ pane: "observation-tracks", padding: 0.1 });
   const renderer = L.canvas({ pane: "observations", padding: 0.1 });
+  const markRenderer = L.canvas({ pane: "observation-mark", padding: 0.1 });
   const trackLayer = L.layerGroup().addTo(map);
   const pointLayer = L.layerGroup().addTo(map);
   const ring = L.layerGroup().addTo(map);
@@ -66,7 +68,7 @@ export function startObservations(map, { api, elements, open, changed }) {
   let collections = [];
   let listing = null;
   let chosen = null; // the collection's id (also while the list is still being asked for)
-  let shown = []; // the features drawn: [{ id, lon, lat, colour, properties }]
+  let shown = []; // the positions drawn: [{ id, lon, lat, x (the longitude drawn), colour, platform }]
   let searched = null; // the first page's URL
   let generation = 0;
   let timer = null;
@@ -330,13 +332,13 @@ export function startObservations(map, { api, elements, open, changed }) {
   });
 
   /** Mark the open profile's position (null: none). */
-  function select_(lonlat) {
+  function mark(lonlat) {
     ring.clearLayers();
     if (!lonlat) return;
     const [lon, lat] = lonlat;
     for (const shift of [-360, 0, 360]) {
       ring.addLayer(
-        L.circleMarker([lat, lon + shift], { renderer, pane: "observations", radius: 9, weight: 3, color: "#111", fill: false, interactive: false }),
+        L.circleMarker([lat, lon + shift], { renderer: markRenderer, pane: "observation-mark", radius: 9, weight: 3, color: "#111", fill: false, interactive: false }),
       );
     }
   }
@@ -356,7 +358,7 @@ export function startObservations(map, { api, elements, open, changed }) {
     choose,
     restore,
     refresh,
-    mark: select_,
+    mark,
     list,
     limits,
     collection: summary,
