@@ -4,10 +4,12 @@ One static page (``web/explorer``, bundled with the pinned ``leaflet`` from npm 
 into ``docs/site/explorer`` and committed, so serving needs no Node). It maps any dataset's
 tiles with dataset, variable, depth, time, colour map, range and opacity pickers, turns a click
 into the value there and the time series and profile plots of that point, a drawn line into a
-transect and Hovmöller diagram, a drawn box into an area plot and download, shows the API call
-behind every picture (URL, curl, Python) with a download per format, animates time, and keeps
-its whole state in its URL. Everything it asks for is an API request any client could make;
-it loads nothing from another host, and its Content-Security-Policy holds it to that.
+transect and Hovmöller diagram, a drawn box into an area plot and download, draws an
+observation collection's profile positions and platform tracks over the map (a click opens the
+profile's facts and plots), shows the API call behind every picture (URL, curl, Python) with a
+download per format, animates time, and keeps its whole state in its URL. Everything it asks
+for is an API request any client could make; it loads nothing from another host, and its
+Content-Security-Policy holds it to that.
 """
 
 from __future__ import annotations

@@ -77,6 +77,7 @@ CONTROLS = [
     "range-max",
     "opacity",
     "coastlines",
+    "observations-summary",
     "tool-point",
     "tool-line",
     "tool-box",

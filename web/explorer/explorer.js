@@ -1,7 +1,8 @@
 // The explorer at the service's root: a map of any dataset's tiles with its pickers, the value
 // and plots at a clicked point, a transect and Hovmöller diagram along a drawn line, a map and
 // download of a drawn box, the API call behind each of them, time animation, and the whole
-// state in the page's URL. Everything here is a request to this service's API, relative to the
+// state in the page's URL; and the observation collections' profiles on the map, each a click
+// away from its panel (observations.js, profile.js). Everything here is a request to this service's API, relative to the
 // page, so the page works behind a proxy that serves the API under a path prefix.
 
 import L from "leaflet";
@@ -10,8 +11,10 @@ import "./explorer.css";
 import { depthLabel, fill, getJSON, showImage, timeLabel, withQuery } from "../lib/http.js";
 import { startTools } from "./draw.js";
 import { Frames } from "./frames.js";
+import { startObservations } from "./observations.js";
 import { KINDS, startPanels } from "./panels.js";
 import { startPlayer } from "./player.js";
+import { profilePanel } from "./profile.js";
 import {
   coordinate,
   formatBox,
@@ -150,6 +153,8 @@ function state() {
     line: inputs.line.value.trim() || null,
     box: inputs.box.value.trim() || null,
     compare: panels.geometry("box") ? compared() : null,
+    ...observations.state(),
+    profile: panels.geometry("profile")?.id ?? null,
   };
 }
 
@@ -425,8 +430,11 @@ const panels = startPanels($("panels"), (open) => {
     if (now[kind] !== (shown[kind] ?? "")) inputs[kind].value = now[kind];
   }
   shown = now;
+  if (!open.profile) observations.mark(null);
+  const profileId = open.profile?.id ?? "";
+  if ($("obs-profile").value.trim() !== profileId) $("obs-profile").value = profileId;
   keep();
-});
+}, { profile: profilePanel });
 
 const tools = startTools(map, {
   done: (kind, geometry) => openPanel(kind, geometry),
@@ -468,6 +476,63 @@ $("controls").addEventListener("submit", (event) => {
   }
   $("input-problem").textContent = problems.join("; ");
 });
+
+// Observations ------------------------------------------------------------------------------
+const observations = startObservations(map, {
+  api: API,
+  elements: {
+    details: $("observations"),
+    select: $("obs-collection"),
+    start: $("obs-start"),
+    end: $("obs-end"),
+    tracks: $("obs-tracks"),
+    fit: $("obs-fit"),
+    profile: $("obs-profile"),
+    profiles: $("obs-profiles"),
+    status: $("obs-status"),
+    problem: $("obs-problem"),
+    link: $("obs-link"),
+    legend: $("obs-legend"),
+  },
+  /** A click on a position: its profile's panel (or, drawing a line or box, a vertex there). */
+  open(feature, event) {
+    if (tools.tool() === "point") openProfile(feature.id);
+    else map.fire("click", event);
+  },
+  changed() {
+    // Another collection (or none): the open profile was of the one before.
+    const profile = panels.geometry("profile");
+    if (profile && profile.collection !== observations.collection()?.id) panels.close("profile");
+    keep();
+  },
+});
+
+/** A profile id typed (or picked from those in view): its panel; emptied: none. */
+$("obs-profile").addEventListener("change", (event) => {
+  const id = event.target.value.trim();
+  if (!id) panels.close("profile");
+  else if (id !== panels.geometry("profile")?.id) openProfile(id);
+});
+
+/** What a profile's panel needs to build its URLs. */
+function observed() {
+  const collection = observations.collection();
+  const base = new URL(`datasets/${encodeURIComponent(collection.id)}/`, API);
+  return {
+    collection,
+    profileURL: (id) => new URL(`observations/${encodeURIComponent(id)}`, base).href,
+    plotURL: (type, query) => withQuery(new URL(`plots/${type}`, base), { ...query, width: 560, height: 420 }),
+    searchURL: (query) => withQuery(new URL("observations", base), query),
+    located: (profile) => observations.mark(profile.lon === null ? null : [profile.lon, profile.lat]),
+  };
+}
+
+/** Open the panel of the chosen collection's profile `id`. */
+function openProfile(id, focus = true) {
+  const collection = observations.collection();
+  if (!collection) return;
+  panels.show("profile", { id, collection: collection.id }, observed(), focus);
+}
 
 // Time animation ---------------------------------------------------------------------------
 const player = startPlayer({
@@ -571,6 +636,8 @@ async function start() {
   const placed = where.every(Number.isFinite);
   if (placed) map.setView([where[1], where[0]], Math.round(where[2]));
   else map.setView([20, 0], 2);
+  // The permalink's collection, asked for beside the dataset (not at all without one).
+  const restoring = observations.restore(initial).catch(fail);
   showCoastlines().catch(fail);
   try {
     const [datasetList, colormapList] = await Promise.all([
@@ -595,10 +662,12 @@ async function start() {
       $("input-problem").textContent = `${kind}: ${error.message}`;
     }
   }
+  await restoring;
+  if (initial.profile && observations.collection()) openProfile(initial.profile, false);
   // The panels narrowed the map (its left edge kept): centre it again where the link says.
   if (placed) map.setView([where[1], where[0]], Math.round(where[2]), { animate: false });
   keep();
 }
 
 start();
-window.oceanExplorer = { map, frames, state, panels, tools, player };
+window.oceanExplorer = { map, frames, state, panels, tools, player, observations };

@@ -29,7 +29,7 @@ export const latLabel = (lat) => degrees(lat, "N", "S");
  * A figure: the plot image (its src is the URL shown under it), a caption and its API call.
  * `context.plotURL(type, query)` and `context.dataURL(kind, query)` build the URLs.
  */
-function plotFigure({ type, title, url, dataURL, name }) {
+export function plotFigure({ type, title, url, dataURL, name, dataFormats = DATA_FORMATS }) {
   const image = el("img", { alt: title });
   const figure = el("figure", { class: "plot", "data-plot": type });
   const problem = el("p", { class: "problem", role: "alert", hidden: "" });
@@ -42,12 +42,12 @@ function plotFigure({ type, title, url, dataURL, name }) {
     el("figcaption", { text: title }),
     image,
     problem,
-    callBlock({ url, kind: "plot", formats: PLOT_FORMATS, name, dataURL, dataFormats: DATA_FORMATS }),
+    callBlock({ url, kind: "plot", formats: PLOT_FORMATS, name, dataURL, dataFormats }),
   );
   return figure;
 }
 
-function panelFrame(kind, heading, onClose) {
+export function panelFrame(kind, heading, onClose) {
   const close = el("button", { type: "button", class: "close", "aria-label": `Close the ${kind} panel`, text: "×" });
   close.addEventListener("click", onClose);
   const section = el("section", { class: "panel", "data-kind": kind, "aria-label": heading, tabindex: "-1" });
@@ -314,11 +314,13 @@ export const KINDS = Object.keys(BUILDERS);
 
 /**
  * The panels' column. `show(kind, geometry, context)` opens (or replaces) a panel, `close(kind)`
- * closes it, `refresh(context)` redraws the open ones for a new selection; `onChange(kinds)`
- * is told the open panels' geometry whenever it changes.
+ * closes it, `refresh(context)` redraws the open ones of KINDS for a new selection; `onChange(kinds)`
+ * is told the open panels' geometry whenever it changes. `others` adds kinds of panel
+ * ({kind: builder}) that do not follow the layer's selection (an observed profile's).
  */
-export function startPanels(container, onChange) {
+export function startPanels(container, onChange, others = {}) {
   const open = new Map(); // kind -> { geometry, section }
+  const builders = { ...BUILDERS, ...others };
 
   function changed() {
     container.hidden = open.size === 0;
@@ -326,7 +328,7 @@ export function startPanels(container, onChange) {
   }
 
   function show(kind, geometry, context, focus = true) {
-    const section = BUILDERS[kind](geometry, context, () => close(kind));
+    const section = builders[kind](geometry, context, () => close(kind));
     const previous = open.get(kind);
     if (previous) previous.section.replaceWith(section);
     else container.prepend(section);
@@ -344,7 +346,7 @@ export function startPanels(container, onChange) {
   }
 
   function refresh(context) {
-    for (const [kind, { geometry }] of open) show(kind, geometry, context, false);
+    for (const [kind, { geometry }] of open) if (kind in BUILDERS) show(kind, geometry, context, false);
   }
 
   return { show, close, refresh, geometry: (kind) => open.get(kind)?.geometry ?? null };

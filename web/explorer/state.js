@@ -1,11 +1,13 @@
 // The page's state in its URL: a permalink restores the dataset, variable, depth, time, colour
 // map and range, opacity, coastlines, the view (lon, lat, zoom), the tool, and the open panels
-// (point, line, box, and the box's difference map's other time, compare), so a view can be
-// bookmarked and shared.
+// (point, line, box, and the box's difference map's other time, compare), the observation
+// collection shown (obs, its time range obs_start and obs_end as days, obs_tracks=off without
+// the tracks) and the open profile (profile), so a view can be bookmarked and shared.
 //
 //   ?dataset=glorys&variable=thetao&depth=6.0541&time=2021-06-29T00:00:00Z&colormap=thermal
 //    &scale=8,18&opacity=0.9&lon=-5&lat=58&zoom=4&point=-10.5,50.25&line=-12,49;-4,58
 //    &box=-15,48,5,62
+//   ?dataset=glorys&lon=112&lat=-11&zoom=6&obs=argo-5900865&obs_start=2006-01-01&profile=5900865_040
 //   ?dataset=ersst-v5&time=2020-08-01T00:00:00Z&box=-170,-10,-120,10&compare=2019-08-01T00:00:00Z
 
 import { fixed } from "../lib/http.js";
@@ -27,6 +29,11 @@ export const KEYS = [
   "line",
   "box",
   "compare",
+  "obs",
+  "obs_start",
+  "obs_end",
+  "obs_tracks",
+  "profile",
 ];
 
 /** The state the page's URL holds: {key: string} for the keys present. */
