@@ -153,17 +153,41 @@ def nearest(
         plat[index.ravel()],
     )
     metres_away = np.asarray(metres_away, dtype=np.float64).reshape(n // k, k)
-    best = np.argmin(metres_away, axis=1)
-    rows = np.arange(best.size)
-    distance[placed] = metres_away[rows, best]
-    place[placed] = along[index[rows, best]]
+    best = index[np.arange(index.shape[0]), np.argmin(metres_away, axis=1)]
+    distance[placed], place[placed] = _foot(plon, plat, along, best, lon[placed], lat[placed])
     return distance, place
+
+
+def _foot(
+    plon: Floats, plat: Floats, along: Floats, j: npt.NDArray[np.intp], lon: Floats, lat: Floats
+) -> tuple[Floats, Floats]:
+    """Each position's distance to the path and the distance along it of its foot, found on
+    the two stretches between its nearest sample ``j`` and the samples either side: the
+    position's offset from a stretch's start (geodesic distance and azimuth) projected on the
+    stretch's direction, clipped to its ends; the nearer of the two feet wins. Locally planar
+    (the stretches are short), so finer than the samples' spacing."""
+    best_distance = np.full(j.size, np.inf)
+    best_along = along[j].copy()
+    last = plon.size - 1
+    for start in (np.maximum(j - 1, 0), j):
+        end = np.minimum(start + 1, last)
+        heading, _, length = GEOD.inv(plon[start], plat[start], plon[end], plat[end])
+        bearing, _, away = GEOD.inv(plon[start], plat[start], lon, lat)
+        turn = np.radians(np.asarray(bearing) - np.asarray(heading))
+        away = np.asarray(away, dtype=np.float64)
+        t = np.clip(away * np.cos(turn), 0.0, np.asarray(length, dtype=np.float64))
+        gap = np.sqrt(np.maximum(away**2 - 2.0 * away * t * np.cos(turn) + t**2, 0.0))
+        nearer = gap < best_distance
+        best_distance = np.where(nearer, gap, best_distance)
+        best_along = np.where(nearer, along[start] + t, best_along)
+    return best_distance, best_along
 
 
 def select(corridor: Corridor, rows: pd.DataFrame) -> pd.DataFrame:
     """The rows (profiles: ``lon``, ``lat``, ``time``) within the corridor, and within its
     time tolerance of the path's time at their nearest point on a path with times; ordered
-    along the path (then by time), with their ``distance`` from it and ``along`` it (m)."""
+    along the path (to the metre: those nearest the same point, a vertex on the outside of a
+    turn, by time), with their ``distance`` from it and ``along`` it (m)."""
     if rows.empty:
         return rows.assign(distance=np.array([]), along=np.array([]))
     lon, lat = rows["lon"].to_numpy(float), rows["lat"].to_numpy(float)
@@ -177,5 +201,5 @@ def select(corridor: Corridor, rows: pd.DataFrame) -> pd.DataFrame:
         stamps = pd.to_datetime(rows["time"], utc=True)
         seconds = (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(float)
         keep &= np.nan_to_num(np.abs(seconds - path_time), nan=np.inf) <= corridor.tolerance
-    found = rows.loc[keep].assign(distance=distance[keep], along=along[keep])
+    found = rows.loc[keep].assign(distance=distance[keep], along=np.round(along[keep], 0))
     return found.sort_values(["along", "time"], kind="stable")
