@@ -96,7 +96,26 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _route(query_type: str, summary: str) -> Callable[[Callable[..., Awaitable[Response]]], Any]:
+PROFILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The profiles, ordered along the path: CoverageJSON (a "
+        "CoverageCollection of VerticalProfile coverages, z depth in metres positive down), "
+        "GeoJSON (a Feature per profile, its levels in its properties) or CSV (a row per "
+        "level), as `f` asks.",
+        "content": {
+            "application/prs.coverage+json": {"schema": {"type": "object"}},
+            "application/geo+json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    },
+    204: {"description": "No profile in the corridor (at `datetime`, with a level at `z`)."},
+    **problem_responses(NotAcceptable, *DATA_ERRORS),
+}
+
+
+def _route(
+    query_type: str, summary: str, responses: dict[int | str, dict[str, Any]] = RESPONSES
+) -> Callable[[Callable[..., Awaitable[Response]]], Any]:
     name = f"edr_{query_type}"
     return router.get(
         f"/{query_type}",
@@ -104,7 +123,7 @@ def _route(query_type: str, summary: str) -> Callable[[Callable[..., Awaitable[R
         name=name,
         summary=summary,
         response_class=Response,
-        responses=RESPONSES,
+        responses=responses,
     )
 
 
@@ -298,7 +317,11 @@ async def trajectory(
     return await query.answer(trajectory)
 
 
-@_route("corridor", "The profiles within a corridor of a line (observation collections)")
+@_route(
+    "corridor",
+    "The profiles within a corridor of a line (observation collections)",
+    PROFILE_RESPONSES,
+)
 async def corridor(
     query: QueryDep,
     coords: LineCoords,
