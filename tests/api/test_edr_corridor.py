@@ -337,3 +337,12 @@ def test_bad_input_is_a_400_naming_the_parameter(
             "answers position, area, cube, trajectory, radius queries, not corridor"
             in (problem["detail"])
         )
+
+
+def test_the_readme_example(client: TestClient) -> None:
+    readme = (SAMPLES.parent / "README.md").read_text()
+    section = readme.split("#### Profiles along a path", 1)[1].split("\n### ", 1)[0]
+    block = section.split("```console\n", 1)[1].split("```", 1)[0]
+    command, *shown = block.strip().splitlines()
+    url = command.split('"')[1].removeprefix("http://127.0.0.1:8000")
+    assert get(client, url).text.strip() == "\n".join(shown)
