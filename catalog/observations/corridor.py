@@ -2,13 +2,15 @@
 and ``corridor`` over an observation collection).
 
 The path's legs are rhumb lines or geodesics on WGS84 (as the gridded trajectory joins them),
-each crossing the antimeridian the short way. A profile's distance to the path is the geodesic
-distance (pyproj, as the radius query measures) to the nearest of points sampled densely along
-the legs: at most a twentieth of the half-width apart, so the distance is short of the true one
-by at most ``spacing² / (8 · half-width)`` at the corridor's edge (a 1/1,600 of the width),
-whatever the path's length up to ``MAX_SAMPLES``. The nearest sample also gives the profile's
-place along the path (which orders the answer) and, on a path with times (WKT ``M``), the
-path's time there (interpolated in distance between the vertices' times).
+each crossing the antimeridian the short way. The path is sampled densely along its legs (at
+most a tenth of the corridor's half-width apart, up to ``MAX_SAMPLES`` points); a profile's
+nearest samples are found by chord on the unit sphere (a k-d tree), measured on the ellipsoid
+(pyproj's geodesic distance, as the radius query measures), and the foot of the profile on the
+path is then found on the stretches either side of the nearest one (locally planar, as they
+are short): its distance to the path (within centimetres of shapely's in an azimuthal
+equidistant projection centred on the profile, for the sample float), its place along the path
+(which orders the answer) and, on a path with times (WKT ``M``), the path's time there
+(interpolated in distance between the vertices' times).
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ TIME_TOLERANCE_S = 86_400.0
 """On a path with times (``M``), a profile is kept within one day of the path's time at its
 nearest point."""
 UNITS = ("km", "m", "mi", "nmi")
+MIN_RADIUS_M = 6_335_000.0
+"""WGS84's smallest radius of curvature (meridional, at the equator), rounded down: a
+geodesic distance over it bounds the angle it subtends at the centre."""
 """The length units ``width-units`` and ``height-units`` take."""
 
 
@@ -132,7 +137,8 @@ def nearest(
     lat: Floats,
 ) -> tuple[Floats, Floats]:
     """Each position's geodesic distance to the path (m) and the distance along the path of
-    its nearest point (m); NaN for a position without coordinates."""
+    its nearest point (m); infinite (and NaN along) for a position beyond the corridor's
+    reach, NaN for one without coordinates."""
     length = float(_legs(vertices, path_type).sum())
     spacing = max(half_width / 10.0, length / MAX_SAMPLES, 1.0)
     plon, plat, along, _ = samples(vertices, path_type, spacing)
@@ -140,21 +146,27 @@ def nearest(
     placed = np.isfinite(lon) & np.isfinite(lat)
     if not placed.any():
         return distance, place
-    k = min(4, plon.size)  # the few nearest by chord, then measured on the ellipsoid
-    _, index = cKDTree(lonlat_to_xyz(plon, plat)).query(
-        lonlat_to_xyz(lon[placed], lat[placed]), k=k
+    # The few nearest samples by chord, only those that may lie within the corridor (an angle
+    # bounds the chord; the ellipsoid's smallest radius of curvature bounds the angle), then
+    # measured on the ellipsoid.
+    k = min(4, plon.size)
+    reach = (half_width + spacing) * 1.01 / MIN_RADIUS_M
+    chord, index = cKDTree(lonlat_to_xyz(plon, plat)).query(
+        lonlat_to_xyz(lon[placed], lat[placed]), k=k, distance_upper_bound=reach
     )
-    index = np.asarray(index).reshape(int(placed.sum()), k)
-    n = index.size
+    chord = np.asarray(chord, dtype=np.float64).reshape(-1, k)
+    index = np.asarray(index).reshape(-1, k)
+    near = np.isfinite(chord).any(axis=1)
+    rows = np.flatnonzero(placed)[near]
+    index, found = index[near], np.isfinite(chord[near])
+    index = np.where(found, index, 0)
     _, _, metres_away = GEOD.inv(
-        np.repeat(lon[placed], k),
-        np.repeat(lat[placed], k),
-        plon[index.ravel()],
-        plat[index.ravel()],
+        np.repeat(lon[rows], k), np.repeat(lat[rows], k), plon[index.ravel()], plat[index.ravel()]
     )
-    metres_away = np.asarray(metres_away, dtype=np.float64).reshape(n // k, k)
+    metres_away = np.where(found, np.asarray(metres_away, dtype=np.float64).reshape(-1, k), np.inf)
     best = index[np.arange(index.shape[0]), np.argmin(metres_away, axis=1)]
-    distance[placed], place[placed] = _foot(plon, plat, along, best, lon[placed], lat[placed])
+    distance[placed] = np.inf  # beyond reach: outside the corridor
+    distance[rows], place[rows] = _foot(plon, plat, along, best, lon[rows], lat[rows])
     return distance, place
 
 
