@@ -61,10 +61,24 @@ LineCoords = Annotated[
     str,
     Query(
         description="`LINESTRING(lon lat, lon lat, ...)`: values at 100 points equally spaced "
-        "along the lines joining the vertices (`path_type`; at most 1000 vertices).",
+        "along the lines joining the vertices (`path_type`; at most 1000 vertices). Over an "
+        "observation collection the profiles within a corridor of it; there `LINESTRINGM` "
+        "too, M the seconds since 1970-01-01T00:00:00Z at each vertex (not decreasing).",
         pattern=_WKT,
         max_length=16_000,
         examples=["LINESTRING(-15 48,5 62)"],
+    ),
+]
+CorridorCoords = Annotated[
+    str,
+    Query(
+        description="The corridor's centre line: `LINESTRING(lon lat, lon lat, ...)` (at most "
+        "1000 vertices, joined as `path_type` says), or `LINESTRINGM(lon lat t, ...)` with t "
+        "the seconds since 1970-01-01T00:00:00Z at each vertex (not decreasing): then only the "
+        "profiles within a day of the path's time at their nearest point.",
+        pattern=_WKT,
+        max_length=16_000,
+        examples=["LINESTRING(106 -9,110 -11.5,114 -10,116 -13)"],
     ),
 ]
 Z = Annotated[

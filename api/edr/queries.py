@@ -1,4 +1,5 @@
-"""EDR data queries: position, area, cube, trajectory and radius, over catalog.query.shapes."""
+"""EDR data queries: position, area, cube, trajectory, corridor and radius, over
+catalog.query.shapes (and, over an observation collection, its profiles: ``api.edr.observed``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep, SettingsDep
 from api.edr import observed
@@ -19,6 +21,7 @@ from api.edr.params import (
     TAG,
     Bbox,
     CollectionId,
+    CorridorCoords,
     CorridorHeight,
     CorridorWidth,
     Crs,
@@ -210,7 +213,7 @@ class EdrQuery:
         names = observed.names_of(self.names)
         found = observed.search(self.observations, self.datetime, bbox=bbox, keep=keep)
         if pick is not None:
-            found = pick(found)
+            found = await run_in_threadpool(pick, found)
         headers = dict(VARY_ACCEPT) if self.negotiated else {}
         return await observed.answer(
             self.observations,
@@ -324,7 +327,7 @@ async def trajectory(
 )
 async def corridor(
     query: QueryDep,
-    coords: LineCoords,
+    coords: CorridorCoords,
     corridor_width: CorridorWidth = None,
     width_units: WidthUnits = None,
     corridor_height: CorridorHeight = None,
@@ -390,7 +393,7 @@ def _names(dashed: str | None, underscored: str | None) -> list[str] | None:
     return names
 
 
-def _along(query: EdrQuery, coords: str, path_type: str, width: float) -> observed.Pick:
+def _along(query: EdrQuery, coords: str, path_type: PathTypeValue, width: float) -> observed.Pick:
     """The profiles within ``width`` (m, whole) of the path in ``coords``, ordered along it;
     a path with times (M) selects by them, so ``datetime`` is then refused."""
     parsed = parse_coords(coords, ("LineString",))
@@ -405,8 +408,7 @@ def _along(query: EdrQuery, coords: str, path_type: str, width: float) -> observ
                 "datetime", "the path's M values give its times: give a LINESTRING, or no datetime"
             )
         times = corridors.path_times(m)
-    kind: PathTypeValue = "geodesic" if path_type == "geodesic" else "rhumb"
-    chosen = corridors.Corridor(vertices, width / 2.0, kind, times)
+    chosen = corridors.Corridor(vertices, width / 2.0, path_type, times)
     return lambda rows: corridors.select(chosen, rows)
 
 
