@@ -346,3 +346,15 @@ def test_the_readme_example(client: TestClient) -> None:
     command, *shown = block.strip().splitlines()
     url = command.split('"')[1].removeprefix("http://127.0.0.1:8000")
     assert get(client, url).text.strip() == "\n".join(shown)
+
+
+def test_the_collection_describes_its_trajectory_and_corridor(client: TestClient) -> None:
+    queries = get(client, C).json()["data_queries"]
+    corridor = queries["corridor"]["link"]
+    assert corridor["href"] == f"http://testserver{C}/corridor"
+    assert corridor["variables"]["within_units"] == ["km", "m", "mi", "nmi"]  # width-units
+    assert corridor["variables"]["height_units"] == ["m", "km"]
+    trajectory = queries["trajectory"]["link"]["variables"]
+    assert trajectory["default_corridor_width"] == "50 km"
+    assert trajectory["width_units"] == ["km", "m", "mi", "nmi"]
+    assert trajectory["output_formats"] == ["CoverageJSON", "GeoJSON", "CSV"]
