@@ -57,6 +57,9 @@ _OBSERVED_PROFILES = {
 _MEASURED = LeftOut("observed values are drawn in their measured units")
 _ARGO = {"dataset_id": "argo-5900865", "units": _MEASURED, "title": "Argo float 5900865"}
 _PLATFORM_CHOSEN = LeftOut("it is the other choice to profile_id")
+_ALONG_PROFILES = LeftOut(
+    "it widens a trajectory over an observation collection; a gridded one samples the line"
+)
 
 WORKED: dict[str, dict[str, Any]] = {
     "queryProfile": {
@@ -149,7 +152,23 @@ WORKED: dict[str, dict[str, Any]] = {
     },
     "edrQueryArea": {"z": "0"},
     "edrQueryCube": {"z": "0"},
-    "edrQueryTrajectory": {"z": "0"},
+    "edrQueryTrajectory": {
+        "z": "0",
+        "corridor-width": _ALONG_PROFILES,
+        "width-units": _ALONG_PROFILES,
+    },
+    "edrQueryCorridor": {
+        "collectionId": "argo-5900865",
+        "coords": "LINESTRING(106 -9,110 -11.5,114 -10,116 -13)",
+        "corridor-width": 130,
+        "width-units": "km",
+        "corridor-height": LeftOut("it is the other choice to z"),
+        "height-units": LeftOut("it is the other choice to z"),
+        "datetime": "2006-01-01T00:00:00Z/2006-12-31T23:59:59Z",
+        "parameter-name": "temperature,salinity",
+        "parameter_names": "temperature,salinity",
+        "z": "0/20",
+    },
 }
 
 

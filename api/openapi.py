@@ -112,7 +112,8 @@ TAGS = [
         "description": "OGC API – Environmental Data Retrieval 1.1 (under /edr): the "  # noqa: RUF001
         "datasets as collections, queried by position, area, cube, trajectory and radius, "
         "answered as CoverageJSON, GeoJSON, CSV or NetCDF by the same engine as /api/v1; "
-        "observation collections (Argo floats) by locations, items, area, cube and radius.",
+        "observation collections (Argo floats) by locations, items, area, cube, trajectory, "
+        "corridor and radius.",
     },
     {
         "name": "Service",

@@ -15,7 +15,7 @@ from edr_pydantic.link import EDRQueryLink, Link
 from edr_pydantic.observed_property import ObservedProperty
 from edr_pydantic.parameter import Parameter, Parameters
 from edr_pydantic.unit import Unit
-from edr_pydantic.variables import CubeVariables, RadiusVariables, Variables
+from edr_pydantic.variables import CorridorVariables, CubeVariables, RadiusVariables, Variables
 from fastapi import Request
 from pyproj import CRS
 
@@ -26,6 +26,7 @@ from catalog.formats import CRS84, EPSG4326
 from catalog.metadata import to_datetimes
 from catalog.observations import coverage
 from catalog.observations.collection import ObservationCollection
+from catalog.observations.corridor import DEFAULT_WIDTH_M
 from catalog.selection import iso
 from catalog.variables import VariableInfo
 
@@ -37,6 +38,9 @@ QUERY_TYPES = {
     "radius": "Values within a distance of a place",
 }
 WITHIN_UNITS = ["km", "m", "mi", "nmi"]
+HEIGHT_UNITS = ("m", "km")
+DEFAULT_CORRIDOR = f"{DEFAULT_WIDTH_M / 1000:g} km"
+"""An observation trajectory's corridor without corridor-width."""
 TRS = (
     'TIMECRS["DateTime",TDATUM["Gregorian Calendar"],CS[TemporalDateTime,1],'
     'AXIS["Time (T)",future]]'
@@ -79,7 +83,7 @@ def describe(request: Request, opened: OpenDataset) -> Collection:
 
 def describe_observations(request: Request, collection: ObservationCollection) -> Collection:
     """The EDR collection of an observation collection: its positions' box and time range, the
-    profiles' parameters, and the queries it answers (locations, items, area, cube, radius)."""
+    profiles' parameters, and the queries it answers (``observed.QUERY_TYPES``)."""
     self_url = str(request.url_for("edr_collection", collectionId=collection.id))
     queries = {
         name: EDRQuery(
@@ -128,6 +132,8 @@ OBS_QUERIES = {
     "items": "The profiles, paged; one profile",
     "area": "The profiles positioned in a polygon",
     "cube": "The profiles positioned in a box, at the z levels",
+    "trajectory": f"The profiles within a {DEFAULT_CORRIDOR} corridor of a path, along it",
+    "corridor": "The profiles within a corridor of a path, along it",
     "radius": "The profiles within a distance of a place",
 }
 
@@ -165,6 +171,14 @@ def _query_link(
         variables = CubeVariables(height_units=["m"], **common)
     elif name == "radius":
         variables = RadiusVariables(within_units=WITHIN_UNITS, **common)
+    elif name == "corridor":  # width units as EDR's corridor variables name them: within_units
+        variables = CorridorVariables(
+            height_units=list(HEIGHT_UNITS), within_units=WITHIN_UNITS, **common
+        )
+    elif name == "trajectory" and titles is OBS_QUERIES:  # over profiles: a corridor
+        variables = Variables(
+            width_units=WITHIN_UNITS, default_corridor_width=DEFAULT_CORRIDOR, **common
+        )
     else:
         variables = Variables(**common)
     geojson = name in ("locations", "items")

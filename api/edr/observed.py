@@ -27,7 +27,7 @@ from catalog.observations.collection import ObservationCollection
 from catalog.query.result import GEOD
 from schemas.params import BBox, DatetimeSelection, Levels
 
-QUERY_TYPES = ("locations", "items", "area", "cube", "radius")
+QUERY_TYPES = ("locations", "items", "area", "cube", "trajectory", "corridor", "radius")
 """The EDR queries an observation collection answers."""
 GRIDDED_QUERY_TYPES = ("position", "area", "cube", "trajectory", "radius")
 """The EDR queries a gridded collection answers."""
@@ -48,6 +48,8 @@ MAX_PROFILES = 1000
 
 Keep = Callable[[pd.DataFrame], np.ndarray]
 """Which rows of a search's result a shape keeps (a boolean mask)."""
+Pick = Callable[[pd.DataFrame], pd.DataFrame]
+"""The rows of a search's result a path picks, in its order (``catalog.observations.corridor``)."""
 
 
 def unsupported(collection_id: str, query_type: str, observations: bool) -> InvalidParameters:

@@ -37,8 +37,9 @@ def edr_openapi(app: FastAPI) -> dict[str, Any]:
             "description": "The OGC API – Environmental Data Retrieval 1.1 part of the "  # noqa: RUF001
             "Ocean Data API: the catalog's datasets as collections, queried by position, area, "
             "cube, trajectory and radius; observation collections (Argo floats) by locations, "
-            "items, area, cube and radius. Errors are RFC 9457 problem documents, including "
-            "the 400 for a request line or headers over 64 KiB (`/problems/malformed-request`).",
+            "items, area, cube, trajectory, corridor and radius. Errors are RFC 9457 problem "
+            "documents, including the 400 for a request line or headers over 64 KiB "
+            "(`/problems/malformed-request`).",
         },
         "tags": [t for t in full.get("tags", []) if t["name"].startswith("OGC")],
         "paths": copy.deepcopy(paths),

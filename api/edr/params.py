@@ -61,10 +61,24 @@ LineCoords = Annotated[
     str,
     Query(
         description="`LINESTRING(lon lat, lon lat, ...)`: values at 100 points equally spaced "
-        "along the lines joining the vertices (`path_type`; at most 1000 vertices).",
+        "along the lines joining the vertices (`path_type`; at most 1000 vertices). Over an "
+        "observation collection the profiles within a corridor of it; there `LINESTRINGM` "
+        "too, M the seconds since 1970-01-01T00:00:00Z at each vertex (not decreasing).",
         pattern=_WKT,
         max_length=16_000,
         examples=["LINESTRING(-15 48,5 62)"],
+    ),
+]
+CorridorCoords = Annotated[
+    str,
+    Query(
+        description="The corridor's centre line: `LINESTRING(lon lat, lon lat, ...)` (at most "
+        "1000 vertices, joined as `path_type` says), or `LINESTRINGM(lon lat t, ...)` with t "
+        "the seconds since 1970-01-01T00:00:00Z at each vertex (not decreasing): then only the "
+        "profiles within a day of the path's time at their nearest point.",
+        pattern=_WKT,
+        max_length=16_000,
+        examples=["LINESTRING(106 -9,110 -11.5,114 -10,116 -13)"],
     ),
 ]
 Z = Annotated[
@@ -196,5 +210,50 @@ WithinUnits = Annotated[
         alias="within-units",
         description="Units of `within`: km, m, mi (statute miles) or nmi (nautical miles).",
         examples=["km"],
+    ),
+]
+CorridorWidth = Annotated[
+    float | None,
+    Query(
+        alias="corridor-width",
+        gt=0,
+        le=40_075_017,
+        allow_inf_nan=False,
+        description="The corridor's whole width in `width-units`, centred on the path (half of "
+        "it either side): the profiles positioned within it (geodesic distance, WGS84). "
+        "Required for corridor queries; over an observation collection a trajectory query "
+        "takes it too (an extension), else 50 km. Observation collections only: a gridded "
+        "collection answers no corridor query.",
+        examples=[100],
+    ),
+]
+WidthUnits = Annotated[
+    Literal["km", "m", "mi", "nmi"] | None,
+    Query(
+        alias="width-units",
+        description="Units of `corridor-width`: km, m, mi (statute miles) or nmi (nautical miles).",
+        examples=["km"],
+    ),
+]
+CorridorHeight = Annotated[
+    float | None,
+    Query(
+        alias="corridor-height",
+        gt=0,
+        le=24_000,
+        allow_inf_nan=False,
+        description="The corridor's whole height in `height-units`, centred on the path. A "
+        "LINESTRING path lies at the surface (as EDR says), so over profiles this keeps their "
+        "levels down to half the height (0 to height/2 m deep); instead of `z`, not with it. "
+        "Optional here (EDR lists it as required): without it, every level (or the `z` ones).",
+        examples=[200],
+    ),
+]
+HeightUnits = Annotated[
+    Literal["m", "km"] | None,
+    Query(
+        alias="height-units",
+        description="Units of `corridor-height`: m or km.",
+        examples=["m"],
     ),
 ]

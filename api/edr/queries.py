@@ -1,4 +1,5 @@
-"""EDR data queries: position, area, cube, trajectory and radius, over catalog.query.shapes."""
+"""EDR data queries: position, area, cube, trajectory, corridor and radius, over
+catalog.query.shapes (and, over an observation collection, its profiles: ``api.edr.observed``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import CatalogDep, SettingsDep
 from api.edr import observed
@@ -19,8 +21,12 @@ from api.edr.params import (
     TAG,
     Bbox,
     CollectionId,
+    CorridorCoords,
+    CorridorHeight,
+    CorridorWidth,
     Crs,
     Datetime,
+    HeightUnits,
     LineCoords,
     ParameterName,
     ParameterNames,
@@ -30,6 +36,7 @@ from api.edr.params import (
     QueryFormat,
     ResolutionX,
     ResolutionY,
+    WidthUnits,
     Within,
     WithinUnits,
     Z,
@@ -45,10 +52,12 @@ from catalog import jobs
 from catalog.errors import InvalidParameters, NoData
 from catalog.formats import CRS84, EPSG4326
 from catalog.geo import check_vertices
+from catalog.observations import corridor as corridors
 from catalog.observations.collection import ObservationCollection
 from catalog.query import requests, shapes
 from catalog.query.edr_requests import EdrArea, EdrCube, EdrPosition, EdrRadius, EdrTrajectory
 from schemas.params import BBox, DatetimeSelection, Levels
+from schemas.params import PathType as PathTypeValue
 
 router = PrefixedRouter(prefix=f"{EDR}/collections/{{collectionId}}", tags=[TAG])
 
@@ -90,7 +99,26 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _route(query_type: str, summary: str) -> Callable[[Callable[..., Awaitable[Response]]], Any]:
+PROFILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The profiles, ordered along the path: CoverageJSON (a "
+        "CoverageCollection of VerticalProfile coverages, z depth in metres positive down), "
+        "GeoJSON (a Feature per profile, its levels in its properties) or CSV (a row per "
+        "level), as `f` asks.",
+        "content": {
+            "application/prs.coverage+json": {"schema": {"type": "object"}},
+            "application/geo+json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    },
+    204: {"description": "No profile in the corridor (at `datetime`, with a level at `z`)."},
+    **problem_responses(NotAcceptable, *DATA_ERRORS),
+}
+
+
+def _route(
+    query_type: str, summary: str, responses: dict[int | str, dict[str, Any]] = RESPONSES
+) -> Callable[[Callable[..., Awaitable[Response]]], Any]:
     name = f"edr_{query_type}"
     return router.get(
         f"/{query_type}",
@@ -98,7 +126,7 @@ def _route(query_type: str, summary: str) -> Callable[[Callable[..., Awaitable[R
         name=name,
         summary=summary,
         response_class=Response,
-        responses=RESPONSES,
+        responses=responses,
     )
 
 
@@ -142,6 +170,16 @@ class EdrQuery:
         """``datetime`` parsed (once, when a query first needs it: after its place)."""
         return parse_datetime(self._datetime)
 
+    @property
+    def z_given(self) -> bool:
+        """Whether the request gives ``z``."""
+        return self._z is not None
+
+    @property
+    def datetime_given(self) -> bool:
+        """Whether the request gives ``datetime``."""
+        return self._datetime is not None
+
     @cached_property
     def z(self) -> Levels:
         """``z`` parsed (once, as ``datetime``)."""
@@ -162,19 +200,26 @@ class EdrQuery:
             raise observed.unsupported(self.collection_id, query_type, observations=True)
 
     async def profiles(
-        self, bbox: BBox | None = None, keep: observed.Keep | None = None
+        self,
+        bbox: BBox | None = None,
+        keep: observed.Keep | None = None,
+        pick: observed.Pick | None = None,
+        z: Levels | None = None,
     ) -> Response:
-        """The observation collection's profiles in the box and shape, at `datetime` (every
-        time by default), at the `z` levels (every level by default)."""
+        """The observation collection's profiles in the box and shape (those ``pick`` picks,
+        in its order), at `datetime` (every time by default), at the `z` levels (every level by
+        default; ``z`` instead when given)."""
         assert self.observations is not None
         names = observed.names_of(self.names)
         found = observed.search(self.observations, self.datetime, bbox=bbox, keep=keep)
+        if pick is not None:
+            found = await run_in_threadpool(pick, found)
         headers = dict(VARY_ACCEPT) if self.negotiated else {}
         return await observed.answer(
             self.observations,
             found,
             names,
-            self.z,
+            self.z if z is None else z,
             self.format,
             self.crs,
             headers,
@@ -239,19 +284,75 @@ async def cube(
     return await query.answer(job)
 
 
-@_route("trajectory", "Values along a line")
+@_route("trajectory", "Values along a line; over observations, the profiles along it")
 async def trajectory(
-    query: QueryDep, coords: LineCoords, path_type: PathType = "rhumb"
+    query: QueryDep,
+    coords: LineCoords,
+    path_type: PathType = "rhumb",
+    corridor_width: CorridorWidth = None,
+    width_units: WidthUnits = None,
 ) -> Response:
     """Values at 100 points equally spaced along the line (rhumb lines or geodesics joining its
-    vertices), at one instant and level (a Trajectory coverage). (Observation collections: not
-    answered, a 400.)"""
-    query.gridded("trajectory")
+    vertices), at one instant and level (a Trajectory coverage).
+
+    Over an observation collection: the profiles positioned within a corridor of the path
+    (`corridor-width` in `width-units`, else 50 km wide: 25 km either side; geodesic distance
+    on WGS84, the path crossing the antimeridian the short way), ordered along the path (by
+    where each is nearest it), as the area query answers them. With `LINESTRINGM` (M: seconds
+    since 1970-01-01T00:00:00Z at each vertex) a profile is kept only within one day of the
+    path's time at its nearest point (the times interpolated in distance between vertices), and
+    `datetime` is refused; else `datetime` chooses the profiles' times (every time by
+    default)."""
+    if query.observations is not None:
+        width = corridors.DEFAULT_WIDTH_M
+        if corridor_width is not None or width_units is not None:
+            width = corridors.metres(corridor_width, width_units, "corridor-width", "width-units")
+        return await query.profiles(pick=_along(query, coords, path_type, width))
+    if corridor_width is not None or width_units is not None:
+        name = "corridor-width" if corridor_width is not None else "width-units"
+        raise InvalidParameters.single(
+            name, "a gridded collection's trajectory samples the line itself: no corridor"
+        )
     line = query.geometry(coords, "LineString")
     vertices = tuple((float(x), float(y)) for x, y in shapely.get_coordinates(line))
     check_vertices("coords", len(vertices), query.max_path_points)
     trajectory = EdrTrajectory(query.names, vertices, query.datetime, query.z, path_type)
     return await query.answer(trajectory)
+
+
+@_route(
+    "corridor",
+    "The profiles within a corridor of a line (observation collections)",
+    PROFILE_RESPONSES,
+)
+async def corridor(
+    query: QueryDep,
+    coords: CorridorCoords,
+    corridor_width: CorridorWidth = None,
+    width_units: WidthUnits = None,
+    corridor_height: CorridorHeight = None,
+    height_units: HeightUnits = None,
+    path_type: PathType = "rhumb",
+) -> Response:
+    """The profiles positioned within `corridor-width` `width-units` of the path (the whole
+    width, centred on it: half either side; geodesic distance on WGS84, legs joined as
+    `path_type` says, crossing the antimeridian the short way), ordered along the path, as the
+    trajectory query selects them with an explicit width (`LINESTRINGM` times too). With
+    `corridor-height` the levels from the surface down to half of it (a LINESTRING lies at
+    the surface). Gridded collections answer no corridor query (a 400 naming theirs)."""
+    if query.observations is None:
+        raise observed.unsupported(query.collection_id, "corridor", observations=False)
+    width = corridors.metres(corridor_width, width_units, "corridor-width", "width-units")
+    levels = None
+    if corridor_height is not None or height_units is not None:
+        if query.z_given:
+            raise InvalidParameters.single(
+                "corridor-height", "give z or corridor-height (levels near the surface), not both"
+            )
+        height = corridors.metres(corridor_height, height_units, "corridor-height", "height-units")
+        levels = Levels(low=0.0, high=height / 2.0)
+    pick = _along(query, coords, path_type, width)
+    return await query.profiles(pick=pick, z=levels)
 
 
 @_route("radius", "Values within a distance of a place")
@@ -290,6 +391,25 @@ def _names(dashed: str | None, underscored: str | None) -> list[str] | None:
     if not names:
         raise InvalidParameters.single("parameter-name", "give at least one parameter id")
     return names
+
+
+def _along(query: EdrQuery, coords: str, path_type: PathTypeValue, width: float) -> observed.Pick:
+    """The profiles within ``width`` (m, whole) of the path in ``coords``, ordered along it;
+    a path with times (M) selects by them, so ``datetime`` is then refused."""
+    parsed = parse_coords(coords, ("LineString",))
+    m = shapely.get_coordinates(parsed, include_m=True)[:, -1] if parsed.has_m else None
+    line = query.geometry(coords, "LineString")
+    vertices = tuple((float(x), float(y)) for x, y in shapely.get_coordinates(line))
+    check_vertices("coords", len(vertices), query.max_path_points)
+    times = None
+    if m is not None:
+        if query.datetime_given:
+            raise InvalidParameters.single(
+                "datetime", "the path's M values give its times: give a LINESTRING, or no datetime"
+            )
+        times = corridors.path_times(m)
+    chosen = corridors.Corridor(vertices, width / 2.0, path_type, times)
+    return lambda rows: corridors.select(chosen, rows)
 
 
 def _resolution(x: int | None, y: int | None) -> tuple[int, int] | None:

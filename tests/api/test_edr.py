@@ -139,7 +139,9 @@ def test_edr_openapi_is_valid_30_and_declares_what_the_routes_use(client: TestCl
     assert doc["openapi"] == "3.0.3"
     validate(doc)  # openapi-spec-validator, OpenAPI 3.0 rules
     queries = [f"/edr/collections/{{collectionId}}/{q}" for q in ("position", "area", "cube")]
-    queries += [f"/edr/collections/{{collectionId}}/{q}" for q in ("trajectory", "radius")]
+    queries += [
+        f"/edr/collections/{{collectionId}}/{q}" for q in ("trajectory", "corridor", "radius")
+    ]
     pages = ["/edr/", "/edr/conformance", "/edr/api", "/edr/collections"]
     observations = [f"/edr/collections/{{collectionId}}/{q}" for q in ("locations", "items")]
     observations += [f"{observations[0]}/{{locId}}", f"{observations[1]}/{{itemId}}"]
@@ -149,7 +151,7 @@ def test_edr_openapi_is_valid_30_and_declares_what_the_routes_use(client: TestCl
         *queries,
         *observations,
     }
-    for name in ("position", "area", "cube", "trajectory", "radius"):
+    for name in ("position", "area", "cube", "trajectory", "corridor", "radius"):
         operation = doc["paths"][f"/edr/collections/{{collectionId}}/{name}"]["get"]
         declared = {p["name"] for p in operation["parameters"]}
         assert {"collectionId", "z", "datetime", "parameter-name", "crs", "f"} <= declared

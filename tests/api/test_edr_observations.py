@@ -98,7 +98,15 @@ def test_the_collection_is_listed_with_its_extent_and_queries(
         }
     described = get(client, C).json()
     assert described == by_id["argo-5900865"]
-    assert set(described["data_queries"]) == {"locations", "items", "area", "cube", "radius"}
+    assert set(described["data_queries"]) == {
+        "locations",
+        "items",
+        "area",
+        "cube",
+        "trajectory",
+        "corridor",
+        "radius",
+    }
     for name, query in described["data_queries"].items():
         assert query["link"]["href"] == f"http://testserver{C}/{name}"
     lon, lat = argo.LONGITUDE.values, argo.LATITUDE.values
@@ -463,7 +471,6 @@ def test_the_readme_example(client: TestClient) -> None:
         (f"{C}/items/5900865_999", 404, None),
         (f"{C}/locations/1234567", 404, None),
         (f"{C}/position?coords=POINT(115 -10)", 400, "collectionId"),
-        (f"{C}/trajectory?coords=LINESTRING(110 -10,115 -12)", 400, "collectionId"),
         ("/edr/collections/glorys/items", 400, "collectionId"),
         ("/edr/collections/glorys/locations/5900865", 400, "collectionId"),
         ("/edr/collections/nope/items", 404, None),
@@ -479,5 +486,9 @@ def test_bad_input_is_a_problem_naming_the_parameter(
     if name is not None:
         assert name in [p["name"] for p in problem["invalid_params"]]
     if name == "collectionId":  # which query types the collection does answer
-        answers = "locations, items, area, cube, radius" if C in url else "position, area"
+        answers = (
+            "locations, items, area, cube, trajectory, corridor, radius"
+            if C in url
+            else "position, area"
+        )
         assert answers in problem["detail"]

@@ -82,6 +82,7 @@ def test_the_served_document_is_the_one_under_test(live: str) -> None:
         "/edr/collections",
         "/edr/collections/{collectionId}",
         "/edr/collections/{collectionId}/area",
+        "/edr/collections/{collectionId}/corridor",
         "/edr/collections/{collectionId}/cube",
         "/edr/collections/{collectionId}/items",
         "/edr/collections/{collectionId}/items/{itemId}",

@@ -26,6 +26,8 @@ from api.main import create_app
 from api.settings import DEFAULT_CATALOG, Settings
 from schemas.catalog import DERIVED_IDS
 from tests.api.test_derived_everywhere import at, teos10
+from tests.api.test_edr_corridor import along_path, in_order, inside, wkt
+from tests.api.test_edr_observations import table
 from tests.conftest import SAMPLES, gridded_entries, sample_entries
 from tests.e2e.live import serve
 
@@ -404,7 +406,15 @@ def test_the_argo_collection_through_owslib(edr: Any, base: str, argo: xr.Datase
     ``"locations/{locId}"`` one location), and the client inherits OGC API - Features'
     ``collection_items`` and ``collection_item``, which is how it pages items."""
     collection = edr.collection(ARGO)
-    assert sorted(collection["data_queries"]) == ["area", "cube", "items", "locations", "radius"]
+    assert sorted(collection["data_queries"]) == [
+        "area",
+        "corridor",
+        "cube",
+        "items",
+        "locations",
+        "radius",
+        "trajectory",
+    ]
     assert (
         collection["data_queries"]["items"]["link"]["href"]
         == f"{base}/edr/collections/{ARGO}/items"
@@ -453,3 +463,29 @@ def test_the_argo_collection_through_owslib(edr: Any, base: str, argo: xr.Datase
     area = edr.query_data(ARGO, "area", coords=square, z="0/50", parameter_names=["salinity"])
     inside = shapely.intersects_xy(shapely.from_wkt(square), lon, lat)
     assert len(area["coverages"]) == int(inside.sum()) > 0
+
+
+def test_the_profiles_along_a_path_through_owslib(edr: Any, argo: xr.Dataset) -> None:
+    """``query_data(id, "trajectory")`` as OWSLib sends it (coords, and its corridor_width and
+    width_units keywords as corridor-width, width-units): the profiles within the corridor,
+    ordered along the path, as the independent computation of tests/api finds them, their
+    values the file's."""
+    files = table(argo)
+    path = [(106.0, -9.0), (110.0, -11.5), (114.0, -10.0), (116.0, -13.0)]
+    measured = along_path(files, path, "rhumb")
+    for keywords, half_width in (
+        ({}, 25_000),
+        ({"corridor_width": 130, "width_units": "km"}, 65_000),
+    ):
+        want = inside(measured, half_width)
+        got = edr.query_data(
+            ARGO, "trajectory", coords=wkt(path), parameter_names=["temperature"], **keywords
+        )
+        assert got["type"] == "CoverageCollection"
+        ids = [c["id"] for c in got["coverages"]]
+        in_order(ids, want, measured)
+        rows = measured.set_index("profile_id").loc[ids, "row"]
+        for coverage, row in zip(got["coverages"], rows, strict=True):
+            assert list(coverage["ranges"]) == ["temperature"]
+            values = values_of(coverage, "temperature")
+            np.testing.assert_allclose(values, adjusted(argo, int(row), "TEMP"), rtol=1e-12)
