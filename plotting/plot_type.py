@@ -73,9 +73,12 @@ class PlotType:
         return gridded + (("observations",) if self.observed is not None else ())
 
     def applies_to_collection(self, collection: ObservationCollection) -> bool:
-        """Whether it draws from observation collections (every one has positions, times,
-        temperature and salinity profiles)."""
-        return self.observed is not None and len(collection.table) > 0
+        """Whether it draws from this collection: the observation plots draw profiles, so a
+        collection of CF time series and trajectories only (their samples are served by the
+        API, not drawn yet) is not one they apply to."""
+        if self.observed is None:
+            return False
+        return bool((collection.table["feature_type"] == "profile").any())
 
     def observed_size(
         self, collection: ObservationCollection, params: PlotParams

@@ -34,6 +34,20 @@ def gridded_entries() -> list[dict[str, Any]]:
     return [e for e in sample_entries() if not {"argo", "dsg"} & set(e["source"])]
 
 
+SERIES_ONLY = ("ersst-series",)
+"""Bundled collections of CF time series and trajectories only: no profiles to plot or to
+answer over EDR."""
+
+
+def profile_collections() -> list[str]:
+    """The bundled observation collections that hold profiles, in catalog order."""
+    return [
+        e["id"]
+        for e in sample_entries()
+        if e not in gridded_entries() and e["id"] not in SERIES_ONLY
+    ]
+
+
 def write_catalog(directory: Path, entries: list[dict[str, Any]]) -> Path:
     """Write a catalog file with these entries into ``directory``."""
     path = directory / "catalog.yaml"

@@ -107,7 +107,7 @@ def _collection(
     """The observation collection of a listing (/locations, /items): 404 for an unknown id,
     400 naming the queries a gridded collection answers."""
     if collection_id in catalog.collection_ids:
-        return catalog.collection(collection_id)
+        return observed.profile_collection(catalog, collection_id)
     catalog.dataset(collection_id)  # 404 for an id that is no collection at all
     query_type = request.url.path.rstrip("/").rsplit("/", 1)[-1]  # locations or items
     raise observed.unsupported(collection_id, query_type, observations=False)

@@ -20,11 +20,12 @@ from fastapi.responses import Response
 from shapely.geometry.base import BaseGeometry
 from starlette.concurrency import run_in_threadpool
 
-from catalog.errors import InvalidParameters, SelectionTooLarge
+from catalog.errors import DatasetNotFound, InvalidParameters, SelectionTooLarge
 from catalog.formats import CRS84
 from catalog.observations import coverage, index
 from catalog.observations.collection import ObservationCollection
 from catalog.query.result import GEOD
+from catalog.store import Catalog
 from schemas.params import BBox, DatetimeSelection, Levels
 
 QUERY_TYPES = ("locations", "items", "area", "cube", "trajectory", "corridor", "radius")
@@ -50,6 +51,19 @@ Keep = Callable[[pd.DataFrame], np.ndarray]
 """Which rows of a search's result a shape keeps (a boolean mask)."""
 Pick = Callable[[pd.DataFrame], pd.DataFrame]
 """The rows of a search's result a path picks, in its order (``catalog.observations.corridor``)."""
+
+
+def profile_collection(catalog: Catalog, collection_id: str) -> ObservationCollection:
+    """The observation collection, if it holds profiles (EDR answers profiles); a collection
+    of CF time series or trajectories only is a 404 saying where its samples are."""
+    collection = catalog.collection(collection_id)
+    if not (collection.table["feature_type"] == "profile").any():
+        raise DatasetNotFound(
+            f"Collection '{collection_id}' holds CF time series or trajectories, no profiles; "
+            f"EDR serves profile collections here. Its samples are at "
+            f"/api/v1/datasets/{collection_id}/observations."
+        )
+    return collection
 
 
 def unsupported(collection_id: str, query_type: str, observations: bool) -> InvalidParameters:

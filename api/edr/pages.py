@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.deps import CatalogDep
+from api.edr import observed
 from api.edr.describe import describe, describe_observations
 from api.edr.examples import Examples, examples_of
 from api.edr.openapi import OPENAPI_MEDIA_TYPE, edr_openapi
@@ -168,9 +169,11 @@ def collections(request: Request, catalog: CatalogDep, f: PageFormat = None) -> 
     listed = [describe(request, o) for o in opened if o is not None]
     for collection_id in catalog.collection_ids:
         try:
-            observations = catalog.collection(collection_id)
+            observations = observed.profile_collection(catalog, collection_id)
         except DatasetUnavailable:
             continue  # listed again once its files can be indexed
+        except DatasetNotFound:
+            continue  # CF time series only: not an EDR collection
         listed.append(describe_observations(request, observations))
     document = Collections(
         links=[
@@ -198,7 +201,9 @@ def collection(
 ) -> Response:
     """A dataset's extent, parameters and query types."""
     if collection_id in catalog.collection_ids:
-        observations = describe_observations(request, catalog.collection(collection_id))
+        observations = describe_observations(
+            request, observed.profile_collection(catalog, collection_id)
+        )
         title = observations.title or observations.id
         return _page(request, f, observations, "collection.html", title)
     opened = catalog.dataset(collection_id)

@@ -154,7 +154,7 @@ class EdrQuery:
         self.catalog, self.collection_id = catalog, collection_id
         self.observations: ObservationCollection | None = None
         if collection_id in catalog.collection_ids:
-            self.observations = catalog.collection(collection_id)
+            self.observations = observed.profile_collection(catalog, collection_id)
         else:
             self.dataset = catalog.dataset(collection_id)
         offers = OFFERS if self.observations is None else observed.OFFERS

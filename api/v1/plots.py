@@ -142,6 +142,12 @@ def _source(plot_type: PlotType, observed: list[str]) -> Callable[..., Any]:
             _, collection, _ = catalog.collection_state(dataset_id)
             if collection is None:  # not indexed yet, or due a retry: file I/O, in a thread
                 collection = await run_in_threadpool(catalog.collection, dataset_id)
+            if not plot_type.applies_to_collection(collection):
+                raise PlotTypeNotFound(
+                    f"Collection '{dataset_id}' holds no profiles (CF time series or "
+                    f"trajectories only); plot type '{plot_type.name}' draws profiles. Its "
+                    "samples are at GET …/observations/{id}.",
+                )
             return collection
         if plot_type.render is None and dataset_id not in catalog.ids:
             catalog.collection(dataset_id)  # 404 naming the collections, which it draws

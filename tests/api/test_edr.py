@@ -19,7 +19,7 @@ from openapi_spec_validator import validate
 from pyproj import Geod
 
 from schemas.catalog import DERIVED_IDS
-from tests.conftest import SAMPLES, sample_entries
+from tests.conftest import SAMPLES, gridded_entries, profile_collections, sample_entries
 
 E = "/edr"
 GLORYS = SAMPLES / "GLORYS_coarse_test_data.nc"
@@ -129,7 +129,8 @@ def test_ersst_temporal_extent_lists_every_step(client: TestClient, ersst: xr.Da
     assert len(temporal["values"]) == ersst.sizes["time"] == 128
     assert temporal["interval"] == [["2010-01-01T00:00:00Z", "2020-08-01T00:00:00Z"]]
     listed = {c["id"] for c in get(client, "/collections")["collections"]}
-    assert listed == {e["id"] for e in sample_entries()}  # the observation collections too
+    gridded = {e["id"] for e in gridded_entries()}
+    assert listed == gridded | set(profile_collections())  # the collections of profiles too
 
 
 def test_edr_openapi_is_valid_30_and_declares_what_the_routes_use(client: TestClient) -> None:

@@ -22,7 +22,13 @@ from covjson_pydantic.coverage import Coverage, CoverageCollection
 from fastapi.testclient import TestClient
 from pyproj import Geod
 
-from tests.conftest import SAMPLES, gridded_entries, sample_entries, sample_entry, write_catalog
+from tests.conftest import (
+    SAMPLES,
+    profile_collections,
+    sample_entries,
+    sample_entry,
+    write_catalog,
+)
 
 C = "/edr/collections/argo-5900865"
 GOOD = ["1", "2", "5", "8"]
@@ -86,7 +92,7 @@ def test_the_collection_is_listed_with_its_extent_and_queries(
 ) -> None:
     listing = get(client, "/edr/collections").json()["collections"]
     by_id = {c["id"]: c for c in listing}
-    observed = [e["id"] for e in sample_entries() if e not in gridded_entries()]
+    observed = profile_collections()
     assert list(by_id)[-len(observed) :] == observed  # after the gridded ones
     for gridded in ("ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"):  # unchanged
         assert set(by_id[gridded]["data_queries"]) == {
@@ -492,3 +498,15 @@ def test_bad_input_is_a_problem_naming_the_parameter(
             else "position, area"
         )
         assert answers in problem["detail"]
+
+
+def test_a_collection_of_time_series_is_not_an_edr_collection(client: TestClient) -> None:
+    """ersst-series holds CF time series and a trajectory, no profile: EDR (which answers
+    vertical profiles) does not list it, and its id there is a 404 saying where its samples
+    are."""
+    listed = [c["id"] for c in get(client, "/edr/collections").json()["collections"]]
+    assert "ersst-series" not in listed and "argo-5900865" in listed
+    for path in ("", "/items", "/locations"):
+        refused = client.get(f"/edr/collections/ersst-series{path}")
+        assert refused.status_code == 404, path
+        assert "/api/v1/datasets/ersst-series/observations" in refused.json()["detail"]

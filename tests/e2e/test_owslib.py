@@ -28,7 +28,7 @@ from schemas.catalog import DERIVED_IDS
 from tests.api.test_derived_everywhere import at, teos10
 from tests.api.test_edr_corridor import along_path, in_order, inside, wkt
 from tests.api.test_edr_observations import table
-from tests.conftest import SAMPLES, gridded_entries, sample_entries
+from tests.conftest import SAMPLES, profile_collections, sample_entries
 from tests.e2e.live import serve
 
 EDR_CLASSES = [
@@ -125,7 +125,7 @@ def test_collections_have_their_extents(
     listing = edr.collections()
     collections = {c["id"]: c for c in listing["collections"]}
     gridded = ["ersst-v5", "glorys", "wcofs", "giops", "glorys-mesh"]
-    observed = [e["id"] for e in sample_entries() if e not in gridded_entries()]
+    observed = profile_collections()
     assert "argo-5900865" in observed
     assert [c["id"] for c in listing["collections"]] == [*gridded, *observed]
     assert edr.data() == [*gridded, *observed]

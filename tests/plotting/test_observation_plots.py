@@ -29,7 +29,12 @@ from catalog.store import Catalog
 from plotting.layout import fill, main_axes
 from plotting.observed import ObservationContext
 from plotting.types import PLOT_TYPES
-from tests.conftest import SAMPLES, gridded_entries, sample_entries, write_catalog
+from tests.conftest import (
+    SAMPLES,
+    gridded_entries,
+    sample_entries,
+    write_catalog,
+)
 
 ARGO = SAMPLES / "5900865_prof.nc"
 ID = "argo-5900865"
@@ -103,7 +108,11 @@ def row_of(profile_id: str) -> int:
 
 def test_plot_types_list_the_collection_and_their_kinds(client: TestClient) -> None:
     listing = {t["name"]: t for t in client.get("/api/v1/plot-types").json()["plot_types"]}
-    observed = [e["id"] for e in sample_entries() if e not in gridded_entries()]
+    observed = [  # the collections of profiles (ersst-series: CF time series only)
+        e["id"]
+        for e in sample_entries()
+        if e not in gridded_entries() and e["id"] != "ersst-series"
+    ]
     assert ID in observed
     for name in OBSERVED:
         assert listing[name]["datasets"] == observed, name
@@ -478,3 +487,16 @@ def test_an_unknown_id_is_404_naming_what_the_plot_type_draws(client: TestClient
     )
     gridded = client.get("/api/v1/datasets/nope/plots/map").json()
     assert gridded["type"] == "/problems/dataset-not-found" and ID not in gridded["valid_values"]
+
+
+def test_a_collection_of_time_series_only_is_not_drawn_as_profiles(client: TestClient) -> None:
+    """ersst-series holds CF time series and a trajectory, no profile: the observation plots
+    do not list it, and asked of it answer a 404 saying where its samples are."""
+    listing = {t["name"]: t for t in client.get("/api/v1/plot-types").json()["plot_types"]}
+    for name in [*OBSERVED, "ts"]:
+        assert "ersst-series" not in listing[name]["datasets"], name
+        assert "argo-5900865" in listing[name]["datasets"], name
+    refused = client.get("/api/v1/datasets/ersst-series/plots/track")
+    assert refused.status_code == 404
+    assert refused.json()["type"] == "/problems/plot-type-not-found"
+    assert "holds no profiles" in refused.json()["detail"]

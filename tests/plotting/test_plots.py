@@ -99,7 +99,11 @@ def test_plot_types_list_where_each_applies(client: TestClient) -> None:
         teos10 = temperature_and_salinity(dataset)
         assert (dataset in listing["ts"]["datasets"]) is teos10
         assert (dataset in listing["soundspeed"]["datasets"]) is teos10
-    observed = [e["id"] for e in sample_entries() if e not in gridded_entries()]
+    observed = [  # the collections of profiles (ersst-series: CF time series only)
+        e["id"]
+        for e in sample_entries()
+        if e not in gridded_entries() and e["id"] != "ersst-series"
+    ]
     assert listing["ts"]["datasets"] == ["glorys", "glorys-mesh", *observed]  # and profiles
     # Matched by CF standard name: GIOPS's temperature has none.
     assert listing["matchup"]["datasets"] == ["glorys", "glorys-mesh"]
