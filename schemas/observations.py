@@ -40,6 +40,7 @@ SUMMARY_EXAMPLE: dict[str, Any] = {
     "time_extent": {"start": "2005-08-28T06:28:07Z", "end": "2007-10-27T06:41:18Z", "count": 80},
     "profile_count": 80,
     "platform_count": 1,
+    "feature_types": ["profile"],
     "links": CollectionLinks.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
 }
 
@@ -64,6 +65,11 @@ class CollectionSummary(BaseModel):
     time_extent: TimeExtent | None = Field(default=None, description="First and last profile.")
     profile_count: int | None = Field(default=None, description="Profiles in the collection.")
     platform_count: int | None = Field(default=None, description="Platforms (floats).")
+    feature_types: list[str] | None = Field(
+        default=None,
+        description="The CF feature types it holds, sorted: profile (Argo, CF profile and "
+        "trajectoryProfile files), timeSeries, trajectory. Plots and EDR take profiles.",
+    )
     links: CollectionLinks = Field(description="Its profiles and platforms.")
 
 

@@ -119,6 +119,7 @@ def _summary(catalog: Catalog, collection_id: str, request: Request) -> Collecti
         else None,
         profile_count=len(opened.table),
         platform_count=len(opened.platforms),
+        feature_types=sorted(set(opened.table["feature_type"])),
     )
 
 

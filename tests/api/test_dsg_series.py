@@ -480,3 +480,10 @@ def test_the_readme_example_is_what_the_service_answers(client: TestClient) -> N
     response = client.get(url)
     assert response.status_code == 200
     assert response.text.splitlines()[:lines] == shown
+
+
+def test_the_listing_says_which_feature_types_a_collection_holds(client: TestClient) -> None:
+    listed = {c["id"]: c for c in client.get("/api/v1/observations").json()["collections"]}
+    assert listed["argo-5900865"]["feature_types"] == ["profile"]
+    assert listed["argo-5900865-dsg"]["feature_types"] == ["profile"]
+    assert listed["ersst-series"]["feature_types"] == ["timeSeries", "trajectory"]

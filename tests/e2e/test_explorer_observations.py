@@ -141,10 +141,11 @@ def test_the_collections_are_offered_when_the_section_opens(base: str, watched: 
     options = page.locator("#obs-collection option").evaluate_all(
         "os => os.map(o => [o.value, o.textContent, o.disabled])"
     )
-    assert options == [["", "none", False]] + [
-        [c["id"], c["title"], False] for c in listed if c["available"]
-    ]
-    assert {c["id"] for c in listed} >= {ARGO, "argo-5900865-dsg", "glorys-matchup"}
+    profiles = [c for c in listed if c["available"] and "profile" in c["feature_types"]]
+    assert options == [["", "none", False]] + [[c["id"], c["title"], False] for c in profiles]
+    assert {c["id"] for c in profiles} >= {ARGO, "argo-5900865-dsg", "glorys-matchup"}
+    series = next(c for c in listed if c["id"] == "ersst-series")  # time series: not drawn here
+    assert series["feature_types"] == ["timeSeries", "trajectory"]
     asked = [r for r in requests if urlsplit(r.url).path == "/api/v1/observations"]
     assert len(asked) == 1
 

@@ -84,7 +84,8 @@ export function startObservations(map, { api, elements, open, changed }) {
   function list() {
     listing ??= getJSON(new URL("observations", api)).then(
       (answer) => {
-        collections = answer.collections;
+        // The page draws profiles: collections of CF time series only are not offered.
+        collections = answer.collections.filter((c) => !c.feature_types || c.feature_types.includes("profile"));
         select.replaceChildren(
           new Option("none", ""),
           ...collections.map((c) => {
