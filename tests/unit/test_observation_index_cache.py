@@ -9,6 +9,8 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+import netCDF4
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -116,3 +118,40 @@ def test_a_collection_opened_twice_reads_its_index(floats: list[Path], tmp_path:
     profile = second.profile(second.table["profile_id"].iloc[5])
     want = argo.read_profile(ARGO, int(second.table["row"].iloc[5]))
     assert profile.temperature.tolist() == pytest.approx(want.temperature.tolist(), nan_ok=True)
+
+
+def test_a_download_costs_its_values_and_the_files_it_opens(
+    floats: list[Path], tmp_path: Path
+) -> None:
+    """The data runner answers a page of profiles in the API process only when cheap: its
+    estimate counts the values and ``FILE_COST`` per file opened, so the first profile of
+    each of 20 files costs more than 20 profiles of one file."""
+    from catalog.observations.jobs import FILE_COST, VALUES_PER_LEVEL, ObservationJob
+
+    for k, path in enumerate(floats):  # each copy its own float, so ids differ
+        with netCDF4.Dataset(path, "r+") as nc:
+            nc["PLATFORM_NUMBER"][:] = netCDF4.stringtochar(
+                np.array([f"{6900000 + k:<8d}"] * nc.dimensions["N_PROF"].size, "S8")
+            )
+    entry = DatasetEntry.model_validate(
+        {
+            "id": "floats",
+            "title": "Twenty copies of float 5900865",
+            "summary": "A test collection.",
+            "licence": "CC-BY-4.0",
+            "attribution": "Argo (doi:10.17882/42182)",
+            "source": {"argo": "floats/*_prof.nc"},
+        }
+    )
+    collection = ObservationCollection.open(entry, tmp_path)
+    table = collection.table
+    spread = table.groupby("file").head(1)  # one profile from each file
+    together = table[table["file"] == table["file"].iloc[0]].head(len(spread))
+    costs = []
+    for rows in (spread, together):
+        job = ObservationJob("floats", tuple(rows["profile_id"]), format="csv")
+        levels = int(rows["n_levels"].sum())
+        cost = job.estimate(collection, 10**9)
+        assert cost == levels * VALUES_PER_LEVEL + FILE_COST * rows["file"].nunique()
+        costs.append(cost)
+    assert costs[0] > costs[1] + FILE_COST * 18
