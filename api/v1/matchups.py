@@ -121,10 +121,10 @@ async def get_matchups(
         str,
         Query(
             description="How far a profile's time may be from the model's step (ISO 8601 "
-            "duration of days, hours, minutes, seconds; at most P366D). A step whose period "
-            "(a month of monthly means, a day of daily ones, CF bounds) holds the time is at "
-            "distance 0. Profiles further away are skipped and counted; when none is near, a "
-            "400 gives both time ranges.",
+            "duration of days, hours, minutes, seconds, e.g. P1D, PT6H, P2DT12H). A step whose "
+            "period (a month of monthly means, a day of daily ones, CF bounds) holds the time "
+            "is at distance 0. Profiles further away are skipped and counted; when none is "
+            "near, a 400 gives both time ranges.",
             pattern=engine.TOLERANCE_PATTERN,
             max_length=32,
             examples=["P1D"],

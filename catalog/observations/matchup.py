@@ -53,9 +53,9 @@ Floats = npt.NDArray[np.float64]
 Observed = Literal["temperature", "salinity"]
 
 DEFAULT_TOLERANCE = pd.Timedelta(days=1)
-TOLERANCE_PATTERN = r"^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$"
+_TIME = r"T(\d{1,5}H(\d{1,7}M)?(\d{1,9}S)?|\d{1,7}M(\d{1,9}S)?|\d{1,9}S)"
+TOLERANCE_PATTERN = rf"^P(\d{{1,4}}D({_TIME})?|{_TIME})$"
 """An ISO 8601 duration of days, hours, minutes and seconds (P1D, PT6H, P2DT12H)."""
-MAX_TOLERANCE = pd.Timedelta(days=366)
 DEFAULT_SP = 35.0
 """Practical salinity assumed for a temperature conversion in a profile without good salinity."""
 MAX_PROFILES = 2000
@@ -146,19 +146,21 @@ class Matchup:
 
 
 def parse_tolerance(text: str) -> pd.Timedelta:
-    """A tolerance as the facades take it (``TOLERANCE_PATTERN``, at most P366D); a 400 naming
-    ``tolerance`` otherwise."""
-    if not re.match(TOLERANCE_PATTERN, text) or text.endswith(("P", "T")):
+    """A tolerance as the facades take it (``TOLERANCE_PATTERN``: days, hours, minutes,
+    seconds, at least one, each few enough digits that the sum fits a Timedelta, under 90
+    years); a 400 naming ``tolerance`` otherwise. Any such tolerance is served: one longer
+    than the model's span only means the nearest step, however far."""
+    if not re.match(TOLERANCE_PATTERN, text):
         raise InvalidParameters.single(
             "tolerance", "an ISO 8601 duration of days, hours, minutes, seconds: P1D, PT6H"
         )
-    try:
-        value = pd.Timedelta(text)
-    except (OverflowError, ValueError):  # more nanoseconds than an int64 holds
-        raise InvalidParameters.single("tolerance", "at most P366D") from None
-    if value > MAX_TOLERANCE:
-        raise InvalidParameters.single("tolerance", "at most P366D")
-    return value
+    parts = {unit: int(n) for n, unit in re.findall(r"(\d+)([DHMS])", text)}
+    return pd.Timedelta(  # pandas' own parser refuses 36 hours (PT36H), a valid duration
+        days=parts.get("D", 0),
+        hours=parts.get("H", 0),
+        minutes=parts.get("M", 0),
+        seconds=parts.get("S", 0),
+    )
 
 
 def pairings(opened: OpenDataset, names: list[str] | None) -> list[Pairing]:

@@ -213,7 +213,7 @@ def test_a_climatology_matches_by_time_of_year(
         ({"observations": "nope"}, 400, "observations"),
         ({**OBS, "tolerance": "1 day"}, 400, "tolerance"),
         ({**OBS, "tolerance": "PT"}, 400, "tolerance"),
-        ({**OBS, "tolerance": "P400D"}, 400, "tolerance"),
+        ({**OBS, "tolerance": "P1DT"}, 400, "tolerance"),
         ({**OBS, "tolerance": "P602387DT2861H7385930635146174M"}, 400, "tolerance"),  # overflows
         ({**OBS, "variables": "uo"}, 400, "variables"),
         ({**OBS, "qc": "best"}, 400, "qc"),
