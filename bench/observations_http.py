@@ -244,8 +244,14 @@ def main() -> None:
                 f"http://127.0.0.1:{port}{C}/observations", params={"limit": 1}
             ).json()["numberMatched"]
             deep = [{"limit": "1000", "offset": str(everything // 2)}]
-            pages = [{"limit": "1000", "offset": str(k * 1000), "f": "nc"} for k in range(90)]
-            csvs = [{"limit": "100", "offset": str(k * 100), "f": "csv"} for k in range(900)]
+            pages = [  # every page of 1,000 there is (none empty)
+                {"limit": "1000", "offset": str(k * 1000), "f": "nc"}
+                for k in range(max(1, everything // 1000))
+            ]
+            csvs = [
+                {"limit": "100", "offset": str(k * 100), "f": "csv"}
+                for k in range(max(1, everything // 100))
+            ]
             for pid in [
                 process.pid,
                 *(c.pid for c in psutil.Process(process.pid).children(recursive=True)),

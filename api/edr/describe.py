@@ -19,7 +19,7 @@ from edr_pydantic.variables import CorridorVariables, CubeVariables, RadiusVaria
 from fastapi import Request
 from pyproj import CRS
 
-from api.edr import observed
+import api.edr.observed as observed
 from api.edr.queries import OUTPUT_FORMATS
 from catalog.dataset import OpenDataset
 from catalog.formats import CRS84, EPSG4326

@@ -17,8 +17,8 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+import api.edr.observed as observed
 from api.deps import CatalogDep
-from api.edr import observed
 from api.edr.params import TAG
 from api.edr.parsing import parse_bbox, parse_datetime
 from api.edr.queries import QueryDep

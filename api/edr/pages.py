@@ -17,8 +17,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+import api.edr.observed as observed
 from api.deps import CatalogDep
-from api.edr import observed
 from api.edr.describe import describe, describe_observations
 from api.edr.examples import Examples, examples_of
 from api.edr.openapi import OPENAPI_MEDIA_TYPE, edr_openapi

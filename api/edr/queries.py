@@ -15,8 +15,8 @@ from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 from starlette.concurrency import run_in_threadpool
 
+import api.edr.observed as observed
 from api.deps import CatalogDep, SettingsDep
-from api.edr import observed
 from api.edr.params import (
     TAG,
     Bbox,

@@ -145,7 +145,7 @@ def _flags(values: np.ndarray) -> np.ndarray:
     """Argo flag characters as int8 (a blank flag: -1, the fill value)."""
     text = np.asarray(values, dtype="<U1")
     digits = np.char.isdigit(text)
-    return np.where(digits, np.char.replace(text, " ", "0"), "-1").astype(np.int8)
+    return np.where(digits, text, "-1").astype(np.int8)
 
 
 def dataset(profiles: Sequence[Profile], *, title: str, attribution: str, qc: str) -> xr.Dataset:

@@ -276,3 +276,18 @@ def test_one_profile_as_coveragejson(client: TestClient, argo: xr.Dataset) -> No
         f"{C}/observations/{profile_id}", headers={"Accept": "application/prs.coverage+json"}
     )
     assert negotiated.json() == body
+
+
+def test_a_page_past_the_end_is_an_empty_file(client: TestClient, tmp_path: Path) -> None:
+    """Paging past the last profile answers what an empty GeoJSON page is: a file with no
+    profile (the CSV's header, a CF file with zero-length dimensions), not an error."""
+    past = {"offset": 500, "limit": 10}
+    as_csv = client.get(f"{C}/observations", params={**past, "f": "csv"})
+    assert as_csv.status_code == 200 and len(read_csv(as_csv.text)) == 0
+    as_nc = client.get(f"{C}/observations", params={**past, "f": "nc"})
+    assert as_nc.status_code == 200, as_nc.text
+    ds = read_nc(as_nc.content, tmp_path)
+    assert ds.sizes["profile"] == 0 and ds.sizes["obs"] == 0
+    assert ds.attrs["featureType"] == "profile"
+    geojson = client.get(f"{C}/observations", params=past).json()
+    assert geojson["numberReturned"] == 0 and geojson["numberMatched"] == 80

@@ -26,7 +26,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from api.edr import queries as edr_queries
-from api.v1 import data
+from api.v1 import data, matchups, observations
 from tests.conftest import SAMPLES, Gate
 from tests.plotting.conftest import LiveServer
 from tests.plotting.test_plots import decode
@@ -328,9 +328,18 @@ def test_a_spool_folder_removed_under_the_service_is_made_again(
 def test_no_data_query_runs_in_the_request_thread_pool() -> None:
     """Data handlers are coroutines: FastAPI runs them on the event loop, and their work goes to
     the data runner's own threads or workers, never to the request threads metadata needs."""
+    downloads = {"listObservations", "getObservation"}  # their files are data jobs
     routes = [
-        r for r in (*data.router.routes, *edr_queries.router.routes) if isinstance(r, APIRoute)
+        r
+        for r in (
+            *data.router.routes,
+            *edr_queries.router.routes,
+            *matchups.router.routes,
+            *(r for r in observations.router.routes if getattr(r, "name", "") in downloads),
+        )
+        if isinstance(r, APIRoute)
     ]
-    assert len(routes) == 10  # five /api/v1 queries, five EDR ones
+    # five /api/v1 queries, six EDR ones (with corridor), matchups, two observation downloads
+    assert len(routes) == 14
     for route in routes:
         assert inspect.iscoroutinefunction(route.endpoint), route.path
