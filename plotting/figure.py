@@ -68,7 +68,9 @@ def annotate(fig: Figure, title: str, dataset: str, subtitle: str, credit: str) 
     fig.text(0.005, 0.004, credit, fontsize=CREDIT_POINTS, color="0.3", ha="left", va="bottom")
     shown: tuple[str, str] | None = None
     for _ in range(3):
-        lines = [wrap_text(dataset, text_width, 8, fig.dpi)] + ([subtitle] if subtitle else [])
+        lines = [wrap_text(dataset, text_width, 8, fig.dpi)] + (
+            [wrap_text(subtitle, text_width, 8, fig.dpi)] if subtitle else []
+        )
         wrapped = (wrap_text(title, text_width, TITLE_POINTS, fig.dpi), "\n".join(lines))
         if wrapped == shown:
             break
