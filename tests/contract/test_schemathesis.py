@@ -36,11 +36,12 @@ DOCUMENT: dict[str, Any] = yaml.safe_load((REPO_ROOT / "openapi.yaml").read_text
 # a variable the dataset lacks (400), an unknown id (404) or more values than one answer may
 # hold (413), a box with no height or a time range ending before it starts (400): no OpenAPI
 # schema can say which, so for the operations that read data those are not rejections of
-# valid data. The rest keep the default: nothing valid may be refused.
+# valid data (a matchup: also a collection whose profiles no model step is near, a 400 naming
+# tolerance). The rest keep the default: nothing valid may be refused.
 DATA_OPERATIONS = (
     "^(query|plot|edrQuery|edrCollection$|getDataset|getVariable|getColormapPreview|getTile|"
     "getProblemType|listTimes|listDepths|listVariables|listObservations|getObservation|"
-    "getPlatform)"
+    "getPlatform|getMatchups)"
 )
 # A value far past its documented maxLength can make the whole request line longer than the
 # server reads (64 KiB; multi-byte characters are 9 to 12 bytes once percent-encoded): the
