@@ -75,7 +75,12 @@ class RenderJob:
         }
         if self.others:
             spec["others"] = [[dataset_id, v.generation] for dataset_id, v in self.others]
-        return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+        return _digest(spec)
+
+
+def _digest(spec: dict[str, Any]) -> str:
+    """A job's cache key: the SHA-256 of its spec as sorted JSON."""
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,7 @@ class ObservationRenderJob:
             "collection": self.collection_id,
             "params": self.params.model_dump(mode="json"),
         }
-        return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+        return _digest(spec)
 
 
 def warm(catalog_path: str, max_values: int) -> None:
@@ -138,8 +143,12 @@ def run(job: RenderJob) -> Rendered:
             for dataset_id, version in job.others
         }
         fig = job.render(RenderContext(opened, max_values, others), job.params)
+    return _encoded(fig, job.params.f, begin)
+
+
+def _encoded(fig: Figure, fmt: str, begin: float) -> Rendered:
+    """The drawn figure encoded, with the time spent drawing (since ``begin``) and encoding."""
     drawn = time.perf_counter()
-    fmt = job.params.f
     body = encode(fig, fmt)
     done = time.perf_counter()
     timings = {"data_and_draw": (drawn - begin) * 1000, "encode": (done - drawn) * 1000}
@@ -153,8 +162,4 @@ def run_observations(job: ObservationRenderJob) -> Rendered:
     catalog, max_values = data_worker.opened()
     collection = catalog.collection(job.collection_id)
     fig = job.render(ObservationContext(collection, max_values), job.params)
-    drawn = time.perf_counter()
-    body = encode(fig, job.params.f)
-    done = time.perf_counter()
-    timings = {"data_and_draw": (drawn - begin) * 1000, "encode": (done - drawn) * 1000}
-    return Rendered(body, MEDIA_TYPES[job.params.f], timings, os.getpid())
+    return _encoded(fig, job.params.f, begin)
